@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Top-level build for qxl-ng. The kernel module is built against Debian 12's
+# kernel headers (never the build host's running kernel); override KDIR to use
+# another tree, e.g. a debug kernel built from linux-source-6.1.
+
+KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n 1)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+CHECKPATCH ?= $(CURDIR)/build/checkpatch/checkpatch.pl
+
+export KVER KDIR
+
+.PHONY: all module userspace clean check checkpatch sparse test bench demo
+
+all: module userspace
+
+module:
+	@test -d "$(KDIR)" || { echo "error: kernel headers not found at KDIR=$(KDIR); run tests/setup.sh" >&2; exit 1; }
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl W=1 KCFLAGS=-Werror modules
+
+userspace:
+	@if [ -f userspace/meson.build ]; then \
+		{ [ -d build/userspace ] || meson setup build/userspace userspace --werror -Dwarning_level=3; } && \
+		ninja -C build/userspace; \
+	fi
+
+sparse:
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl C=2 CHECK="sparse -Wno-unknown-attribute" modules
+
+checkpatch:
+	tests/checkpatch.sh
+
+clean:
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl clean || true
+	rm -rf build
+
+test:
+	tests/run-all.sh
+
+bench:
+	tests/bench.sh
+
+demo:
+	tests/demo.sh
