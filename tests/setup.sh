@@ -1,0 +1,38 @@
+#!/bin/bash
+# Installs everything qxl-ng needs to build and test on a fresh Debian 12 machine.
+# Idempotent: when every package is present it only runs dpkg queries (about a second).
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential linux-headers-amd64 libdrm-dev meson ninja-build pkg-config sparse
+	libpixman-1-dev libspice-protocol-dev
+	# guest image
+	linux-image-amd64 busybox-static kmod cpio gzip
+	# emulator
+	qemu-system-x86
+	# consumers run inside the guest
+	libdrm-tests drm-info weston xkb-data fontconfig fonts-dejavu-core
+	# real SPICE clients on the host
+	python3 python3-gi gir1.2-spiceclientglib-2.0 gir1.2-spiceclientgtk-3.0 spice-client-gtk
+	xvfb
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qx installed; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "setup: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
