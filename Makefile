@@ -16,7 +16,7 @@ all: module userspace
 
 module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at KDIR=$(KDIR); run tests/setup.sh" >&2; exit 1; }
-	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl W=1 KCFLAGS=-Werror modules
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl CONFIG_DRM_QXL_NG=m W=1 KCFLAGS=-Werror modules
 
 userspace:
 	@if [ -f userspace/meson.build ]; then \
@@ -25,7 +25,7 @@ userspace:
 	fi
 
 sparse:
-	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl C=2 CHECK="sparse -Wno-unknown-attribute" modules
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl CONFIG_DRM_QXL_NG=m C=2 modules
 
 checkpatch:
 	tests/checkpatch.sh

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The device memory pool: the "io pages" of BAR0 between the primary surface
+ * and the RAM header, where commands, images and uploaded pixels live while
+ * the device uses them. Blocks come back through the release ring; when the
+ * pool is exhausted the allocator asks the device to flush its releases and
+ * waits, bounded, before it gives up.
+ */
+
+#include <linux/slab.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+/* Blocks are cache-line aligned: the device reads them in bulk. */
+#define QXL_DMEM_ALIGN		64
+/* How long one reclaim round waits for the device to publish releases. */
+#define QXL_RECLAIM_WAIT_MS	20
+
+static void qxl_dmem_fini(struct drm_device *drm, void *data)
+{
+	struct qxl_device *qdev = data;
+
+	qxl_dmem_free_all_released(qdev);
+	xa_destroy(&qdev->releases);
+	drm_mm_takedown(&qdev->mm);
+}
+
+int qxl_dmem_init(struct qxl_device *qdev)
+{
+	int ret;
+
+	ret = drmm_mutex_init(&qdev->drm, &qdev->mem_lock);
+	if (ret)
+		return ret;
+	drm_mm_init(&qdev->mm, qdev->pool_offset, qdev->pool_end - qdev->pool_offset);
+	xa_init_flags(&qdev->releases, XA_FLAGS_ALLOC1);
+	return drmm_add_action_or_reset(&qdev->drm, qxl_dmem_fini, qdev);
+}
+
+void __iomem *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem)
+{
+	return qdev->ram + dmem->node.start;
+}
+
+u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset)
+{
+	return qxl_slot_phys(&qdev->main_slot, dmem->node.start + offset);
+}
+
+static void __qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem)
+{
+	lockdep_assert_held(&qdev->mem_lock);
+	drm_mm_remove_node(&dmem->node);
+	kfree(dmem);
+}
+
+/* Free a block the device never saw. */
+void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem)
+{
+	mutex_lock(&qdev->mem_lock);
+	xa_erase(&qdev->releases, dmem->id);
+	__qxl_dmem_free(qdev, dmem);
+	mutex_unlock(&qdev->mem_lock);
+}
+
+/*
+ * After a device reset nothing will be released any more: free every block
+ * the device held. Blocks reserved but not yet pushed stay with their owner.
+ */
+void qxl_dmem_free_all_released(struct qxl_device *qdev)
+{
+	struct qxl_dmem *dmem;
+	unsigned long id;
+
+	mutex_lock(&qdev->mem_lock);
+	xa_for_each(&qdev->releases, id, dmem) {
+		xa_erase(&qdev->releases, id);
+		__qxl_dmem_free(qdev, dmem);
+	}
+	mutex_unlock(&qdev->mem_lock);
+}
+
+static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size)
+{
+	int ret;
+
+	mutex_lock(&qdev->mem_lock);
+	ret = drm_mm_insert_node_generic(&qdev->mm, &dmem->node, size,
+					 QXL_DMEM_ALIGN, 0, DRM_MM_INSERT_BEST);
+	mutex_unlock(&qdev->mem_lock);
+	return ret;
+}
+
+/*
+ * One round of reclaim: take what the device already released; if that is
+ * not enough, ask it to publish its partial release batch and to drop what
+ * it can, then wait a little for the DISPLAY interrupt that announces it.
+ */
+static void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
+{
+	int seq = atomic_read(&qdev->irq_seq);
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qxl_release_process(qdev);
+	if (kick) {
+		qxl_io_write(qdev, QXL_IO_FLUSH_RELEASE, 0);
+		qxl_io_write(qdev, QXL_IO_NOTIFY_OOM, 0);
+		wait_event_timeout(qdev->ring_wq, atomic_read(&qdev->irq_seq) != seq,
+				   msecs_to_jiffies(QXL_RECLAIM_WAIT_MS));
+		qxl_release_process(qdev);
+	}
+	drm_dev_exit(idx);
+}
+
+/**
+ * qxl_dmem_alloc - allocate a block of device memory
+ * @qdev: the device
+ * @size: bytes, including the leading struct qxl_release_info
+ * @out: the block
+ *
+ * May sleep while the device returns memory, at most QXL_ALLOC_TIMEOUT_MS.
+ *
+ * Return: 0, -E2BIG if the request can never fit the pool, -ENOMEM if the
+ * device did not give back enough memory in time, -ENODEV after unplug.
+ */
+int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(QXL_ALLOC_TIMEOUT_MS);
+	struct qxl_dmem *dmem;
+	bool kick = false;
+	int ret;
+
+	if (!size || size > qdev->pool_end - qdev->pool_offset)
+		return -E2BIG;
+
+	dmem = kzalloc(sizeof(*dmem), GFP_KERNEL);
+	if (!dmem)
+		return -ENOMEM;
+
+	mutex_lock(&qdev->mem_lock);
+	ret = xa_alloc_cyclic(&qdev->releases, &dmem->id, NULL, xa_limit_32b,
+			      &qdev->next_release_id, GFP_KERNEL);
+	mutex_unlock(&qdev->mem_lock);
+	if (ret < 0) {
+		kfree(dmem);
+		return ret;
+	}
+
+	size = ALIGN(size, QXL_DMEM_ALIGN);
+	while (qxl_dmem_try(qdev, dmem, size)) {
+		if (drm_dev_is_unplugged(&qdev->drm)) {
+			ret = -ENODEV;
+			goto err;
+		}
+		if (time_after(jiffies, deadline)) {
+			drm_dbg_driver(&qdev->drm, "device memory exhausted (%u bytes wanted)\n",
+				       size);
+			ret = -ENOMEM;
+			goto err;
+		}
+		qxl_dmem_reclaim(qdev, kick);
+		kick = true;
+	}
+	*out = dmem;
+	return 0;
+
+err:
+	mutex_lock(&qdev->mem_lock);
+	xa_erase(&qdev->releases, dmem->id);
+	mutex_unlock(&qdev->mem_lock);
+	kfree(dmem);
+	return ret;
+}

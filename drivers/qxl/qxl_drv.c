@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * qxl-ng: a DRM/KMS driver for QEMU's QXL paravirtual display device.
+ */
+
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include <drm/drm_aperture.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_fb_helper.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_module.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+/**
+ * DOC: overview
+ *
+ * The QXL device exposes four BARs: RAM (the primary surface, a pool of
+ * "io pages" for commands and images, and the RAM header with the rings),
+ * VRAM for off-screen surfaces, a read-only ROM describing the layout, and
+ * an I/O port range for notifications. The device draws nothing by itself
+ * from memory: it executes draw commands that the guest queues on the
+ * command ring and hands each resource back through the release ring.
+ *
+ * The driver is organised as:
+ *
+ * - qxl_hw.c: mapping, ROM validation, ports, memslots, interrupt, reset;
+ * - qxl_dmem.c: the pool of device memory in the io pages;
+ * - qxl_ring.c: the command ring and release processing;
+ * - qxl_kms.c: atomic mode setting; framebuffers are shmem GEM objects and
+ *   each update uploads only the damaged rectangles.
+ *
+ * Every wait for the device is bounded. A device error or a stall leads to
+ * a reset followed by a full modeset that restores the display.
+ */
+
+/* Reject dumb buffers no plane can show before they cost any memory. */
+static int qxl_dumb_create(struct drm_file *file, struct drm_device *drm,
+			   struct drm_mode_create_dumb *args)
+{
+	if (!args->width || !args->height ||
+	    args->width > drm->mode_config.max_width ||
+	    args->height > drm->mode_config.max_height)
+		return -EINVAL;
+	if (args->bpp != 8 && args->bpp != 16 && args->bpp != 24 && args->bpp != 32)
+		return -EINVAL;
+	return drm_gem_shmem_dumb_create(file, drm, args);
+}
+
+DEFINE_DRM_GEM_FOPS(qxl_fops);
+
+static const struct drm_driver qxl_drm_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC,
+	.fops = &qxl_fops,
+	/* DRM_GEM_SHMEM_DRIVER_OPS, with a dumb_create that validates first */
+	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
+	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
+	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	.gem_prime_mmap = drm_gem_prime_mmap,
+	.dumb_create = qxl_dumb_create,
+	.name = QXL_DRIVER_NAME,
+	.desc = QXL_DRIVER_DESC,
+	.date = "20261123",
+	.major = QXL_DRIVER_MAJOR,
+	.minor = QXL_DRIVER_MINOR,
+};
+
+static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+{
+	struct qxl_device *qdev;
+	struct drm_device *drm;
+	int ret;
+
+	ret = drm_aperture_remove_conflicting_pci_framebuffers(pdev, &qxl_drm_driver);
+	if (ret)
+		return ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+
+	ret = pci_request_regions(pdev, QXL_DRIVER_NAME);
+	if (ret)
+		return ret;
+
+	qdev = devm_drm_dev_alloc(&pdev->dev, &qxl_drm_driver, struct qxl_device, drm);
+	if (IS_ERR(qdev))
+		return PTR_ERR(qdev);
+	drm = &qdev->drm;
+	pci_set_drvdata(pdev, drm);
+
+	ret = drmm_mutex_init(drm, &qdev->io_lock);
+	if (ret)
+		return ret;
+	ret = drmm_mutex_init(drm, &qdev->cmd_lock);
+	if (ret)
+		return ret;
+	ret = drmm_mutex_init(drm, &qdev->cursor_lock);
+	if (ret)
+		return ret;
+	init_waitqueue_head(&qdev->io_wq);
+	init_waitqueue_head(&qdev->ring_wq);
+	INIT_WORK(&qdev->release_work, qxl_release_work);
+	INIT_WORK(&qdev->reset_work, qxl_kms_reset_work);
+
+	ret = qxl_hw_init(qdev);
+	if (ret)
+		return ret;
+
+	ret = qxl_kms_init(qdev);
+	if (ret)
+		return ret;
+
+	ret = drm_dev_register(drm, 0);
+	if (ret)
+		return ret;
+
+	drm_info(drm, "qxl-ng %s: revision %u, primary area %u KiB, command pool %u KiB, %pa bytes VRAM\n",
+		 QXL_DRIVER_VERSION, qdev->revision, qdev->surface0_size / 1024,
+		 (qdev->pool_end - qdev->pool_offset) / 1024, &qdev->vram_size);
+
+	drm_fbdev_generic_setup(drm, 32);
+	return 0;
+}
+
+static void qxl_pci_remove(struct pci_dev *pdev)
+{
+	struct drm_device *drm = pci_get_drvdata(pdev);
+
+	drm_dev_unplug(drm);
+	drm_atomic_helper_shutdown(drm);
+}
+
+static void qxl_pci_shutdown(struct pci_dev *pdev)
+{
+	drm_atomic_helper_shutdown(pci_get_drvdata(pdev));
+}
+
+static const struct pci_device_id qxl_pci_ids[] = {
+	{ PCI_DEVICE(QXL_PCI_VENDOR, QXL_PCI_DEVICE),
+	  .class = PCI_CLASS_DISPLAY_VGA << 8, .class_mask = 0xffff00 },
+	{ PCI_DEVICE(QXL_PCI_VENDOR, QXL_PCI_DEVICE),
+	  .class = PCI_CLASS_DISPLAY_OTHER << 8, .class_mask = 0xffff00 },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, qxl_pci_ids);
+
+static struct pci_driver qxl_pci_driver = {
+	.name = QXL_DRIVER_NAME,
+	.id_table = qxl_pci_ids,
+	.probe = qxl_pci_probe,
+	.remove = qxl_pci_remove,
+	.shutdown = qxl_pci_shutdown,
+};
+
+drm_module_pci_driver(qxl_pci_driver);
+
+MODULE_DESCRIPTION(QXL_DRIVER_DESC);
+MODULE_VERSION(QXL_DRIVER_VERSION);
+MODULE_LICENSE("GPL");

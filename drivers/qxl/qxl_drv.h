@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef QXL_DRV_H
+#define QXL_DRV_H
+
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
+#include <drm/drm_device.h>
+#include <drm/drm_encoder.h>
+#include <drm/drm_gem_atomic_helper.h>
+#include <drm/drm_mm.h>
+#include <drm/drm_plane.h>
+
+#include "qxl_hw.h"
+
+#define QXL_DRIVER_NAME		"qxl"
+#define QXL_DRIVER_DESC		"qxl-ng DRM driver for the QXL paravirtual display"
+#define QXL_DRIVER_VERSION	"0.1.0"
+#define QXL_DRIVER_MAJOR	0
+#define QXL_DRIVER_MINOR	1
+
+/* Bounds on every wait for the device, in milliseconds. */
+#define QXL_IO_TIMEOUT_MS	5000
+#define QXL_RING_TIMEOUT_MS	5000
+#define QXL_ALLOC_TIMEOUT_MS	5000
+
+/* More damage rectangles than this in one update are merged into one. */
+#define QXL_MAX_DAMAGE_DRAWS	128
+
+struct qxl_memslot {
+	u8 id;
+	u8 generation;
+	u64 high_bits;		/* slot id and generation, pre-shifted */
+	resource_size_t start;	/* guest-physical start of the slot */
+	resource_size_t size;
+};
+
+/**
+ * struct qxl_dmem - a block of device memory for one resource
+ * @node: the range inside the device memory pool
+ * @id: release id, reserved at allocation so that handing the block to the
+ *	device never allocates; never 0
+ *
+ * A block is owned by the driver until qxl_ring_push() hands it to the
+ * device, and by the device until its id comes back on the release ring.
+ * Every resource starts with a struct qxl_release_info.
+ */
+struct qxl_dmem {
+	struct drm_mm_node node;
+	u32 id;
+};
+
+/**
+ * struct qxl_device - one QXL PCI function
+ *
+ * Lifetime: the structure lives as long as the DRM device (drmm). The
+ * mappings of the BARs are devm and only valid while the PCI device is
+ * bound; code that touches them runs inside drm_dev_enter()/drm_dev_exit()
+ * or during probe/remove.
+ */
+struct qxl_device {
+	struct drm_device drm;
+
+	void __iomem *ram;		/* BAR0: primary, io pages, RAM header */
+	resource_size_t ram_phys;
+	resource_size_t ram_size;
+	void __iomem *vram;		/* BAR4 when present, else BAR1 */
+	resource_size_t vram_phys;
+	resource_size_t vram_size;
+	const struct qxl_rom __iomem *rom;
+	resource_size_t rom_size;
+	struct qxl_ram __iomem *ram_hdr;
+	unsigned long io_base;
+	u8 revision;
+
+	/* Copied from the ROM after validation. */
+	u32 surface0_size;		/* bytes of BAR0 reserved for the primary */
+	u32 pool_offset;		/* device memory pool: [pool_offset, pool_end) of BAR0 */
+	u32 pool_end;
+	u32 n_surfaces;
+	u8 slot_gen_bits;
+	u8 slot_id_bits;
+	struct qxl_memslot main_slot;	/* BAR0 up to the RAM header */
+	struct qxl_memslot surf_slot;	/* the surfaces BAR */
+
+	/*
+	 * io_lock serialises the asynchronous I/O ports: the device accepts
+	 * one outstanding operation and treats a second one as a guest bug.
+	 * io_done is set by the IO_CMD interrupt; io_wq is woken with it.
+	 */
+	struct mutex io_lock;
+	bool io_done;
+	wait_queue_head_t io_wq;
+
+	/*
+	 * cmd_lock serialises producers on the command ring; cursor_lock on
+	 * the cursor ring. ring_wq is woken by the DISPLAY and CURSOR
+	 * interrupts, i.e. when the device consumed commands or published
+	 * releases. irq_seq counts those interrupts so waiters can tell.
+	 */
+	struct mutex cmd_lock;
+	struct mutex cursor_lock;
+	wait_queue_head_t ring_wq;
+	atomic_t irq_seq;
+
+	/*
+	 * mem_lock protects the device memory pool (mm), the table of blocks
+	 * the device holds (releases) and the release ring's consumer side.
+	 */
+	struct mutex mem_lock;
+	struct drm_mm mm;
+	struct xarray releases;
+	u32 next_release_id;
+	struct work_struct release_work;
+
+	struct work_struct reset_work;
+	atomic_t error_count;
+
+	/* Interrupt bits the driver handles; written to ram->int_mask. */
+	u32 int_mask;
+
+	/*
+	 * Primary surface as last created on the device. Only touched from
+	 * the atomic commit tail and the reset worker, both of which hold
+	 * modeset_lock (the latter takes all modeset locks).
+	 */
+	bool primary_live;
+	u32 primary_width;
+	u32 primary_height;
+
+	struct drm_plane primary_plane;
+	struct drm_crtc crtc;
+	struct drm_encoder encoder;
+	struct drm_connector connector;
+};
+
+static inline struct qxl_device *to_qxl(struct drm_device *drm)
+{
+	return container_of(drm, struct qxl_device, drm);
+}
+
+/* qxl_hw.c: BARs, ROM, ports, memslots, interrupts, reset */
+int qxl_hw_init(struct qxl_device *qdev);
+void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
+int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
+int qxl_hw_reset_and_setup(struct qxl_device *qdev);
+u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset);
+int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
+void qxl_primary_destroy(struct qxl_device *qdev);
+
+/* qxl_ring.c: command ring and releases */
+int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem);
+void qxl_release_process(struct qxl_device *qdev);
+void qxl_release_work(struct work_struct *work);
+
+/* qxl_dmem.c: device memory pool */
+int qxl_dmem_init(struct qxl_device *qdev);
+int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
+void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
+void qxl_dmem_free_all_released(struct qxl_device *qdev);
+void __iomem *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
+u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
+
+/* qxl_kms.c: planes, CRTC, encoder, connector */
+int qxl_kms_init(struct qxl_device *qdev);
+void qxl_kms_reset_work(struct work_struct *work);
+
+#endif /* QXL_DRV_H */

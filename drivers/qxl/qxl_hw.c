@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hardware access: BAR mapping, ROM validation, the I/O port chokepoint,
+ * asynchronous port operations, memslots, the interrupt handler and reset.
+ */
+
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+/*
+ * Every write to an I/O port goes through here. After the device has been
+ * unplugged the port range may belong to someone else, so callers outside
+ * probe/remove hold drm_dev_enter().
+ */
+void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
+{
+	outb(val, qdev->io_base + port);
+}
+
+/*
+ * Start an asynchronous port operation and wait, bounded, for the IO_CMD
+ * interrupt that ends it. The device accepts only one at a time.
+ */
+int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
+{
+	long left;
+	int idx, ret = 0;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return -ENODEV;
+
+	mutex_lock(&qdev->io_lock);
+	WRITE_ONCE(qdev->io_done, false);
+	qxl_io_write(qdev, port, val);
+	left = wait_event_timeout(qdev->io_wq, READ_ONCE(qdev->io_done),
+				  msecs_to_jiffies(QXL_IO_TIMEOUT_MS));
+	if (!left) {
+		drm_err_ratelimited(&qdev->drm, "I/O port %d timed out, resetting the device\n",
+				    port);
+		schedule_work(&qdev->reset_work);
+		ret = -ETIMEDOUT;
+	}
+	mutex_unlock(&qdev->io_lock);
+
+	drm_dev_exit(idx);
+	return ret;
+}
+
+u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset)
+{
+	return slot->high_bits | offset;
+}
+
+/* Memslots are added with the synchronous port: it is only used at setup. */
+static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
+{
+	unsigned int shift = 64 - qdev->slot_gen_bits - qdev->slot_id_bits;
+
+	writeq(slot->start, &qdev->ram_hdr->mem_slot.mem_start);
+	writeq(slot->start + slot->size, &qdev->ram_hdr->mem_slot.mem_end);
+	qxl_io_write(qdev, QXL_IO_MEMSLOT_ADD, slot->id);
+
+	slot->generation = readb(&qdev->rom->slot_generation);
+	slot->high_bits = (((u64)slot->id << qdev->slot_gen_bits) | slot->generation) << shift;
+}
+
+/*
+ * Reset the device and bring it to the state the driver expects: memslots
+ * registered, rings empty, interrupts unmasked. Afterwards the device is in
+ * VGA mode until a primary surface is created.
+ */
+int qxl_hw_reset_and_setup(struct qxl_device *qdev)
+{
+	qxl_io_write(qdev, QXL_IO_RESET, 0);
+	qdev->primary_live = false;
+
+	qxl_memslot_add(qdev, &qdev->main_slot);
+	qxl_memslot_add(qdev, &qdev->surf_slot);
+
+	qdev->int_mask = QXL_INT_DISPLAY | QXL_INT_CURSOR | QXL_INT_IO_CMD |
+			 QXL_INT_ERROR | QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG;
+	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
+	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
+	return 0;
+}
+
+int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height)
+{
+	struct qxl_surface_create __iomem *cs = &qdev->ram_hdr->create_surface;
+	int ret;
+
+	if (qdev->primary_live)
+		qxl_primary_destroy(qdev);
+
+	writel(width, &cs->width);
+	writel(height, &cs->height);
+	writel(width * 4, &cs->stride);
+	writel(QXL_SURF_FMT_32_XRGB, &cs->format);
+	writel(0, &cs->position);
+	writel(1, &cs->mouse_mode);
+	writel(0, &cs->flags);
+	writel(QXL_SURF_TYPE_PRIMARY, &cs->type);
+	writeq(qxl_slot_phys(&qdev->main_slot, 0), &cs->mem);
+
+	ret = qxl_io_async(qdev, QXL_IO_CREATE_PRIMARY_ASYNC, 0);
+	if (ret)
+		return ret;
+	qdev->primary_live = true;
+	qdev->primary_width = width;
+	qdev->primary_height = height;
+	return 0;
+}
+
+void qxl_primary_destroy(struct qxl_device *qdev)
+{
+	if (!qdev->primary_live)
+		return;
+	/* A failed destroy is followed by a reset, which destroys it too. */
+	qxl_io_async(qdev, QXL_IO_DESTROY_PRIMARY_ASYNC, 0);
+	qdev->primary_live = false;
+}
+
+static irqreturn_t qxl_irq_handler(int irq, void *arg)
+{
+	struct qxl_device *qdev = arg;
+	u32 pending;
+
+	/*
+	 * The device ORs bits into int_pending at any time, so the read and
+	 * the clear must be one atomic swap; a readl/writel pair would lose
+	 * bits raised in between. The RAM header is ordinary memory exposed
+	 * through the BAR and mapped uncached, which makes xchg valid on it.
+	 */
+	pending = xchg((u32 __force *)&qdev->ram_hdr->int_pending, 0);
+	if (!pending)
+		return IRQ_NONE;
+
+	if (pending & (QXL_INT_DISPLAY | QXL_INT_CURSOR)) {
+		atomic_inc(&qdev->irq_seq);
+		wake_up_all(&qdev->ring_wq);
+	}
+	if (pending & QXL_INT_DISPLAY)
+		schedule_work(&qdev->release_work);
+	if (pending & QXL_INT_IO_CMD) {
+		WRITE_ONCE(qdev->io_done, true);
+		wake_up_all(&qdev->io_wq);
+	}
+	if (pending & QXL_INT_ERROR) {
+		atomic_inc(&qdev->error_count);
+		schedule_work(&qdev->reset_work);
+	}
+	if (pending & (QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG))
+		drm_dbg_driver(&qdev->drm, "client interrupt 0x%x\n", pending);
+
+	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
+	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
+	return IRQ_HANDLED;
+}
+
+static int qxl_rom_validate(struct qxl_device *qdev)
+{
+	const struct qxl_rom __iomem *rom = qdev->rom;
+	struct drm_device *drm = &qdev->drm;
+	u32 ram_hdr_off, surface0, pages_off;
+	u8 start, end, gen_bits, id_bits;
+
+	if (qdev->rom_size < sizeof(struct qxl_rom)) {
+		drm_err(drm, "ROM BAR too small (%pa bytes)\n", &qdev->rom_size);
+		return -ENODEV;
+	}
+	if (readl(&rom->magic) != QXL_ROM_MAGIC) {
+		drm_err(drm, "bad ROM magic 0x%08x\n", readl(&rom->magic));
+		return -ENODEV;
+	}
+
+	ram_hdr_off = readl(&rom->ram_header_offset);
+	surface0 = readl(&rom->surface0_area_size);
+	pages_off = readl(&rom->pages_offset);
+	if (ram_hdr_off > qdev->ram_size ||
+	    qdev->ram_size - ram_hdr_off < sizeof(struct qxl_ram) ||
+	    !IS_ALIGNED(ram_hdr_off, PAGE_SIZE)) {
+		drm_err(drm, "ROM places the RAM header at 0x%x, outside BAR0 (%pa bytes)\n",
+			ram_hdr_off, &qdev->ram_size);
+		return -ENODEV;
+	}
+	if (surface0 < SZ_1M || surface0 > pages_off || pages_off >= ram_hdr_off) {
+		drm_err(drm, "ROM layout inconsistent: surface0 %u, pages at 0x%x, header at 0x%x\n",
+			surface0, pages_off, ram_hdr_off);
+		return -ENODEV;
+	}
+
+	start = readb(&rom->slots_start);
+	end = readb(&rom->slots_end);
+	gen_bits = readb(&rom->slot_gen_bits);
+	id_bits = readb(&rom->slot_id_bits);
+	if (end < start + 1 || !id_bits || id_bits > 8 || gen_bits > 8 ||
+	    end >= BIT(id_bits)) {
+		drm_err(drm, "ROM memslot parameters unusable: slots %u..%u, %u id bits, %u gen bits\n",
+			start, end, id_bits, gen_bits);
+		return -ENODEV;
+	}
+
+	qdev->surface0_size = surface0;
+	qdev->pool_offset = ALIGN(pages_off, PAGE_SIZE);
+	qdev->pool_end = ram_hdr_off;
+	qdev->n_surfaces = readl(&rom->n_surfaces);
+	qdev->slot_gen_bits = gen_bits;
+	qdev->slot_id_bits = id_bits;
+
+	qdev->main_slot.id = start;
+	qdev->main_slot.start = qdev->ram_phys;
+	qdev->main_slot.size = ram_hdr_off;
+	qdev->surf_slot.id = start + 1;
+	qdev->surf_slot.start = qdev->vram_phys;
+	qdev->surf_slot.size = qdev->vram_size;
+	return 0;
+}
+
+static void qxl_hw_fini(void *data)
+{
+	struct qxl_device *qdev = data;
+
+	/* Silence the device before its interrupt and mappings go away. */
+	writel(0, &qdev->ram_hdr->int_mask);
+	qxl_io_write(qdev, QXL_IO_RESET, 0);
+	qdev->primary_live = false;
+	/* The reset dropped everything the device held. */
+	qxl_dmem_free_all_released(qdev);
+}
+
+static void qxl_cancel_work(void *data)
+{
+	struct qxl_device *qdev = data;
+
+	cancel_work_sync(&qdev->release_work);
+	cancel_work_sync(&qdev->reset_work);
+}
+
+/**
+ * qxl_hw_init - map the BARs, validate the ROM, reset the device
+ * @qdev: the device
+ *
+ * All resources are device-managed; teardown runs in reverse order when the
+ * PCI device is unbound: the device is reset with interrupts masked, then
+ * the IRQ is freed, then the workers are cancelled, then the BARs unmapped.
+ */
+int qxl_hw_init(struct qxl_device *qdev)
+{
+	struct pci_dev *pdev = to_pci_dev(qdev->drm.dev);
+	struct device *dev = &pdev->dev;
+	int vram_bar;
+	u32 hdr_off;
+	int ret;
+
+	qdev->revision = pdev->revision;
+	if (qdev->revision < QXL_MIN_REVISION) {
+		drm_err(&qdev->drm,
+			"device revision %u is too old (need %u); use a newer QEMU machine or revision= property\n",
+			qdev->revision, QXL_MIN_REVISION);
+		return -ENODEV;
+	}
+
+	vram_bar = pci_resource_len(pdev, QXL_BAR_VRAM64) ? QXL_BAR_VRAM64 : QXL_BAR_VRAM;
+	qdev->ram_phys = pci_resource_start(pdev, QXL_BAR_RAM);
+	qdev->ram_size = pci_resource_len(pdev, QXL_BAR_RAM);
+	qdev->vram_phys = pci_resource_start(pdev, vram_bar);
+	qdev->vram_size = pci_resource_len(pdev, vram_bar);
+	qdev->rom_size = pci_resource_len(pdev, QXL_BAR_ROM);
+	qdev->io_base = pci_resource_start(pdev, QXL_BAR_IO);
+	if (!qdev->ram_size || !qdev->vram_size || !qdev->rom_size ||
+	    pci_resource_len(pdev, QXL_BAR_IO) < QXL_IO_MONITORS_CONFIG_ASYNC + 1) {
+		drm_err(&qdev->drm, "missing or short BARs\n");
+		return -ENODEV;
+	}
+
+	qdev->rom = devm_ioremap(dev, pci_resource_start(pdev, QXL_BAR_ROM), qdev->rom_size);
+	if (!qdev->rom)
+		return -ENOMEM;
+
+	ret = qxl_rom_validate(qdev);
+	if (ret)
+		return ret;
+
+	/*
+	 * The primary and the pool are written by the CPU in bulk: map them
+	 * write-combined. The RAM header is mapped uncached on its own, for
+	 * the ring counters and the atomic interrupt swap.
+	 */
+	hdr_off = qdev->pool_end;
+	qdev->ram = devm_ioremap_wc(dev, qdev->ram_phys, hdr_off);
+	qdev->ram_hdr = devm_ioremap(dev, qdev->ram_phys + hdr_off, sizeof(struct qxl_ram));
+	qdev->vram = devm_ioremap_wc(dev, qdev->vram_phys, qdev->vram_size);
+	if (!qdev->ram || !qdev->ram_hdr || !qdev->vram)
+		return -ENOMEM;
+
+	ret = qxl_dmem_init(qdev);
+	if (ret)
+		return ret;
+
+	ret = devm_add_action_or_reset(dev, qxl_cancel_work, qdev);
+	if (ret)
+		return ret;
+
+	writel(0, &qdev->ram_hdr->int_mask);
+	ret = devm_request_irq(dev, pdev->irq, qxl_irq_handler, IRQF_SHARED,
+			       QXL_DRIVER_NAME, qdev);
+	if (ret)
+		return ret;
+
+	ret = qxl_hw_reset_and_setup(qdev);
+	if (ret)
+		return ret;
+
+	return devm_add_action_or_reset(dev, qxl_hw_fini, qdev);
+}

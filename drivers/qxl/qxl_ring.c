@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The command ring (guest produces, device consumes) and the release ring
+ * (device produces, guest consumes). Both use free-running 32-bit counters
+ * reduced modulo the ring size, and "notify_on_*" fields through which each
+ * side asks the other for a kick when a counter reaches a value.
+ */
+
+#include <linux/io.h>
+#include <linux/slab.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+static bool qxl_ring_has_room(struct qxl_ring_hdr __iomem *hdr, u32 size)
+{
+	return readl(&hdr->prod) - readl(&hdr->cons) < size;
+}
+
+/*
+ * Wait, bounded, until the ring has a free slot. When it is full, ask the
+ * device for a DISPLAY interrupt once it consumed the next command, and
+ * re-check after arming so that a consumption in between is not missed.
+ */
+static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iomem *hdr,
+			      u32 size)
+{
+	long left = msecs_to_jiffies(QXL_RING_TIMEOUT_MS);
+
+	while (!qxl_ring_has_room(hdr, size)) {
+		writel(readl(&hdr->cons) + 1, &hdr->notify_on_cons);
+		/* Pairs with the device reading notify_on_cons after it bumps cons. */
+		mb();
+		if (qxl_ring_has_room(hdr, size))
+			break;
+		left = wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size), left);
+		if (!left)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/**
+ * qxl_ring_push - hand a resource to the device through the command ring
+ * @qdev: the device
+ * @type: command type
+ * @dmem: the resource; it must start with struct qxl_release_info
+ *
+ * Ownership of @dmem passes to the device on success and is freed on
+ * failure. Waits at most QXL_RING_TIMEOUT_MS for a free slot.
+ *
+ * Return: 0, -ETIMEDOUT if the device stopped consuming, -ENODEV after
+ * unplug.
+ */
+int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem)
+{
+	struct qxl_cmd_ring __iomem *ring = &qdev->ram_hdr->cmd_ring;
+	struct qxl_release_info __iomem *info = qxl_dmem_ptr(qdev, dmem);
+	u32 prod;
+	int idx, ret;
+
+	if (!drm_dev_enter(&qdev->drm, &idx)) {
+		qxl_dmem_free(qdev, dmem);
+		return -ENODEV;
+	}
+
+	writeq(dmem->id, &info->id);
+	mutex_lock(&qdev->cmd_lock);
+	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE);
+	if (ret) {
+		mutex_unlock(&qdev->cmd_lock);
+		drm_err_ratelimited(&qdev->drm, "command ring stalled, resetting the device\n");
+		schedule_work(&qdev->reset_work);
+		qxl_dmem_free(qdev, dmem);
+		goto out;
+	}
+
+	/* From here the device may release the block at any time. */
+	mutex_lock(&qdev->mem_lock);
+	xa_store(&qdev->releases, dmem->id, dmem, GFP_NOWAIT);
+	mutex_unlock(&qdev->mem_lock);
+
+	prod = readl(&ring->hdr.prod);
+	writeq(qxl_dmem_phys(qdev, dmem, 0), &ring->items[prod % QXL_CMD_RING_SIZE].data);
+	writel(type, &ring->items[prod % QXL_CMD_RING_SIZE].type);
+	writel(0, &ring->items[prod % QXL_CMD_RING_SIZE].pad);
+	/* The item must be visible before the device sees the new prod. */
+	wmb();
+	writel(prod + 1, &ring->hdr.prod);
+	/* Pairs with the device setting notify_on_prod when it found the ring empty. */
+	mb();
+	if (readl(&ring->hdr.notify_on_prod) == prod + 1)
+		qxl_io_write(qdev, QXL_IO_NOTIFY_CMD, 0);
+	mutex_unlock(&qdev->cmd_lock);
+out:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/*
+ * Free one chain of released resources. The device links them through
+ * their release_info: each holds the id of the next, 0 ends the chain.
+ * Erasing each id before following it bounds the walk even if the device
+ * hands back a cycle.
+ */
+static void qxl_release_chain(struct qxl_device *qdev, u64 id)
+{
+	struct qxl_dmem *dmem;
+
+	while (id) {
+		dmem = id <= U32_MAX ? xa_erase(&qdev->releases, id) : NULL;
+		if (!dmem) {
+			drm_dbg_driver(&qdev->drm, "device released unknown id %llu\n", id);
+			return;
+		}
+		id = readq(qxl_dmem_ptr(qdev, dmem));
+		drm_mm_remove_node(&dmem->node);
+		kfree(dmem);
+	}
+}
+
+/* Consume the release ring. The caller holds drm_dev_enter(). */
+void qxl_release_process(struct qxl_device *qdev)
+{
+	struct qxl_release_ring __iomem *ring = &qdev->ram_hdr->release_ring;
+	u32 cons, prod;
+	u64 head;
+
+	mutex_lock(&qdev->mem_lock);
+	for (;;) {
+		cons = readl(&ring->hdr.cons);
+		prod = readl(&ring->hdr.prod);
+		if (cons == prod) {
+			/* Ask for a DISPLAY interrupt at the next publication. */
+			writel(cons + 1, &ring->hdr.notify_on_prod);
+			/* Pairs with the device reading notify_on_prod after bumping prod. */
+			mb();
+			if (readl(&ring->hdr.prod) == cons)
+				break;
+			continue;
+		}
+		/* Read the item only after seeing prod move. */
+		rmb();
+		head = readq(&ring->items[cons % QXL_RELEASE_RING_SIZE]);
+		writel(cons + 1, &ring->hdr.cons);
+		qxl_release_chain(qdev, head);
+	}
+	mutex_unlock(&qdev->mem_lock);
+}
+
+void qxl_release_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, release_work);
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qxl_release_process(qdev);
+	drm_dev_exit(idx);
+}
