@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * qtest: the guest side of the qxl-ng VM test protocol (tests/harness/README.md).
+ *
+ * Results go to stdout (the serial console, read by tests/harness/vmtest.py);
+ * host checks go over /dev/ttyS1, the control channel.
+ */
+#ifndef QTEST_H
+#define QTEST_H
+
+/* qt_result(name, QT_PASS, "") is a normal call: allow the empty format. */
+#pragma GCC diagnostic ignored "-Wformat-zero-length"
+
+#define QT_PASS 0
+#define QT_FAIL 1
+#define QT_SKIP 2
+
+/*
+ * Prints "@@TEST <name> PASS|FAIL|SKIP <message>" on stdout (the console).
+ * status: 0 pass, 1 fail, 2 skip. A SKIP must carry a reason in fmt.
+ */
+void qt_result(const char *name, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Sends "CHECK <seq> <request>" on /dev/ttyS1 (raw mode, 115200), waits up to
+ * 120 s for "RESULT <seq> PASS|FAIL <detail>", prints the detail. Returns 0 on
+ * PASS, -1 on FAIL or timeout.
+ */
+int qt_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* QTEST_H */

@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""A real SPICE client (spice-gtk's GLib binding) that can hand out its pixels.
+
+Run with Debian's /usr/bin/python3 (python3-gi + gir1.2-spiceclientglib-2.0):
+
+    spice_client.py --host 127.0.0.1 --port 5930
+
+It connects to the server and opens the main and display channels like any
+client. Every SPICE draw command the server sends is rendered by spice-gtk's
+own canvas into the display channel's primary surface (client memory, built
+only from what came over the wire). Commands on stdin, one per line:
+
+    snap <path>   write that surface as a binary PPM; answers "ok <W> <H> <marked>"
+                  or "err <reason>"
+    info          answers "ok <W> <H> <format> <marked> <invalidates>" or "err ..."
+    quit          disconnects and exits
+
+Events printed unprompted on stdout: "event display-open", "event primary <W> <H>",
+"event disconnected". vmtest.py drives this process and kills it by PID.
+"""
+
+import argparse
+import ctypes
+import os
+import sys
+
+import gi
+gi.require_version("SpiceClientGLib", "2.0")
+from gi.repository import GLib, GObject, SpiceClientGLib  # noqa: E402
+
+FMT_16_555 = 1  # SPICE_SURFACE_FMT_16_555 (value 1 in the gir enum may differ)
+
+
+class Client:
+    def __init__(self, host, port):
+        self.loop = GLib.MainLoop()
+        self.session = SpiceClientGLib.Session()
+        self.session.set_property("host", host)
+        self.session.set_property("port", str(port))
+        self.display = None
+        self.main = None
+        self.prim = None  # (format, width, height, stride, pointer)
+        self.invalidates = 0
+        self.marked = False
+        self.channels = []
+        GObject.Object.connect(self.session, "channel-new", self.on_channel_new)
+        GObject.Object.connect(self.session, "disconnected", self.on_disconnected)
+
+    def say(self, line):
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def on_channel_new(self, session, channel):
+        self.channels.append(channel)
+        if isinstance(channel, SpiceClientGLib.MainChannel):
+            self.main = channel
+        elif isinstance(channel, SpiceClientGLib.DisplayChannel):
+            if channel.get_property("channel-id") != 0:
+                return
+            self.display = channel
+            GObject.Object.connect(channel, "display-primary-create", self.on_primary_create)
+            GObject.Object.connect(channel, "display-primary-destroy", self.on_primary_destroy)
+            GObject.Object.connect(channel, "display-invalidate", self.on_invalidate)
+            GObject.Object.connect(channel, "display-mark", self.on_mark)
+            GObject.Object.connect(channel, "channel-event", self.on_channel_event)
+            channel.connect()
+
+    def on_channel_event(self, channel, event):
+        if event == SpiceClientGLib.ChannelEvent.OPENED:
+            self.say("event display-open")
+        elif event in (SpiceClientGLib.ChannelEvent.CLOSED,
+                       SpiceClientGLib.ChannelEvent.ERROR_CONNECT,
+                       SpiceClientGLib.ChannelEvent.ERROR_IO,
+                       SpiceClientGLib.ChannelEvent.ERROR_LINK):
+            self.say("event display-closed %s" % event)
+
+    def on_primary_create(self, channel, fmt, width, height, stride, shmid, imgdata):
+        self.prim = (fmt, width, height, stride, imgdata)
+        self.say("event primary %d %d" % (width, height))
+
+    def on_primary_destroy(self, channel):
+        self.prim = None
+        self.marked = False
+
+    def on_invalidate(self, channel, x, y, w, h):
+        self.invalidates += 1
+
+    def on_mark(self, channel, mark):
+        self.marked = bool(mark)
+
+    def on_disconnected(self, session):
+        self.say("event disconnected")
+        self.loop.quit()
+
+    def primary(self):
+        """(format, w, h, stride, pointer) of the client's primary surface, or None."""
+        if self.display is None:
+            return None
+        # spice_display_channel_get_primary() is the supported way; the pointer
+        # from display-primary-create is the same buffer.
+        try:
+            ok, p = SpiceClientGLib.display_channel_get_primary(self.display, 0)
+            if ok and isinstance(p.data, int) and p.data:
+                return (int(p.format), p.width, p.height, p.stride, p.data)
+        except (TypeError, AttributeError):
+            pass
+        return self.prim
+
+    def snap(self, path):
+        prim = self.primary()
+        if prim is None:
+            return "err no primary surface"
+        fmt, w, h, stride, ptr = prim
+        if not ptr:
+            return "err primary has no data pointer"
+        raw = ctypes.string_at(ptr, stride * h)
+        out = bytearray(w * h * 3)
+        if stride >= w * 4:
+            # 32-bit xRGB / ARGB, little-endian: B G R X in memory
+            for y in range(h):
+                row = raw[y * stride:y * stride + w * 4]
+                o = y * w * 3
+                out[o + 0:o + w * 3:3] = row[2::4]
+                out[o + 1:o + w * 3:3] = row[1::4]
+                out[o + 2:o + w * 3:3] = row[0::4]
+        else:
+            # 16-bit: 555 (the only 16-bit primary format SPICE has)
+            for y in range(h):
+                for x in range(w):
+                    v = raw[y * stride + 2 * x] | raw[y * stride + 2 * x + 1] << 8
+                    r, g, b = (v >> 10) & 31, (v >> 5) & 31, v & 31
+                    o = (y * w + x) * 3
+                    out[o:o + 3] = bytes(((r << 3) | (r >> 2), (g << 3) | (g >> 2),
+                                          (b << 3) | (b >> 2)))
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(b"P6\n%d %d\n255\n" % (w, h))
+            f.write(out)
+        os.replace(tmp, path)
+        return "ok %d %d %d" % (w, h, int(self.marked))
+
+    def on_stdin(self, fd, cond):
+        line = sys.stdin.readline()
+        if not line:
+            self.loop.quit()
+            return False
+        words = line.split()
+        if not words:
+            return True
+        try:
+            if words[0] == "snap" and len(words) == 2:
+                self.say(self.snap(words[1]))
+            elif words[0] == "info":
+                prim = self.primary()
+                if prim is None:
+                    self.say("err no primary surface")
+                else:
+                    self.say("ok %d %d %d %d %d" % (prim[1], prim[2], prim[0],
+                                                    int(self.marked), self.invalidates))
+            elif words[0] == "quit":
+                self.session.disconnect()
+                self.loop.quit()
+                return False
+            else:
+                self.say("err unknown command")
+        except Exception as e:  # keep serving; report the problem
+            self.say("err %s: %s" % (type(e).__name__, e))
+        return True
+
+    def run(self):
+        GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP, self.on_stdin)
+        if not self.session.connect():
+            self.say("err connect failed")
+            return 1
+        self.loop.run()
+        return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    args = ap.parse_args()
+    return Client(args.host, args.port).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,762 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Boot a qxl-ng test guest under QEMU (TCG) and report its results.
+
+Prints one line per result: "PASS <name>", "FAIL <name>: <reason>",
+"SKIP <name>: <reason>", and exits 0 only if nothing failed. See
+tests/harness/README.md for the guest protocol and the host requests served.
+"""
+
+import argparse
+import errno
+import json
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+SPICE_PYTHON = "/usr/bin/python3"  # Debian's, where python3-gi lives
+
+KERNEL_BAD = re.compile(
+    r"(Oops|BUG:|kernel BUG|WARNING:|Call Trace|Kernel panic|"
+    r"general protection fault|UBSAN:|KASAN:|kmemleak|list_add corruption|"
+    r"list_del corruption|refcount_t:|INFO: task .* blocked|"
+    r"DEBUG_LOCKS_WARN_ON|possible circular locking|lockdep)")
+
+SPICE_CONVERGE_S = 10.0
+SCREENDUMP_CONVERGE_S = 2.0
+
+
+def log(msg):
+    sys.stderr.write("vmtest: %s\n" % msg)
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------- images
+
+def read_ppm(path):
+    """(width, height, RGB bytes) of a binary PPM (P6, maxval 255)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields = []
+    pos = 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos) + 1
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    pos += 1  # the single whitespace after maxval
+    if fields[0] != b"P6" or int(fields[3]) != 255:
+        raise ValueError("%s: not an 8-bit P6 PPM" % path)
+    w, h = int(fields[1]), int(fields[2])
+    px = data[pos:pos + w * h * 3]
+    if len(px) != w * h * 3:
+        raise ValueError("%s: truncated PPM" % path)
+    return w, h, px
+
+
+def parse_color(s):
+    v = int(s, 0)
+    if not 0 <= v <= 0xFFFFFF:
+        raise ValueError("color %s out of range" % s)
+    return bytes(((v >> 16) & 255, (v >> 8) & 255, v & 255))
+
+
+def expected_image(args):
+    """Parse "<W> <H> <BG> [<X> <Y> <RW> <RH> <COLOR>]..." into (w, h, RGB bytes)."""
+    if len(args) < 3 or (len(args) - 3) % 5:
+        raise ValueError("expected <W> <H> <BG> [<X> <Y> <RW> <RH> <COLOR>]...")
+    w, h = int(args[0], 0), int(args[1], 0)
+    if not (0 < w <= 16384 and 0 < h <= 16384):
+        raise ValueError("bad size %dx%d" % (w, h))
+    img = bytearray(parse_color(args[2]) * (w * h))
+    for i in range(3, len(args), 5):
+        x, y, rw, rh = (int(a, 0) for a in args[i:i + 4])
+        col = parse_color(args[i + 4])
+        x0, y0 = max(x, 0), max(y, 0)
+        x1, y1 = min(x + rw, w), min(y + rh, h)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        row = col * (x1 - x0)
+        for yy in range(y0, y1):
+            o = (yy * w + x0) * 3
+            img[o:o + len(row)] = row
+    return w, h, bytes(img)
+
+
+def compare(exp, got):
+    """None if equal, else a description of the first mismatching pixel."""
+    ew, eh, epx = exp
+    gw, gh, gpx = got
+    if (ew, eh) != (gw, gh):
+        return "size %dx%d, expected %dx%d" % (gw, gh, ew, eh)
+    if epx == gpx:
+        return None
+    stride = ew * 3
+    for y in range(eh):
+        er = epx[y * stride:(y + 1) * stride]
+        gr = gpx[y * stride:(y + 1) * stride]
+        if er != gr:
+            for x in range(ew):
+                if er[x * 3:x * 3 + 3] != gr[x * 3:x * 3 + 3]:
+                    nbad = sum(1 for i in range(0, len(epx), 3)
+                               if epx[i:i + 3] != gpx[i:i + 3])
+                    return ("first mismatch at (%d,%d): expected 0x%s got 0x%s "
+                            "(%d pixels differ)" % (x, y, er[x * 3:x * 3 + 3].hex(),
+                                                    gr[x * 3:x * 3 + 3].hex(), nbad))
+    return "differs"
+
+
+def fast_nonblack(px):
+    """Number of pixels that are not 0x000000 (fast path through bytes)."""
+    if not px.strip(b"\0"):
+        return 0
+    return sum(1 for i in range(0, len(px), 3) if px[i] or px[i + 1] or px[i + 2])
+
+
+# ---------------------------------------------------------------- QMP
+
+class QMP:
+    def __init__(self, path, deadline):
+        self.sock = None
+        while time.monotonic() < deadline:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                self.sock = s
+                break
+            except OSError:
+                s.close()
+                time.sleep(0.1)
+        if self.sock is None:
+            raise RuntimeError("cannot connect to QMP socket %s" % path)
+        self.sock.settimeout(30)
+        self.f = self.sock.makefile("rw", encoding="utf-8")
+        self._read()  # greeting
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        line = self.f.readline()
+        if not line:
+            raise RuntimeError("QMP connection closed")
+        return json.loads(line)
+
+    def cmd(self, name, **arguments):
+        msg = {"execute": name}
+        if arguments:
+            msg["arguments"] = arguments
+        self.f.write(json.dumps(msg) + "\n")
+        self.f.flush()
+        while True:
+            r = self._read()
+            if "return" in r:
+                return r["return"]
+            if "error" in r:
+                raise RuntimeError("QMP %s: %s" % (name, r["error"].get("desc")))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- SPICE client
+
+class SpiceClient:
+    """The spice_client.py process, started and stopped by PID."""
+
+    def __init__(self, port, logpath):
+        self.logf = open(logpath, "w")
+        self.proc = subprocess.Popen(
+            [SPICE_PYTHON, os.path.join(HERE, "spice_client.py"), "--port", str(port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.logf,
+            bufsize=0)
+        self.buf = b""
+        self.events = []
+
+    def _lines(self, timeout):
+        """Read what is available within timeout; return complete lines."""
+        out = []
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            r, _, _ = select.select([self.proc.stdout], [], [], max(left, 0))
+            if r:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    raise RuntimeError("SPICE client exited (see spice-client.log)")
+                self.buf += chunk
+                while b"\n" in self.buf:
+                    line, self.buf = self.buf.split(b"\n", 1)
+                    out.append(line.decode(errors="replace").strip())
+            if out or left <= 0:
+                return out
+
+    def poll_events(self):
+        for line in self._lines(0):
+            self._note(line)
+
+    def _note(self, line):
+        self.logf.write("<- %s\n" % line)
+        self.logf.flush()
+        if line.startswith("event "):
+            self.events.append(line[6:])
+
+    def wait_event(self, prefix, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(e.startswith(prefix) for e in self.events):
+                return True
+            if self.proc.poll() is not None:
+                return False
+            for line in self._lines(min(0.5, max(end - time.monotonic(), 0))):
+                self._note(line)
+        return any(e.startswith(prefix) for e in self.events)
+
+    def request(self, line, timeout=15):
+        self.logf.write("-> %s\n" % line)
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for l in self._lines(min(1.0, max(end - time.monotonic(), 0))):
+                self._note(l)
+                if l.startswith("ok") or l.startswith("err"):
+                    return l
+        raise RuntimeError("SPICE client did not answer %r" % line)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=3)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        self.logf.close()
+
+
+# ---------------------------------------------------------------- the run
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def default_kver():
+    import glob
+    kernels = glob.glob("/boot/vmlinuz-*-amd64")
+    if not kernels:
+        raise SystemExit("vmtest: no /boot/vmlinuz-*-amd64 (run tests/setup.sh)")
+
+    def key(p):
+        v = p.split("vmlinuz-", 1)[1]
+        return [int(x) if x.isdigit() else x for x in re.split(r"[.-]", v)]
+    return sorted(kernels, key=key)[-1].split("vmlinuz-", 1)[1]
+
+
+class Run:
+    def __init__(self, args):
+        self.a = args
+        self.results = []  # (status, name, reason)
+        self.tmp = tempfile.mkdtemp(prefix="qxl-vmtest-")
+        self.qemu = None
+        self.client = None
+        self.qmp = None
+        self.ctl = None
+        self.ctl_buf = b""
+        self.con_off = 0
+        self.con_part = ""
+        self.con_lines = []
+        self.cmds = []
+        self.cur = None  # index of the running command
+        self.cmd_tests = {}  # command index -> list of statuses
+        self.cmd_rc = {}
+        self.done = False
+        self.nshot = 0
+        self.start = time.monotonic()
+
+    # ---- results
+    def report(self, status, name, reason=""):
+        name = self.a.prefix + name
+        self.results.append((status, name, reason))
+        line = status + " " + name + (": " + reason if reason else "")
+        print(line, flush=True)
+
+    # ---- setup
+    def build_image(self):
+        listf = os.path.join(self.tmp, "list")
+        with open(listf, "w") as f:
+            for c in self.cmds:
+                f.write(c + "\n")
+        img = os.path.join(self.tmp, "initramfs.cpio.gz")
+        cmd = [os.path.join(HERE, "mkinitramfs"), "-o", img, "--tests-file", listf,
+               "--kver", self.kver, "--module", self.module, "--level", "1"]
+        if self.a.moddir:
+            cmd += ["--moddir", self.a.moddir]
+        if self.a.with_weston:
+            cmd.append("--with-weston")
+        if self.a.modparams:
+            pf = os.path.join(self.tmp, "modparams")
+            with open(pf, "w") as f:
+                f.write(self.a.modparams + "\n")
+            cmd += ["--add", pf + ":/tests/modparams"]
+        subprocess.run(cmd, check=True)
+        return img
+
+    def qemu_cmd(self, img, port):
+        dev = "qxl-vga,id=video0"
+        if self.a.device_props:
+            dev += "," + self.a.device_props
+        append = "console=ttyS0 loglevel=5 panic=-1 qtest.timeout=%d %s" % (
+            self.a.cmd_timeout, self.a.append or "")
+        cmd = [self.a.qemu, "-m", str(self.a.mem), "-smp", "1", "-accel", "tcg",
+               "-kernel", self.kernel, "-initrd", img, "-append", append.strip(),
+               "-display", "none", "-nodefaults", "-no-reboot", "-vga", "none",
+               "-device", dev,
+               "-qmp", "unix:%s/qmp.sock,server=on,wait=off" % self.tmp,
+               "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on,"
+               "image-compression=off,jpeg-wan-compression=never,"
+               "zlib-glz-wan-compression=never,streaming-video=off" % port,
+               "-chardev", "file,id=con,path=%s/console.log" % self.tmp,
+               "-serial", "chardev:con",
+               "-chardev", "socket,id=ctl,path=%s/ctl.sock,server=on,wait=off" % self.tmp,
+               "-serial", "chardev:ctl"]
+        if self.a.vdagent:
+            cmd += ["-device", "virtio-serial-pci",
+                    "-chardev", "spicevmc,id=vdagent,name=vdagent",
+                    "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0"]
+        for extra in self.a.qemu_arg:
+            cmd += shlex.split(extra)
+        return cmd
+
+    def connect_ctl(self, deadline):
+        path = os.path.join(self.tmp, "ctl.sock")
+        while time.monotonic() < deadline:
+            if self.qemu.poll() is not None:
+                raise RuntimeError("QEMU exited at start (see qemu.log)")
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                s.setblocking(False)
+                return s
+            except OSError:
+                s.close()
+                time.sleep(0.05)
+        raise RuntimeError("cannot connect to control socket")
+
+    # ---- console
+    def read_console(self):
+        path = os.path.join(self.tmp, "console.log")
+        try:
+            with open(path, "rb") as f:
+                f.seek(self.con_off)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        if not data:
+            return
+        self.con_off += len(data)
+        text = self.con_part + data.decode(errors="replace")
+        lines = text.split("\n")
+        self.con_part = lines.pop()
+        for line in lines:
+            self.console_line(line.rstrip("\r"))
+
+    def console_line(self, line):
+        if self.a.verbose:
+            sys.stderr.write("guest| %s\n" % line)
+        self.con_lines.append(line)
+        m = re.search(r"@@(START|END|TEST|INIT-ERR|DONE|SYNC)\b ?(.*)", line)
+        if not m:
+            return
+        kind, rest = m.group(1), m.group(2)
+        if kind == "START":
+            n, _, cmd = rest.partition(" ")
+            self.cur = int(n) - 1
+            self.cmd_tests.setdefault(self.cur, [])
+        elif kind == "END":
+            n, _, rc = rest.partition(" ")
+            idx = int(n) - 1
+            self.cmd_rc[idx] = int(rc) if rc.strip().lstrip("-").isdigit() else -1
+            self.finish_cmd(idx)
+        elif kind == "TEST":
+            parts = rest.split(" ", 2)
+            if len(parts) < 2:
+                self.report("FAIL", "protocol", "malformed @@TEST line: %r" % line)
+                return
+            name, status = parts[0], parts[1]
+            msg = parts[2].strip() if len(parts) > 2 else ""
+            if self.cur is not None:
+                self.cmd_tests.setdefault(self.cur, []).append(status)
+            if status == "PASS":
+                self.report("PASS", name)
+            elif status == "SKIP":
+                if msg:
+                    self.report("SKIP", name, msg)
+                else:
+                    self.report("FAIL", name, "SKIP without a reason")
+            else:
+                self.report("FAIL", name, msg or "failed")
+        elif kind == "INIT-ERR":
+            self.report("FAIL", "init", rest)
+        elif kind == "DONE":
+            self.done = True
+
+    def cmd_name(self, idx):
+        base = os.path.basename(self.cmds[idx].split()[0]) if self.cmds[idx].split() else "cmd"
+        same = [i for i in range(idx) if self.cmds[i].split()[:1] == self.cmds[idx].split()[:1]]
+        return base + ("#%d" % (len(same) + 1) if same else "")
+
+    def finish_cmd(self, idx):
+        rc = self.cmd_rc.get(idx)
+        statuses = self.cmd_tests.get(idx, [])
+        name = self.cmd_name(idx)
+        if rc == 137:
+            self.report("FAIL", name, "killed after the %d s per-command timeout" %
+                        self.a.cmd_timeout)
+        elif not statuses:
+            if rc == 0:
+                self.report("PASS", name)
+            else:
+                self.report("FAIL", name, "exit status %s" % rc)
+        elif rc != 0 and "FAIL" not in statuses:
+            self.report("FAIL", name, "exit status %s" % rc)
+
+    # ---- control channel
+    def serve_ctl(self):
+        try:
+            data = self.ctl.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                return
+            raise
+        if not data:
+            return
+        self.ctl_buf += data
+        while b"\n" in self.ctl_buf:
+            raw, self.ctl_buf = self.ctl_buf.split(b"\n", 1)
+            line = raw.decode(errors="replace").strip("\r\n\0 ")
+            if not line:
+                continue
+            if self.a.verbose:
+                log("ctl <- %s" % line)
+            if line == "HELLO":
+                self.send_ctl("GO")
+                continue
+            m = re.match(r"CHECK (\S+) (.*)$", line)
+            if not m:
+                log("ignoring control line %r" % line)
+                continue
+            seq, req = m.group(1), m.group(2)
+            try:
+                ok, detail = self.handle(req)
+            except Exception as e:  # a broken request must not kill the run
+                ok, detail = False, "%s: %s" % (type(e).__name__, e)
+            detail = detail.replace("\n", " ")
+            self.send_ctl("RESULT %s %s %s" % (seq, "PASS" if ok else "FAIL", detail))
+
+    def send_ctl(self, line):
+        if self.a.verbose:
+            log("ctl -> %s" % line)
+        data = (line + "\n").encode()
+        end = time.monotonic() + 10
+        while data and time.monotonic() < end:
+            try:
+                n = self.ctl.send(data)
+                data = data[n:]
+            except BlockingIOError:
+                time.sleep(0.01)
+
+    # ---- host requests
+    def screendump(self):
+        self.nshot += 1
+        path = os.path.join(self.tmp, "dump-%03d.ppm" % self.nshot)
+        self.qmp.cmd("screendump", filename=path)
+        return read_ppm(path)
+
+    def spice_snap(self):
+        self.nshot += 1
+        path = os.path.join(self.tmp, "spice-%03d.ppm" % self.nshot)
+        r = self.client.request("snap " + path)
+        if not r.startswith("ok"):
+            raise RuntimeError("SPICE client: %s" % r)
+        return read_ppm(path)
+
+    def check_screendump(self, exp):
+        end = time.monotonic() + SCREENDUMP_CONVERGE_S
+        while True:
+            diff = compare(exp, self.screendump())
+            if diff is None or time.monotonic() >= end:
+                return diff
+            time.sleep(0.25)
+
+    def check_spice(self, exp):
+        end = time.monotonic() + SPICE_CONVERGE_S
+        while True:
+            try:
+                diff = compare(exp, self.spice_snap())
+            except RuntimeError as e:
+                diff = str(e)
+            if diff is None or time.monotonic() >= end:
+                return diff
+            time.sleep(0.3)
+
+    def handle(self, req):
+        words = req.split()
+        if not words:
+            return False, "empty request"
+        kind, args = words[0], words[1:]
+        if kind == "log":
+            print("LOG %s" % req[4:].strip(), flush=True)
+            return True, "logged"
+        if kind in ("screen", "screendump-only", "spice-only"):
+            exp = expected_image(args)
+            notes = []
+            if kind in ("screen", "screendump-only"):
+                diff = self.check_screendump(exp)
+                if diff:
+                    return False, "screendump: " + diff
+                notes.append("screendump ok")
+            if kind in ("screen", "spice-only"):
+                if self.client is None:
+                    if kind == "spice-only":
+                        return False, "no SPICE client (run vmtest.py with --spice-client)"
+                    notes.append("no SPICE client connected, checked the screendump only")
+                else:
+                    diff = self.check_spice(exp)
+                    if diff:
+                        return False, "spice client: " + diff
+                    notes.append("spice client ok")
+            return True, "; ".join(notes) + " (%dx%d)" % (exp[0], exp[1])
+        if kind == "screendump-stats":
+            img = self.screendump()
+            return True, "size=%dx%d nonblack=%d" % (img[0], img[1], fast_nonblack(img[2]))
+        if kind == "screendump-nonblack":
+            # screendump-nonblack <W> <H> [<min-nonblack-pixels>]
+            w, h = int(args[0]), int(args[1])
+            need = int(args[2]) if len(args) > 2 else 1
+            img = self.screendump()
+            nb = fast_nonblack(img[2])
+            detail = "size=%dx%d nonblack=%d" % (img[0], img[1], nb)
+            if (img[0], img[1]) != (w, h):
+                return False, detail + ", expected size %dx%d" % (w, h)
+            if nb < need:
+                return False, detail + ", expected at least %d non-black pixels" % need
+            return True, detail
+        if kind == "screendump-differs":
+            # screendump-differs [<ms between dumps>] : two dumps must differ
+            ms = int(args[0]) if args else 1000
+            a = self.screendump()
+            time.sleep(ms / 1000.0)
+            b = self.screendump()
+            if a == b:
+                return False, "two screendumps %d ms apart are identical (%dx%d, nonblack=%d)" % (
+                    ms, a[0], a[1], fast_nonblack(a[2]))
+            return True, "screendumps differ (%dx%d then %dx%d)" % (a[0], a[1], b[0], b[1])
+        if kind == "spice-info":
+            if self.client is None:
+                return False, "no SPICE client"
+            r = self.client.request("info")
+            return r.startswith("ok"), r
+        return False, "unknown request kind %r" % kind
+
+    # ---- main
+    def run(self):
+        a = self.a
+        self.kver = a.kver or default_kver()
+        self.kernel = a.kernel or "/boot/vmlinuz-%s" % self.kver
+        moddir = a.moddir or "/lib/modules/%s" % self.kver
+        if a.module:
+            self.module = a.module
+        else:
+            ours = os.path.join(REPO, "drivers", "qxl", "qxl.ko")
+            self.module = ours if os.path.isfile(ours) else \
+                os.path.join(moddir, "kernel/drivers/gpu/drm/qxl/qxl.ko")
+        for t in a.tests:
+            self.cmds += [c.strip() for c in t.split(";") if c.strip()]
+        deadline = self.start + a.timeout
+        log("module %s, kernel %s, %d guest commands, tmp %s" %
+            (self.module, self.kernel, len(self.cmds), self.tmp))
+        img = self.build_image()
+        port = free_port()
+        qlog = open(os.path.join(self.tmp, "qemu.log"), "w")
+        cmd = self.qemu_cmd(img, port)
+        with open(os.path.join(self.tmp, "qemu.cmd"), "w") as f:
+            f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+        self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                                     stderr=subprocess.STDOUT)
+        boot_t0 = time.monotonic()
+        try:
+            self.ctl = self.connect_ctl(min(deadline, time.monotonic() + 20))
+            self.qmp = QMP(os.path.join(self.tmp, "qmp.sock"),
+                           min(deadline, time.monotonic() + 20))
+            if a.spice_client:
+                self.client = SpiceClient(port, os.path.join(self.tmp, "spice-client.log"))
+                if not self.client.wait_event("display-open", 30):
+                    self.report("FAIL", "spice-client", "client did not open the display "
+                                "channel within 30 s")
+                    self.client.stop()
+                    self.client = None
+            self.loop(deadline)
+        except Exception as e:
+            self.report("FAIL", "harness", "%s: %s" % (type(e).__name__, e))
+        finally:
+            self.read_console()
+            if self.con_part:
+                self.console_line(self.con_part)
+                self.con_part = ""
+            self.stop_all()
+        log("guest ran %.1f s" % (time.monotonic() - boot_t0))
+        self.finish(deadline)
+        return self.exit_code()
+
+    def loop(self, deadline):
+        while not self.done:
+            if time.monotonic() >= deadline:
+                last = self.cmd_name(self.cur) if self.cur is not None else "boot"
+                self.report("FAIL", last, "guest did not finish within the %d s global "
+                            "timeout (last test started: %s)" % (self.a.timeout, last))
+                return
+            self.read_console()
+            if self.done:
+                return
+            if self.qemu.poll() is not None:
+                time.sleep(0.2)
+                self.read_console()
+                if not self.done:
+                    last = self.cmd_name(self.cur) if self.cur is not None else "boot"
+                    self.report("FAIL", last, "guest stopped before finishing (QEMU exit "
+                                "status %s; panic?)" % self.qemu.returncode)
+                return
+            fds = [self.ctl]
+            if self.client:
+                fds.append(self.client.proc.stdout)
+            r, _, _ = select.select(fds, [], [], 0.2)
+            if self.ctl in r:
+                self.serve_ctl()
+            if self.client and self.client.proc.stdout in r:
+                try:
+                    self.client.poll_events()
+                except RuntimeError as e:
+                    self.report("FAIL", "spice-client", str(e))
+                    self.client = None
+
+    def stop_all(self):
+        if self.client:
+            try:
+                self.client.stop()
+            except Exception as e:
+                log("stopping SPICE client: %s" % e)
+        if self.qmp:
+            self.qmp.close()
+        if self.ctl:
+            self.ctl.close()
+        if self.qemu and self.qemu.poll() is None:
+            # poweroff -f normally ends QEMU by itself; give it a moment first
+            try:
+                self.qemu.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.kill(self.qemu.pid, signal.SIGTERM)
+                try:
+                    self.qemu.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    os.kill(self.qemu.pid, signal.SIGKILL)
+                    self.qemu.wait(timeout=5)
+
+    def finish(self, deadline):
+        # commands that started but never ended
+        for idx in sorted(self.cmd_tests):
+            if idx not in self.cmd_rc and self.done:
+                self.report("FAIL", self.cmd_name(idx), "no end marker")
+        started = set(self.cmd_tests)
+        if self.done:
+            for idx in range(len(self.cmds)):
+                if idx not in started:
+                    self.report("FAIL", self.cmd_name(idx), "never started")
+        bad = [l for l in self.con_lines if KERNEL_BAD.search(l)]
+        if bad:
+            self.report("FAIL", "kernel-log", bad[0].strip()[:300] +
+                        (" (+%d more lines)" % (len(bad) - 1) if len(bad) > 1 else ""))
+        elif self.done:
+            self.report("PASS", "kernel-log")
+        failed = any(s == "FAIL" for s, _, _ in self.results)
+        keep = self.a.keep_logs
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for fn in os.listdir(self.tmp):
+                if fn.endswith((".sock", ".cpio.gz")):
+                    continue
+                if fn.endswith(".ppm") and not failed:
+                    continue
+                shutil.copy(os.path.join(self.tmp, fn), keep)
+            log("logs kept in %s" % keep)
+        elif failed:
+            tail = self.con_lines[-40:]
+            log("last console lines:\n  " + "\n  ".join(tail))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def exit_code(self):
+        return 1 if any(s == "FAIL" for s, _, _ in self.results) else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--module", help="module under test (default: drivers/qxl/qxl.ko if "
+                    "built, else the kernel's in-tree qxl.ko)")
+    ap.add_argument("--tests", action="append", default=[],
+                    help='guest command lines, "cmd1;cmd2;...", run in order (repeatable)')
+    ap.add_argument("--device-props", default="", help='extra qxl-vga properties, '
+                    'e.g. "xres=1280,yres=800,max_outputs=2"')
+    ap.add_argument("--spice-client", action="store_true",
+                    help="connect a real SPICE client before the guest tests start")
+    ap.add_argument("--timeout", type=int, default=600, help="global bound in seconds")
+    ap.add_argument("--cmd-timeout", type=int, default=180,
+                    help="bound for each guest command in seconds")
+    ap.add_argument("--kver", help="kernel version (default: newest /boot/vmlinuz-*-amd64)")
+    ap.add_argument("--kernel", help="kernel image (default: /boot/vmlinuz-KVER)")
+    ap.add_argument("--moddir", help="module tree (default: /lib/modules/KVER)")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("--modparams", default="", help="parameters for insmod /qxl.ko")
+    ap.add_argument("--keep-logs", metavar="DIR", help="copy console/QEMU/client logs "
+                    "(and screendumps when something failed) to DIR")
+    ap.add_argument("--with-weston", action="store_true", help="put weston in the image")
+    ap.add_argument("--vdagent", action="store_true",
+                    help="add a virtio-serial vdagent port (client monitors config)")
+    ap.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
+    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--qemu-arg", action="append", default=[],
+                    help="extra QEMU arguments (shell-split; repeatable)")
+    ap.add_argument("--prefix", default="", help="prefix for result names, e.g. 'smoke/'")
+    ap.add_argument("-v", "--verbose", action="store_true", help="echo the guest console")
+    args = ap.parse_args()
+    return Run(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
