@@ -32,6 +32,9 @@ KERNEL_BAD = re.compile(
     r"list_del corruption|refcount_t:|INFO: task .* blocked|"
     r"DEBUG_LOCKS_WARN_ON|possible circular locking|lockdep)")
 
+# A kernel message on the console: "[    3.141592] ..." (CONFIG_PRINTK_TIME=y).
+KERNEL_LINE = re.compile(r"\[\s*\d+\.\d{6}\]")
+
 SPICE_CONVERGE_S = 10.0
 SCREENDUMP_CONVERGE_S = 2.0
 
@@ -294,6 +297,7 @@ class Run:
         self.cur = None  # index of the running command
         self.cmd_tests = {}  # command index -> list of statuses
         self.cmd_rc = {}
+        self.cmd_host_fail = {}  # command index -> last failed host check
         self.done = False
         self.nshot = 0
         self.start = time.monotonic()
@@ -389,6 +393,9 @@ class Run:
         if self.a.verbose:
             sys.stderr.write("guest| %s\n" % line)
         self.con_lines.append(line)
+        if line.startswith("host: FAIL") or line.startswith("qt_host: "):
+            if self.cur is not None:
+                self.cmd_host_fail[self.cur] = line
         m = re.search(r"@@(START|END|TEST|INIT-ERR|DONE|SYNC)\b ?(.*)", line)
         if not m:
             return
@@ -441,7 +448,8 @@ class Run:
             if rc == 0:
                 self.report("PASS", name)
             else:
-                self.report("FAIL", name, "exit status %s" % rc)
+                why = self.cmd_host_fail.get(idx)
+                self.report("FAIL", name, "exit status %s%s" % (rc, "; " + why if why else ""))
         elif rc != 0 and "FAIL" not in statuses:
             self.report("FAIL", name, "exit status %s" % rc)
 
@@ -698,7 +706,8 @@ class Run:
             for idx in range(len(self.cmds)):
                 if idx not in started:
                     self.report("FAIL", self.cmd_name(idx), "never started")
-        bad = [l for l in self.con_lines if KERNEL_BAD.search(l)]
+        bad = [l for l in self.con_lines if KERNEL_BAD.search(l) and
+               KERNEL_LINE.search(l) and "@@" not in l]
         if bad:
             self.report("FAIL", "kernel-log", bad[0].strip()[:300] +
                         (" (+%d more lines)" % (len(bad) - 1) if len(bad) > 1 else ""))
