@@ -138,6 +138,22 @@ static int qxl_primary_plane_helper_atomic_check(struct drm_plane *plane,
 {
 	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
 	struct drm_crtc_state *crtc_state = NULL;
+	const struct drm_mode_rect *clips = drm_plane_get_damage_clips(new_state);
+	unsigned int i, n = drm_plane_get_damage_clips_count(new_state);
+
+	/*
+	 * The core's own damage check compares integer clips with 16.16 fixed
+	 * point sizes in this kernel, so clips far outside the framebuffer
+	 * pass it. Refuse them here.
+	 */
+	for (i = 0; new_state->fb && i < n; i++) {
+		if (clips[i].x2 > new_state->fb->width || clips[i].y2 > new_state->fb->height) {
+			drm_dbg_atomic(plane->dev, "damage clip %d,%d-%d,%d outside the %ux%u fb\n",
+				       clips[i].x1, clips[i].y1, clips[i].x2, clips[i].y2,
+				       new_state->fb->width, new_state->fb->height);
+			return -EINVAL;
+		}
+	}
 
 	if (new_state->crtc)
 		crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
