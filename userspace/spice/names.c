@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: MIT
+/* Message names, generic validation and JSON rendering. */
+#include <string.h>
+
+#include "spice-wire.h"
+
+const char *sw_channel_name(uint8_t t)
+{
+	static const char *const n[] = {
+		"?", "main", "display", "inputs", "cursor", "playback", "record", "tunnel",
+		"smartcard", "usbredir", "port", "webdav",
+	};
+	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
+}
+
+#define N(x) [x] = #x
+static const char *const base_srv[] = {
+	[1] = "migrate", "migrate_data", "set_ack", "ping", "wait_for_channels",
+	"disconnecting", "notify", "list",
+};
+static const char *const base_cli[] = {
+	[1] = "ack_sync", "ack", "pong", "migrate_flush_mark", "migrate_data", "disconnecting",
+};
+static const char *const main_srv[] = {
+	[0] = "migrate_begin", "migrate_cancel", "init", "channels_list", "mouse_mode",
+	"multi_media_time", "agent_connected", "agent_disconnected", "agent_data", "agent_token",
+	"migrate_switch_host", "migrate_end", "name", "uuid", "agent_connected_tokens",
+	"migrate_begin_seamless", "migrate_dst_seamless_ack", "migrate_dst_seamless_nack",
+};
+static const char *const main_cli[] = {
+	[0] = "client_info", "migrate_connected", "migrate_connect_error", "attach_channels",
+	"mouse_mode_request", "agent_start", "agent_data", "agent_token", "migrate_end",
+	"migrate_dst_do_seamless", "migrate_connected_seamless", "quality_indicator",
+};
+static const char *const disp_srv_lo[] = {
+	[0] = "mode", "mark", "reset", "copy_bits", "inval_list", "inval_all_pixmaps",
+	"inval_palette", "inval_all_palettes",
+};
+static const char *const disp_srv_stream[] = {
+	[0] = "stream_create", "stream_data", "stream_clip", "stream_destroy", "stream_destroy_all",
+};
+static const char *const disp_srv_hi[] = {
+	[0] = "draw_fill", "draw_opaque", "draw_copy", "draw_blend", "draw_blackness",
+	"draw_whiteness", "draw_invers", "draw_rop3", "draw_stroke", "draw_text",
+	"draw_transparent", "draw_alpha_blend", "surface_create", "surface_destroy",
+	"stream_data_sized", "monitors_config", "draw_composite", "stream_activate_report",
+	"gl_scanout_unix", "gl_draw", "quality_indicator", "gl_scanout2_unix",
+};
+static const char *const disp_cli[] = {
+	[0] = "init", "stream_report", "preferred_compression", "gl_draw_done",
+	"preferred_video_codec_type",
+};
+static const char *const inputs_cli[] = {
+	[0] = "key_down", "key_up", "key_modifiers", "key_scancode",
+	[10] = "mouse_motion", "mouse_position", "mouse_press", "mouse_release",
+};
+static const char *const inputs_srv[] = {
+	[0] = "init", "key_modifiers", [10] = "mouse_motion_ack",
+};
+static const char *const cursor_srv[] = {
+	[0] = "init", "reset", "set", "move", "hide", "trail", "inval_one", "inval_all",
+};
+static const char *const playback_srv[] = {
+	[0] = "data", "mode", "start", "stop", "volume", "mute", "latency",
+};
+static const char *const record_srv[] = { [0] = "start", "stop", "volume", "mute" };
+static const char *const record_cli[] = { [0] = "data", "mode", "start_mark" };
+#undef N
+
+#define LOOKUP(tab, idx) \
+	((size_t)(idx) < sizeof(tab) / sizeof(tab[0]) && tab[idx] ? tab[idx] : NULL)
+
+const char *sw_msg_name(uint8_t ch, bool server, uint16_t t)
+{
+	const char *s = NULL;
+	if (t < 100)
+		s = server ? LOOKUP(base_srv, t) : LOOKUP(base_cli, t);
+	else if (t > 100)
+		switch (ch) {
+		case SPICE_CHANNEL_MAIN:
+			s = server ? LOOKUP(main_srv, t - 101) : LOOKUP(main_cli, t - 101);
+			break;
+		case SPICE_CHANNEL_DISPLAY:
+			if (!server)
+				s = LOOKUP(disp_cli, t - 101);
+			else if (t < 122)
+				s = LOOKUP(disp_srv_lo, t - 101);
+			else if (t < 302)
+				s = LOOKUP(disp_srv_stream, t - 122);
+			else
+				s = LOOKUP(disp_srv_hi, t - 302);
+			break;
+		case SPICE_CHANNEL_INPUTS:
+			s = server ? LOOKUP(inputs_srv, t - 101) : LOOKUP(inputs_cli, t - 101);
+			break;
+		case SPICE_CHANNEL_CURSOR:
+			s = server ? LOOKUP(cursor_srv, t - 101) : NULL;
+			break;
+		case SPICE_CHANNEL_PLAYBACK:
+			s = server ? LOOKUP(playback_srv, t - 101) : NULL;
+			break;
+		case SPICE_CHANNEL_RECORD:
+			s = server ? LOOKUP(record_srv, t - 101) : LOOKUP(record_cli, t - 101);
+			break;
+		case SPICE_CHANNEL_PORT:
+		case SPICE_CHANNEL_WEBDAV:
+		case SPICE_CHANNEL_USBREDIR:
+			if (t == 101)
+				s = "data";
+			else if (t == 102)
+				s = "compressed_data";
+			else if (t == 201)
+				s = server ? "port_init" : "port_event";
+			else if (t == 202 && server)
+				s = "port_event";
+			break;
+		}
+	return s ? s : "unknown";
+}
+
+static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
+{
+	union {
+		struct sw_set_ack set_ack;
+		struct sw_ping ping;
+		struct sw_wait_for_channels wait;
+		struct sw_disconnecting disc;
+		struct sw_notify notify;
+		struct sw_migrate migrate;
+		struct sw_main_init init;
+		struct sw_channels_list chl;
+		struct sw_mouse_mode mm;
+		struct sw_main_name name;
+		uint8_t uuid[16];
+		struct sw_migration_dst dst;
+		struct sw_display_mode mode;
+		struct sw_draw draw;
+		struct sw_surface_create sc;
+		struct sw_inval_list inval;
+		struct sw_stream_create stc;
+		struct sw_stream_data std;
+		struct sw_stream_clip stclip;
+		struct sw_monitors_config mc;
+		struct sw_stream_activate_report sar;
+		struct sw_gl_scanout gl;
+		struct sw_gl_scanout2 gl2;
+		struct sw_gl_draw gld;
+		struct sw_cursor_init ci;
+		struct sw_cursor_set cs;
+		struct sw_point16 p16;
+		struct sw_cursor_trail trail;
+		struct sw_audio_data ad;
+		struct sw_audio_start as;
+		struct sw_audio_volume av;
+		struct sw_port_init pi;
+		uint64_t u64;
+		uint32_t u32;
+		uint16_t u16;
+		uint8_t u8;
+	} u;
+
+	switch (t) {
+	case SPICE_MSG_MIGRATE: return sw_get_migrate(b, n, &u.migrate);
+	case SPICE_MSG_MIGRATE_DATA: return SW_OK;
+	case SPICE_MSG_SET_ACK: return sw_get_set_ack(b, n, &u.set_ack);
+	case SPICE_MSG_PING: return sw_get_ping(b, n, &u.ping);
+	case SPICE_MSG_WAIT_FOR_CHANNELS: return sw_get_wait_for_channels(b, n, &u.wait);
+	case SPICE_MSG_DISCONNECTING: return sw_get_disconnecting(b, n, &u.disc);
+	case SPICE_MSG_NOTIFY: return sw_get_notify(b, n, &u.notify);
+	case SPICE_MSG_LIST: {
+		struct sw_sublist_iter it;
+		int err = sw_sublist_begin(&it, b, n, 0);
+		uint16_t st;
+		const uint8_t *sd;
+		uint32_t ss;
+		while (!err && (err = sw_sublist_next(&it, &st, &sd, &ss)) == 1)
+			err = st == SPICE_MSG_LIST ? SW_E_PROTO : validate_server(ch, st, sd, ss);
+		return err;
+	}
+	}
+	if (t < 101)
+		return SW_E_INVALID;
+	switch (ch) {
+	case SPICE_CHANNEL_MAIN:
+		switch (t) {
+		case SPICE_MSG_MAIN_MIGRATE_BEGIN:
+		case SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST:
+			return sw_get_migration_dst(b, n, false, &u.dst);
+		case SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS:
+			return sw_get_migration_dst(b, n, true, &u.dst);
+		case SPICE_MSG_MAIN_MIGRATE_CANCEL:
+		case SPICE_MSG_MAIN_AGENT_CONNECTED:
+		case SPICE_MSG_MAIN_MIGRATE_END:
+		case SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK:
+		case SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK:
+			return sw_get_empty(b, n);
+		case SPICE_MSG_MAIN_INIT: return sw_get_main_init(b, n, &u.init);
+		case SPICE_MSG_MAIN_CHANNELS_LIST: return sw_get_channels_list(b, n, &u.chl);
+		case SPICE_MSG_MAIN_MOUSE_MODE: return sw_get_mouse_mode(b, n, &u.mm);
+		case SPICE_MSG_MAIN_MULTI_MEDIA_TIME:
+		case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
+		case SPICE_MSG_MAIN_AGENT_TOKEN:
+		case SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS:
+			return sw_get_u32_msg(b, n, &u.u32);
+		case SPICE_MSG_MAIN_AGENT_DATA: return SW_OK;
+		case SPICE_MSG_MAIN_NAME: return sw_get_main_name(b, n, &u.name);
+		case SPICE_MSG_MAIN_UUID: return sw_get_main_uuid(b, n, u.uuid);
+		}
+		break;
+	case SPICE_CHANNEL_DISPLAY:
+		switch (t) {
+		case SPICE_MSG_DISPLAY_MODE: return sw_get_display_mode(b, n, &u.mode);
+		case SPICE_MSG_DISPLAY_MARK:
+		case SPICE_MSG_DISPLAY_RESET:
+		case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
+		case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
+			return sw_get_empty(b, n);
+		case SPICE_MSG_DISPLAY_COPY_BITS:
+		case SPICE_MSG_DISPLAY_DRAW_FILL:
+		case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
+		case SPICE_MSG_DISPLAY_DRAW_COPY:
+		case SPICE_MSG_DISPLAY_DRAW_BLEND:
+		case SPICE_MSG_DISPLAY_DRAW_BLACKNESS:
+		case SPICE_MSG_DISPLAY_DRAW_WHITENESS:
+		case SPICE_MSG_DISPLAY_DRAW_INVERS:
+		case SPICE_MSG_DISPLAY_DRAW_ROP3:
+		case SPICE_MSG_DISPLAY_DRAW_STROKE:
+		case SPICE_MSG_DISPLAY_DRAW_TEXT:
+		case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
+		case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
+		case SPICE_MSG_DISPLAY_DRAW_COMPOSITE:
+			return sw_get_draw(t, b, n, &u.draw);
+		case SPICE_MSG_DISPLAY_INVAL_LIST: return sw_get_inval_list(b, n, &u.inval);
+		case SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS: return sw_get_wait_for_channels(b, n, &u.wait);
+		case SPICE_MSG_DISPLAY_INVAL_PALETTE: return sw_get_u64_msg(b, n, &u.u64);
+		case SPICE_MSG_DISPLAY_STREAM_CREATE: return sw_get_stream_create(b, n, &u.stc);
+		case SPICE_MSG_DISPLAY_STREAM_DATA: return sw_get_stream_data(b, n, false, &u.std);
+		case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED: return sw_get_stream_data(b, n, true, &u.std);
+		case SPICE_MSG_DISPLAY_STREAM_CLIP: return sw_get_stream_clip(b, n, &u.stclip);
+		case SPICE_MSG_DISPLAY_STREAM_DESTROY:
+		case SPICE_MSG_DISPLAY_SURFACE_DESTROY:
+			return sw_get_u32_msg(b, n, &u.u32);
+		case SPICE_MSG_DISPLAY_SURFACE_CREATE: return sw_get_surface_create(b, n, &u.sc);
+		case SPICE_MSG_DISPLAY_MONITORS_CONFIG: return sw_get_monitors_config(b, n, &u.mc);
+		case SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT:
+			return sw_get_stream_activate_report(b, n, &u.sar);
+		case SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX: return sw_get_gl_scanout(b, n, &u.gl);
+		case SW_MSG_DISPLAY_GL_SCANOUT2_UNIX: return sw_get_gl_scanout2(b, n, &u.gl2);
+		case SPICE_MSG_DISPLAY_GL_DRAW: return sw_get_gl_draw(b, n, &u.gld);
+		}
+		break;
+	case SPICE_CHANNEL_CURSOR:
+		switch (t) {
+		case SPICE_MSG_CURSOR_INIT: return sw_get_cursor_init(b, n, &u.ci);
+		case SPICE_MSG_CURSOR_SET: return sw_get_cursor_set(b, n, &u.cs);
+		case SPICE_MSG_CURSOR_MOVE: return sw_get_cursor_move(b, n, &u.p16);
+		case SPICE_MSG_CURSOR_TRAIL: return sw_get_cursor_trail(b, n, &u.trail);
+		case SPICE_MSG_CURSOR_INVAL_ONE: return sw_get_u64_msg(b, n, &u.u64);
+		case SPICE_MSG_CURSOR_RESET:
+		case SPICE_MSG_CURSOR_HIDE:
+		case SPICE_MSG_CURSOR_INVAL_ALL:
+			return sw_get_empty(b, n);
+		}
+		break;
+	case SPICE_CHANNEL_INPUTS:
+		switch (t) {
+		case SPICE_MSG_INPUTS_INIT:
+		case SPICE_MSG_INPUTS_KEY_MODIFIERS:
+			return sw_get_u16_msg(b, n, &u.u16);
+		case SPICE_MSG_INPUTS_MOUSE_MOTION_ACK: return sw_get_empty(b, n);
+		}
+		break;
+	case SPICE_CHANNEL_PLAYBACK:
+		switch (t) {
+		case SPICE_MSG_PLAYBACK_DATA: return sw_get_playback_data(b, n, &u.ad);
+		case SPICE_MSG_PLAYBACK_MODE: return sw_get_playback_mode(b, n, &u.ad);
+		case SPICE_MSG_PLAYBACK_START: return sw_get_playback_start(b, n, &u.as);
+		case SPICE_MSG_PLAYBACK_STOP: return sw_get_empty(b, n);
+		case SPICE_MSG_PLAYBACK_VOLUME: return sw_get_audio_volume(b, n, &u.av);
+		case SPICE_MSG_PLAYBACK_MUTE: return sw_get_u8_msg(b, n, &u.u8);
+		case SPICE_MSG_PLAYBACK_LATENCY: return sw_get_u32_msg(b, n, &u.u32);
+		}
+		break;
+	case SPICE_CHANNEL_RECORD:
+		switch (t) {
+		case SPICE_MSG_RECORD_START: return sw_get_record_start(b, n, &u.as);
+		case SPICE_MSG_RECORD_STOP: return sw_get_empty(b, n);
+		case SPICE_MSG_RECORD_VOLUME: return sw_get_audio_volume(b, n, &u.av);
+		case SPICE_MSG_RECORD_MUTE: return sw_get_u8_msg(b, n, &u.u8);
+		}
+		break;
+	case SPICE_CHANNEL_PORT:
+	case SPICE_CHANNEL_WEBDAV:
+		if (t == SPICE_MSG_PORT_INIT)
+			return sw_get_port_init(b, n, &u.pi);
+		if (t == SPICE_MSG_PORT_EVENT)
+			return sw_get_u8_msg(b, n, &u.u8);
+		break;
+	}
+	return SW_OK;	/* unknown message in a valid range: accepted, logged as unknown */
+}
+
+static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
+{
+	union {
+		uint64_t u64;
+		uint32_t u32;
+		uint16_t u16;
+		uint8_t u8;
+		struct sw_display_init di;
+		struct sw_stream_report sr;
+		struct sw_mouse_motion mm;
+		struct sw_mouse_position mp;
+		struct sw_mouse_button mb;
+		const uint8_t *p;
+	} u;
+	uint32_t id;
+	uint64_t ts;
+
+	switch (t) {
+	case SPICE_MSGC_ACK_SYNC: return sw_get_u32_msg(b, n, &u.u32);
+	case SPICE_MSGC_ACK:
+	case SPICE_MSGC_MIGRATE_FLUSH_MARK:
+		return sw_get_empty(b, n);
+	case SPICE_MSGC_PONG: return sw_get_pong(b, n, &id, &ts);
+	case SPICE_MSGC_MIGRATE_DATA: return SW_OK;
+	case SPICE_MSGC_DISCONNECTING: {
+		struct sw_disconnecting d;
+		return sw_get_disconnecting(b, n, &d);
+	}
+	}
+	switch (ch) {
+	case SPICE_CHANNEL_MAIN:
+		switch (t) {
+		case SPICE_MSGC_MAIN_CLIENT_INFO: return sw_get_u64_msg(b, n, &u.u64);
+		case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST: return sw_get_u16_msg(b, n, &u.u16);
+		case SPICE_MSGC_MAIN_AGENT_START:
+		case SPICE_MSGC_MAIN_AGENT_TOKEN:
+		case SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS:
+			return sw_get_u32_msg(b, n, &u.u32);
+		case SPICE_MSGC_MAIN_AGENT_DATA: return n ? SW_OK : SW_E_TRUNCATED;
+		case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
+		case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
+		case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
+		case SPICE_MSGC_MAIN_MIGRATE_END:
+		case SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS:
+			return sw_get_empty(b, n);
+		}
+		break;
+	case SPICE_CHANNEL_DISPLAY:
+		switch (t) {
+		case SPICE_MSGC_DISPLAY_INIT: return sw_get_display_init(b, n, &u.di);
+		case SPICE_MSGC_DISPLAY_STREAM_REPORT: return sw_get_stream_report(b, n, &u.sr);
+		case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION: return sw_get_u8_msg(b, n, &u.u8);
+		case SPICE_MSGC_DISPLAY_GL_DRAW_DONE: return sw_get_empty(b, n);
+		case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE: {
+			uint8_t c;
+			return sw_get_preferred_video_codecs(b, n, &c, &u.p);
+		}
+		}
+		break;
+	case SPICE_CHANNEL_INPUTS:
+		switch (t) {
+		case SPICE_MSGC_INPUTS_KEY_DOWN:
+		case SPICE_MSGC_INPUTS_KEY_UP:
+			return sw_get_u32_msg(b, n, &u.u32);
+		case SPICE_MSGC_INPUTS_KEY_MODIFIERS: return sw_get_u16_msg(b, n, &u.u16);
+		case SPICE_MSGC_INPUTS_KEY_SCANCODE: return n ? SW_OK : SW_E_TRUNCATED;
+		case SPICE_MSGC_INPUTS_MOUSE_MOTION: return sw_get_mouse_motion(b, n, &u.mm);
+		case SPICE_MSGC_INPUTS_MOUSE_POSITION: return sw_get_mouse_position(b, n, &u.mp);
+		case SPICE_MSGC_INPUTS_MOUSE_PRESS:
+		case SPICE_MSGC_INPUTS_MOUSE_RELEASE:
+			return sw_get_mouse_button(b, n, &u.mb);
+		}
+		break;
+	case SPICE_CHANNEL_RECORD:
+		switch (t) {
+		case SPICE_MSGC_RECORD_DATA:
+		case SPICE_MSGC_RECORD_START_MARK:
+			return n >= 4 ? (t == SPICE_MSGC_RECORD_START_MARK && n != 4 ? SW_E_TRAILING : SW_OK)
+				      : SW_E_TRUNCATED;
+		case SPICE_MSGC_RECORD_MODE: return n >= 6 ? SW_OK : SW_E_TRUNCATED;
+		}
+		break;
+	case SPICE_CHANNEL_PORT:
+	case SPICE_CHANNEL_WEBDAV:
+		if (t == SPICE_MSGC_PORT_EVENT)
+			return sw_get_u8_msg(b, n, &u.u8);
+		break;
+	}
+	return SW_OK;
+}
+
+int sw_validate(uint8_t ch, bool server, uint16_t t, const uint8_t *b, size_t n)
+{
+	if (n && !b)
+		return SW_E_INVALID;
+	return server ? validate_server(ch, t, b, n) : validate_client(ch, t, b, n);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+static void json_str(struct sw_buf *o, const uint8_t *s, size_t n)
+{
+	sw_w8(o, '"');
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c == '"' || c == '\\')
+			sw_wprintf(o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			sw_wprintf(o, "\\u%04x", c);
+		else
+			sw_w8(o, c);
+	}
+	sw_w8(o, '"');
+}
+
+static void json_rect(struct sw_buf *o, const char *k, const struct sw_rect *r)
+{
+	sw_wprintf(o, ",\"%s\":[%d,%d,%d,%d]", k, r->left, r->top, r->right, r->bottom);
+}
+
+static void json_image(struct sw_buf *o, const char *k, const uint8_t *b, size_t n, uint32_t off)
+{
+	struct sw_image img;
+	if (!off || sw_get_image(b, n, off, &img))
+		return;
+	sw_wprintf(o, ",\"%s\":{\"id\":%llu,\"type\":%u,\"flags\":%u,\"w\":%u,\"h\":%u", k,
+		   (unsigned long long)img.id, img.type, img.flags, img.width, img.height);
+	if (img.type == SPICE_IMAGE_TYPE_BITMAP)
+		sw_wprintf(o, ",\"format\":%u,\"bm_flags\":%u,\"stride\":%u", img.bm_format,
+			   img.bm_flags, img.bm_stride);
+	else if (img.type == SPICE_IMAGE_TYPE_SURFACE)
+		sw_wprintf(o, ",\"surface\":%u", img.surface_id);
+	else
+		sw_wprintf(o, ",\"data_len\":%u", img.data_len);
+	sw_w8(o, '}');
+}
+
+static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
+{
+	switch (t) {
+	case SPICE_MSG_SET_ACK: {
+		struct sw_set_ack m;
+		if (!sw_get_set_ack(b, n, &m))
+			sw_wprintf(o, ",\"generation\":%u,\"window\":%u", m.generation, m.window);
+		return;
+	}
+	case SPICE_MSG_PING: {
+		struct sw_ping m;
+		if (!sw_get_ping(b, n, &m))
+			sw_wprintf(o, ",\"id\":%u,\"data_len\":%u", m.id, m.data_len);
+		return;
+	}
+	case SPICE_MSG_NOTIFY: {
+		struct sw_notify m;
+		if (!sw_get_notify(b, n, &m)) {
+			sw_wprintf(o, ",\"severity\":%u,\"what\":%u,\"message\":", m.severity, m.what);
+			json_str(o, m.message, m.message_len);
+		}
+		return;
+	}
+	case SPICE_MSG_DISCONNECTING: {
+		struct sw_disconnecting m;
+		if (!sw_get_disconnecting(b, n, &m))
+			sw_wprintf(o, ",\"reason\":\"%s\"", sw_link_err_name(m.reason));
+		return;
+	}
+	}
+	if (ch == SPICE_CHANNEL_MAIN) {
+		switch (t) {
+		case SPICE_MSG_MAIN_INIT: {
+			struct sw_main_init m;
+			if (!sw_get_main_init(b, n, &m))
+				sw_wprintf(o, ",\"session_id\":%u,\"display_channels_hint\":%u,"
+					   "\"supported_mouse_modes\":%u,\"current_mouse_mode\":%u,"
+					   "\"agent_connected\":%u,\"agent_tokens\":%u",
+					   m.session_id, m.display_channels_hint, m.supported_mouse_modes,
+					   m.current_mouse_mode, m.agent_connected, m.agent_tokens);
+			return;
+		}
+		case SPICE_MSG_MAIN_CHANNELS_LIST: {
+			struct sw_channels_list m;
+			if (sw_get_channels_list(b, n, &m))
+				return;
+			sw_wbytes(o, ",\"channels\":[", 13);
+			for (uint32_t i = 0; i < m.count; i++)
+				sw_wprintf(o, "%s[\"%s\",%u]", i ? "," : "", sw_channel_name(m.raw[2 * i]),
+					   m.raw[2 * i + 1]);
+			sw_w8(o, ']');
+			return;
+		}
+		case SPICE_MSG_MAIN_NAME: {
+			struct sw_main_name m;
+			if (!sw_get_main_name(b, n, &m)) {
+				sw_wbytes(o, ",\"name\":", 8);
+				json_str(o, m.name, m.len && !m.name[m.len - 1] ? m.len - 1 : m.len);
+			}
+			return;
+		}
+		case SPICE_MSG_MAIN_MOUSE_MODE: {
+			struct sw_mouse_mode m;
+			if (!sw_get_mouse_mode(b, n, &m))
+				sw_wprintf(o, ",\"supported\":%u,\"current\":%u", m.supported, m.current);
+			return;
+		}
+		case SPICE_MSG_MAIN_AGENT_TOKEN:
+		case SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS: {
+			uint32_t v;
+			if (!sw_get_u32_msg(b, n, &v))
+				sw_wprintf(o, ",\"num_tokens\":%u", v);
+			return;
+		}
+		}
+		return;
+	}
+	if (ch == SPICE_CHANNEL_DISPLAY) {
+		switch (t) {
+		case SPICE_MSG_DISPLAY_SURFACE_CREATE: {
+			struct sw_surface_create m;
+			if (!sw_get_surface_create(b, n, &m))
+				sw_wprintf(o, ",\"surface\":%u,\"width\":%u,\"height\":%u,\"format\":%u,\"flags\":%u",
+					   m.surface_id, m.width, m.height, m.format, m.flags);
+			return;
+		}
+		case SPICE_MSG_DISPLAY_SURFACE_DESTROY: {
+			uint32_t v;
+			if (!sw_get_u32_msg(b, n, &v))
+				sw_wprintf(o, ",\"surface\":%u", v);
+			return;
+		}
+		case SPICE_MSG_DISPLAY_MONITORS_CONFIG: {
+			struct sw_monitors_config m;
+			if (sw_get_monitors_config(b, n, &m))
+				return;
+			sw_wprintf(o, ",\"max_allowed\":%u,\"heads\":[", m.max_allowed);
+			for (uint16_t i = 0; i < m.count; i++) {
+				struct sw_head h = sw_head_at(&m, i);
+				sw_wprintf(o, "%s{\"id\":%u,\"surface\":%u,\"x\":%u,\"y\":%u,\"w\":%u,\"h\":%u}",
+					   i ? "," : "", h.id, h.surface_id, h.x, h.y, h.width, h.height);
+			}
+			sw_w8(o, ']');
+			return;
+		}
+		case SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX: {
+			struct sw_gl_scanout m;
+			if (!sw_get_gl_scanout(b, n, &m))
+				sw_wprintf(o, ",\"width\":%u,\"height\":%u,\"stride\":%u,\"fourcc\":%u,\"flags\":%u",
+					   m.width, m.height, m.stride, m.drm_fourcc_format, m.flags);
+			return;
+		}
+		case SPICE_MSG_DISPLAY_GL_DRAW: {
+			struct sw_gl_draw m;
+			if (!sw_get_gl_draw(b, n, &m))
+				sw_wprintf(o, ",\"x\":%u,\"y\":%u,\"w\":%u,\"h\":%u", m.x, m.y, m.w, m.h);
+			return;
+		}
+		case SPICE_MSG_DISPLAY_STREAM_CREATE: {
+			struct sw_stream_create m;
+			if (!sw_get_stream_create(b, n, &m)) {
+				sw_wprintf(o, ",\"id\":%u,\"codec\":%u,\"surface\":%u,\"w\":%u,\"h\":%u", m.id,
+					   m.codec_type, m.surface_id, m.stream_width, m.stream_height);
+				json_rect(o, "dest", &m.dest);
+			}
+			return;
+		}
+		}
+		if (t == SPICE_MSG_DISPLAY_COPY_BITS ||
+		    (t >= SPICE_MSG_DISPLAY_DRAW_FILL && t <= SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND) ||
+		    t == SPICE_MSG_DISPLAY_DRAW_COMPOSITE) {
+			struct sw_draw d;
+			if (sw_get_draw(t, b, n, &d))
+				return;
+			sw_wprintf(o, ",\"surface\":%u", d.base.surface_id);
+			json_rect(o, "box", &d.base.box);
+			sw_wprintf(o, ",\"clip_rects\":%u", d.base.clip.type ? d.base.clip.num_rects : 0);
+			if (t == SPICE_MSG_DISPLAY_COPY_BITS)
+				sw_wprintf(o, ",\"src_pos\":[%d,%d]", d.src_pos.x, d.src_pos.y);
+			if (d.brush.type == SPICE_BRUSH_TYPE_SOLID)
+				sw_wprintf(o, ",\"color\":%u", d.brush.color);
+			if (d.rop_descriptor)
+				sw_wprintf(o, ",\"rop\":%u", d.rop_descriptor);
+			if (d.src_off) {
+				json_rect(o, "src_area", &d.src_area);
+				json_image(o, "src", b, n, d.src_off);
+			}
+			if (t == SPICE_MSG_DISPLAY_DRAW_COMPOSITE)
+				sw_wprintf(o, ",\"composite_flags\":%u", d.comp_flags);
+		}
+		return;
+	}
+	if (ch == SPICE_CHANNEL_CURSOR) {
+		if (t == SPICE_MSG_CURSOR_SET || t == SPICE_MSG_CURSOR_INIT) {
+			struct sw_cursor_set s;
+			struct sw_cursor_init in;
+			const struct sw_cursor *c;
+			struct sw_point16 pos;
+			if (t == SPICE_MSG_CURSOR_SET) {
+				if (sw_get_cursor_set(b, n, &s))
+					return;
+				c = &s.cursor;
+				pos = s.position;
+			} else {
+				if (sw_get_cursor_init(b, n, &in))
+					return;
+				c = &in.cursor;
+				pos = in.position;
+			}
+			sw_wprintf(o, ",\"x\":%d,\"y\":%d,\"cursor_flags\":%u", pos.x, pos.y, c->flags);
+			if (c->has_header)
+				sw_wprintf(o, ",\"cursor_type\":%u,\"w\":%u,\"h\":%u,\"hot_x\":%u,\"hot_y\":%u",
+					   c->type, c->width, c->height, c->hot_x, c->hot_y);
+		} else if (t == SPICE_MSG_CURSOR_MOVE) {
+			struct sw_point16 p;
+			if (!sw_get_cursor_move(b, n, &p))
+				sw_wprintf(o, ",\"x\":%d,\"y\":%d", p.x, p.y);
+		}
+		return;
+	}
+	if (ch == SPICE_CHANNEL_INPUTS && (t == SPICE_MSG_INPUTS_INIT || t == SPICE_MSG_INPUTS_KEY_MODIFIERS)) {
+		uint16_t v;
+		if (!sw_get_u16_msg(b, n, &v))
+			sw_wprintf(o, ",\"modifiers\":%u", v);
+	}
+}
+
+int sw_msg_json(struct sw_buf *o, uint8_t ch, uint8_t id, bool server, uint16_t t, const uint8_t *b,
+		size_t n)
+{
+	int err = sw_validate(ch, server, t, b, n);
+	sw_wprintf(o, "{\"ch\":\"%s\",\"id\":%u,\"dir\":\"%s\",\"type\":%u,\"name\":\"%s\",\"size\":%zu",
+		   sw_channel_name(ch), id, server ? "in" : "out", t, sw_msg_name(ch, server, t), n);
+	if (err)
+		sw_wprintf(o, ",\"error\":\"%s\"", sw_strerror(err));
+	else if (server)
+		json_server_fields(o, ch, t, b, n);
+	else if (ch == SPICE_CHANNEL_INPUTS && t == SPICE_MSGC_INPUTS_KEY_SCANCODE) {
+		sw_wbytes(o, ",\"scancode\":[", 12);
+		for (size_t i = 0; i < n; i++)
+			sw_wprintf(o, "%s%u", i ? "," : "", b[i]);
+		sw_w8(o, ']');
+	}
+	sw_w8(o, '}');
+	return o->err ? o->err : err;
+}

@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: MIT
+/*
+ * spice-probe: a headless SPICE client built on libspice-wire.
+ *
+ * Opens the main, display, cursor and inputs channels, logs every message as
+ * one JSON line, keeps a model of the display and saves the primary surface
+ * and each head as PNG; optionally sends a client monitors config through
+ * the agent and key scancodes. Exits non-zero with a message on stderr on
+ * any protocol, link or authentication error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <spice/vd_agent.h>
+
+#include "spice-display.h"
+#include "spice-wire.h"
+
+enum { CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_MAX };
+
+struct probe {
+	const char *host;
+	int port;
+	const char *password;
+	bool sasl;
+	const char *sasl_user;
+	FILE *log;
+	FILE *rec;
+	const char *png;
+	const char *png_heads;
+	int exit_idle_ms;
+	int timeout_ms;
+	bool want[CH_MAX];
+	/* caps edits applied to every channel's default caps */
+	struct { bool common; int bit; bool add; uint8_t channel; } caps[32];
+	int ncaps;
+	struct sw_monitor mons[SW_MAX_MONITORS];
+	uint32_t nmons;
+	uint32_t keys[32];
+	int nkeys;
+	int key_delay_ms;
+
+	struct sw_channel ch[CH_MAX];
+	bool up[CH_MAX];
+	uint32_t session_id;
+	uint32_t agent_tokens;
+	bool agent_connected, agent_started, monitors_sent, keys_sent, inputs_ready;
+	struct sw_display disp;
+	int64_t start_ms, last_display_ms;
+	uint64_t display_msgs;
+	struct { bool active; uint32_t unique_id, max_window, frames, start_mm, last_mm; } stream_report[64];
+};
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int s)
+{
+	(void)s;
+	stop_flag = 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct { const char *name; bool common; uint8_t channel; int bit; } cap_names[] = {
+	{ "AUTH_SELECTION", true, 0, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION },
+	{ "AUTH_SPICE", true, 0, SPICE_COMMON_CAP_AUTH_SPICE },
+	{ "AUTH_SASL", true, 0, SPICE_COMMON_CAP_AUTH_SASL },
+	{ "MINI_HEADER", true, 0, SPICE_COMMON_CAP_MINI_HEADER },
+	{ "SIZED_STREAM", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_SIZED_STREAM },
+	{ "MONITORS_CONFIG", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_MONITORS_CONFIG },
+	{ "COMPOSITE", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_COMPOSITE },
+	{ "A8_SURFACE", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_A8_SURFACE },
+	{ "STREAM_REPORT", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_STREAM_REPORT },
+	{ "LZ4_COMPRESSION", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_LZ4_COMPRESSION },
+	{ "PREF_COMPRESSION", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_PREF_COMPRESSION },
+	{ "GL_SCANOUT", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_GL_SCANOUT },
+	{ "MULTI_CODEC", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_MULTI_CODEC },
+	{ "CODEC_MJPEG", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_CODEC_MJPEG },
+	{ "CODEC_VP8", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_CODEC_VP8 },
+	{ "CODEC_H264", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_CODEC_H264 },
+	{ "PREF_VIDEO_CODEC_TYPE", false, SPICE_CHANNEL_DISPLAY, SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE },
+	{ "CODEC_VP9", false, SPICE_CHANNEL_DISPLAY, SW_DISPLAY_CAP_CODEC_VP9 },
+	{ "CODEC_H265", false, SPICE_CHANNEL_DISPLAY, SW_DISPLAY_CAP_CODEC_H265 },
+	{ "KEY_SCANCODE", false, SPICE_CHANNEL_INPUTS, SPICE_INPUTS_CAP_KEY_SCANCODE },
+	{ "NAME_AND_UUID", false, SPICE_CHANNEL_MAIN, SPICE_MAIN_CAP_NAME_AND_UUID },
+	{ "AGENT_CONNECTED_TOKENS", false, SPICE_CHANNEL_MAIN, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS },
+	{ "SEAMLESS_MIGRATE", false, SPICE_CHANNEL_MAIN, SPICE_MAIN_CAP_SEAMLESS_MIGRATE },
+	{ "SEMI_SEAMLESS_MIGRATE", false, SPICE_CHANNEL_MAIN, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spice-probe [options]\n"
+		"  -H, --host HOST         server address (default 127.0.0.1), or unix:/path\n"
+		"  -p, --port PORT         server port\n"
+		"  -w, --password PASS     ticket password (default: $SPICE_PASSWORD or empty)\n"
+		"      --sasl [--sasl-user U]  authenticate with SASL\n"
+		"  -l, --log FILE          JSON-line message log ('-' = stdout)\n"
+		"      --record FILE       raw recording of received messages (for the benchmark)\n"
+		"  -o, --png FILE          save the primary surface as PNG at exit\n"
+		"      --png-heads PREFIX  save each head as PREFIX-<n>.png at exit\n"
+		"      --exit-idle MS      exit when the display has a primary and was idle MS ms\n"
+		"  -t, --timeout SEC       hard bound on the run (default 30)\n"
+		"      --channels LIST     subset of main,display,cursor,inputs (default all)\n"
+		"      --cap [+|-]NAME     add/remove a capability (repeatable), e.g. -COMPOSITE\n"
+		"      --monitors WxH+X+Y[,..]  send a client monitors config via the agent\n"
+		"      --key CODE[,..]     press+release PC set-1 scancodes (hex ok, >0xff = E0)\n"
+		"      --list-caps         print capability names\n");
+}
+
+static int parse_monitors(struct probe *p, const char *s)
+{
+	char *dup = strdup(s), *save = NULL;
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		struct sw_monitor m = { 0, 0, 32, 0, 0 };
+		if (p->nmons >= SW_MAX_MONITORS ||
+		    sscanf(t, "%ux%u+%d+%d", &m.width, &m.height, &m.x, &m.y) < 2) {
+			free(dup);
+			return -1;
+		}
+		p->mons[p->nmons++] = m;
+	}
+	free(dup);
+	return 0;
+}
+
+static void log_msg(struct probe *p, struct sw_channel *ch, bool in, uint16_t type, const uint8_t *b, size_t n)
+{
+	if (!p->log)
+		return;
+	struct sw_buf o;
+	sw_buf_init(&o);
+	sw_wprintf(&o, "{\"t\":%lld,", (long long)(now_ms() - p->start_ms));
+	struct sw_buf m;
+	sw_buf_init(&m);
+	sw_msg_json(&m, ch->type, ch->id, in, type, b, n);
+	if (m.len > 1)
+		sw_wbytes(&o, m.data + 1, m.len - 1);	/* merge objects */
+	sw_w8(&o, '\n');
+	if (!o.err)
+		fwrite(o.data, 1, o.len, p->log);
+	sw_buf_free(&m);
+	sw_buf_free(&o);
+}
+
+static int send_msg(struct probe *p, struct sw_channel *ch, uint16_t type, const struct sw_buf *b)
+{
+	if (b->err)
+		return b->err;
+	log_msg(p, ch, false, type, b->data, b->len);
+	return sw_channel_send(ch, type, b->data, b->len);
+}
+
+static int die_channel(struct sw_channel *ch)
+{
+	fprintf(stderr, "spice-probe: %s\n", ch->errmsg[0] ? ch->errmsg : sw_strerror(ch->err));
+	return 1;
+}
+
+static int open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
+{
+	struct sw_channel *ch = &p->ch[idx];
+	struct sw_channel_opts o;
+	sw_channel_default_opts(&o, type, id);
+	o.connection_id = p->session_id;
+	o.password = p->password;
+	o.use_sasl = p->sasl;
+	o.sasl_user = p->sasl_user;
+	for (int i = 0; i < p->ncaps; i++) {
+		uint32_t *caps = p->caps[i].common ? o.common_caps : o.channel_caps;
+		uint32_t *n = p->caps[i].common ? &o.num_common_caps : &o.num_channel_caps;
+		if (!p->caps[i].common && p->caps[i].channel != type)
+			continue;
+		if (p->caps[i].add)
+			sw_caps_set(caps, n, (unsigned)p->caps[i].bit);
+		else if ((unsigned)p->caps[i].bit / 32 < *n)
+			caps[p->caps[i].bit / 32] &= ~(1u << (p->caps[i].bit % 32));
+	}
+	if (sw_channel_connect(ch, p->host, p->port, 10000) || sw_channel_link(ch, &o))
+		return die_channel(ch);
+	p->up[idx] = true;
+	if (p->log)
+		fprintf(p->log, "{\"t\":%lld,\"ch\":\"%s\",\"id\":%u,\"event\":\"linked\",\"mini_header\":%s,"
+				"\"common_caps\":%u,\"channel_caps\":%u}\n",
+			(long long)(now_ms() - p->start_ms), sw_channel_name(type), id,
+			ch->mini_header ? "true" : "false", ch->remote.num_common_caps ? ch->remote.common_caps[0] : 0,
+			ch->remote.num_channel_caps ? ch->remote.channel_caps[0] : 0);
+	if (type == SPICE_CHANNEL_DISPLAY) {
+		struct sw_buf b;
+		sw_buf_init(&b);
+		struct sw_display_init di = { 1, 16 << 20, 0, 0 };
+		sw_put_display_init(&b, &di);
+		int err = send_msg(p, ch, SPICE_MSGC_DISPLAY_INIT, &b);
+		sw_buf_free(&b);
+		if (err)
+			return die_channel(ch);
+	}
+	return 0;
+}
+
+static int maybe_send_agent(struct probe *p)
+{
+	struct sw_channel *ch = &p->ch[CH_MAIN];
+	struct sw_buf b;
+	int err = 0;
+	sw_buf_init(&b);
+	if (!p->agent_started && p->agent_connected) {
+		sw_put_u32_msg(&b, 10);
+		err = send_msg(p, ch, SPICE_MSGC_MAIN_AGENT_START, &b);
+		p->agent_started = true;
+	}
+	if (!err && p->nmons && !p->monitors_sent && p->agent_started && p->agent_tokens > 0) {
+		sw_buf_reset(&b);
+		sw_put_agent_monitors_config(&b, p->mons, p->nmons, VD_AGENT_CONFIG_MONITORS_FLAG_USE_POS);
+		if (b.len > VD_AGENT_MAX_DATA_SIZE) {
+			fprintf(stderr, "spice-probe: monitors config too large for one agent chunk\n");
+			err = -1;
+		} else {
+			err = send_msg(p, ch, SPICE_MSGC_MAIN_AGENT_DATA, &b);
+			p->agent_tokens--;
+			p->monitors_sent = true;
+		}
+	}
+	sw_buf_free(&b);
+	return err ? (ch->err ? die_channel(ch) : 1) : 0;
+}
+
+static int send_keys(struct probe *p)
+{
+	struct sw_channel *ch = &p->ch[CH_INPUTS];
+	bool scancode = sw_channel_remote_cap(ch, false, SPICE_INPUTS_CAP_KEY_SCANCODE);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	int err = 0;
+	for (int i = 0; i < p->nkeys && !err; i++) {
+		for (int rel = 0; rel < 2 && !err; rel++) {
+			sw_buf_reset(&b);
+			if (scancode) {
+				uint8_t bytes[4];
+				size_t n = sw_scancode_bytes(p->keys[i], rel, bytes);
+				sw_put_key_scancode(&b, bytes, n);
+				err = send_msg(p, ch, SPICE_MSGC_INPUTS_KEY_SCANCODE, &b);
+			} else {
+				uint32_t code = p->keys[i] > 0xff ? (0xe0 | (p->keys[i] & 0x7f) << 8) : p->keys[i];
+				if (rel)
+					code = p->keys[i] > 0xff ? code | 0x8000 : code | 0x80;
+				sw_put_u32_msg(&b, code);
+				err = send_msg(p, ch, rel ? SPICE_MSGC_INPUTS_KEY_UP : SPICE_MSGC_INPUTS_KEY_DOWN, &b);
+			}
+		}
+	}
+	sw_buf_free(&b);
+	p->keys_sent = true;
+	return err ? die_channel(ch) : 0;
+}
+
+static int handle_main(struct probe *p, const struct sw_msg *m)
+{
+	switch (m->type) {
+	case SPICE_MSG_MAIN_INIT: {
+		struct sw_main_init in;
+		sw_get_main_init(m->data, m->size, &in);
+		p->session_id = in.session_id;
+		p->agent_connected = in.agent_connected;
+		p->agent_tokens = in.agent_tokens;
+		struct sw_buf b;
+		sw_buf_init(&b);
+		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_ATTACH_CHANNELS, &b);
+		sw_buf_free(&b);
+		if (err)
+			return die_channel(&p->ch[CH_MAIN]);
+		return maybe_send_agent(p);
+	}
+	case SPICE_MSG_MAIN_CHANNELS_LIST: {
+		struct sw_channels_list l;
+		sw_get_channels_list(m->data, m->size, &l);
+		for (uint32_t i = 0; i < l.count; i++) {
+			uint8_t t = l.raw[2 * i], id = l.raw[2 * i + 1];
+			int idx = t == SPICE_CHANNEL_DISPLAY ? CH_DISPLAY
+				  : t == SPICE_CHANNEL_CURSOR ? CH_CURSOR
+				  : t == SPICE_CHANNEL_INPUTS ? CH_INPUTS
+							      : -1;
+			if (idx < 0 || id != 0 || !p->want[idx] || p->up[idx])
+				continue;
+			if (open_channel(p, idx, t, id))
+				return 1;
+		}
+		return 0;
+	}
+	case SPICE_MSG_MAIN_AGENT_CONNECTED:
+		p->agent_connected = true;
+		return maybe_send_agent(p);
+	case SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS: {
+		uint32_t t;
+		sw_get_u32_msg(m->data, m->size, &t);
+		p->agent_connected = true;
+		p->agent_tokens = t;
+		return maybe_send_agent(p);
+	}
+	case SPICE_MSG_MAIN_AGENT_TOKEN: {
+		uint32_t t;
+		sw_get_u32_msg(m->data, m->size, &t);
+		p->agent_tokens += t;
+		return maybe_send_agent(p);
+	}
+	case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
+		p->agent_connected = false;
+		p->agent_started = false;
+		return 0;
+	case SPICE_MSG_MAIN_AGENT_DATA: {
+		/* return the token so the agent can keep sending */
+		struct sw_buf b;
+		sw_buf_init(&b);
+		sw_put_u32_msg(&b, 1);
+		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_AGENT_TOKEN, &b);
+		sw_buf_free(&b);
+		return err ? die_channel(&p->ch[CH_MAIN]) : 0;
+	}
+	}
+	return 0;
+}
+
+static int handle_display(struct probe *p, const struct sw_msg *m)
+{
+	p->display_msgs++;
+	p->last_display_ms = now_ms();
+	int err = sw_display_apply(&p->disp, m->type, m->data, m->size);
+	if (err) {
+		sw_channel_fail(&p->ch[CH_DISPLAY], err, "display channel: %s (%s, message %s)",
+				p->disp.last_error, sw_strerror(err), sw_msg_name(SPICE_CHANNEL_DISPLAY, true, m->type));
+		return die_channel(&p->ch[CH_DISPLAY]);
+	}
+	if (m->type == SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT) {
+		struct sw_stream_activate_report a;
+		sw_get_stream_activate_report(m->data, m->size, &a);
+		if (a.stream_id < 64) {
+			p->stream_report[a.stream_id].active = true;
+			p->stream_report[a.stream_id].unique_id = a.unique_id;
+			p->stream_report[a.stream_id].max_window = a.max_window_size ? a.max_window_size : 1;
+			p->stream_report[a.stream_id].frames = 0;
+		}
+	} else if (m->type == SPICE_MSG_DISPLAY_STREAM_DATA || m->type == SPICE_MSG_DISPLAY_STREAM_DATA_SIZED) {
+		struct sw_stream_data sd;
+		sw_get_stream_data(m->data, m->size, m->type == SPICE_MSG_DISPLAY_STREAM_DATA_SIZED, &sd);
+		if (sd.id < 64 && p->stream_report[sd.id].active) {
+			__typeof__(p->stream_report[0]) *r = &p->stream_report[sd.id];
+			if (r->frames == 0)
+				r->start_mm = sd.multi_media_time;
+			r->last_mm = sd.multi_media_time;
+			if (++r->frames >= r->max_window) {
+				struct sw_stream_report rep = { sd.id, r->unique_id, r->start_mm, r->last_mm,
+								r->frames, 0, 0, 0 };
+				struct sw_buf b;
+				sw_buf_init(&b);
+				sw_put_stream_report(&b, &rep);
+				int e = send_msg(p, &p->ch[CH_DISPLAY], SPICE_MSGC_DISPLAY_STREAM_REPORT, &b);
+				sw_buf_free(&b);
+				r->frames = 0;
+				if (e)
+					return die_channel(&p->ch[CH_DISPLAY]);
+			}
+		}
+	} else if (m->type == SPICE_MSG_DISPLAY_STREAM_DESTROY) {
+		uint32_t id;
+		if (!sw_get_u32_msg(m->data, m->size, &id) && id < 64)
+			p->stream_report[id].active = false;
+	}
+	return 0;
+}
+
+static void record(struct probe *p, const struct sw_channel *ch, const struct sw_msg *m)
+{
+	if (!p->rec)
+		return;
+	uint8_t h[8] = { ch->type, ch->id, (uint8_t)m->type, (uint8_t)(m->type >> 8), (uint8_t)m->size,
+			 (uint8_t)(m->size >> 8), (uint8_t)(m->size >> 16), (uint8_t)(m->size >> 24) };
+	fwrite(h, 1, 8, p->rec);
+	fwrite(m->data, 1, m->size, p->rec);
+}
+
+static int pump(struct probe *p, int idx)
+{
+	struct sw_channel *ch = &p->ch[idx];
+	do {
+		struct sw_msg m;
+		if (sw_channel_read(ch, &m, 5000))
+			return die_channel(ch);
+		for (int i = 0; i < m.nfds; i++)
+			close(m.fds[i]);
+		log_msg(p, ch, true, m.type, m.data, m.size);
+		if (m.type == SPICE_MSG_LIST)
+			continue;
+		record(p, ch, &m);
+		if (m.type == SPICE_MSG_DISCONNECTING) {
+			struct sw_disconnecting d;
+			sw_get_disconnecting(m.data, m.size, &d);
+			fprintf(stderr, "spice-probe: server disconnecting %s channel: %s\n", sw_channel_name(ch->type),
+				sw_link_err_name(d.reason));
+			return 1;
+		}
+		if (m.type == SPICE_MSG_NOTIFY) {
+			struct sw_notify nt;
+			if (!sw_get_notify(m.data, m.size, &nt))
+				fprintf(stderr, "spice-probe: notify (%s): %.*s\n", sw_channel_name(ch->type),
+					(int)nt.message_len, nt.message);
+		}
+		int err = 0;
+		switch (idx) {
+		case CH_MAIN: err = handle_main(p, &m); break;
+		case CH_DISPLAY: err = handle_display(p, &m); break;
+		case CH_INPUTS:
+			if (m.type == SPICE_MSG_INPUTS_INIT)
+				p->inputs_ready = true;
+			break;
+		}
+		if (err)
+			return err;
+	} while (ch->in_sublist);
+	return 0;
+}
+
+static int save_outputs(struct probe *p)
+{
+	int rc = 0;
+	if (p->png) {
+		if (!p->disp.have_primary) {
+			fprintf(stderr, "spice-probe: no primary surface to save\n");
+			rc = 1;
+		} else if (sw_display_save_png(&p->disp, p->disp.primary_id, NULL, p->png)) {
+			fprintf(stderr, "spice-probe: saving %s failed: %s\n", p->png, p->disp.last_error);
+			rc = 1;
+		}
+	}
+	if (p->png_heads) {
+		for (uint16_t i = 0; i < p->disp.nheads; i++) {
+			const struct sw_head *h = &p->disp.heads[i];
+			struct sw_rect r = { (int32_t)h->y, (int32_t)h->x, (int32_t)(h->y + h->height),
+					     (int32_t)(h->x + h->width) };
+			char path[4096];
+			snprintf(path, sizeof(path), "%s-%u.png", p->png_heads, h->id);
+			if (sw_display_save_png(&p->disp, h->surface_id, &r, path)) {
+				fprintf(stderr, "spice-probe: saving head %u failed: %s\n", h->id, p->disp.last_error);
+				rc = 1;
+			}
+		}
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct probe P;
+	struct probe *p = &P;
+	p->host = "127.0.0.1";
+	p->port = 5900;
+	p->password = getenv("SPICE_PASSWORD");
+	p->timeout_ms = 30000;
+	for (int i = 0; i < CH_MAX; i++)
+		p->want[i] = true;
+	const char *logpath = NULL, *recpath = NULL;
+	enum { O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "password", required_argument, NULL, 'w' },
+		{ "sasl", no_argument, NULL, O_SASL },
+		{ "sasl-user", required_argument, NULL, O_SASL_USER },
+		{ "log", required_argument, NULL, 'l' },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "png", required_argument, NULL, 'o' },
+		{ "png-heads", required_argument, NULL, O_HEADS },
+		{ "exit-idle", required_argument, NULL, O_IDLE },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "channels", required_argument, NULL, O_CHANNELS },
+		{ "cap", required_argument, NULL, O_CAP },
+		{ "monitors", required_argument, NULL, O_MON },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "list-caps", no_argument, NULL, O_LISTCAPS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "H:p:w:l:o:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': p->host = optarg; break;
+		case 'p': p->port = atoi(optarg); break;
+		case 'w': p->password = optarg; break;
+		case O_SASL: p->sasl = true; break;
+		case O_SASL_USER: p->sasl_user = optarg; break;
+		case 'l': logpath = optarg; break;
+		case O_RECORD: recpath = optarg; break;
+		case 'o': p->png = optarg; break;
+		case O_HEADS: p->png_heads = optarg; break;
+		case O_IDLE: p->exit_idle_ms = atoi(optarg); break;
+		case 't': p->timeout_ms = (int)(atof(optarg) * 1000); break;
+		case O_CHANNELS:
+			for (int i = 0; i < CH_MAX; i++)
+				p->want[i] = false;
+			p->want[CH_MAIN] = true;
+			p->want[CH_DISPLAY] = strstr(optarg, "display") != NULL;
+			p->want[CH_CURSOR] = strstr(optarg, "cursor") != NULL;
+			p->want[CH_INPUTS] = strstr(optarg, "inputs") != NULL;
+			break;
+		case O_CAP: {
+			const char *n = optarg;
+			bool add = true;
+			if (*n == '+' || *n == '-')
+				add = *n++ == '+';
+			size_t k;
+			for (k = 0; k < sizeof(cap_names) / sizeof(cap_names[0]); k++)
+				if (!strcasecmp(n, cap_names[k].name))
+					break;
+			if (k == sizeof(cap_names) / sizeof(cap_names[0]) || p->ncaps == 32) {
+				fprintf(stderr, "spice-probe: unknown capability %s (see --list-caps)\n", n);
+				return 2;
+			}
+			p->caps[p->ncaps].common = cap_names[k].common;
+			p->caps[p->ncaps].bit = cap_names[k].bit;
+			p->caps[p->ncaps].channel = cap_names[k].channel;
+			p->caps[p->ncaps++].add = add;
+			break;
+		}
+		case O_MON:
+			if (parse_monitors(p, optarg)) {
+				fprintf(stderr, "spice-probe: bad --monitors %s\n", optarg);
+				return 2;
+			}
+			break;
+		case O_KEY: {
+			char *dup = strdup(optarg), *save = NULL;
+			for (char *t = strtok_r(dup, ",", &save); t && p->nkeys < 32; t = strtok_r(NULL, ",", &save))
+				p->keys[p->nkeys++] = (uint32_t)strtoul(t, NULL, 0);
+			free(dup);
+			break;
+		}
+		case O_LISTCAPS:
+			for (size_t k = 0; k < sizeof(cap_names) / sizeof(cap_names[0]); k++)
+				printf("%s%s\n", cap_names[k].name,
+				       cap_names[k].common ? " (common)"
+							   : cap_names[k].channel == SPICE_CHANNEL_DISPLAY ? " (display)"
+							     : cap_names[k].channel == SPICE_CHANNEL_MAIN ? " (main)"
+													   : " (inputs)");
+			return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (logpath)
+		p->log = strcmp(logpath, "-") ? fopen(logpath, "w") : stdout;
+	if (logpath && !p->log) {
+		fprintf(stderr, "spice-probe: %s: %s\n", logpath, strerror(errno));
+		return 2;
+	}
+	if (recpath) {
+		p->rec = fopen(recpath, "wb");
+		if (!p->rec) {
+			fprintf(stderr, "spice-probe: %s: %s\n", recpath, strerror(errno));
+			return 2;
+		}
+		fwrite("SWREC1\n", 1, 7, p->rec);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	sw_display_init(&p->disp, 0);
+	p->start_ms = now_ms();
+
+	int rc = open_channel(p, CH_MAIN, SPICE_CHANNEL_MAIN, 0);
+	int64_t deadline = p->start_ms + p->timeout_ms;
+	bool timed_out = false;
+	while (!rc && !stop_flag) {
+		int64_t now = now_ms();
+		if (now >= deadline) {
+			timed_out = true;
+			break;
+		}
+		if (p->nkeys && !p->keys_sent && p->inputs_ready && (rc = send_keys(p)))
+			break;
+		bool keys_done = !p->nkeys || p->keys_sent;
+		bool mons_done = !p->nmons || p->monitors_sent;
+		if (p->exit_idle_ms > 0 && p->disp.have_primary && keys_done && mons_done &&
+		    now - p->last_display_ms >= p->exit_idle_ms)
+			break;
+		struct pollfd pf[CH_MAX];
+		int map[CH_MAX], n = 0;
+		for (int i = 0; i < CH_MAX; i++)
+			if (p->up[i]) {
+				pf[n].fd = p->ch[i].fd;
+				pf[n].events = POLLIN;
+				map[n++] = i;
+			}
+		int wait = 100;
+		int r = poll(pf, (nfds_t)n, wait);
+		if (r < 0 && errno != EINTR) {
+			perror("spice-probe: poll");
+			rc = 1;
+			break;
+		}
+		for (int i = 0; i < n && r > 0 && !rc; i++)
+			if (pf[i].revents)
+				rc = pump(p, map[i]);
+	}
+	if (!rc && timed_out && p->exit_idle_ms > 0) {
+		fprintf(stderr, "spice-probe: timed out after %d ms (%s)\n", p->timeout_ms,
+			!p->disp.have_primary ? "no primary surface" :
+			(p->nmons && !p->monitors_sent) ? "agent never connected: monitors config not sent" :
+			(p->nkeys && !p->keys_sent) ? "inputs channel not ready: keys not sent" : "display never idle");
+		rc = 3;
+	} else if (!rc && p->nmons && !p->monitors_sent) {
+		fprintf(stderr, "spice-probe: no agent connected: monitors config not sent\n");
+		rc = 3;
+	}
+	if (!rc || p->disp.have_primary)
+		if (save_outputs(p) && !rc)
+			rc = 1;
+	if (p->log) {
+		fprintf(p->log, "{\"t\":%lld,\"event\":\"summary\",\"display_msgs\":%llu,\"draws\":%llu,"
+				"\"rendered\":%llu,\"unrendered\":%llu,\"surfaces_created\":%llu,\"heads\":%u,\"rc\":%d}\n",
+			(long long)(now_ms() - p->start_ms), (unsigned long long)p->display_msgs,
+			(unsigned long long)p->disp.draws, (unsigned long long)p->disp.rendered,
+			(unsigned long long)p->disp.unrendered, (unsigned long long)p->disp.surface_creates,
+			p->disp.nheads, rc);
+		if (p->log != stdout)
+			fclose(p->log);
+	}
+	if (p->rec)
+		fclose(p->rec);
+	for (int i = 0; i < CH_MAX; i++)
+		if (p->up[i])
+			sw_channel_close(&p->ch[i]);
+	sw_display_free(&p->disp);
+	return rc;
+}
