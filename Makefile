@@ -24,8 +24,11 @@ userspace:
 		ninja -C build/userspace; \
 	fi
 
+# Sparse over every driver file; any warning fails the target.
 sparse:
-	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl CONFIG_DRM_QXL_NG=m C=2 modules
+	@mkdir -p build
+	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl CONFIG_DRM_QXL_NG=m C=2 modules 2>&1 | tee build/sparse.log
+	@! grep -E "(warning|error):" build/sparse.log
 
 checkpatch:
 	tests/checkpatch.sh

@@ -102,9 +102,6 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	ret = drmm_mutex_init(drm, &qdev->cmd_lock);
 	if (ret)
 		return ret;
-	ret = drmm_mutex_init(drm, &qdev->cursor_lock);
-	if (ret)
-		return ret;
 	init_waitqueue_head(&qdev->io_wq);
 	init_waitqueue_head(&qdev->ring_wq);
 	INIT_WORK(&qdev->release_work, qxl_release_work);

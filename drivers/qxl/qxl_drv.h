@@ -97,13 +97,12 @@ struct qxl_device {
 	wait_queue_head_t io_wq;
 
 	/*
-	 * cmd_lock serialises producers on the command ring; cursor_lock on
-	 * the cursor ring. ring_wq is woken by the DISPLAY and CURSOR
-	 * interrupts, i.e. when the device consumed commands or published
-	 * releases. irq_seq counts those interrupts so waiters can tell.
+	 * cmd_lock serialises producers on the command ring. ring_wq is
+	 * woken by the DISPLAY and CURSOR interrupts, i.e. when the device
+	 * consumed commands or published releases. irq_seq counts those
+	 * interrupts so waiters can tell.
 	 */
 	struct mutex cmd_lock;
-	struct mutex cursor_lock;
 	wait_queue_head_t ring_wq;
 	atomic_t irq_seq;
 

@@ -201,7 +201,8 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	if (!n)
 		return 0;
 
-	qps->uploads = kcalloc(min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS), sizeof(*qps->uploads), GFP_KERNEL);
+	qps->uploads = kcalloc(min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS),
+			       sizeof(*qps->uploads), GFP_KERNEL);
 	if (!qps->uploads) {
 		ret = -ENOMEM;
 		goto err;

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Run the kernel's checkpatch.pl (from Debian's linux-source-6.1) over every
+# kernel source file of the driver. Prints PASS/FAIL lines like the rest of
+# the suite and exits non-zero on any error or warning.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=$top/build/checkpatch
+src=/usr/src/linux-source-6.1.tar.xz
+if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
+	[ -f "$src" ] || { echo "FAIL checkpatch: $src missing (apt-get install linux-source-6.1)"; exit 1; }
+	mkdir -p "$dir"
+	tar -xJf "$src" -C "$dir" --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch || { echo "FAIL checkpatch: extract"; exit 1; }
+fi
+rc=0
+for f in "$top"/drivers/qxl/*.[ch] "$top"/uapi/*.h; do
+	case $f in *.mod.c) continue ;; esac
+	[ -f "$f" ] || continue
+	out=$("$dir/scripts/checkpatch.pl" --no-tree --strict --max-line-length=100 \
+		--ignore=BIT_MACRO,SPLIT_STRING,LONG_LINE_STRING,BOOL_MEMBER,FILE_PATH_CHANGES \
+		--show-types -q -f "$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "FAIL checkpatch-$(basename "$f"): $(echo "$out" | grep -cE '^(ERROR|WARNING|CHECK)') findings"
+		echo "$out" | sed 's/^/    /'
+		rc=1
+	else
+		echo "PASS checkpatch-$(basename "$f")"
+	fi
+done
+exit $rc
