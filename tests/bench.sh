@@ -1,0 +1,85 @@
+#!/bin/bash
+# Display-path benchmark: boot the same guest twice in one run, once with
+# Debian's in-tree qxl.ko and once with qxl-ng, run tests/guest/bench_kms.c
+# in each, and print both figures with their ratio.
+#
+#   tests/bench.sh            real time (TCG), what a user would see
+#   tests/bench.sh --icount   deterministic guest clock (QEMU -icount): guest
+#                             CPU work is repeatable, but the device and the
+#                             SPICE client run outside the virtual clock, so
+#                             the latency and flip figures are not meaningful
+#   tests/bench.sh --runs N   repeat each boot N times and report the median
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+kver=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n 1)
+intree=$(ls /lib/modules/"$kver"/kernel/drivers/gpu/drm/qxl/qxl.ko* 2>/dev/null | head -n 1)
+mode=realtime
+runs=1
+extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--icount) mode=icount; extra=(--qemu-arg=-icount --qemu-arg=shift=4,align=off) ;;
+	--runs) runs=$2; shift ;;
+	*) echo "usage: $0 [--icount] [--runs N]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -n "$intree" ] || { echo "error: no in-tree qxl.ko for $kver (apt-get install linux-image-amd64)" >&2; exit 1; }
+
+make -s module >/dev/null || { echo "error: module build failed" >&2; exit 1; }
+mkdir -p build/guest/bin build/bench
+cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
+	tests/guest/bench_kms.c tests/guest/qtest.c -o build/guest/bin/bench_kms \
+	$(pkg-config --libs libdrm) || exit 1
+
+run_one() { # <label> <module> <run>
+	local dir=build/bench/$1-$3
+	rm -rf "$dir"
+	python3 tests/harness/vmtest.py --module "$2" --tests /tests/bin/bench_kms \
+		--spice-client --timeout 600 --keep-logs "$dir" "${extra[@]}" >"$dir.out" 2>&1
+	{
+		tr -d '\r' <"$dir/console.log" | grep -a '^@@BENCH' | awk '{print $2, $3, $4}' |
+			sed 's/(no-prop)//'
+		tr -d '\r' <"$dir/console.log" | grep -a 'latency_ms=' | sed 's/.*latency_ms=//' |
+			sort -n | awk '{v[NR]=$1} END {if (NR) print "commit_to_spice_client_median", v[int((NR+1)/2)], "ms"}'
+	} >"$dir.txt"
+}
+
+for r in $(seq "$runs"); do
+	run_one intree "$intree" "$r"
+	run_one qxlng drivers/qxl/qxl.ko "$r"
+done
+
+python3 - "$runs" "$mode" <<'EOF'
+import statistics, sys
+runs, mode = int(sys.argv[1]), sys.argv[2]
+def load(label):
+    vals = {}
+    for r in range(1, runs + 1):
+        try:
+            for line in open("build/bench/%s-%d.txt" % (label, r)):
+                if len(line.split()) != 3:
+                    continue
+                name, v, unit = line.split()
+                vals.setdefault(name, ([], unit))[0].append(float(v))
+        except FileNotFoundError:
+            pass
+    return {k: (statistics.median(v), u) for k, (v, u) in vals.items()}
+a, b = load("intree"), load("qxlng")
+print("qxl display benchmark (%s, median of %d run%s, 1024x768, SPICE client connected)" %
+      (mode, runs, "s" if runs > 1 else ""))
+print("%-34s %14s %14s %8s" % ("figure", "in-tree qxl", "qxl-ng", "ratio"))
+for k in sorted(set(a) | set(b)):
+    ua = a.get(k, (None, ""))[1] or b.get(k, (None, ""))[1]
+    va, vb = a.get(k, (None,))[0], b.get(k, (None,))[0]
+    if va is None or vb is None or va <= 0 or vb <= 0:
+        ratio = "n/a"
+    elif ua == "ms":
+        ratio = "%.2fx" % (va / vb)
+    else:
+        ratio = "%.2fx" % (vb / va)
+    fmt = lambda v: "-" if v is None else "%.1f %s" % (v, ua)
+    print("%-34s %14s %14s %8s" % (k, fmt(va), fmt(vb), ratio))
+print("ratio > 1 means qxl-ng is better (higher rate or lower time).")
+EOF
