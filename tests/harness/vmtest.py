@@ -586,6 +586,32 @@ class Run:
                 return False, "two screendumps %d ms apart are identical (%dx%d, nonblack=%d)" % (
                     ms, a[0], a[1], fast_nonblack(a[2]))
             return True, "screendumps differ (%dx%d then %dx%d)" % (a[0], a[1], b[0], b[1])
+        if kind == "spice-latency":
+            # spice-latency <W> <H> <COLOR>: time from this request until the
+            # SPICE client's picture is that solid color (benchmarks only).
+            if self.client is None:
+                return False, "no SPICE client (run vmtest.py with --spice-client)"
+            t0 = time.monotonic()
+            exp = expected_image(args)
+            while True:
+                try:
+                    diff = compare(exp, self.spice_snap())
+                except RuntimeError as e:
+                    diff = str(e)
+                if diff is None:
+                    return True, "latency_ms=%.1f" % ((time.monotonic() - t0) * 1000)
+                if time.monotonic() - t0 > SPICE_CONVERGE_S:
+                    return False, "spice client never matched: " + diff
+                time.sleep(0.005)
+        if kind == "spice-matches-screendump":
+            # for static pictures: the client must converge to the screendump
+            if self.client is None:
+                return True, "no SPICE client connected, nothing to compare"
+            dump = self.screendump()
+            diff = self.check_spice(dump)
+            if diff:
+                return False, "spice client vs screendump: " + diff
+            return True, "spice client matches the screendump (%dx%d)" % (dump[0], dump[1])
         if kind == "spice-info":
             if self.client is None:
                 return False, "no SPICE client"
@@ -720,8 +746,6 @@ class Run:
             for fn in os.listdir(self.tmp):
                 if fn.endswith((".sock", ".cpio.gz")):
                     continue
-                if fn.endswith(".ppm") and not failed:
-                    continue
                 shutil.copy(os.path.join(self.tmp, fn), keep)
             log("logs kept in %s" % keep)
         elif failed:
@@ -753,7 +777,7 @@ def main():
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--modparams", default="", help="parameters for insmod /qxl.ko")
     ap.add_argument("--keep-logs", metavar="DIR", help="copy console/QEMU/client logs "
-                    "(and screendumps when something failed) to DIR")
+                    "and every screendump / SPICE client picture to DIR")
     ap.add_argument("--with-weston", action="store_true", help="put weston in the image")
     ap.add_argument("--vdagent", action="store_true",
                     help="add a virtio-serial vdagent port (client monitors config)")
