@@ -13,6 +13,9 @@ only from what came over the wire). Commands on stdin, one per line:
 
     snap <path>   write that surface as a binary PPM; answers "ok <W> <H> <marked>"
                   or "err <reason>"
+    waitsolid <W> <H> <RRGGBB> <ms>
+                  answers "ok <elapsed ms>" as soon as the surface is W x H of that
+                  one color (checked at every display-invalidate), or "err timeout"
     info          answers "ok <W> <H> <format> <marked> <invalidates>" or "err ..."
     quit          disconnects and exits
 
@@ -44,6 +47,7 @@ class Client:
         self.invalidates = 0
         self.marked = False
         self.channels = []
+        self.waiting = None  # (w, h, (b, g, r), t0, timeout source id)
         GObject.Object.connect(self.session, "channel-new", self.on_channel_new)
         GObject.Object.connect(self.session, "disconnected", self.on_disconnected)
 
@@ -78,6 +82,8 @@ class Client:
     def on_primary_create(self, channel, fmt, width, height, stride, shmid, imgdata):
         self.prim = (fmt, width, height, stride, imgdata)
         self.say("event primary %d %d" % (width, height))
+        if self.waiting:
+            self.check_wait()
 
     def on_primary_destroy(self, channel):
         self.prim = None
@@ -85,6 +91,33 @@ class Client:
 
     def on_invalidate(self, channel, x, y, w, h):
         self.invalidates += 1
+        if self.waiting:
+            self.check_wait()
+
+    def is_solid(self, w, h, bgr):
+        prim = self.primary()
+        if prim is None or prim[1] != w or prim[2] != h or prim[3] < w * 4:
+            return False
+        stride, ptr = prim[3], prim[4]
+        raw = ctypes.string_at(ptr, stride * h)
+        if stride != w * 4:
+            raw = b"".join(raw[y * stride:y * stride + w * 4] for y in range(h))
+        n = w * h
+        return (raw[0::4] == bytes((bgr[0],)) * n and raw[1::4] == bytes((bgr[1],)) * n
+                and raw[2::4] == bytes((bgr[2],)) * n)
+
+    def check_wait(self):
+        w, h, bgr, t0, src = self.waiting
+        if self.is_solid(w, h, bgr):
+            GLib.source_remove(src)
+            self.waiting = None
+            self.say("ok %.1f" % ((GLib.get_monotonic_time() - t0) / 1000.0))
+
+    def wait_timeout(self):
+        if self.waiting:
+            self.waiting = None
+            self.say("err timeout")
+        return False
 
     def on_mark(self, channel, mark):
         self.marked = bool(mark)
@@ -151,6 +184,12 @@ class Client:
         try:
             if words[0] == "snap" and len(words) == 2:
                 self.say(self.snap(words[1]))
+            elif words[0] == "waitsolid" and len(words) == 5:
+                w, h, rgb, ms = int(words[1]), int(words[2]), int(words[3], 16), int(words[4])
+                bgr = (rgb & 255, (rgb >> 8) & 255, (rgb >> 16) & 255)
+                src = GLib.timeout_add(ms, self.wait_timeout)
+                self.waiting = (w, h, bgr, GLib.get_monotonic_time(), src)
+                self.check_wait()
             elif words[0] == "info":
                 prim = self.primary()
                 if prim is None:
