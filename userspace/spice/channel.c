@@ -630,6 +630,8 @@ int sw_server_accept_link(struct sw_channel *ch, const struct sw_link_reply *rep
 		return sw_channel_fail(ch, err, "malformed link message: %s", sw_strerror(err));
 	ch->type = got->channel_type;
 	ch->id = got->channel_id;
+	ch->server_role = true;
+	ch->auto_base = false;
 	struct sw_buf b;
 	sw_buf_init(&b);
 	err = sw_put_link_reply(&b, reply);
@@ -725,11 +727,12 @@ static int handle_base(struct sw_channel *ch, const struct sw_msg *m)
 
 static int deliver(struct sw_channel *ch, struct sw_msg *m)
 {
-	if (ch->opts.channel_type || ch->type) {
-		int err = sw_validate(ch->type, true, m->type, m->data, m->size);
+	if (ch->type) {
+		int err = sw_validate(ch->type, !ch->server_role, m->type, m->data, m->size);
 		if (err)
 			return sw_channel_fail(ch, err, "%s channel: malformed %s (type %u, %u bytes): %s",
-					       sw_channel_name(ch->type), sw_msg_name(ch->type, true, m->type),
+					       sw_channel_name(ch->type),
+					       sw_msg_name(ch->type, !ch->server_role, m->type),
 					       m->type, m->size, sw_strerror(err));
 	}
 	if (ch->auto_base && handle_base(ch, m))

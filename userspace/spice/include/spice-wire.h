@@ -546,6 +546,9 @@ struct sw_channel {
 	int npending_fds;
 	/* auto replies (ACK/PONG/ACK_SYNC) */
 	bool auto_base;
+	/* we are the server end (sw_server_accept_link): incoming messages are
+	 * validated as client messages */
+	bool server_role;
 };
 
 /* Connects to host:port (127.0.0.1-style numeric or name), or to a unix

@@ -1,0 +1,1326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of libspice-wire: every marshaller/demarshaller against byte
+ * vectors, malformed and truncated input, the display model and the channel
+ * layer (link + ticket + ACK/PING/LIST) over a socketpair.
+ *
+ * Prints "PASS unit/<name>" or "FAIL unit/<name>: <reason>" per test and
+ * exits 1 if any failed. With --corpus DIR it also writes every valid vector
+ * as a fuzzer seed (format of fuzz_wire.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <spice/vd_agent.h>
+
+#include "spice-display.h"
+#include "spice-wire.h"
+
+static int failures, passes;
+static char why[512];
+static const char *corpus_dir;
+static int corpus_n;
+
+#define CHECK(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			snprintf(why, sizeof(why), __VA_ARGS__); \
+			return 1; \
+		} \
+	} while (0)
+
+static void run(const char *name, int (*fn)(void))
+{
+	why[0] = 0;
+	if (fn()) {
+		printf("FAIL unit/%s: %s\n", name, why);
+		failures++;
+	} else {
+		printf("PASS unit/%s\n", name);
+		passes++;
+	}
+	fflush(stdout);
+}
+
+/* Seed for the fuzzer: [channel][dir][type lo][type hi] body. */
+static void seed(uint8_t ch, bool server, uint16_t type, const uint8_t *b, size_t n)
+{
+	if (!corpus_dir)
+		return;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/seed-%04d", corpus_dir, corpus_n++);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return;
+	uint8_t h[4] = { ch, server, (uint8_t)type, (uint8_t)(type >> 8) };
+	fwrite(h, 1, 4, f);
+	fwrite(b, 1, n, f);
+	fclose(f);
+}
+
+/* A valid message must validate; every strict prefix must be rejected; one
+ * extra byte must be rejected when the message has no open-ended tail. */
+static int strict(uint8_t ch, bool server, uint16_t type, const uint8_t *b, size_t n, bool open_tail)
+{
+	seed(ch, server, type, b, n);
+	int err = sw_validate(ch, server, type, b, n);
+	CHECK(err == SW_OK, "%s/%u: valid vector rejected: %s", sw_channel_name(ch), type, sw_strerror(err));
+	for (size_t k = 0; k < n; k++) {
+		uint8_t *copy = malloc(k ? k : 1);
+		memcpy(copy, b, k);
+		err = sw_validate(ch, server, type, copy, k);
+		free(copy);
+		if (open_tail && err == SW_OK)
+			continue;
+		CHECK(err != SW_OK, "%s/%u: prefix of %zu/%zu bytes accepted", sw_channel_name(ch), type, k, n);
+	}
+	if (!open_tail) {
+		uint8_t *copy = malloc(n + 1);
+		memcpy(copy, b, n);
+		copy[n] = 0;
+		err = sw_validate(ch, server, type, copy, n + 1);
+		free(copy);
+		CHECK(err != SW_OK, "%s/%u: trailing byte accepted", sw_channel_name(ch), type);
+	}
+	return 0;
+}
+
+static int bytes_eq(const struct sw_buf *b, const uint8_t *v, size_t n)
+{
+	if (b->err || b->len != n)
+		return 0;
+	return !memcmp(b->data, v, n);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+static int t_reader(void)
+{
+	const uint8_t v[] = { 1, 2, 3, 4, 5, 6, 7 };
+	struct sw_reader r;
+	sw_reader_init(&r, v, sizeof(v));
+	CHECK(sw_r16(&r) == 0x0201, "r16");
+	CHECK(sw_r32(&r) == 0x06050403, "r32");
+	CHECK(sw_r32(&r) == 0 && r.err == SW_E_TRUNCATED, "overrun not caught");
+	CHECK(sw_r8(&r) == 0 && r.err == SW_E_TRUNCATED, "error not sticky");
+	sw_reader_init(&r, v, sizeof(v));
+	CHECK(sw_rbytes(&r, SIZE_MAX) == NULL && r.err, "huge rbytes accepted");
+	sw_reader_init(&r, v, 2);
+	sw_r8(&r);
+	CHECK(sw_rend(&r) == SW_E_TRAILING, "trailing not reported");
+	struct sw_reader at;
+	CHECK(sw_reader_at(&r, 0, &at) != SW_OK, "null pointer accepted");
+	CHECK(sw_reader_at(&r, 2, &at) != SW_OK, "pointer at end accepted");
+	CHECK(sw_reader_at(&r, 1, &at) == SW_OK && sw_r8(&at) == 2, "pointer read");
+	return 0;
+}
+
+static int t_writer(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_w8(&b, 1);
+	sw_w16(&b, 0x0302);
+	sw_w32(&b, 0x07060504);
+	sw_w64(&b, 0x0f0e0d0c0b0a0908ull);
+	const uint8_t v[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	CHECK(bytes_eq(&b, v, sizeof(v)), "writer bytes");
+	sw_patch32(&b, 1, 0xaabbccdd);
+	CHECK(b.data[1] == 0xdd && b.data[4] == 0xaa, "patch32");
+	sw_patch32(&b, 14, 0);
+	CHECK(b.err == SW_E_INVALID, "patch past end accepted");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_link_mess(void)
+{
+	struct sw_link_mess m = { .connection_id = 0x11223344, .channel_type = 2, .channel_id = 1 };
+	sw_caps_set(m.common_caps, &m.num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
+	sw_caps_set(m.channel_caps, &m.num_channel_caps, 33);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	CHECK(sw_put_link_mess(&b, &m) == SW_OK, "put");
+	const uint8_t v[] = {
+		'R', 'E', 'D', 'Q', 2, 0, 0, 0, 2, 0, 0, 0, 30, 0, 0, 0,	/* header, size 18+12 */
+		0x44, 0x33, 0x22, 0x11, 2, 1, 1, 0, 0, 0, 2, 0, 0, 0, 18, 0, 0, 0,
+		8, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+	};
+	CHECK(bytes_eq(&b, v, sizeof(v)), "link mess bytes (len %zu)", b.len);
+	uint32_t maj, min, size;
+	CHECK(sw_get_link_header(v, 16, &maj, &min, &size) == SW_OK && size == 30, "header");
+	uint8_t bad[16];
+	memcpy(bad, v, 16);
+	bad[0] = 'X';
+	CHECK(sw_get_link_header(bad, 16, &maj, &min, &size) == SW_E_PROTO, "bad magic accepted");
+	memcpy(bad, v, 16);
+	bad[4] = 3;
+	CHECK(sw_get_link_header(bad, 16, &maj, &min, &size) == SW_E_PROTO, "bad major accepted");
+	memcpy(bad, v, 16);
+	bad[15] = 1;
+	CHECK(sw_get_link_header(bad, 16, &maj, &min, &size) == SW_E_LIMIT, "huge size accepted");
+	CHECK(sw_get_link_header(v, 15, &maj, &min, &size) == SW_E_TRUNCATED, "short header");
+	struct sw_link_mess g;
+	CHECK(sw_get_link_mess(v + 16, 30, &g) == SW_OK, "get");
+	CHECK(g.connection_id == 0x11223344 && g.channel_type == 2 && g.channel_id == 1 && g.num_common_caps == 1 &&
+		      g.num_channel_caps == 2 && g.channel_caps[1] == 2 && g.common_caps[0] == 8,
+	      "fields");
+	for (size_t k = 0; k < 30; k++)
+		CHECK(sw_get_link_mess(v + 16, k, &g) != SW_OK, "prefix %zu accepted", k);
+	uint8_t c[30];
+	memcpy(c, v + 16, 30);
+	c[14] = 17;	/* caps offset inside the fixed part */
+	CHECK(sw_get_link_mess(c, 30, &g) == SW_E_INVALID, "caps offset < 18 accepted");
+	memcpy(c, v + 16, 30);
+	c[6] = 0xff;
+	c[7] = 0xff;	/* 65535 common caps */
+	CHECK(sw_get_link_mess(c, 30, &g) != SW_OK, "caps count past end accepted");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_link_reply(void)
+{
+	struct sw_link_reply r;
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < SPICE_TICKET_PUBKEY_BYTES; i++)
+		r.pub_key[i] = (uint8_t)i;
+	sw_caps_set(r.common_caps, &r.num_common_caps, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
+	sw_caps_set(r.channel_caps, &r.num_channel_caps, SPICE_DISPLAY_CAP_A8_SURFACE);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	CHECK(sw_put_link_reply(&b, &r) == SW_OK && b.len == 16 + SW_LINK_REPLY_SIZE + 8, "put (%zu)", b.len);
+	struct sw_link_reply g;
+	CHECK(sw_get_link_reply(b.data + 16, b.len - 16, &g) == SW_OK, "get");
+	CHECK(!memcmp(g.pub_key, r.pub_key, sizeof(r.pub_key)) && g.common_caps[0] == 1 && g.channel_caps[0] == 8,
+	      "fields");
+	for (size_t k = 4; k < b.len - 16; k++)
+		CHECK(sw_get_link_reply(b.data + 16, k, &g) != SW_OK, "prefix %zu accepted", k);
+	const uint8_t err_only[] = { 7, 0, 0, 0 };
+	CHECK(sw_get_link_reply(err_only, 4, &g) == SW_OK && g.error == SPICE_LINK_ERR_PERMISSION_DENIED,
+	      "error-only reply");
+	CHECK(!strcmp(sw_link_err_name(g.error), "PERMISSION_DENIED"), "error name");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_ticket(void)
+{
+	EVP_PKEY *key = EVP_RSA_gen(1024);
+	CHECK(key, "keygen");
+	uint8_t *der = NULL;
+	int dl = i2d_PUBKEY(key, &der);
+	CHECK(dl == SPICE_TICKET_PUBKEY_BYTES, "DER size %d", dl);
+	uint8_t ct[128];
+	char w[200];
+	CHECK(sw_encrypt_ticket(der, (size_t)dl, "secret", ct, sizeof(ct), w, sizeof(w)) == SW_OK, "%s", w);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+	uint8_t pt[128];
+	size_t pl = sizeof(pt);
+	CHECK(EVP_PKEY_decrypt_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+		      EVP_PKEY_decrypt(ctx, pt, &pl, ct, sizeof(ct)) > 0,
+	      "decrypt");
+	CHECK(pl == 7 && !memcmp(pt, "secret", 7), "plaintext is password + NUL");
+	der[0] ^= 0xff;
+	CHECK(sw_encrypt_ticket(der, (size_t)dl, "x", ct, sizeof(ct), w, sizeof(w)) == SW_E_PROTO, "bad DER");
+	der[0] ^= 0xff;
+	char longpw[80];
+	memset(longpw, 'a', sizeof(longpw) - 1);
+	longpw[79] = 0;
+	CHECK(sw_encrypt_ticket(der, (size_t)dl, longpw, ct, sizeof(ct), w, sizeof(w)) == SW_E_INVALID, "long pw");
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	OPENSSL_free(der);
+	return 0;
+}
+
+static int t_headers(void)
+{
+	struct sw_header h = { .serial = 0x0102030405060708ull, .type = 0x0a09, .size = 0x0e0d0c0b, .sub_list = 0 };
+	uint8_t o[18];
+	sw_put_header(o, false, &h);
+	const uint8_t full[] = { 8, 7, 6, 5, 4, 3, 2, 1, 9, 10, 11, 12, 13, 14, 0, 0, 0, 0 };
+	CHECK(!memcmp(o, full, 18), "full header bytes");
+	sw_put_header(o, true, &h);
+	CHECK(!memcmp(o, full + 8, 6), "mini header bytes");
+	struct sw_header g;
+	CHECK(sw_get_header(full, 18, false, &g) == SW_OK && g.serial == h.serial && g.type == h.type &&
+		      g.size == h.size,
+	      "parse full");
+	CHECK(sw_get_header(full, 17, false, &g) == SW_E_TRUNCATED, "short full");
+	CHECK(sw_get_header(full + 8, 5, true, &g) == SW_E_TRUNCATED, "short mini");
+	uint8_t bad[18];
+	memcpy(bad, full, 18);
+	bad[14] = 0xff;
+	bad[15] = 0xff;
+	bad[16] = 0xff;
+	bad[17] = 0xff;
+	CHECK(sw_get_header(bad, 18, false, &g) == SW_E_INVALID, "sub_list beyond size accepted");
+	return 0;
+}
+
+static int t_sublist(void)
+{
+	/* two sub-messages: SET_ACK and MARK */
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_w16(&b, 2);
+	sw_w32(&b, 10);
+	sw_w32(&b, 24);
+	sw_w16(&b, SPICE_MSG_SET_ACK);
+	sw_w32(&b, 8);
+	sw_w32(&b, 1);
+	sw_w32(&b, 20);
+	sw_w16(&b, SPICE_MSG_DISPLAY_MARK);
+	sw_w32(&b, 0);
+	CHECK(b.len == 30, "len %zu", b.len);
+	struct sw_sublist_iter it;
+	CHECK(sw_sublist_begin(&it, b.data, b.len, 0) == SW_OK && it.count == 2, "begin");
+	uint16_t t;
+	const uint8_t *d;
+	uint32_t s;
+	CHECK(sw_sublist_next(&it, &t, &d, &s) == 1 && t == SPICE_MSG_SET_ACK && s == 8, "first");
+	CHECK(sw_sublist_next(&it, &t, &d, &s) == 1 && t == SPICE_MSG_DISPLAY_MARK && s == 0, "second");
+	CHECK(sw_sublist_next(&it, &t, &d, &s) == 0, "end");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_LIST, b.data, b.len, true))
+		return 1;
+	/* sub-message size past the end */
+	b.data[12] = 9;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_LIST, b.data, b.len) != SW_OK, "big sub size");
+	b.data[12] = 8;
+	/* offset past the end */
+	b.data[6] = 29;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_LIST, b.data, b.len) != SW_OK, "bad offset");
+	b.data[6] = 24;
+	/* count larger than the offset table */
+	b.data[0] = 200;
+	CHECK(sw_sublist_begin(&it, b.data, b.len, 0) == SW_E_TRUNCATED, "big count");
+	b.data[0] = 2;
+	/* nested list */
+	b.data[10] = SPICE_MSG_LIST;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_LIST, b.data, b.len) != SW_OK, "nested list");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_base(void)
+{
+	const uint8_t set_ack[] = { 1, 0, 0, 0, 20, 0, 0, 0 };
+	struct sw_set_ack a;
+	CHECK(sw_get_set_ack(set_ack, 8, &a) == SW_OK && a.generation == 1 && a.window == 20, "set_ack");
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_SET_ACK, set_ack, 8, false))
+		return 1;
+	const uint8_t ping[] = { 5, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0xaa, 0xbb };
+	struct sw_ping p;
+	CHECK(sw_get_ping(ping, sizeof(ping), &p) == SW_OK && p.id == 5 && p.timestamp == 0x0807060504030201ull &&
+		      p.data_len == 2 && p.data[1] == 0xbb,
+	      "ping");
+	struct sw_ping p2;
+	CHECK(sw_get_ping(ping, 11, &p2) == SW_E_TRUNCATED, "short ping");
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_PING, ping, sizeof(ping), true))
+		return 1;
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_ping(&b, &p);
+	CHECK(bytes_eq(&b, ping, sizeof(ping)), "ping roundtrip");
+	sw_buf_reset(&b);
+	sw_put_pong(&b, 5, 0x0807060504030201ull);
+	CHECK(bytes_eq(&b, ping, 12), "pong bytes");
+	if (strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_PONG, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	sw_put_ack_sync(&b, 7);
+	if (strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_ACK_SYNC, b.data, b.len, false))
+		return 1;
+	CHECK(sw_validate(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_ACK, (const uint8_t *)"", 0) == SW_OK, "ack");
+	CHECK(sw_validate(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_ACK, (const uint8_t *)"x", 1) == SW_E_TRAILING,
+	      "ack with body");
+	const uint8_t wait[] = { 2, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 1, 2, 0, 0, 0, 0, 0, 0, 0 };
+	struct sw_wait_for_channels w;
+	CHECK(sw_get_wait_for_channels(wait, sizeof(wait), &w) == SW_OK && w.count == 2, "wait");
+	struct sw_wait_channel wc = sw_wait_channel_at(&w, 1);
+	CHECK(wc.channel_type == 4 && wc.channel_id == 1 && wc.serial == 2, "wait[1]");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_WAIT_FOR_CHANNELS, wait, sizeof(wait), false))
+		return 1;
+	sw_buf_reset(&b);
+	struct sw_disconnecting dc = { 99, SPICE_LINK_ERR_BAD_CONNECTION_ID };
+	sw_put_disconnecting(&b, &dc);
+	struct sw_disconnecting dg;
+	CHECK(sw_get_disconnecting(b.data, b.len, &dg) == SW_OK && dg.reason == 8 && dg.time_stamp == 99, "disc");
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_DISCONNECTING, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	struct sw_notify nt = { 1, 2, 3, 4, 5, (const uint8_t *)"hello" };
+	sw_put_notify(&b, &nt);
+	sw_w8(&b, 0);	/* spice-server's trailing NUL */
+	struct sw_notify ng;
+	CHECK(sw_get_notify(b.data, b.len, &ng) == SW_OK && ng.message_len == 5 && !memcmp(ng.message, "hello", 5),
+	      "notify");
+	b.data[20] = 6;	/* message_len 6 with the NUL */
+	CHECK(sw_get_notify(b.data, b.len, &ng) == SW_OK, "notify len incl NUL");
+	b.data[20] = 60;
+	CHECK(sw_get_notify(b.data, b.len, &ng) == SW_E_TRUNCATED, "notify len past end");
+	const uint8_t mig[] = { 3, 0, 0, 0 };
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_MIGRATE, mig, 4, false))
+		return 1;
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_main(void)
+{
+	struct sw_main_init in = { 1, 2, 3, 2, 1, 10, 7, 8 }, g;
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_main_init(&b, &in);
+	CHECK(b.len == 32 && sw_get_main_init(b.data, b.len, &g) == SW_OK && !memcmp(&g, &in, sizeof(in)), "init");
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_INIT, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	const uint8_t pairs[] = { 2, 0, 4, 0, 3, 0 };
+	sw_put_channels_list(&b, 3, pairs);
+	struct sw_channels_list cl;
+	CHECK(sw_get_channels_list(b.data, b.len, &cl) == SW_OK && cl.count == 3 && cl.raw[2] == 4, "channels");
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_CHANNELS_LIST, b.data, b.len, false))
+		return 1;
+	b.data[3] = 0x80;	/* 2^31 channels */
+	CHECK(sw_get_channels_list(b.data, b.len, &cl) != SW_OK, "huge channel count");
+	const uint8_t mm[] = { 3, 0, 2, 0 };
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_MOUSE_MODE, mm, 4, false))
+		return 1;
+	const uint8_t name[] = { 4, 0, 0, 0, 'q', 'x', 'l', 0 };
+	struct sw_main_name nm;
+	CHECK(sw_get_main_name(name, 8, &nm) == SW_OK && nm.len == 4, "name");
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_NAME, name, 8, false))
+		return 1;
+	uint8_t uuid[16] = { 1 };
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_UUID, uuid, 16, false))
+		return 1;
+	const uint8_t tok[] = { 10, 0, 0, 0 };
+	if (strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS, tok, 4, false) ||
+	    strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_AGENT_TOKEN, tok, 4, false) ||
+	    strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_MULTI_MEDIA_TIME, tok, 4, false) ||
+	    strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_AGENT_DISCONNECTED, tok, 4, false) ||
+	    strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_AGENT_START, tok, 4, false) ||
+	    strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_AGENT_TOKEN, tok, 4, false) ||
+	    strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, tok, 4, false))
+		return 1;
+	for (uint16_t t = SPICE_MSG_MAIN_MIGRATE_CANCEL; t <= SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK; t++)
+		if (t == SPICE_MSG_MAIN_MIGRATE_CANCEL || t == SPICE_MSG_MAIN_AGENT_CONNECTED ||
+		    t == SPICE_MSG_MAIN_MIGRATE_END || t == SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK ||
+		    t == SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK)
+			CHECK(sw_validate(SPICE_CHANNEL_MAIN, true, t, (const uint8_t *)"x", 1) == SW_E_TRAILING &&
+				      sw_validate(SPICE_CHANNEL_MAIN, true, t, (const uint8_t *)"", 0) == SW_OK,
+			      "empty message %u", t);
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_migration(void)
+{
+	for (int seamless = 0; seamless < 2; seamless++) {
+		struct sw_migration_dst d = { 5900, 5901, 10, (const uint8_t *)"127.0.0.1", 4,
+					      (const uint8_t *)"CN=", 3 };
+		struct sw_buf b;
+		sw_buf_init(&b);
+		CHECK(sw_put_migration_dst(&b, seamless, &d) == SW_OK, "put");
+		struct sw_migration_dst g;
+		CHECK(sw_get_migration_dst(b.data, b.len, seamless, &g) == SW_OK, "get");
+		CHECK(g.port == 5900 && g.sport == 5901 && g.host_size == 10 && !memcmp(g.host, "127.0.0.1", 10) &&
+			      g.cert_subject_size == 4 && (!seamless || g.src_mig_version == 3),
+		      "fields");
+		uint16_t t = seamless ? SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS : SPICE_MSG_MAIN_MIGRATE_BEGIN;
+		if (strict(SPICE_CHANNEL_MAIN, true, t, b.data, b.len, true))
+			return 1;
+		if (!seamless && strict(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, b.data, b.len, true))
+			return 1;
+		/* host pointer past the end / zero / into the fixed part */
+		uint8_t *h = b.data + 8;
+		h[0] = 200;
+		CHECK(sw_get_migration_dst(b.data, b.len, seamless, &g) == SW_E_TRUNCATED, "host past end");
+		h[0] = 0;
+		CHECK(sw_get_migration_dst(b.data, b.len, seamless, &g) != SW_OK, "null host");
+		h[0] = 2;
+		CHECK(sw_get_migration_dst(b.data, b.len, seamless, &g) == SW_E_INVALID, "host in fixed part");
+		sw_buf_free(&b);
+	}
+	return 0;
+}
+
+static int t_agent(void)
+{
+	struct sw_monitor m[2] = { { 1024, 768, 32, 0, 0 }, { 800, 600, 32, 1024, 0 } };
+	struct sw_buf b;
+	sw_buf_init(&b);
+	CHECK(sw_put_agent_monitors_config(&b, m, 2, VD_AGENT_CONFIG_MONITORS_FLAG_USE_POS) == SW_OK, "put");
+	CHECK(b.len == 20 + 8 + 40, "len %zu", b.len);
+	/* VDAgentMessage: protocol, type, opaque, size; then count, flags, {h,w,depth,x,y} */
+	CHECK(sw_le32(b.data) == VD_AGENT_PROTOCOL && sw_le32(b.data + 4) == VD_AGENT_MONITORS_CONFIG &&
+		      sw_le32(b.data + 16) == 48 && sw_le32(b.data + 20) == 2 && sw_le32(b.data + 28) == 768 &&
+		      sw_le32(b.data + 32) == 1024 && sw_le32(b.data + 60) == 1024,
+	      "layout");
+	struct sw_monitor g[4];
+	uint32_t n, fl;
+	CHECK(sw_get_agent_monitors_config(b.data, b.len, g, 4, &n, &fl) == SW_OK && n == 2 && g[1].x == 1024 &&
+		      g[1].width == 800 && fl == 1,
+	      "roundtrip");
+	CHECK(sw_get_agent_monitors_config(b.data, b.len, g, 1, &n, &fl) == SW_E_LIMIT, "limit");
+	CHECK(sw_get_agent_monitors_config(b.data, b.len - 1, g, 4, &n, &fl) != SW_OK, "truncated");
+	b.data[20] = 9;	/* count 9 > payload */
+	CHECK(sw_get_agent_monitors_config(b.data, b.len, g, 16, &n, &fl) != SW_OK, "count past end");
+	CHECK(sw_put_agent_monitors_config(&b, m, 0, 0) == SW_E_INVALID, "zero monitors");
+	sw_buf_free(&b);
+	return 0;
+}
+
+/* A DRAW_COPY of a w x h 32-bit top-down bitmap to (x, y). */
+static void build_copy(struct sw_buf *b, uint32_t surface, int32_t x, int32_t y, uint32_t w, uint32_t h,
+		       const uint32_t *px, uint8_t bm_flags, bool clip)
+{
+	struct sw_draw d;
+	memset(&d, 0, sizeof(d));
+	d.msg_type = SPICE_MSG_DISPLAY_DRAW_COPY;
+	d.base.surface_id = surface;
+	d.base.box = (struct sw_rect){ y, x, y + (int32_t)h, x + (int32_t)w };
+	static uint8_t rect[16];
+	if (clip) {
+		d.base.clip.type = SPICE_CLIP_TYPE_RECTS;
+		d.base.clip.num_rects = 1;
+		/* top, left, bottom, right: only the first column */
+		uint32_t v[4] = { (uint32_t)y, (uint32_t)x, (uint32_t)y + h, (uint32_t)x + 1 };
+		for (int i = 0; i < 4; i++)
+			for (int k = 0; k < 4; k++)
+				rect[4 * i + k] = (uint8_t)(v[i] >> (8 * k));
+		d.base.clip.rects = rect;
+	}
+	d.src_area = (struct sw_rect){ 0, 0, (int32_t)h, (int32_t)w };
+	d.rop_descriptor = SPICE_ROPD_OP_PUT;
+	sw_put_draw(b, &d);
+	size_t src_pos = clip ? 4 + 16 + 1 + 4 + 16 : 4 + 16 + 1;
+	uint32_t off;
+	sw_put_image_bitmap(b, 7, SPICE_BITMAP_FMT_32BIT, bm_flags, w, h, w * 4, px, &off);
+	sw_patch32(b, src_pos, off);
+}
+
+static int t_draws(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	uint32_t px[4] = { 0x00ff0000, 0x0000ff00, 0x000000ff, 0x00ffffff };
+	build_copy(&b, 0, 1, 1, 2, 2, px, SPICE_BITMAP_FLAGS_TOP_DOWN, false);
+	struct sw_draw d;
+	CHECK(sw_get_draw(SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len, &d) == SW_OK, "copy get");
+	CHECK(d.base.box.left == 1 && d.base.box.bottom == 3 && d.rop_descriptor == SPICE_ROPD_OP_PUT && d.src_off,
+	      "copy fields");
+	struct sw_image img;
+	CHECK(sw_get_image(b.data, b.len, d.src_off, &img) == SW_OK && img.bm_x == 2 && img.bm_stride == 8 &&
+		      img.data_len == 16,
+	      "image");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len, true))
+		return 1;
+	/* image pointer beyond the end */
+	uint8_t *copy = malloc(b.len);
+	memcpy(copy, b.data, b.len);
+	copy[21] = 0xff;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_COPY, copy, b.len) != SW_OK,
+	      "bad image offset");
+	/* stride smaller than a row */
+	memcpy(copy, b.data, b.len);
+	copy[d.src_off + 18 + 10] = 4;
+	CHECK(sw_get_image(copy, b.len, d.src_off, &img) == SW_E_INVALID, "small stride accepted");
+	/* height larger than the data */
+	memcpy(copy, b.data, b.len);
+	copy[d.src_off + 18 + 6] = 3;
+	CHECK(sw_get_image(copy, b.len, d.src_off, &img) == SW_E_TRUNCATED, "tall bitmap accepted");
+	/* bad bitmap format / image type / clip type / brush type */
+	memcpy(copy, b.data, b.len);
+	copy[d.src_off + 18] = 42;
+	CHECK(sw_get_image(copy, b.len, d.src_off, &img) == SW_E_INVALID, "bad format");
+	memcpy(copy, b.data, b.len);
+	copy[d.src_off + 8] = 77;
+	CHECK(sw_get_image(copy, b.len, d.src_off, &img) == SW_E_INVALID, "bad image type");
+	memcpy(copy, b.data, b.len);
+	copy[20] = 5;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_COPY, copy, b.len) == SW_E_INVALID,
+	      "bad clip type");
+	/* 8-bit indexed without palette is invalid */
+	memcpy(copy, b.data, b.len);
+	copy[d.src_off + 18] = SPICE_BITMAP_FMT_8BIT;
+	CHECK(sw_get_image(copy, b.len, d.src_off, &img) == SW_E_INVALID, "8bit without palette");
+	free(copy);
+
+	/* clip with huge num_rects */
+	sw_buf_reset(&b);
+	build_copy(&b, 0, 0, 0, 2, 2, px, 0, true);
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_OK, "clip");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len, true))
+		return 1;
+	b.data[24] = 0xff;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) != SW_OK,
+	      "huge clip count");
+
+	/* every other draw kind: marshal, demarshal, compare, truncate */
+	static const uint16_t kinds[] = {
+		SPICE_MSG_DISPLAY_COPY_BITS, SPICE_MSG_DISPLAY_DRAW_FILL, SPICE_MSG_DISPLAY_DRAW_OPAQUE,
+		SPICE_MSG_DISPLAY_DRAW_BLEND, SPICE_MSG_DISPLAY_DRAW_BLACKNESS, SPICE_MSG_DISPLAY_DRAW_WHITENESS,
+		SPICE_MSG_DISPLAY_DRAW_INVERS, SPICE_MSG_DISPLAY_DRAW_ROP3, SPICE_MSG_DISPLAY_DRAW_TRANSPARENT,
+		SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, SPICE_MSG_DISPLAY_DRAW_COMPOSITE,
+	};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct sw_draw w;
+		memset(&w, 0, sizeof(w));
+		w.msg_type = kinds[k];
+		w.base.surface_id = 3;
+		w.base.box = (struct sw_rect){ 1, 2, 3, 4 };
+		w.src_pos = (struct sw_point){ -1, 5 };
+		w.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		w.brush.color = 0x123456;
+		w.rop_descriptor = SPICE_ROPD_OP_XOR;
+		w.rop3 = 0xcc;
+		w.src_area = (struct sw_rect){ 0, 0, 1, 1 };
+		w.src_color = 9;
+		w.alpha = 128;
+		w.comp_flags = SPICE_COMPOSITE_HAS_SRC_TRANSFORM | 3;
+		w.src_transform[5] = 77;
+		w.src_origin.x = -3;
+		sw_buf_reset(&b);
+		CHECK(sw_put_draw(&b, &w) == SW_OK, "put %u", kinds[k]);
+		size_t fixed = b.len;
+		bool has_src = kinds[k] == SPICE_MSG_DISPLAY_DRAW_OPAQUE || kinds[k] == SPICE_MSG_DISPLAY_DRAW_BLEND ||
+			       kinds[k] == SPICE_MSG_DISPLAY_DRAW_ROP3 || kinds[k] == SPICE_MSG_DISPLAY_DRAW_TRANSPARENT ||
+			       kinds[k] == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND || kinds[k] == SPICE_MSG_DISPLAY_DRAW_COMPOSITE;
+		if (has_src) {
+			uint32_t off;
+			sw_put_image_surface(&b, 1, 1, 1, 0, &off);
+			size_t pos = kinds[k] == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND ? 21 + 2
+				     : kinds[k] == SPICE_MSG_DISPLAY_DRAW_COMPOSITE ? 21 + 4
+										    : 21;
+			sw_patch32(&b, pos, off);
+		}
+		struct sw_draw g;
+		CHECK(sw_get_draw(kinds[k], b.data, b.len, &g) == SW_OK, "get %u: %s", kinds[k], sw_strerror(sw_get_draw(kinds[k], b.data, b.len, &g)));
+		CHECK(g.base.surface_id == 3 && g.base.box.right == 4, "base %u", kinds[k]);
+		if (kinds[k] == SPICE_MSG_DISPLAY_COPY_BITS)
+			CHECK(g.src_pos.x == -1 && g.src_pos.y == 5, "copy_bits pos");
+		if (kinds[k] == SPICE_MSG_DISPLAY_DRAW_FILL)
+			CHECK(g.brush.color == 0x123456 && g.rop_descriptor == SPICE_ROPD_OP_XOR, "fill");
+		if (kinds[k] == SPICE_MSG_DISPLAY_DRAW_COMPOSITE)
+			CHECK(g.src_transform[5] == 77 && g.src_origin.x == -3 && (g.comp_flags & 7) == 3, "composite");
+		if (kinds[k] == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND)
+			CHECK(g.alpha == 128, "alpha");
+		if (kinds[k] == SPICE_MSG_DISPLAY_DRAW_ROP3)
+			CHECK(g.rop3 == 0xcc, "rop3");
+		for (size_t n = 0; n < fixed; n++)
+			CHECK(sw_get_draw(kinds[k], b.data, n, &g) != SW_OK, "draw %u prefix %zu accepted", kinds[k], n);
+		seed(SPICE_CHANNEL_DISPLAY, true, kinds[k], b.data, b.len);
+	}
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_stroke_text(void)
+{
+	/* STROKE: base(21) path_off flags brush(1+4) fore back; path at 35 */
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_w32(&b, 0);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, 0);
+	sw_w8(&b, 0);
+	sw_w32(&b, 35);	/* path offset */
+	sw_w8(&b, 0);	/* line flags */
+	sw_w8(&b, SPICE_BRUSH_TYPE_SOLID);
+	sw_w32(&b, 0xffffff);
+	sw_w16(&b, 0);
+	sw_w16(&b, 0);
+	CHECK(b.len == 35, "stroke fixed %zu", b.len);
+	sw_w32(&b, 1);	/* one segment */
+	sw_w8(&b, SPICE_PATH_BEGIN);
+	sw_w32(&b, 2);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, (uint32_t)i << 4);
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_STROKE, b.data, b.len, true))
+		return 1;
+	b.data[40] = 3;	/* three points but data for two */
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_STROKE, b.data, b.len) != SW_OK,
+	      "path count");
+	/* TEXT: base(21) str_off back_area(16) fore brush(5) back brush(1) fore back; string at 51 */
+	sw_buf_reset(&b);
+	for (int i = 0; i < 5; i++)
+		sw_w32(&b, 0);
+	sw_w8(&b, 0);
+	sw_w32(&b, 51);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, 0);
+	sw_w8(&b, SPICE_BRUSH_TYPE_SOLID);
+	sw_w32(&b, 0);
+	sw_w8(&b, SPICE_BRUSH_TYPE_NONE);
+	sw_w16(&b, 0);
+	sw_w16(&b, 0);
+	CHECK(b.len == 51, "text fixed %zu", b.len);
+	sw_w16(&b, 1);	/* one glyph */
+	sw_w8(&b, SPICE_STRING_FLAGS_RASTER_A1);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, 0);
+	sw_w16(&b, 9);	/* 9 wide: 2 bytes per row */
+	sw_w16(&b, 2);
+	sw_w32(&b, 0xffffffff);
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_TEXT, b.data, b.len, true))
+		return 1;
+	b.data[53] = 0;	/* no raster flag */
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_DRAW_TEXT, b.data, b.len) != SW_OK,
+	      "string flags");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_display_misc(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_surface_create sc = { 1, 64, 32, SPICE_SURFACE_FMT_8_A, 0 }, sg;
+	sw_put_surface_create(&b, &sc);
+	CHECK(sw_get_surface_create(b.data, b.len, &sg) == SW_OK && sg.format == 8 && sg.width == 64, "surface");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len, false))
+		return 1;
+	b.data[12] = 33;
+	CHECK(sw_get_surface_create(b.data, b.len, &sg) == SW_E_INVALID, "bad surface format");
+	sw_buf_reset(&b);
+	struct sw_head h[2] = { { 0, 0, 640, 480, 0, 0, 0 }, { 1, 0, 800, 600, 640, 0, 0 } };
+	sw_put_monitors_config(&b, 4, h, 2);
+	struct sw_monitors_config mc;
+	CHECK(sw_get_monitors_config(b.data, b.len, &mc) == SW_OK && mc.count == 2 && mc.max_allowed == 4 &&
+		      sw_head_at(&mc, 1).x == 640 && sw_head_at(&mc, 1).width == 800,
+	      "monitors_config");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_MONITORS_CONFIG, b.data, b.len, false))
+		return 1;
+	const uint8_t mode[12] = { 0, 4, 0, 0, 0, 3, 0, 0, 32, 0, 0, 0 };
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_MODE, mode, 12, false))
+		return 1;
+	const uint8_t inval[] = { 1, 0, 1, 5, 0, 0, 0, 0, 0, 0, 0 };
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_INVAL_LIST, inval, sizeof(inval), false))
+		return 1;
+	const uint8_t pal[8] = { 1 };
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_INVAL_PALETTE, pal, 8, false))
+		return 1;
+	/* stream create: 4+4+1+1+8+16+16 + clip(1) */
+	sw_buf_reset(&b);
+	sw_w32(&b, 0);
+	sw_w32(&b, 3);
+	sw_w8(&b, 0);
+	sw_w8(&b, SPICE_VIDEO_CODEC_TYPE_MJPEG);
+	sw_w64(&b, 0);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, 64);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, (uint32_t)i * 10);
+	sw_w8(&b, 0);
+	struct sw_stream_create st;
+	CHECK(sw_get_stream_create(b.data, b.len, &st) == SW_OK && st.id == 3 && st.dest.right == 30, "stream_create");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_STREAM_CREATE, b.data, b.len, false))
+		return 1;
+	b.data[4] = 64;
+	CHECK(sw_get_stream_create(b.data, b.len, &st) == SW_E_INVALID, "stream id 64 accepted");
+	/* stream data and sized */
+	sw_buf_reset(&b);
+	sw_w32(&b, 3);
+	sw_w32(&b, 1000);
+	sw_w32(&b, 3);
+	sw_wbytes(&b, "abc", 3);
+	struct sw_stream_data sd;
+	CHECK(sw_get_stream_data(b.data, b.len, false, &sd) == SW_OK && sd.data_size == 3, "stream_data");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_STREAM_DATA, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	sw_w32(&b, 3);
+	sw_w32(&b, 1000);
+	sw_w32(&b, 64);
+	sw_w32(&b, 48);
+	for (int i = 0; i < 4; i++)
+		sw_w32(&b, 1);
+	sw_w32(&b, 2);
+	sw_wbytes(&b, "ab", 2);
+	CHECK(sw_get_stream_data(b.data, b.len, true, &sd) == SW_OK && sd.width == 64 && sd.data_size == 2, "sized");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_STREAM_DATA_SIZED, b.data, b.len, false))
+		return 1;
+	const uint8_t sclip[] = { 3, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0 };
+	struct sw_stream_clip scl;
+	CHECK(sw_get_stream_clip(sclip, sizeof(sclip), &scl) == SW_OK && scl.clip.num_rects == 1 &&
+		      sw_clip_rect(&scl.clip, 0).right == 2,
+	      "stream_clip");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_STREAM_CLIP, sclip, sizeof(sclip), false))
+		return 1;
+	const uint8_t sid[4] = { 3 };
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_STREAM_DESTROY, sid, 4, false) ||
+	    strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_SURFACE_DESTROY, sid, 4, false))
+		return 1;
+	const uint8_t sar[16] = { 3, 0, 0, 0, 9 };
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT, sar, 16, false))
+		return 1;
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_gl(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_gl_scanout s = { 1024, 768, 4096, 0x34325258, SPICE_GL_SCANOUT_FLAGS_Y0TOP }, sg;
+	sw_put_gl_scanout(&b, &s);
+	CHECK(b.len == 20 && sw_get_gl_scanout(b.data, b.len, &sg) == SW_OK && !memcmp(&s, &sg, sizeof(s)), "scanout");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX, b.data, b.len, false))
+		return 1;
+	b.data[16] = 2;
+	CHECK(sw_get_gl_scanout(b.data, b.len, &sg) == SW_E_INVALID, "unknown flag");
+	sw_buf_reset(&b);
+	struct sw_gl_scanout2 s2, g2;
+	memset(&s2, 0, sizeof(s2));
+	s2.width = 640;
+	s2.height = 480;
+	s2.drm_fourcc_format = 0x3231564e;	/* NV12 */
+	s2.num_planes = 2;
+	s2.modifier = 0x0100000000000001ull;
+	s2.offsets[1] = 640 * 480;
+	s2.strides[0] = s2.strides[1] = 640;
+	sw_put_gl_scanout2(&b, &s2);
+	CHECK(b.len == 25 + 16, "scanout2 len %zu", b.len);
+	memset(&g2, 0, sizeof(g2));
+	CHECK(sw_get_gl_scanout2(b.data, b.len, &g2) == SW_OK && !memcmp(&s2, &g2, sizeof(s2)), "scanout2");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, b.data, b.len, false))
+		return 1;
+	b.data[16] = 5;
+	CHECK(sw_get_gl_scanout2(b.data, b.len, &g2) == SW_E_INVALID, "5 planes accepted");
+	sw_buf_reset(&b);
+	struct sw_gl_draw d = { 1, 2, 3, 4 }, dg;
+	sw_put_gl_draw(&b, &d);
+	CHECK(sw_get_gl_draw(b.data, b.len, &dg) == SW_OK && dg.h == 4, "gl_draw");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_DISPLAY_GL_DRAW, b.data, b.len, false))
+		return 1;
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0) == SW_OK &&
+		      sw_validate(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, (const uint8_t *)"x", 1) ==
+			      SW_E_TRAILING,
+	      "gl_draw_done");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_display_client(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_display_init di = { 1, -5, 2, 1 << 20 }, dg;
+	sw_put_display_init(&b, &di);
+	CHECK(b.len == 14 && sw_get_display_init(b.data, b.len, &dg) == SW_OK && dg.pixmap_cache_size == -5 &&
+		      dg.glz_dictionary_window_size == 1 << 20,
+	      "display_init");
+	if (strict(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_DISPLAY_INIT, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	struct sw_stream_report r = { 1, 2, 3, 4, 5, 6, -7, 8 }, rg;
+	sw_put_stream_report(&b, &r);
+	CHECK(b.len == 32 && sw_get_stream_report(b.data, b.len, &rg) == SW_OK && rg.last_frame_delay == -7, "report");
+	if (strict(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_DISPLAY_STREAM_REPORT, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	const uint8_t codecs[] = { SPICE_VIDEO_CODEC_TYPE_VP8, SPICE_VIDEO_CODEC_TYPE_MJPEG };
+	sw_put_preferred_video_codecs(&b, codecs, 2);
+	if (strict(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE, b.data, b.len, false))
+		return 1;
+	const uint8_t pc[] = { SPICE_IMAGE_COMPRESSION_OFF };
+	if (strict(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, pc, 1, false))
+		return 1;
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_cursor(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	uint32_t px[4] = { 0xff000000, 0xffffffff, 0, 0x80808080 };
+	struct sw_cursor_set s = { { 10, -2 }, 1, { 0, true, 42, SPICE_CURSOR_TYPE_ALPHA, 2, 2, 1, 1,
+						    (const uint8_t *)px, 16 } };
+	sw_put_cursor_set(&b, &s);
+	struct sw_cursor_set g;
+	CHECK(sw_get_cursor_set(b.data, b.len, &g) == SW_OK && g.position.y == -2 && g.cursor.has_header &&
+		      g.cursor.unique == 42 && g.cursor.width == 2 && g.cursor.data_len == 16,
+	      "set");
+	CHECK(sw_get_cursor_set(b.data, b.len - 1, &g) == SW_E_TRUNCATED, "alpha data short");
+	CHECK(sw_get_cursor_set(b.data, 21, &g) == SW_E_TRUNCATED, "header truncated");
+	seed(SPICE_CHANNEL_CURSOR, true, SPICE_MSG_CURSOR_SET, b.data, b.len);
+	b.data[15] = 99;	/* cursor type */
+	CHECK(sw_get_cursor_set(b.data, b.len, &g) == SW_E_INVALID, "bad cursor type");
+	/* hidden cursor without header */
+	const uint8_t init[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, SPICE_CURSOR_FLAGS_NONE, 0 };
+	struct sw_cursor_init ci;
+	CHECK(sw_get_cursor_init(init, sizeof(init), &ci) == SW_OK && !ci.cursor.has_header, "init");
+	if (strict(SPICE_CHANNEL_CURSOR, true, SPICE_MSG_CURSOR_INIT, init, sizeof(init), true))
+		return 1;
+	const uint8_t mv[] = { 1, 0, 2, 0 };
+	if (strict(SPICE_CHANNEL_CURSOR, true, SPICE_MSG_CURSOR_MOVE, mv, 4, false) ||
+	    strict(SPICE_CHANNEL_CURSOR, true, SPICE_MSG_CURSOR_TRAIL, mv, 4, false))
+		return 1;
+	const uint8_t one[8] = { 1 };
+	if (strict(SPICE_CHANNEL_CURSOR, true, SPICE_MSG_CURSOR_INVAL_ONE, one, 8, false))
+		return 1;
+	CHECK(sw_validate(SPICE_CHANNEL_CURSOR, true, SPICE_MSG_CURSOR_HIDE, (const uint8_t *)"x", 1) == SW_E_TRAILING,
+	      "hide");
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_inputs(void)
+{
+	uint8_t sc[4];
+	CHECK(sw_scancode_bytes(0x1e, false, sc) == 1 && sc[0] == 0x1e, "make A");
+	CHECK(sw_scancode_bytes(0x1e, true, sc) == 1 && sc[0] == 0x9e, "break A");
+	CHECK(sw_scancode_bytes(0x11d, true, sc) == 2 && sc[0] == 0xe0 && sc[1] == 0x9d, "break RCtrl");
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_key_scancode(&b, sc, 2);
+	if (strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_KEY_SCANCODE, b.data, b.len, true))
+		return 1;
+	CHECK(sw_put_key_scancode(&b, sc, 0) == SW_E_INVALID, "empty scancode");
+	sw_buf_reset(&b);
+	struct sw_mouse_motion mm = { -3, 4, 1 }, mg;
+	sw_put_mouse_motion(&b, &mm);
+	CHECK(sw_get_mouse_motion(b.data, b.len, &mg) == SW_OK && mg.dx == -3 && mg.buttons == 1, "motion");
+	if (strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_MOUSE_MOTION, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	struct sw_mouse_position mp = { 100, 200, 2, 1 }, pg;
+	sw_put_mouse_position(&b, &mp);
+	CHECK(b.len == 11 && sw_get_mouse_position(b.data, b.len, &pg) == SW_OK && pg.display_id == 1, "position");
+	if (strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_MOUSE_POSITION, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	struct sw_mouse_button bt = { SPICE_MOUSE_BUTTON_LEFT, 1 }, bg;
+	sw_put_mouse_button(&b, &bt);
+	CHECK(sw_get_mouse_button(b.data, b.len, &bg) == SW_OK && bg.button == 1, "button");
+	if (strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_MOUSE_PRESS, b.data, b.len, false))
+		return 1;
+	b.data[0] = 200;
+	CHECK(sw_get_mouse_button(b.data, b.len, &bg) == SW_E_INVALID, "bad button");
+	const uint8_t key[4] = { 0x1e };
+	const uint8_t mods[2] = { 1 };
+	if (strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_KEY_DOWN, key, 4, false) ||
+	    strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_KEY_UP, key, 4, false) ||
+	    strict(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_KEY_MODIFIERS, mods, 2, false) ||
+	    strict(SPICE_CHANNEL_INPUTS, true, SPICE_MSG_INPUTS_INIT, mods, 2, false) ||
+	    strict(SPICE_CHANNEL_INPUTS, true, SPICE_MSG_INPUTS_KEY_MODIFIERS, mods, 2, false))
+		return 1;
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_audio(void)
+{
+	const uint8_t data[] = { 1, 0, 0, 0, 9, 9, 9, 9 };
+	struct sw_audio_data ad;
+	CHECK(sw_get_playback_data(data, sizeof(data), &ad) == SW_OK && ad.len == 4, "data");
+	CHECK(sw_get_playback_data(data, 3, &ad) == SW_E_TRUNCATED, "short data");
+	const uint8_t mode[] = { 1, 0, 0, 0, SPICE_AUDIO_DATA_MODE_RAW, 0 };
+	if (strict(SPICE_CHANNEL_PLAYBACK, true, SPICE_MSG_PLAYBACK_MODE, mode, sizeof(mode), true))
+		return 1;
+	const uint8_t badmode[] = { 1, 0, 0, 0, 9, 0 };
+	CHECK(sw_get_playback_mode(badmode, 6, &ad) == SW_E_INVALID, "bad mode");
+	const uint8_t start[] = { 2, 0, 0, 0, 1, 0, 0x44, 0xac, 0, 0, 5, 0, 0, 0 };
+	struct sw_audio_start as;
+	CHECK(sw_get_playback_start(start, sizeof(start), &as) == SW_OK && as.frequency == 44100 && as.time == 5,
+	      "start");
+	if (strict(SPICE_CHANNEL_PLAYBACK, true, SPICE_MSG_PLAYBACK_START, start, sizeof(start), false) ||
+	    strict(SPICE_CHANNEL_RECORD, true, SPICE_MSG_RECORD_START, start, 10, false))
+		return 1;
+	const uint8_t vol[] = { 2, 0xff, 0xff, 0, 0x80 };
+	struct sw_audio_volume av;
+	CHECK(sw_get_audio_volume(vol, 5, &av) == SW_OK && sw_audio_volume_at(&av, 1) == 0x8000, "volume");
+	if (strict(SPICE_CHANNEL_PLAYBACK, true, SPICE_MSG_PLAYBACK_VOLUME, vol, 5, false) ||
+	    strict(SPICE_CHANNEL_RECORD, true, SPICE_MSG_RECORD_VOLUME, vol, 5, false))
+		return 1;
+	const uint8_t mute[] = { 1 }, lat[] = { 100, 0, 0, 0 };
+	if (strict(SPICE_CHANNEL_PLAYBACK, true, SPICE_MSG_PLAYBACK_MUTE, mute, 1, false) ||
+	    strict(SPICE_CHANNEL_RECORD, true, SPICE_MSG_RECORD_MUTE, mute, 1, false) ||
+	    strict(SPICE_CHANNEL_PLAYBACK, true, SPICE_MSG_PLAYBACK_LATENCY, lat, 4, false))
+		return 1;
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_record_data(&b, 7, "pcm", 3);
+	if (strict(SPICE_CHANNEL_RECORD, false, SPICE_MSGC_RECORD_DATA, b.data, b.len, true))
+		return 1;
+	sw_buf_reset(&b);
+	sw_put_record_mode(&b, 7, SPICE_AUDIO_DATA_MODE_OPUS, "x", 1);
+	if (strict(SPICE_CHANNEL_RECORD, false, SPICE_MSGC_RECORD_MODE, b.data, b.len, true))
+		return 1;
+	if (strict(SPICE_CHANNEL_RECORD, false, SPICE_MSGC_RECORD_START_MARK, lat, 4, false))
+		return 1;
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_port(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_port_init(&b, "org.qemu.monitor", 1);
+	struct sw_port_init pi;
+	CHECK(sw_get_port_init(b.data, b.len, &pi) == SW_OK && pi.opened == 1 && pi.name_size == 17 &&
+		      !strcmp((const char *)pi.name, "org.qemu.monitor"),
+	      "port init");
+	if (strict(SPICE_CHANNEL_PORT, true, SPICE_MSG_PORT_INIT, b.data, b.len, true))
+		return 1;
+	b.data[b.len - 1] = 'x';
+	CHECK(sw_get_port_init(b.data, b.len, &pi) == SW_E_INVALID, "unterminated name");
+	b.data[4] = 0;
+	CHECK(sw_get_port_init(b.data, b.len, &pi) != SW_OK, "null name");
+	b.data[4] = 200;
+	CHECK(sw_get_port_init(b.data, b.len, &pi) == SW_E_TRUNCATED, "name past end");
+	const uint8_t ev[] = { SPICE_PORT_EVENT_OPENED };
+	if (strict(SPICE_CHANNEL_PORT, true, SPICE_MSG_PORT_EVENT, ev, 1, false) ||
+	    strict(SPICE_CHANNEL_PORT, false, SPICE_MSGC_PORT_EVENT, ev, 1, false))
+		return 1;
+	sw_buf_free(&b);
+	return 0;
+}
+
+static int t_json(void)
+{
+	struct sw_buf o;
+	sw_buf_init(&o);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_surface_create sc = { 0, 720, 400, SPICE_SURFACE_FMT_32_xRGB, 1 };
+	sw_put_surface_create(&b, &sc);
+	CHECK(sw_msg_json(&o, SPICE_CHANNEL_DISPLAY, 0, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) ==
+		      SW_OK,
+	      "json");
+	CHECK(strstr((char *)o.data, "\"name\":\"surface_create\"") && strstr((char *)o.data, "\"width\":720"),
+	      "json content: %s", o.data);
+	sw_buf_reset(&o);
+	CHECK(sw_msg_json(&o, SPICE_CHANNEL_DISPLAY, 0, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, 3) ==
+		      SW_E_TRUNCATED &&
+		      strstr((char *)o.data, "\"error\":\"message truncated\""),
+	      "json error: %s", o.data);
+	sw_buf_reset(&o);
+	struct sw_notify nt = { 0, 0, 0, 0, 4, (const uint8_t *)"a\"\\\n" };
+	sw_buf_reset(&b);
+	sw_put_notify(&b, &nt);
+	sw_msg_json(&o, SPICE_CHANNEL_MAIN, 0, true, SPICE_MSG_NOTIFY, b.data, b.len);
+	CHECK(strstr((char *)o.data, "\"message\":\"a\\\"\\\\\\u000a\""), "escaping: %s", o.data);
+	CHECK(!strcmp(sw_msg_name(SPICE_CHANNEL_DISPLAY, true, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX), "gl_scanout2_unix") &&
+		      !strcmp(sw_msg_name(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_KEY_SCANCODE), "key_scancode") &&
+		      !strcmp(sw_msg_name(SPICE_CHANNEL_MAIN, true, 999), "unknown"),
+	      "names");
+	sw_buf_free(&o);
+	sw_buf_free(&b);
+	return 0;
+}
+
+static uint32_t px_at(struct sw_display *d, uint32_t s, uint32_t x, uint32_t y)
+{
+	struct sw_surface *sf = sw_display_surface(d, s);
+	return sf ? sf->px[y * sf->width + x] & 0xffffff : 0xdeadbeef;
+}
+
+static int t_model(void)
+{
+	struct sw_display d;
+	sw_display_init(&d, 1 << 20);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_surface_create sc = { 0, 8, 4, SPICE_SURFACE_FMT_32_xRGB, SPICE_SURFACE_FLAGS_PRIMARY };
+	sw_put_surface_create(&b, &sc);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) == SW_OK && d.have_primary,
+	      "create");
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) == SW_E_PROTO, "double create");
+	/* fill the whole surface blue */
+	struct sw_draw f;
+	memset(&f, 0, sizeof(f));
+	f.msg_type = SPICE_MSG_DISPLAY_DRAW_FILL;
+	f.base.box = (struct sw_rect){ 0, 0, 4, 8 };
+	f.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	f.brush.color = 0x0000ff;
+	f.rop_descriptor = SPICE_ROPD_OP_PUT;
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &f);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_FILL, b.data, b.len) == SW_OK, "fill");
+	CHECK(px_at(&d, 0, 7, 3) == 0x0000ff, "fill pixel");
+	/* bottom-up 2x2 bitmap at (1,1): first data row is the bottom row */
+	uint32_t px[4] = { 0x00ff0000, 0x0000ff00, 0x00ffff00, 0x00ffffff };
+	sw_buf_reset(&b);
+	build_copy(&b, 0, 1, 1, 2, 2, px, 0, false);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_OK, "copy: %s", d.last_error);
+	CHECK(px_at(&d, 0, 1, 2) == 0xff0000 && px_at(&d, 0, 2, 2) == 0x00ff00 && px_at(&d, 0, 1, 1) == 0xffff00 &&
+		      px_at(&d, 0, 0, 0) == 0x0000ff,
+	      "copy pixels %06x %06x %06x", px_at(&d, 0, 1, 2), px_at(&d, 0, 2, 2), px_at(&d, 0, 1, 1));
+	/* clipped copy: only the first column changes */
+	uint32_t px2[4] = { 0x111111, 0x222222, 0x333333, 0x444444 };
+	sw_buf_reset(&b);
+	build_copy(&b, 0, 4, 0, 2, 2, px2, SPICE_BITMAP_FLAGS_TOP_DOWN, true);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_OK, "clipped copy");
+	CHECK(px_at(&d, 0, 4, 0) == 0x111111 && px_at(&d, 0, 5, 0) == 0x0000ff && px_at(&d, 0, 4, 1) == 0x333333,
+	      "clip pixels");
+	/* copy_bits: move the 2x2 block at (1,1) to (5,2) */
+	struct sw_draw cb;
+	memset(&cb, 0, sizeof(cb));
+	cb.msg_type = SPICE_MSG_DISPLAY_COPY_BITS;
+	cb.base.box = (struct sw_rect){ 2, 5, 4, 7 };
+	cb.src_pos = (struct sw_point){ 1, 1 };
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &cb);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_COPY_BITS, b.data, b.len) == SW_OK, "copy_bits");
+	CHECK(px_at(&d, 0, 5, 3) == 0xff0000 && px_at(&d, 0, 6, 2) == 0xffffff, "copy_bits pixels");
+	/* overlapping copy_bits one pixel right */
+	cb.base.box = (struct sw_rect){ 1, 2, 3, 4 };
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &cb);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_COPY_BITS, b.data, b.len) == SW_OK, "overlap");
+	CHECK(px_at(&d, 0, 2, 1) == 0xffff00 && px_at(&d, 0, 3, 2) == 0x00ff00, "overlap pixels");
+	/* XOR fill and invers */
+	f.rop_descriptor = SPICE_ROPD_OP_XOR;
+	f.brush.color = 0xffffff;
+	f.base.box = (struct sw_rect){ 0, 0, 1, 1 };
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &f);
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_FILL, b.data, b.len);
+	CHECK(px_at(&d, 0, 0, 0) == 0xffff00, "xor");
+	f.msg_type = SPICE_MSG_DISPLAY_DRAW_WHITENESS;
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &f);
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_WHITENESS, b.data, b.len);
+	CHECK(px_at(&d, 0, 0, 0) == 0xffffff, "whiteness");
+	/* A8 surface and copy from a surface source */
+	struct sw_surface_create a8 = { 2, 4, 4, SPICE_SURFACE_FMT_8_A, 0 };
+	sw_buf_reset(&b);
+	sw_put_surface_create(&b, &a8);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) == SW_OK, "a8");
+	struct sw_draw c;
+	memset(&c, 0, sizeof(c));
+	c.msg_type = SPICE_MSG_DISPLAY_DRAW_COPY;
+	c.base.surface_id = 2;
+	c.base.box = (struct sw_rect){ 0, 0, 2, 2 };
+	c.src_area = (struct sw_rect){ 0, 0, 2, 2 };
+	c.rop_descriptor = SPICE_ROPD_OP_PUT;
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &c);
+	uint32_t off;
+	sw_put_image_surface(&b, 1, 8, 4, 0, &off);
+	sw_patch32(&b, 21, off);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_OK, "copy from surface");
+	CHECK(sw_display_surface(&d, 2)->px[0] == 0xff000000, "a8 alpha");
+	/* errors: draw on a missing surface, missing source surface, bad destroy */
+	c.base.surface_id = 9;
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &c);
+	sw_put_image_surface(&b, 1, 8, 4, 0, &off);
+	sw_patch32(&b, 21, off);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_E_PROTO, "missing surface");
+	const uint8_t nine[4] = { 9 };
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_DESTROY, nine, 4) == SW_E_PROTO, "destroy missing");
+	/* limits */
+	struct sw_surface_create big = { 3, 16384, 16384, SPICE_SURFACE_FMT_32_xRGB, 0 };
+	sw_buf_reset(&b);
+	sw_put_surface_create(&b, &big);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) == SW_E_LIMIT, "pixel limit");
+	big.surface_id = 1u << 30;
+	big.width = big.height = 1;
+	sw_buf_reset(&b);
+	sw_put_surface_create(&b, &big);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) == SW_E_LIMIT, "id limit");
+	/* PNG */
+	char path[] = "/tmp/sw-test-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	CHECK(sw_display_save_png(&d, 0, NULL, path) == SW_OK, "png");
+	FILE *fp = fopen(path, "rb");
+	uint8_t hdr[33];
+	CHECK(fp && fread(hdr, 1, 33, fp) == 33, "read png");
+	fclose(fp);
+	unlink(path);
+	CHECK(!memcmp(hdr + 1, "PNG", 3) && hdr[19] == 8 && hdr[23] == 4 && hdr[25] == 2, "png header");
+	const uint8_t zero[4] = { 0 };
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_DESTROY, zero, 4) == SW_OK && !d.have_primary, "destroy");
+	sw_display_free(&d);
+	sw_buf_free(&b);
+	return 0;
+}
+
+/* ---- channel layer over a socketpair ---------------------------------- */
+static int server_side(int fd)
+{
+	struct sw_channel s;
+	sw_channel_from_fd(&s, fd, true);
+	EVP_PKEY *key = EVP_RSA_gen(1024);
+	struct sw_link_reply rep;
+	memset(&rep, 0, sizeof(rep));
+	uint8_t *der = rep.pub_key;
+	if (!key || i2d_PUBKEY(key, &der) != SPICE_TICKET_PUBKEY_BYTES)
+		return 10;
+	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
+	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_AUTH_SPICE);
+	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
+	struct sw_link_mess got;
+	if (sw_server_accept_link(&s, &rep, &got, 5000))
+		return 11;
+	if (!s.mini_header || got.channel_type != SPICE_CHANNEL_DISPLAY)
+		return 12;
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_set_ack a = { 7, 2 };
+	sw_put_set_ack(&b, &a);
+	sw_channel_send(&s, SPICE_MSG_SET_ACK, b.data, b.len);
+	struct sw_msg m;
+	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_ACK_SYNC || sw_le32(m.data) != 7)
+		return 13;
+	sw_buf_reset(&b);
+	struct sw_ping p = { 42, 1234, NULL, 0 };
+	sw_put_ping(&b, &p);
+	sw_channel_send(&s, SPICE_MSG_PING, b.data, b.len);	/* message 1 of the window */
+	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_PONG || sw_le32(m.data) != 42)
+		return 14;
+	/* a LIST with MARK + MODE: message 2 of the window -> ACK */
+	sw_buf_reset(&b);
+	sw_w16(&b, 2);
+	sw_w32(&b, 10);
+	sw_w32(&b, 16);
+	sw_w16(&b, SPICE_MSG_DISPLAY_MARK);
+	sw_w32(&b, 0);
+	sw_w16(&b, SPICE_MSG_DISPLAY_MODE);
+	sw_w32(&b, 12);
+	for (int i = 0; i < 3; i++)
+		sw_w32(&b, 1);
+	sw_channel_send(&s, SPICE_MSG_LIST, b.data, b.len);
+	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_ACK)
+		return 15;
+	/* a GL_SCANOUT_UNIX with an fd */
+	sw_buf_reset(&b);
+	struct sw_gl_scanout gs = { 4, 4, 16, 0x34325258, 0 };
+	sw_put_gl_scanout(&b, &gs);
+	int pfd[2];
+	if (pipe(pfd))
+		return 16;
+	if (sw_channel_send_fds(&s, SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX, b.data, b.len, &pfd[0], 1))
+		return 17;
+	close(pfd[0]);
+	if (write(pfd[1], "Z", 1) != 1)
+		return 18;
+	close(pfd[1]);
+	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_DISPLAY_GL_DRAW_DONE)
+		return 19;
+	/* finally a malformed SURFACE_CREATE */
+	sw_channel_send(&s, SPICE_MSG_DISPLAY_SURFACE_CREATE, "abc", 3);
+	sw_buf_free(&b);
+	EVP_PKEY_free(key);
+	/* wait for the client to close */
+	sw_channel_read(&s, &m, 5000);
+	sw_channel_close(&s);
+	return 0;
+}
+
+static int t_channel(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	fflush(stdout);
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(server_side(sv[1]));
+	}
+	close(sv[1]);
+	struct sw_channel c;
+	sw_channel_from_fd(&c, sv[0], true);
+	struct sw_channel_opts o;
+	sw_channel_default_opts(&o, SPICE_CHANNEL_DISPLAY, 0);
+	o.password = "pw";
+	o.timeout_ms = 5000;
+	int err = sw_channel_link(&c, &o);
+	CHECK(err == SW_OK, "link: %s", c.errmsg);
+	CHECK(c.mini_header, "mini header not negotiated");
+	struct sw_msg m;
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_SET_ACK, "set_ack: %s", c.errmsg);
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_PING, "ping: %s", c.errmsg);
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_LIST, "list: %s", c.errmsg);
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_DISPLAY_MARK, "sub 1: %s", c.errmsg);
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_DISPLAY_MODE && m.size == 12,
+	      "sub 2: %s", c.errmsg);
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX && m.nfds == 1,
+	      "gl scanout fd: %s (nfds %d)", c.errmsg, m.nfds);
+	char z = 0;
+	CHECK(read(m.fds[0], &z, 1) == 1 && z == 'Z', "fd content");
+	close(m.fds[0]);
+	CHECK(sw_channel_send(&c, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0) == SW_OK, "gl_draw_done");
+	err = sw_channel_read(&c, &m, 5000);
+	CHECK(err == SW_E_TRUNCATED && c.closed && strstr(c.errmsg, "surface_create"),
+	      "malformed message: err %d closed %d msg '%s'", err, c.closed, c.errmsg);
+	CHECK(sw_channel_read(&c, &m, 100) != SW_OK, "read after close");
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed with %d", WEXITSTATUS(st));
+	return 0;
+}
+
+static int t_timeout(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	struct sw_channel c;
+	sw_channel_from_fd(&c, sv[0], true);
+	c.timeout_ms = 200;
+	struct sw_msg m;
+	int err = sw_channel_read(&c, &m, 200);
+	CHECK(err == SW_E_TIMEOUT && c.closed, "no timeout: %d", err);
+	/* peer closes mid-link */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	close(sv[1]);
+	sw_channel_from_fd(&c, sv[0], true);
+	struct sw_channel_opts o;
+	sw_channel_default_opts(&o, SPICE_CHANNEL_MAIN, 0);
+	o.timeout_ms = 1000;
+	err = sw_channel_link(&c, &o);
+	CHECK(err == SW_E_IO && c.errmsg[0], "closed peer: %d '%s'", err, c.errmsg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[1], "--corpus")) {
+		corpus_dir = argv[2];
+		mkdir(corpus_dir, 0755);
+	}
+	run("reader", t_reader);
+	run("writer", t_writer);
+	run("link_mess", t_link_mess);
+	run("link_reply", t_link_reply);
+	run("ticket_rsa_oaep", t_ticket);
+	run("headers", t_headers);
+	run("sublist", t_sublist);
+	run("base_messages", t_base);
+	run("main_messages", t_main);
+	run("migration", t_migration);
+	run("agent_monitors_config", t_agent);
+	run("draw_messages", t_draws);
+	run("stroke_text", t_stroke_text);
+	run("display_messages", t_display_misc);
+	run("gl_messages", t_gl);
+	run("display_client_messages", t_display_client);
+	run("cursor_messages", t_cursor);
+	run("inputs_messages", t_inputs);
+	run("playback_record", t_audio);
+	run("port_messages", t_port);
+	run("json_log", t_json);
+	run("display_model", t_model);
+	run("channel_socketpair", t_channel);
+	run("channel_timeouts", t_timeout);
+	printf("%d passed, %d failed\n", passes, failures);
+	return failures ? 1 : 0;
+}
