@@ -94,6 +94,9 @@ else
 	emit "SKIP sparse: no sparse target in Makefile"
 fi
 
+# ---- the harness's own host-side self-tests (no VM)
+step host-selftest "$logs/host-selftest.log" python3 tests/host/test_harness.py
+
 # ---- guest programs: tests/guest/*.c and tests/consumers/*.c, each with qtest.c
 CFLAGS_GUEST="-std=c11 -O2 -Wall -Wextra -Werror"
 drm_cflags=$(pkg-config --cflags libdrm 2>/dev/null)

@@ -356,6 +356,36 @@ class Run:
             cmd += shlex.split(extra)
         return cmd
 
+    def start_qemu(self, img, deadline):
+        """Start QEMU and connect the control channel; retry on a port clash."""
+        for attempt in range(3):
+            port = free_port()
+            cmd = self.qemu_cmd(img, port)
+            with open(os.path.join(self.tmp, "qemu.cmd"), "w") as f:
+                f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+            qlog = open(os.path.join(self.tmp, "qemu.log"), "w")
+            self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                                         stderr=subprocess.STDOUT)
+            qlog.close()
+            try:
+                self.ctl = self.connect_ctl(min(deadline, time.monotonic() + 20))
+                return port
+            except RuntimeError:
+                with open(os.path.join(self.tmp, "qemu.log")) as f:
+                    err = f.read().strip()
+                if self.qemu.poll() is None:
+                    raise
+                if attempt < 2 and re.search(r"(?i)address already in use|failed to", err):
+                    log("QEMU failed to start (%s); retrying" % err[-200:])
+                    for fn in ("qmp.sock", "ctl.sock"):
+                        try:
+                            os.unlink(os.path.join(self.tmp, fn))
+                        except FileNotFoundError:
+                            pass
+                    continue
+                raise RuntimeError("QEMU exited at start: %s" % err[-500:])
+        raise RuntimeError("QEMU did not start")
+
     def connect_ctl(self, deadline):
         path = os.path.join(self.tmp, "ctl.sock")
         while time.monotonic() < deadline:
@@ -651,16 +681,9 @@ class Run:
         log("module %s, kernel %s, %d guest commands, tmp %s" %
             (self.module, self.kernel, len(self.cmds), self.tmp))
         img = self.build_image()
-        port = free_port()
-        qlog = open(os.path.join(self.tmp, "qemu.log"), "w")
-        cmd = self.qemu_cmd(img, port)
-        with open(os.path.join(self.tmp, "qemu.cmd"), "w") as f:
-            f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
-        self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                     stderr=subprocess.STDOUT)
         boot_t0 = time.monotonic()
         try:
-            self.ctl = self.connect_ctl(min(deadline, time.monotonic() + 20))
+            port = self.start_qemu(img, deadline)
             self.qmp = QMP(os.path.join(self.tmp, "qmp.sock"),
                            min(deadline, time.monotonic() + 20))
             if a.spice_client:

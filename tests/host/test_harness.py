@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Self-tests of the harness's host code (no VM): picture parsing and comparison,
+request parsing, and the initramfs writer. Run: python3 tests/host/test_harness.py"""
+
+import gzip
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.join(HERE, "..", "harness")
+sys.path.insert(0, HARNESS)
+
+import vmtest  # noqa: E402
+
+
+def ppm(path, w, h, px):
+    with open(path, "wb") as f:
+        f.write(b"P6\n# comment\n%d %d\n255\n" % (w, h) + px)
+
+
+class Pictures(unittest.TestCase):
+    def test_expected_background_and_rects(self):
+        w, h, px = vmtest.expected_image(
+            ["4", "3", "0x010203", "1", "1", "2", "1", "0xff0000", "2", "0", "5", "5", "0x00ff00"])
+        self.assertEqual((w, h), (4, 3))
+        at = lambda x, y: px[(y * w + x) * 3:(y * w + x) * 3 + 3]
+        self.assertEqual(at(0, 0), b"\x01\x02\x03")
+        self.assertEqual(at(1, 1), b"\xff\x00\x00")
+        self.assertEqual(at(2, 1), b"\x00\xff\x00")  # later rectangle wins, clipped
+        self.assertEqual(at(3, 2), b"\x00\xff\x00")
+        self.assertEqual(at(0, 2), b"\x01\x02\x03")
+
+    def test_bad_requests(self):
+        for args in (["4", "3"], ["4", "3", "0", "1"], ["0", "3", "0"], ["4", "3", "0x1000000"]):
+            with self.assertRaises(ValueError):
+                vmtest.expected_image(args)
+
+    def test_compare(self):
+        exp = vmtest.expected_image(["8", "4", "0x000000"])
+        self.assertIsNone(vmtest.compare(exp, exp))
+        got = bytearray(exp[2])
+        got[(2 * 8 + 5) * 3:(2 * 8 + 5) * 3 + 3] = b"\x10\x20\x30"
+        d = vmtest.compare(exp, (8, 4, bytes(got)))
+        self.assertIn("(5,2)", d)
+        self.assertIn("expected 0x000000 got 0x102030", d)
+        self.assertIn("1 pixels differ", d)
+        self.assertIn("size 4x4", vmtest.compare(exp, (4, 4, b"\0" * 48)))
+
+    def test_read_ppm_and_nonblack(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "a.ppm")
+            ppm(p, 2, 2, b"\0\0\0\0\0\1\0\0\0\xff\xff\xff")
+            w, h, px = vmtest.read_ppm(p)
+            self.assertEqual((w, h), (2, 2))
+            self.assertEqual(vmtest.fast_nonblack(px), 2)
+
+
+class Image(unittest.TestCase):
+    def test_mkinitramfs_contents(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "i.cpio.gz")
+            lst = os.path.join(d, "list")
+            with open(lst, "w") as f:
+                f.write("true\n")
+            subprocess.run([os.path.join(HARNESS, "mkinitramfs"), "-o", out,
+                            "--tests-file", lst, "--level", "1"], check=True)
+            with gzip.open(out) as f:
+                data = f.read()
+            names = subprocess.run(["cpio", "-t", "--quiet"], input=data,
+                                   capture_output=True, check=True).stdout.decode().split()
+            for n in ("init", "qxl.ko", "tests/list", "bin/busybox", "sbin/modprobe",
+                      "usr/bin/modetest", "usr/bin/drm_info", "dev/console",
+                      "usr/lib64/ld-linux-x86-64.so.2", "etc/qtest-modules"):
+                self.assertIn(n, names)
+            self.assertTrue(any(n.endswith("/drm.ko") for n in names))
+            self.assertTrue(any(n.endswith("/modules.dep") for n in names))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
