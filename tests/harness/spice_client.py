@@ -16,6 +16,10 @@ only from what came over the wire). Commands on stdin, one per line:
     waitsolid <W> <H> <RRGGBB> <ms>
                   answers "ok <elapsed ms>" as soon as the surface is W x H of that
                   one color (checked at every display-invalidate), or "err timeout"
+    monitors <WxH+X+Y>...
+                  sends a client monitors config (one display per argument) through
+                  the main channel, once the guest agent port is open (waits 15 s);
+                  answers "ok sent <n>" or "err ..."
     info          answers "ok <W> <H> <format> <marked> <invalidates>" or "err ..."
     quit          disconnects and exits
 
@@ -113,6 +117,40 @@ class Client:
             self.waiting = None
             self.say("ok %.1f" % ((GLib.get_monotonic_time() - t0) / 1000.0))
 
+    def send_monitors(self, specs):
+        import re
+        heads = []
+        for sp in specs:
+            m = re.fullmatch(r"(\d+)x(\d+)\+(\d+)\+(\d+)", sp)
+            if not m:
+                self.say("err bad monitor %r (want WxH+X+Y)" % sp)
+                return
+            heads.append(tuple(int(v) for v in m.groups()))
+        if self.main is None:
+            self.say("err no main channel")
+            return
+        t0 = GLib.get_monotonic_time()
+
+        def attempt():
+            if not self.main.get_property("agent-connected"):
+                if GLib.get_monotonic_time() - t0 > 15 * 1000000:
+                    self.say("err the guest agent port never opened (need --vdagent and "
+                             "cat /dev/vport0p1 in the guest)")
+                    return False
+                return True
+            for i in range(16):
+                if i < len(heads):
+                    w, h, x, y = heads[i]
+                    self.main.update_display_enabled(i, True, False)
+                    self.main.update_display(i, x, y, w, h, False)
+                elif i < 4:
+                    self.main.update_display_enabled(i, False, False)
+            ok = self.main.send_monitor_config()
+            self.say("ok sent %d" % len(heads) if ok else "err send_monitor_config failed")
+            return False
+        if attempt():
+            GLib.timeout_add(100, attempt)
+
     def wait_timeout(self):
         if self.waiting:
             self.waiting = None
@@ -190,6 +228,8 @@ class Client:
                 src = GLib.timeout_add(ms, self.wait_timeout)
                 self.waiting = (w, h, bgr, GLib.get_monotonic_time(), src)
                 self.check_wait()
+            elif words[0] == "monitors" and len(words) >= 2:
+                self.send_monitors(words[1:])
             elif words[0] == "info":
                 prim = self.primary()
                 if prim is None:

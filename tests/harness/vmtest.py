@@ -656,6 +656,13 @@ class Run:
             if not r.startswith("ok"):
                 return False, "spice client never showed %dx%d 0x%06x: %s" % (w, h, rgb, r)
             return True, "latency_ms=%.1f" % ms
+        if kind == "client-monitors":
+            # client-monitors <WxH+X+Y>...: the SPICE client asks for this layout
+            # (needs --vdagent and the guest holding /dev/vport0p1 open)
+            if self.client is None:
+                return False, "no SPICE client (run vmtest.py with --spice-client)"
+            r = self.client.request("monitors " + " ".join(args), timeout=20)
+            return r.startswith("ok"), r
         if kind == "spice-info":
             if self.client is None:
                 return False, "no SPICE client"
