@@ -676,6 +676,8 @@ int sw_channel_send_fds(struct sw_channel *ch, uint16_t type, const void *body, 
 		return SW_E_LIMIT;
 	if (nfds > 8 || (nfds > 0 && !ch->unix_socket))
 		return SW_E_INVALID;
+	if (ch->send_hook)
+		ch->send_hook(ch->send_hook_opaque, ch, type, body, len);
 	uint8_t hdr[SW_FULL_HEADER_SIZE];
 	struct sw_header h = { .serial = ++ch->out_serial, .type = type, .size = (uint32_t)len };
 	sw_put_header(hdr, ch->mini_header, &h);

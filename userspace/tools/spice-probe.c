@@ -155,11 +155,16 @@ static void log_msg(struct probe *p, struct sw_channel *ch, bool in, uint16_t ty
 	sw_buf_free(&o);
 }
 
+static void send_hook(void *opaque, struct sw_channel *ch, uint16_t type, const uint8_t *b, size_t n)
+{
+	log_msg(opaque, ch, false, type, b, n);
+}
+
 static int send_msg(struct probe *p, struct sw_channel *ch, uint16_t type, const struct sw_buf *b)
 {
+	(void)p;
 	if (b->err)
 		return b->err;
-	log_msg(p, ch, false, type, b->data, b->len);
 	return sw_channel_send(ch, type, b->data, b->len);
 }
 
@@ -188,7 +193,11 @@ static int open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
 		else if ((unsigned)p->caps[i].bit / 32 < *n)
 			caps[p->caps[i].bit / 32] &= ~(1u << (p->caps[i].bit % 32));
 	}
-	if (sw_channel_connect(ch, p->host, p->port, 10000) || sw_channel_link(ch, &o))
+	if (sw_channel_connect(ch, p->host, p->port, 10000))
+		return die_channel(ch);
+	ch->send_hook = send_hook;
+	ch->send_hook_opaque = p;
+	if (sw_channel_link(ch, &o))
 		return die_channel(ch);
 	p->up[idx] = true;
 	if (p->log)

@@ -521,6 +521,12 @@ struct sw_msg {
 	int nfds;
 };
 
+struct sw_channel;
+/* Called for every message the channel sends, including automatic replies
+ * (ACK_SYNC, ACK, PONG): for logging. */
+typedef void (*sw_send_hook)(void *opaque, struct sw_channel *ch, uint16_t type, const uint8_t *body,
+			     size_t len);
+
 struct sw_channel {
 	int fd;
 	bool unix_socket;
@@ -549,6 +555,8 @@ struct sw_channel {
 	/* we are the server end (sw_server_accept_link): incoming messages are
 	 * validated as client messages */
 	bool server_role;
+	sw_send_hook send_hook;
+	void *send_hook_opaque;
 };
 
 /* Connects to host:port (127.0.0.1-style numeric or name), or to a unix

@@ -1,0 +1,289 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# libspice-wire / spice-probe test suite:
+#   1. unit tests (tests/spice/test_wire.c, also run by `meson test`)
+#   2. a short libFuzzer run of the demarshallers (FUZZ_SECONDS, default 20)
+#   3. tests against QEMU's real spice-server (no guest OS: SeaBIOS's VGA text
+#      screen on qxl-vga is the primary surface; TCG only)
+#
+# Prints one line per test: "PASS <name>", "FAIL <name>: <reason>" or
+# "SKIP <name>: <reason>", then "N passed, N failed, N skipped"; exits 1 if
+# anything failed. Everything it starts it stops by PID; every wait is bounded.
+#
+# Environment: BUILD (meson build dir, default build/userspace), FUZZ_SECONDS,
+# KEEP=1 keeps the work directory.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build/userspace}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+WORK=$(mktemp -d /tmp/spice-tests.XXXXXX)
+QMP="python3 $ROOT/tests/spice/qmp.py"
+IMGCMP="python3 $ROOT/tests/spice/imgcmp.py"
+PROBE=$BUILD/tools/spice-probe
+npass=0 nfail=0 nskip=0
+PIDS=()
+
+pass() { echo "PASS $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+
+stop_pid() {
+	local pid=$1 i
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		stop_pid "$p"
+	done
+	[ "${KEEP:-0}" = 1 ] && echo "# work dir kept: $WORK" || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---- build -------------------------------------------------------------------
+if [ ! -d "$BUILD" ]; then
+	meson setup "$BUILD" "$ROOT/userspace" --werror -Dwarning_level=3 >"$WORK/meson.log" 2>&1 ||
+		{ fail build "meson setup failed: $(tail -1 "$WORK/meson.log")"; echo "$npass passed, $nfail failed, $nskip skipped"; exit 1; }
+fi
+if ! ninja -C "$BUILD" -j2 >"$WORK/ninja.log" 2>&1; then
+	fail build "ninja failed: $(grep -m1 error "$WORK/ninja.log")"
+	echo "$npass passed, $nfail failed, $nskip skipped"
+	exit 1
+fi
+pass build
+
+# ---- 1. unit tests -----------------------------------------------------------
+mkdir -p "$WORK/corpus"
+if out=$(timeout 120 "$BUILD/spice/test-spice-wire" --corpus "$WORK/corpus" 2>&1); then :; fi
+while IFS= read -r line; do
+	case "$line" in
+	PASS\ *) pass "${line#PASS }" ;;
+	FAIL\ *) rest=${line#FAIL }; fail "${rest%%:*}" "${rest#*: }" ;;
+	esac
+done <<<"$out"
+grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail unit "test-spice-wire crashed or did not finish"
+
+# ---- 3. real spice-server ----------------------------------------------------
+# (runs before the fuzzer so the recorded session can seed it)
+start_qemu() { # name port extra-spice-opts
+	local name=$1 port=$2 extra=$3
+	qemu-system-x86_64 -nodefaults -machine pc -m 64 -vga none -device qxl-vga \
+		-spice "port=$port,addr=127.0.0.1,image-compression=off$extra" \
+		-display none -qmp "unix:$WORK/$name.qmp,server=on,wait=off" \
+		-no-reboot >"$WORK/$name.log" 2>&1 &
+	PIDS+=($!)
+	local i
+	for i in $(seq 100); do
+		[ -S "$WORK/$name.qmp" ] && $QMP "$WORK/$name.qmp" query-status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Pause the guest so the picture is frozen (the VGA text cursor blinks on the
+# virtual clock), then compare what spice-probe shows with QMP screendump.
+pixel_test() { # qmp port name probe-args...
+	local qmp=$1 port=$2 name=$3
+	shift 3
+	local attempt msg
+	for attempt in 1 2 3; do
+		$QMP "$qmp" stop >/dev/null
+		sleep 0.5
+		rm -f "$WORK/$name.png"
+		if ! timeout 40 "$PROBE" -p "$port" --exit-idle 800 -t 30 -o "$WORK/$name.png" \
+			-l "$WORK/$name.json" "$@" 2>"$WORK/$name.err"; then
+			msg="spice-probe failed: $(tail -1 "$WORK/$name.err")"
+		else
+			$QMP "$qmp" screendump "{\"filename\":\"$WORK/$name-dump.png\",\"format\":\"png\"}" >/dev/null
+			if msg=$($IMGCMP "$WORK/$name.png" "$WORK/$name-dump.png"); then
+				$QMP "$qmp" cont >/dev/null
+				echo "$msg"
+				return 0
+			fi
+		fi
+		$QMP "$qmp" cont >/dev/null
+		sleep 1
+	done
+	echo "$msg"
+	return 1
+}
+
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip server "qemu-system-x86_64 not installed"
+else
+	PORT=$(free_port)
+	if ! start_qemu open "$PORT" ",disable-ticketing=on"; then
+		fail server/qemu_start "QEMU did not start: $(tail -2 "$WORK/open.log" | tr '\n' ' ')"
+	else
+		sleep 4 # let SeaBIOS print its boot messages
+		if msg=$(pixel_test "$WORK/open.qmp" "$PORT" px); then
+			pass server/link_no_ticket
+			pass server/png_equals_screendump
+			echo "# $msg"
+		else
+			fail server/png_equals_screendump "$msg"
+		fi
+
+		# the JSON-line log: every line parses, the expected messages are there
+		if python3 - "$WORK/px.json" >"$WORK/json.out" 2>&1 <<'EOF'
+import json, sys
+names, rc = set(), None
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if "name" in o:
+        names.add((o["ch"], o["dir"], o["name"]))
+    if o.get("event") == "summary":
+        rc = o["rc"]
+need = {("main", "in", "init"), ("main", "out", "attach_channels"), ("main", "in", "channels_list"),
+        ("display", "in", "surface_create"), ("display", "in", "draw_copy"), ("display", "in", "mark"),
+        ("display", "in", "monitors_config"), ("display", "in", "set_ack"), ("display", "out", "ack_sync"),
+        ("display", "out", "init"), ("cursor", "in", "init"), ("inputs", "in", "init")}
+missing = need - names
+if missing or rc != 0:
+    print("missing %s, rc %s" % (sorted(missing), rc))
+    sys.exit(1)
+EOF
+		then pass server/json_log; else fail server/json_log "$(cat "$WORK/json.out")"; fi
+
+		# per-head PNG equals the screendump too (one head: the whole primary)
+		$QMP "$WORK/open.qmp" stop >/dev/null
+		sleep 0.5
+		if timeout 40 "$PROBE" -p "$PORT" --exit-idle 800 -t 30 --png-heads "$WORK/head" 2>"$WORK/heads.err" &&
+			$QMP "$WORK/open.qmp" screendump "{\"filename\":\"$WORK/heads-dump.ppm\"}" >/dev/null &&
+			msg=$($IMGCMP "$WORK/head-0.png" "$WORK/heads-dump.ppm"); then
+			pass server/head_png_equals_screendump_ppm
+		else
+			fail server/head_png_equals_screendump_ppm "${msg:-$(tail -1 "$WORK/heads.err")}"
+		fi
+		# a second, independent client sees the same picture
+		if command -v spicy-screenshot >/dev/null; then
+			if timeout 30 spicy-screenshot -h 127.0.0.1 -p "$PORT" -o "$WORK/spicy.ppm" >"$WORK/spicy.log" 2>&1 &&
+				msg=$($IMGCMP "$WORK/head-0.png" "$WORK/spicy.ppm"); then
+				pass server/spicy_screenshot_same_picture
+			else
+				fail server/spicy_screenshot_same_picture "${msg:-spicy-screenshot failed: $(tail -1 "$WORK/spicy.log")}"
+			fi
+		else
+			skip server/spicy_screenshot_same_picture "spicy-screenshot not installed"
+		fi
+		$QMP "$WORK/open.qmp" cont >/dev/null
+
+		# full data header (no MINI_HEADER) and a reduced display cap set
+		if msg=$(pixel_test "$WORK/open.qmp" "$PORT" full --cap -MINI_HEADER --cap -COMPOSITE \
+			--cap -A8_SURFACE --cap -MONITORS_CONFIG --cap -MULTI_CODEC); then
+			if grep -q '"mini_header":false' "$WORK/full.json" && ! grep -q '"name":"monitors_config"' "$WORK/full.json"; then
+				pass server/full_header_reduced_caps
+			else
+				fail server/full_header_reduced_caps "log shows mini header or monitors_config without the cap"
+			fi
+		else
+			fail server/full_header_reduced_caps "$msg"
+		fi
+
+		# key scancodes go out on the inputs channel (the guest side needs a Linux guest)
+		if timeout 30 "$PROBE" -p "$PORT" --channels inputs --key 0x1e,0x11d --exit-idle 300 -t 20 \
+			--png /dev/null -l "$WORK/keys.json" 2>"$WORK/keys.err" || true; then
+			n=$(grep -c '"name":"key_scancode"' "$WORK/keys.json" 2>/dev/null)
+			if [ "${n:-0}" = 4 ]; then
+				pass server/key_scancodes_sent
+			else
+				fail server/key_scancodes_sent "expected 4 key_scancode messages, got ${n:-0}: $(tail -1 "$WORK/keys.err")"
+			fi
+		fi
+
+		# record a session for the fuzzer seeds and the benchmark
+		timeout 20 "$PROBE" -p "$PORT" -t 3 --record "$WORK/session.rec" >/dev/null 2>&1
+		if [ -s "$WORK/session.rec" ] && "$BUILD/tools/spice-probe-bench" --seconds 0.2 --model "$WORK/session.rec" >"$WORK/bench.json"; then
+			pass server/recorded_session_demarshals
+			echo "# bench: $(cat "$WORK/bench.json")"
+		else
+			fail server/recorded_session_demarshals "recording empty or a recorded message failed to validate"
+		fi
+	fi
+
+	PORT2=$(free_port)
+	if ! start_qemu pw "$PORT2" ",password=secret"; then
+		fail server/qemu_start_password "QEMU did not start: $(tail -2 "$WORK/pw.log" | tr '\n' ' ')"
+	else
+		sleep 2
+		if msg=$(pixel_test "$WORK/pw.qmp" "$PORT2" ticket -w secret); then
+			pass server/ticket_right_password
+		else
+			fail server/ticket_right_password "$msg"
+		fi
+		timeout 20 "$PROBE" -p "$PORT2" -w wrong -t 10 >/dev/null 2>"$WORK/wrong.err"
+		rc=$?
+		if [ $rc = 1 ] && grep -q "PERMISSION_DENIED" "$WORK/wrong.err"; then
+			pass server/ticket_wrong_password_refused
+		else
+			fail server/ticket_wrong_password_refused "rc $rc: $(cat "$WORK/wrong.err")"
+		fi
+		SPICE_PASSWORD= timeout 20 "$PROBE" -p "$PORT2" -t 10 >/dev/null 2>"$WORK/none.err"
+		rc=$?
+		if [ $rc = 1 ] && grep -q "authentication refused" "$WORK/none.err"; then
+			pass server/ticket_missing_password_refused
+		else
+			fail server/ticket_missing_password_refused "rc $rc: $(cat "$WORK/none.err")"
+		fi
+	fi
+	for p in "${PIDS[@]}"; do stop_pid "$p"; done
+	PIDS=()
+fi
+
+# ---- 2. fuzzing --------------------------------------------------------------
+FUZZ_DIR=$WORK/fuzz
+mkdir -p "$FUZZ_DIR/work"
+if ! command -v clang >/dev/null; then
+	skip fuzz/demarshal "clang not installed"
+elif ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_POSIX_C_SOURCE=200809L -std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 \
+	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
+	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -o "$FUZZ_DIR/fuzz_wire" >"$FUZZ_DIR/build.log" 2>&1; then
+	fail fuzz/build "$(grep -m1 -E 'error' "$FUZZ_DIR/build.log")"
+else
+	# seeds: the unit-test vectors plus every message of the recorded session
+	if [ -s "$WORK/session.rec" ]; then
+		python3 - "$WORK/session.rec" "$WORK/corpus" <<'EOF'
+import struct, sys
+data = open(sys.argv[1], "rb").read()[7:]
+pos = n = 0
+while pos + 8 <= len(data) and n < 200:
+    ch, cid, typ, size = struct.unpack("<BBHI", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + size]
+    pos += 8 + size
+    if size > 65536:
+        continue
+    open("%s/rec-%04d" % (sys.argv[2], n), "wb").write(bytes([ch, 1]) + struct.pack("<H", typ) + body)
+    n += 1
+EOF
+	fi
+	timeout $((FUZZ_SECONDS + 60)) "$FUZZ_DIR/fuzz_wire" -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
+		-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_DIR/" "$FUZZ_DIR/work" "$WORK/corpus" \
+		>"$FUZZ_DIR/fuzz.log" 2>&1
+	rc=$?
+	runs=$(grep -oE 'Done [0-9]+ runs' "$FUZZ_DIR/fuzz.log" | grep -oE '[0-9]+')
+	if [ $rc = 0 ] && ! grep -qE 'ERROR: |runtime error' "$FUZZ_DIR/fuzz.log"; then
+		pass fuzz/demarshal
+		echo "# fuzz: ${runs:-?} runs in ${FUZZ_SECONDS}s, no crash, no sanitizer report"
+	else
+		mkdir -p "$ROOT/build/spice-fuzz"
+		cp "$FUZZ_DIR"/crash-* "$FUZZ_DIR"/leak-* "$FUZZ_DIR"/timeout-* "$ROOT/build/spice-fuzz/" 2>/dev/null
+		fail fuzz/demarshal "rc $rc: $(grep -m1 -E 'ERROR: |runtime error' "$FUZZ_DIR/fuzz.log") (artifacts in build/spice-fuzz)"
+	fi
+fi
+
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ $nfail = 0 ]
