@@ -39,6 +39,14 @@ from gi.repository import GLib, GObject, SpiceClientGLib  # noqa: E402
 FMT_16_555 = 1  # SPICE_SURFACE_FMT_16_555 (value 1 in the gir enum may differ)
 
 
+class _GArray(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_uint)]
+
+
+class _MonitorConfig(ctypes.Structure):  # SpiceDisplayMonitorConfig
+    _fields_ = [(n, ctypes.c_uint) for n in ("id", "surface_id", "x", "y", "width", "height")]
+
+
 class Client:
     def __init__(self, host, port):
         self.loop = GLib.MainLoop()
@@ -178,6 +186,35 @@ class Client:
             pass
         return self.prim
 
+    def monitors(self):
+        """[(x, y, w, h)] of the display channel's monitors config (what the
+        server last sent in MONITORS_CONFIG), [] if unknown. PyGObject turns the
+        GArray property into an empty list, so read it with g_object_get."""
+        try:
+            getp = ctypes.pythonapi.PyCapsule_GetPointer
+            getp.restype = ctypes.c_void_p
+            getp.argtypes = [ctypes.py_object, ctypes.c_char_p]
+            obj = getp(self.display.__gpointer__, None)
+            gobject = ctypes.CDLL("libgobject-2.0.so.0")
+            glib = ctypes.CDLL("libglib-2.0.so.0")
+            gobject.g_object_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                             ctypes.c_void_p, ctypes.c_void_p]
+            arr = ctypes.POINTER(_GArray)()
+            gobject.g_object_get(obj, b"monitors", ctypes.byref(arr), None)
+        except (AttributeError, OSError, ValueError) as e:
+            sys.stderr.write("monitors: %s\n" % e)
+            return []
+        if not arr:
+            return []
+        out = []
+        mons = ctypes.cast(arr.contents.data, ctypes.POINTER(_MonitorConfig))
+        for i in range(arr.contents.len):
+            m = mons[i]
+            out.append((m.x, m.y, m.width, m.height))
+        glib.g_array_unref.argtypes = [ctypes.c_void_p]
+        glib.g_array_unref(arr)
+        return out
+
     def snap(self, path):
         prim = self.primary()
         if prim is None:
@@ -209,7 +246,8 @@ class Client:
             f.write(b"P6\n%d %d\n255\n" % (w, h))
             f.write(out)
         os.replace(tmp, path)
-        return "ok %d %d %d" % (w, h, int(self.marked))
+        mons = " ".join("%dx%d+%d+%d" % (m[2], m[3], m[0], m[1]) for m in self.monitors())
+        return "ok %d %d %d %s" % (w, h, int(self.marked), mons)
 
     def on_stdin(self, fd, cond):
         line = sys.stdin.readline()

@@ -300,6 +300,7 @@ class Run:
         self.cmd_host_fail = {}  # command index -> last failed host check
         self.done = False
         self.nshot = 0
+        self.spice_note = ""
         self.start = time.monotonic()
 
     # ---- results
@@ -538,12 +539,28 @@ class Run:
         return read_ppm(path)
 
     def spice_snap(self):
+        """The SPICE client's picture. Its primary surface can be larger than the
+        one head it shows (a multi-head capable driver): then the picture is cut
+        to head 0's rectangle from the client's monitors config, like a client
+        window shows it, and self.spice_note says so."""
         self.nshot += 1
         path = os.path.join(self.tmp, "spice-%03d.ppm" % self.nshot)
         r = self.client.request("snap " + path)
         if not r.startswith("ok"):
             raise RuntimeError("SPICE client: %s" % r)
-        return read_ppm(path)
+        img = read_ppm(path)
+        self.spice_note = ""
+        heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
+        if len(heads) == 1:
+            hw, hh, hx, hy = (int(v) for v in heads[0])
+            w, h, px = img
+            if (hw, hh) != (w, h) and hx + hw <= w and hy + hh <= h and hw and hh:
+                rows = [px[((hy + y) * w + hx) * 3:((hy + y) * w + hx + hw) * 3]
+                        for y in range(hh)]
+                self.spice_note = " (client surface %dx%d, head 0 %dx%d+%d+%d)" % (
+                    w, h, hw, hh, hx, hy)
+                img = (hw, hh, b"".join(rows))
+        return img
 
     def check_screendump(self, exp):
         end = time.monotonic() + SCREENDUMP_CONVERGE_S
@@ -588,8 +605,8 @@ class Run:
                 else:
                     diff = self.check_spice(exp)
                     if diff:
-                        return False, "spice client: " + diff
-                    notes.append("spice client ok")
+                        return False, "spice client: " + diff + self.spice_note
+                    notes.append("spice client ok" + self.spice_note)
             return True, "; ".join(notes) + " (%dx%d)" % (exp[0], exp[1])
         if kind == "screendump-stats":
             img = self.screendump()
