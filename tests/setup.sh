@@ -4,8 +4,9 @@
 set -euo pipefail
 
 PKGS=(
-	# build
+	# build and static checks (checkpatch.pl comes from linux-source-6.1)
 	build-essential linux-headers-amd64 libdrm-dev meson ninja-build pkg-config sparse
+	linux-source-6.1 perl
 	libpixman-1-dev libspice-protocol-dev
 	# guest image
 	linux-image-amd64 busybox-static kmod cpio gzip
@@ -14,8 +15,7 @@ PKGS=(
 	# consumers run inside the guest
 	libdrm-tests drm-info weston xkb-data fontconfig fonts-dejavu-core
 	# real SPICE clients on the host
-	python3 python3-gi gir1.2-spiceclientglib-2.0 gir1.2-spiceclientgtk-3.0 spice-client-gtk
-	xvfb
+	python3 python3-gi gir1.2-spiceclientglib-2.0 spice-client-gtk
 )
 
 missing=()
