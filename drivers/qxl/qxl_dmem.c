@@ -41,7 +41,7 @@ int qxl_dmem_init(struct qxl_device *qdev)
 	return drmm_add_action_or_reset(&qdev->drm, qxl_dmem_fini, qdev);
 }
 
-void __iomem *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem)
+void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem)
 {
 	return qdev->ram + dmem->node.start;
 }

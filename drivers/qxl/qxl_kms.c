@@ -82,9 +82,9 @@ static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
 			   struct drm_framebuffer *fb, const struct iosys_map *vmap,
 			   const struct drm_rect *src, int dst_x, int dst_y)
 {
-	void __iomem *blk = qxl_dmem_ptr(qdev, dmem);
+	void *blk = qxl_dmem_ptr(qdev, dmem);
 	u32 w = drm_rect_width(src), h = drm_rect_height(src);
-	struct iosys_map dst = IOSYS_MAP_INIT_VADDR_IOMEM(blk + QXL_UPLOAD_PIXELS_OFF);
+	struct iosys_map dst = IOSYS_MAP_INIT_VADDR(blk + QXL_UPLOAD_PIXELS_OFF);
 	unsigned int dst_pitch[DRM_FORMAT_MAX_PLANES] = { w * 4 };
 	struct qxl_drawable draw = {};
 	struct qxl_image image = {};
@@ -102,7 +102,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
 	image.bitmap.y = cpu_to_le32(h);
 	image.bitmap.stride = cpu_to_le32(w * 4);
 	image.bitmap.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_PIXELS_OFF));
-	memcpy_toio(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
+	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
 
 	draw.surface_id = 0;
 	draw.effect = QXL_EFFECT_OPAQUE;
@@ -115,7 +115,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
 	draw.u.copy.src_bitmap = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF));
 	qxl_rect_to_hw(&draw.u.copy.src_area, 0, 0, w, h);
 	draw.u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
-	memcpy_toio(blk, &draw, sizeof(draw));
+	memcpy(blk, &draw, sizeof(draw));
 
 	return qxl_ring_push(qdev, QXL_CMD_DRAW, dmem);
 }

@@ -57,7 +57,7 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
 int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem)
 {
 	struct qxl_cmd_ring __iomem *ring = &qdev->ram_hdr->cmd_ring;
-	struct qxl_release_info __iomem *info = qxl_dmem_ptr(qdev, dmem);
+	struct qxl_release_info *info = qxl_dmem_ptr(qdev, dmem);
 	u32 prod;
 	int idx, ret;
 
@@ -66,7 +66,7 @@ int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dm
 		return -ENODEV;
 	}
 
-	writeq(dmem->id, &info->id);
+	info->id = cpu_to_le64(dmem->id);
 	mutex_lock(&qdev->cmd_lock);
 	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE);
 	if (ret) {
@@ -107,6 +107,7 @@ out:
  */
 static void qxl_release_chain(struct qxl_device *qdev, u64 id)
 {
+	struct qxl_release_info *info;
 	struct qxl_dmem *dmem;
 
 	while (id) {
@@ -115,7 +116,8 @@ static void qxl_release_chain(struct qxl_device *qdev, u64 id)
 			drm_dbg_driver(&qdev->drm, "device released unknown id %llu\n", id);
 			return;
 		}
-		id = readq(qxl_dmem_ptr(qdev, dmem));
+		info = qxl_dmem_ptr(qdev, dmem);
+		id = le64_to_cpu(READ_ONCE(info->id));
 		drm_mm_remove_node(&dmem->node);
 		kfree(dmem);
 	}
