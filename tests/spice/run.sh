@@ -239,6 +239,31 @@ EOF
 			fail server/ticket_missing_password_refused "rc $rc: $(cat "$WORK/none.err")"
 		fi
 	fi
+
+	# a unix socket server with a vdagent port that no guest opens
+	for p in "${PIDS[@]}"; do stop_pid "$p"; done
+	PIDS=()
+	qemu-system-x86_64 -nodefaults -machine pc -m 64 -vga none -device qxl-vga \
+		-spice "unix=on,addr=$WORK/spice.sock,disable-ticketing=on,image-compression=off" \
+		-device virtio-serial-pci -chardev spicevmc,id=vdagent,name=vdagent \
+		-device virtserialport,chardev=vdagent,name=com.redhat.spice.0 \
+		-display none -qmp "unix:$WORK/unix.qmp,server=on,wait=off" >"$WORK/unix.log" 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 100); do [ -S "$WORK/spice.sock" ] && break; sleep 0.1; done
+	sleep 2
+	if msg=$(pixel_test "$WORK/unix.qmp" 0 unix -H "unix:$WORK/spice.sock"); then
+		pass server/unix_socket_png_equals_screendump
+	else
+		fail server/unix_socket_png_equals_screendump "$msg"
+	fi
+	timeout 30 "$PROBE" -H "unix:$WORK/spice.sock" --monitors 1024x768+0+0 --exit-idle 300 -t 4 \
+		>/dev/null 2>"$WORK/agent.err"
+	rc=$?
+	if [ $rc = 3 ] && grep -q "monitors config not sent" "$WORK/agent.err"; then
+		pass server/monitors_config_without_agent_reported
+	else
+		fail server/monitors_config_without_agent_reported "rc $rc: $(cat "$WORK/agent.err")"
+	fi
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	PIDS=()
 fi
