@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The demo shown by `make demo`: set the preferred mode, draw a gradient
+ * with a title bar, then move a box around for the given number of seconds,
+ * sending only the rectangles that changed. Watch it with any SPICE client.
+ *
+ * Usage: demo_anim [seconds]
+ */
+#define _GNU_SOURCE
+#include "kmsutil.h"
+
+static void gradient(struct kfb *fb)
+{
+	uint32_t x, y;
+
+	for (y = 0; y < fb->h; y++)
+		for (x = 0; x < fb->w; x++)
+			fb->px[y * (fb->pitch / 4) + x] =
+				((x * 255 / fb->w) << 16) | ((y * 255 / fb->h) << 8) | 0x60;
+	kfb_fill(fb, 0, 0, fb->w, 40, 0x202830);
+	kfb_fill(fb, 10, 10, 200, 20, 0xe0e0e0);
+}
+
+int main(int argc, char **argv)
+{
+	int seconds = argc > 1 ? atoi(argv[1]) : 60;
+	struct kdev dev;
+	struct kfb fb;
+	double end;
+	int x = 50, y = 80, dx = 7, dy = 5, frames = 0;
+	const int bw = 96, bh = 96;
+
+	if (kms_open(&dev) || kfb_create(&dev, &fb, dev.pref.hdisplay, dev.pref.vdisplay)) {
+		qt_result("demo", 1, "no qxl card or framebuffer");
+		return 1;
+	}
+	gradient(&fb);
+	if (kms_set(&dev, &fb, &dev.pref)) {
+		qt_result("demo", 1, "modeset %dx%d: %s", dev.pref.hdisplay, dev.pref.vdisplay,
+			  strerror(errno));
+		return 1;
+	}
+	printf("demo: %dx%d on the qxl-ng driver, animating for %d s\n", fb.w, fb.h, seconds);
+	fflush(stdout);
+	end = kms_now() + seconds;
+	while (kms_now() < end) {
+		drmModeClip clip[2];
+		int ox = x, oy = y;
+		uint32_t i, j;
+
+		/* Restore the gradient under the old box, draw the new one. */
+		for (j = oy; j < (uint32_t)(oy + bh); j++)
+			for (i = ox; i < (uint32_t)(ox + bw); i++)
+				fb.px[j * (fb.pitch / 4) + i] = ((i * 255 / fb.w) << 16) |
+								((j * 255 / fb.h) << 8) | 0x60;
+		x += dx;
+		y += dy;
+		if (x < 0 || x + bw > (int)fb.w) {
+			dx = -dx;
+			x += 2 * dx;
+		}
+		if (y < 40 || y + bh > (int)fb.h) {
+			dy = -dy;
+			y += 2 * dy;
+		}
+		kfb_fill(&fb, x, y, bw, bh, 0xffcc00);
+		clip[0] = (drmModeClip){ ox, oy, ox + bw, oy + bh };
+		clip[1] = (drmModeClip){ x, y, x + bw, y + bh };
+		kms_dirty(&dev, &fb, clip, 2);
+		frames++;
+		usleep(16000);
+	}
+	qt_result("demo", 0, "%d frames of damage-only updates", frames);
+	return 0;
+}
