@@ -360,7 +360,7 @@ class Run:
     def start_qemu(self, img, deadline):
         """Start QEMU and connect the control channel; retry on a port clash."""
         for attempt in range(3):
-            port = free_port()
+            port = self.a.spice_port or free_port()
             cmd = self.qemu_cmd(img, port)
             with open(os.path.join(self.tmp, "qemu.cmd"), "w") as f:
                 f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
@@ -745,8 +745,18 @@ class Run:
                 self.read_console()
                 if not self.done:
                     last = self.cmd_name(self.cur) if self.cur is not None else "boot"
-                    self.report("FAIL", last, "guest stopped before finishing (QEMU exit "
-                                "status %s; panic?)" % self.qemu.returncode)
+                    rc = self.qemu.returncode
+                    try:
+                        with open(os.path.join(self.tmp, "qemu.log"), errors="replace") as f:
+                            qtail = " ".join(f.read().split())[-300:]
+                    except OSError:
+                        qtail = ""
+                    if rc < 0:
+                        why = "QEMU crashed (signal %d)" % -rc
+                    else:
+                        why = "QEMU exited with status %d (guest panic or reset?)" % rc
+                    self.report("FAIL", last, "guest stopped before finishing: %s%s" % (
+                        why, "; qemu.log: " + qtail if qtail else ""))
                 return
             fds = [self.ctl]
             if self.client:
@@ -843,6 +853,8 @@ def main():
     ap.add_argument("--vdagent", action="store_true",
                     help="add a virtio-serial vdagent port (client monitors config)")
     ap.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
+    ap.add_argument("--spice-port", type=int, default=0,
+                    help="fixed SPICE port on 127.0.0.1 (default: a free one), for viewers")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--qemu-arg", action="append", default=[],
                     help="extra QEMU arguments (shell-split; repeatable)")
