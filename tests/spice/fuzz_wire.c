@@ -4,8 +4,9 @@
  *
  * Input: [channel][flags][type lo][type hi] body...
  *   flags bit 0: 1 = server message, 0 = client message
- *   flags bit 1: feed body through a socketpair to sw_channel_read (mini
- *                header framing, LIST handling, auto ACK/PONG replies)
+ *   flags bit 1: feed body through a socketpair to sw_channel_read (LIST and
+ *                sub_list handling, auto ACK/PONG replies)
+ *   flags bit 3: with bit 1, full data headers instead of mini headers
  *   type 0xffff on the display channel: body is a sequence of
  *                [u16 type][u32 size][size bytes] applied to one display model
  * Every input also goes through the link, header, agent and JSON parsers.
@@ -33,7 +34,7 @@ static void model_setup(struct sw_display *d)
 	sw_buf_free(&b);
 }
 
-static void through_channel(uint8_t ch_type, const uint8_t *b, size_t n)
+static void through_channel(uint8_t ch_type, bool mini, const uint8_t *b, size_t n)
 {
 	int sv[2];
 	if (n > 32768 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -47,7 +48,7 @@ static void through_channel(uint8_t ch_type, const uint8_t *b, size_t n)
 	struct sw_channel c;
 	sw_channel_from_fd(&c, sv[0], true);
 	c.type = ch_type;
-	c.mini_header = true;
+	c.mini_header = mini;
 	c.timeout_ms = 50;
 	struct sw_msg m;
 	for (int i = 0; i < 256 && sw_channel_read(&c, &m, 50) == SW_OK; i++)
@@ -75,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(body, b, n);
 
 	if (data[1] & 2) {
-		through_channel(ch, body, n);
+		through_channel(ch, !(data[1] & 8), body, n);
 		free(body);
 		return 0;
 	}

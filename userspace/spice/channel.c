@@ -149,13 +149,9 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 			ch->fd = -1;
 			continue;
 		}
-		/* back to blocking; every wait still goes through poll */
+		/* the socket stays non-blocking: every wait goes through poll */
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct timeval tv = { 0, 0 };
-		(void)tv;
-		int fl = 0;
-		(void)fl;
 		freeaddrinfo(ai);
 		return SW_OK;
 	}
@@ -819,8 +815,12 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 					       sw_channel_name(ch->type));
 		ch->in_sublist = true;
 		ch->sub_serial = m->serial;
-		/* the list itself is returned for logging; its sub-messages follow */
-		return SW_OK;
+		if (h.type == SPICE_MSG_LIST)
+			return SW_OK;	/* returned for logging; its sub-messages follow */
+		/* a message with an attached sub-list: the message body ends
+		 * where the list starts; the sub-messages follow */
+		m->size = h.sub_list;
+		return deliver(ch, m);
 	}
 	return deliver(ch, m);
 }

@@ -599,7 +599,8 @@ int main(int argc, char **argv)
 			break;
 		bool keys_done = !p->nkeys || p->keys_sent;
 		bool mons_done = !p->nmons || p->monitors_sent;
-		if (p->exit_idle_ms > 0 && p->disp.have_primary && keys_done && mons_done &&
+		bool display_ready = !p->want[CH_DISPLAY] || p->disp.have_primary;
+		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done &&
 		    now - p->last_display_ms >= p->exit_idle_ms)
 			break;
 		struct pollfd pf[CH_MAX];
