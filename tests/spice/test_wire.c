@@ -1153,6 +1153,232 @@ static int t_model(void)
 	return 0;
 }
 
+
+/* An image with every bitmap field under control; an inline palette (npal
+ * entries) is placed right after the pixel data. Returns the image offset. */
+static uint32_t put_image(struct sw_buf *b, uint64_t id, uint8_t img_flags, uint8_t fmt, uint8_t bm_flags, uint32_t w,
+			  uint32_t h, uint32_t stride, const void *data, const uint32_t *pal, uint16_t npal)
+{
+	uint32_t off = (uint32_t)b->len;
+	sw_w64(b, id);
+	sw_w8(b, SPICE_IMAGE_TYPE_BITMAP);
+	sw_w8(b, img_flags);
+	sw_w32(b, w);
+	sw_w32(b, h);
+	sw_w8(b, fmt);
+	sw_w8(b, bm_flags);
+	sw_w32(b, w);
+	sw_w32(b, h);
+	sw_w32(b, stride);
+	sw_w32(b, npal ? off + 36 + stride * h : 0);
+	sw_wbytes(b, data, (size_t)stride * h);
+	if (npal) {
+		sw_w64(b, 1000 + id);
+		sw_w16(b, npal);
+		for (uint16_t i = 0; i < npal; i++)
+			sw_w32(b, pal[i]);
+	}
+	return off;
+}
+
+static uint32_t put_cached_ref(struct sw_buf *b, uint64_t id, uint32_t w, uint32_t h)
+{
+	uint32_t off = (uint32_t)b->len;
+	sw_w64(b, id);
+	sw_w8(b, SPICE_IMAGE_TYPE_FROM_CACHE);
+	sw_w8(b, 0);
+	sw_w32(b, w);
+	sw_w32(b, h);
+	return off;
+}
+
+/* A draw with a source image at (0,0)-(w,h) of a 4x4 surface 0; src_pos is
+ * the offset of the src pointer for that message kind. */
+static int apply_src_draw(struct sw_display *d, struct sw_draw *dr, size_t src_pos,
+			  uint32_t (*img)(struct sw_buf *, void *), void *ctx)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_draw(&b, dr);
+	uint32_t off = img(&b, ctx);
+	sw_patch32(&b, src_pos, off);
+	int err = sw_display_apply(d, dr->msg_type, b.data, b.len);
+	sw_buf_free(&b);
+	return err;
+}
+
+struct imgspec {
+	uint64_t id;
+	uint8_t img_flags, fmt, bm_flags;
+	uint32_t w, h, stride;
+	const void *data;
+	const uint32_t *pal;
+	uint16_t npal;
+	bool cached_ref;
+};
+
+static uint32_t imgspec_put(struct sw_buf *b, void *ctx)
+{
+	struct imgspec *s = ctx;
+	if (s->cached_ref)
+		return put_cached_ref(b, s->id, s->w, s->h);
+	return put_image(b, s->id, s->img_flags, s->fmt, s->bm_flags, s->w, s->h, s->stride, s->data, s->pal, s->npal);
+}
+
+static int t_model_formats(void)
+{
+	struct sw_display d;
+	sw_display_init(&d, 1 << 20);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_surface_create sc = { 0, 4, 4, SPICE_SURFACE_FMT_32_xRGB, SPICE_SURFACE_FLAGS_PRIMARY };
+	sw_put_surface_create(&b, &sc);
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len);
+	struct sw_draw c;
+	memset(&c, 0, sizeof(c));
+	c.msg_type = SPICE_MSG_DISPLAY_DRAW_COPY;
+	c.base.box = (struct sw_rect){ 0, 0, 1, 4 };
+	c.src_area = (struct sw_rect){ 0, 0, 1, 4 };
+	c.rop_descriptor = SPICE_ROPD_OP_PUT;
+	/* 8-bit indexed with an inline palette, top-down */
+	const uint8_t idx[4] = { 0, 1, 2, 1 };
+	const uint32_t pal[3] = { 0x102030, 0x405060, 0x708090 };
+	struct imgspec s8 = { 1, 0, SPICE_BITMAP_FMT_8BIT, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 4, idx, pal, 3, false };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &s8) == SW_OK, "8bit: %s", d.last_error);
+	CHECK(px_at(&d, 0, 0, 0) == 0x102030 && px_at(&d, 0, 1, 0) == 0x405060 && px_at(&d, 0, 2, 0) == 0x708090,
+	      "8bit pixels %06x %06x", px_at(&d, 0, 0, 0), px_at(&d, 0, 1, 0));
+	/* 4-bit BE and LE */
+	const uint8_t nib[2] = { 0x12, 0x01 };
+	struct imgspec s4 = { 2, 0, SPICE_BITMAP_FMT_4BIT_BE, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 2, nib, pal, 3, false };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &s4) == SW_OK, "4bit");
+	CHECK(px_at(&d, 0, 0, 0) == 0x405060 && px_at(&d, 0, 1, 0) == 0x708090 && px_at(&d, 0, 3, 0) == 0x405060,
+	      "4bit BE pixels");
+	s4.fmt = SPICE_BITMAP_FMT_4BIT_LE;
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &s4) == SW_OK, "4bit le");
+	CHECK(px_at(&d, 0, 0, 0) == 0x708090 && px_at(&d, 0, 1, 0) == 0x405060 && px_at(&d, 0, 2, 0) == 0x405060,
+	      "4bit LE pixels");
+	/* 1-bit BE without palette: black/white */
+	const uint8_t bits[1] = { 0xa0 };
+	struct imgspec s1 = { 3, 0, SPICE_BITMAP_FMT_1BIT_BE, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 1, bits, NULL, 0, false };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &s1) == SW_OK, "1bit");
+	CHECK(px_at(&d, 0, 0, 0) == 0xffffff && px_at(&d, 0, 1, 0) == 0 && px_at(&d, 0, 2, 0) == 0xffffff, "1bit pixels");
+	/* 24-bit BGR and 16-bit 555 */
+	const uint8_t bgr[12] = { 0x01, 0x02, 0x03, 0xff, 0, 0, 0, 0xff, 0, 0, 0, 0xff };
+	struct imgspec s24 = { 4, 0, SPICE_BITMAP_FMT_24BIT, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 12, bgr, NULL, 0, false };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &s24) == SW_OK, "24bit");
+	CHECK(px_at(&d, 0, 0, 0) == 0x030201 && px_at(&d, 0, 1, 0) == 0x0000ff && px_at(&d, 0, 3, 0) == 0xff0000,
+	      "24bit pixels");
+	const uint8_t rgb555[8] = { 0x00, 0x7c, 0xe0, 0x03, 0x1f, 0x00, 0xff, 0x7f };
+	struct imgspec s16 = { 5, 0, SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 8, rgb555, NULL, 0, false };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &s16) == SW_OK, "16bit");
+	CHECK(px_at(&d, 0, 0, 0) == 0xff0000 && px_at(&d, 0, 1, 0) == 0x00ff00 && px_at(&d, 0, 2, 0) == 0x0000ff &&
+		      px_at(&d, 0, 3, 0) == 0xffffff,
+	      "16bit pixels");
+	/* pixmap cache: CACHE_ME, then FROM_CACHE, then INVAL_LIST makes it a protocol error */
+	const uint32_t four[4] = { 0x111111, 0x222222, 0x333333, 0x444444 };
+	struct imgspec sc1 = { 77, SPICE_IMAGE_FLAGS_CACHE_ME, SPICE_BITMAP_FMT_32BIT, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 16,
+			       four, NULL, 0, false };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &sc1) == SW_OK, "cache me");
+	c.base.box = (struct sw_rect){ 1, 0, 2, 4 };
+	struct imgspec ref = { 77, 0, 0, 0, 4, 1, 0, NULL, NULL, 0, true };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &ref) == SW_OK, "from cache: %s", d.last_error);
+	CHECK(px_at(&d, 0, 2, 1) == 0x333333, "cached pixels");
+	const uint8_t inval[] = { 1, 0, 1, 77, 0, 0, 0, 0, 0, 0, 0 };
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_INVAL_LIST, inval, sizeof(inval)) == SW_OK, "inval");
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &ref) == SW_E_PROTO, "invalidated entry still used");
+	/* transparent: pixels of src_color are skipped */
+	struct sw_draw t = c;
+	t.msg_type = SPICE_MSG_DISPLAY_DRAW_TRANSPARENT;
+	t.base.box = (struct sw_rect){ 2, 0, 3, 4 };
+	t.src_color = 0x222222;
+	struct imgspec st = sc1;
+	st.img_flags = 0;
+	sw_buf_reset(&b);
+	struct sw_draw fill;
+	memset(&fill, 0, sizeof(fill));
+	fill.msg_type = SPICE_MSG_DISPLAY_DRAW_FILL;
+	fill.base.box = (struct sw_rect){ 0, 0, 4, 4 };
+	fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	fill.brush.color = 0x00aa00;
+	fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+	sw_put_draw(&b, &fill);
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_FILL, b.data, b.len);
+	CHECK(apply_src_draw(&d, &t, 21, imgspec_put, &st) == SW_OK, "transparent");
+	CHECK(px_at(&d, 0, 0, 2) == 0x111111 && px_at(&d, 0, 1, 2) == 0x00aa00 && px_at(&d, 0, 2, 2) == 0x333333,
+	      "transparent pixels");
+	/* alpha blend, constant alpha 128 over green */
+	struct sw_draw a = c;
+	a.msg_type = SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
+	a.base.box = (struct sw_rect){ 3, 0, 4, 4 };
+	a.alpha = 128;
+	const uint32_t red[4] = { 0xff0000, 0xff0000, 0xff0000, 0xff0000 };
+	struct imgspec sa = { 9, 0, SPICE_BITMAP_FMT_32BIT, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 16, red, NULL, 0, false };
+	CHECK(apply_src_draw(&d, &a, 23, imgspec_put, &sa) == SW_OK, "alpha blend");
+	uint32_t v = px_at(&d, 0, 0, 3);
+	CHECK((v >> 16) >= 0x7e && (v >> 16) <= 0x81 && ((v >> 8) & 0xff) >= 0x53 && ((v >> 8) & 0xff) <= 0x56,
+	      "alpha pixel %06x", v);
+	/* pattern brush: 2x1 pattern tiles the row */
+	struct sw_draw pf = fill;
+	pf.base.box = (struct sw_rect){ 0, 0, 1, 4 };
+	pf.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	pf.brush.pat_pos = (struct sw_point){ 0, 0 };
+	const uint32_t pat[2] = { 0x0000ff, 0xffff00 };
+	struct imgspec sp = { 10, 0, SPICE_BITMAP_FMT_32BIT, SPICE_BITMAP_FLAGS_TOP_DOWN, 2, 1, 8, pat, NULL, 0, false };
+	pf.brush.pat_off = 1;	/* placeholder, patched below */
+	CHECK(apply_src_draw(&d, &pf, 22, imgspec_put, &sp) == SW_OK, "pattern: %s", d.last_error);
+	CHECK(px_at(&d, 0, 0, 0) == 0x0000ff && px_at(&d, 0, 1, 0) == 0xffff00 && px_at(&d, 0, 2, 0) == 0x0000ff,
+	      "pattern pixels");
+	/* fill through a 1-bit mask: only set bits paint */
+	struct sw_draw mf = fill;
+	mf.base.box = (struct sw_rect){ 1, 0, 2, 4 };
+	mf.brush.color = 0x123456;
+	mf.mask.bitmap_off = 1;
+	const uint8_t mbits[1] = { 0x90 };	/* 1001 */
+	struct imgspec sm = { 11, 0, SPICE_BITMAP_FMT_1BIT_BE, SPICE_BITMAP_FLAGS_TOP_DOWN, 4, 1, 1, mbits, NULL, 0, false };
+	CHECK(apply_src_draw(&d, &mf, 4 + 16 + 1 + 5 + 2 + 1 + 8, imgspec_put, &sm) == SW_OK, "mask: %s", d.last_error);
+	CHECK(px_at(&d, 0, 0, 1) == 0x123456 && px_at(&d, 0, 1, 1) != 0x123456 && px_at(&d, 0, 3, 1) == 0x123456,
+	      "mask pixels %06x %06x", px_at(&d, 0, 0, 1), px_at(&d, 0, 1, 1));
+	/* palette cache: PAL_CACHE_ME then PAL_FROM_CACHE */
+	struct imgspec spc = s8;
+	spc.id = 20;
+	spc.bm_flags |= SPICE_BITMAP_FLAGS_PAL_CACHE_ME;
+	c.base.box = (struct sw_rect){ 0, 0, 1, 4 };
+	CHECK(apply_src_draw(&d, &c, 21, imgspec_put, &spc) == SW_OK, "pal cache me");
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &c);
+	uint32_t off = (uint32_t)b.len;
+	sw_w64(&b, 21);
+	sw_w8(&b, SPICE_IMAGE_TYPE_BITMAP);
+	sw_w8(&b, 0);
+	sw_w32(&b, 4);
+	sw_w32(&b, 1);
+	sw_w8(&b, SPICE_BITMAP_FMT_8BIT);
+	sw_w8(&b, SPICE_BITMAP_FLAGS_TOP_DOWN | SPICE_BITMAP_FLAGS_PAL_FROM_CACHE);
+	sw_w32(&b, 4);
+	sw_w32(&b, 1);
+	sw_w32(&b, 4);
+	sw_w64(&b, 1020);	/* palette unique id of image 20 */
+	const uint8_t idx2[4] = { 2, 2, 2, 2 };
+	sw_wbytes(&b, idx2, 4);
+	sw_patch32(&b, 21, off);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_OK, "pal from cache: %s",
+	      d.last_error);
+	CHECK(px_at(&d, 0, 3, 0) == 0x708090, "pal cache pixels");
+	const uint8_t ipal[8] = { 0xfc, 3 };	/* 1020 */
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_INVAL_PALETTE, ipal, 8);
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_COPY, b.data, b.len) == SW_E_PROTO, "invalidated palette used");
+	/* scaled copy: 2x1 source stretched over 4x1 */
+	struct sw_draw sc2 = c;
+	sc2.base.box = (struct sw_rect){ 0, 0, 1, 4 };
+	sc2.src_area = (struct sw_rect){ 0, 0, 1, 2 };
+	CHECK(apply_src_draw(&d, &sc2, 21, imgspec_put, &sp) == SW_OK, "scaled");
+	CHECK(px_at(&d, 0, 0, 0) == 0x0000ff && px_at(&d, 0, 1, 0) == 0x0000ff && px_at(&d, 0, 2, 0) == 0xffff00,
+	      "scaled pixels");
+	sw_display_free(&d);
+	sw_buf_free(&b);
+	return 0;
+}
+
 /* ---- channel layer over a socketpair ---------------------------------- */
 static int server_side(int fd)
 {
@@ -1319,6 +1545,7 @@ int main(int argc, char **argv)
 	run("port_messages", t_port);
 	run("json_log", t_json);
 	run("display_model", t_model);
+	run("display_model_formats_caches", t_model_formats);
 	run("channel_socketpair", t_channel);
 	run("channel_timeouts", t_timeout);
 	printf("%d passed, %d failed\n", passes, failures);
