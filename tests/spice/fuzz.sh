@@ -15,5 +15,8 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
 	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -o "$OUT/fuzz_wire" || exit 1
 "${BUILD:-$ROOT/build/userspace}/spice/test-spice-wire" --corpus "$OUT/seeds" >/dev/null
-exec timeout $((SECS + 120)) "$OUT/fuzz_wire" -max_total_time="$SECS" -max_len=65536 -timeout=10 \
-	-rss_limit_mb=2048 -jobs="$JOBS" -workers="$JOBS" -artifact_prefix="$OUT/" "$OUT/corpus" "$OUT/seeds"
+PAR=()
+[ "$JOBS" -gt 1 ] && PAR=(-jobs="$JOBS" -workers="$JOBS")
+cd "$OUT" || exit 1	# parallel jobs write fuzz-N.log into the current directory
+exec timeout $((SECS + 120)) ./fuzz_wire -max_total_time="$SECS" -max_len=65536 -timeout=10 \
+	-rss_limit_mb=2048 "${PAR[@]}" -artifact_prefix="$OUT/" "$OUT/corpus" "$OUT/seeds"
