@@ -28,9 +28,11 @@ SPICE_PYTHON = "/usr/bin/python3"  # Debian's, where python3-gi lives
 
 KERNEL_BAD = re.compile(
     r"(Oops|BUG:|kernel BUG|WARNING:|Call Trace|Kernel panic|"
-    r"general protection fault|UBSAN:|KASAN:|kmemleak|list_add corruption|"
-    r"list_del corruption|refcount_t:|INFO: task .* blocked|"
-    r"DEBUG_LOCKS_WARN_ON|possible circular locking|lockdep)")
+    r"general protection fault|Unable to handle|UBSAN:|KASAN:|"
+    r"suspected memory leak|list_add corruption|list_del corruption|refcount_t:|"
+    r"INFO: task .* blocked|DEBUG_LOCKS_WARN_ON|possible circular locking|"
+    r"possible recursive locking|inconsistent lock state|suspicious RCU usage|"
+    r"trying to register non-static key)")
 
 # A kernel message on the console: "[    3.141592] ..." (CONFIG_PRINTK_TIME=y).
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d{6}\]")
