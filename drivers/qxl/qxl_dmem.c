@@ -109,6 +109,7 @@ static void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
 		return;
 	qxl_release_process(qdev);
 	if (kick) {
+		atomic_inc(&qdev->reclaim_kicks);
 		qxl_io_write(qdev, QXL_IO_FLUSH_RELEASE, 0);
 		qxl_io_write(qdev, QXL_IO_NOTIFY_OOM, 0);
 		wait_event_timeout(qdev->ring_wq, atomic_read(&qdev->irq_seq) != seq,

@@ -59,6 +59,7 @@ DEFINE_DRM_GEM_FOPS(qxl_fops);
 static const struct drm_driver qxl_drm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC,
 	.fops = &qxl_fops,
+	.debugfs_init = qxl_debugfs_init,
 	/* DRM_GEM_SHMEM_DRIVER_OPS, with a dumb_create that validates first */
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,

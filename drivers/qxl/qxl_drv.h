@@ -117,7 +117,9 @@ struct qxl_device {
 	struct work_struct release_work;
 
 	struct work_struct reset_work;
-	atomic_t error_count;
+	atomic_t error_count;		/* ERROR interrupts seen */
+	atomic_t reset_count;		/* recoveries by reset */
+	atomic_t reclaim_kicks;		/* times the pool had to ask for releases */
 
 	/* Interrupt bits the driver handles; written to ram->int_mask. */
 	u32 int_mask;
@@ -163,6 +165,10 @@ void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
 void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
 u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
+
+/* qxl_debugfs.c */
+struct drm_minor;
+void qxl_debugfs_init(struct drm_minor *minor);
 
 /* qxl_kms.c: planes, CRTC, encoder, connector */
 int qxl_kms_init(struct qxl_device *qdev);

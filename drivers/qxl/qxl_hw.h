@@ -35,6 +35,7 @@ enum qxl_io_port {
 	QXL_IO_LOG = 7,
 	QXL_IO_MEMSLOT_ADD = 8,
 	QXL_IO_MEMSLOT_DEL = 9,
+	QXL_IO_DETACH_PRIMARY = 10,	/* defined, but QEMU treats it as a guest bug */
 	QXL_IO_UPDATE_AREA_ASYNC = 16,
 	QXL_IO_MEMSLOT_ADD_ASYNC = 17,
 	QXL_IO_CREATE_PRIMARY_ASYNC = 18,

@@ -504,6 +504,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 		return;
 
 	drm_warn(&qdev->drm, "device error, resetting it\n");
+	atomic_inc(&qdev->reset_count);
 	mutex_lock(&qdev->io_lock);
 	mutex_lock(&qdev->cmd_lock);
 	qxl_hw_reset_and_setup(qdev);

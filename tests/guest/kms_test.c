@@ -360,6 +360,80 @@ static void t_negative(struct kfb *fb, drmModeModeInfo *mode)
 		  "modeset + full frame after the rejected calls");
 }
 
+static int read_status(const char *key)
+{
+	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
+	char line[128];
+	int v = -1;
+	size_t n = strlen(key);
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = atoi(line + n + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Many full-frame updates in a row: the pool fills and must be recycled. */
+static void t_stress(struct kfb *fb, drmModeModeInfo *mode)
+{
+	int i, fails = 0;
+	uint32_t c = 0;
+
+	if (kms_set(&dev, fb, mode)) {
+		qt_result("stress-full-frames", 1, "modeset: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < 120; i++) {
+		c = 0x010203u * (uint32_t)i;
+		kfb_fill(fb, 0, 0, fb->w, fb->h, c);
+		fails += kms_dirty(&dev, fb, NULL, 0) != 0;
+	}
+	qt_result("stress-full-frames", fails ? 1 : 0,
+		  "120 x 3 MiB updates through a 48 MiB pool, %d failed, %d reclaim kicks",
+		  fails, read_status("reclaim_kicks"));
+	qt_result("stress-last-frame-shown",
+		  screen_is(mode->hdisplay, mode->vdisplay, c, 0, NULL) ? 1 : 0,
+		  "the last of 120 frames is on screen");
+}
+
+/* Put the device into its error state; the driver must reset and repaint. */
+static void t_recovery(struct kfb *fb, drmModeModeInfo *mode)
+{
+	int fd, i, resets;
+	double t0;
+
+	if (show_solid(fb, mode, 0x6040a0)) {
+		qt_result("recovery-after-device-error", 1, "initial picture wrong");
+		return;
+	}
+	resets = read_status("resets");
+	fd = open("/sys/kernel/debug/dri/0/qxl_inject_device_error", O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		qt_result("recovery-after-device-error", 1, "inject: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	t0 = kms_now();
+	for (i = 0; i < 100 && read_status("resets") <= resets; i++)
+		usleep(100000);
+	if (read_status("resets") <= resets) {
+		qt_result("recovery-after-device-error", 1, "no reset within 10 s");
+		return;
+	}
+	qt_result("recovery-after-device-error",
+		  screen_is(mode->hdisplay, mode->vdisplay, 0x6040a0, 0, NULL) ? 1 : 0,
+		  "reset after %.2f s, picture restored", kms_now() - t0);
+	kfb_fill(fb, 0, 0, fb->w, fb->h, 0x10c020);
+	kms_dirty(&dev, fb, NULL, 0);
+	qt_result("recovery-updates-work",
+		  screen_is(mode->hdisplay, mode->vdisplay, 0x10c020, 0, NULL) ? 1 : 0,
+		  "a full-frame update after the reset");
+}
+
 static int want(int argc, char **argv, const char *name)
 {
 	int i;
@@ -383,6 +457,14 @@ int main(int argc, char **argv)
 		qt_result("kms-open", 1, "/dev/dri/card0 (driver qxl): %s", strerror(-ret));
 		return 1;
 	}
+	if (argc > 1 && !strncmp(argv[1], "preferred=", 10)) {
+		char expect[32];
+
+		snprintf(expect, sizeof(expect), "%dx%d", dev.pref.hdisplay, dev.pref.vdisplay);
+		qt_result("preferred-mode-from-rom", strcmp(expect, argv[1] + 10) ? 1 : 0,
+			  "preferred %s, expected %s", expect, argv[1] + 10);
+		return 0;
+	}
 	if (want(argc, argv, "connectors"))
 		t_connectors();
 	if (want(argc, argv, "dumb"))
@@ -404,6 +486,10 @@ int main(int argc, char **argv)
 		t_flips(&fb, &mode);
 	if (want(argc, argv, "negative"))
 		t_negative(&fb, &mode);
+	if (want(argc, argv, "stress"))
+		t_stress(&fb, &mode);
+	if (want(argc, argv, "recovery"))
+		t_recovery(&fb, &mode);
 	kfb_destroy(&dev, &fb);
 	close(dev.fd);
 	return 0;

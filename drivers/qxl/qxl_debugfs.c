@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * debugfs: counters that tests and users can read to see what the driver
+ * did (resets, pool pressure), and a knob that makes the device enter its
+ * error state so that recovery can be tested without a broken host.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include <drm/drm_debugfs.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
+{
+	struct qxl_device *qdev = m->private;
+	unsigned long held = 0, id;
+	struct qxl_dmem *dmem;
+	u64 used = 0;
+
+	mutex_lock(&qdev->mem_lock);
+	xa_for_each(&qdev->releases, id, dmem) {
+		held++;
+		used += dmem->node.size;
+	}
+	mutex_unlock(&qdev->mem_lock);
+
+	seq_printf(m, "device_errors: %d\n", atomic_read(&qdev->error_count));
+	seq_printf(m, "resets: %d\n", atomic_read(&qdev->reset_count));
+	seq_printf(m, "reclaim_kicks: %d\n", atomic_read(&qdev->reclaim_kicks));
+	seq_printf(m, "blocks_held_by_device: %lu\n", held);
+	seq_printf(m, "bytes_held_by_device: %llu\n", used);
+	seq_printf(m, "pool_bytes: %u\n", qdev->pool_end - qdev->pool_offset);
+	seq_printf(m, "primary: %ux%u%s\n", qdev->primary_width, qdev->primary_height,
+		   qdev->primary_live ? "" : " (none)");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(qxl_debugfs_status);
+
+/*
+ * Write the one port QEMU defines but does not implement: the device
+ * answers with its error state, which the driver must recover from by
+ * itself.
+ */
+static ssize_t qxl_debugfs_inject_write(struct file *file, const char __user *buf,
+					size_t len, loff_t *ppos)
+{
+	struct qxl_device *qdev = file->private_data;
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return -ENODEV;
+	qxl_io_write(qdev, QXL_IO_DETACH_PRIMARY, 0);
+	drm_dev_exit(idx);
+	drm_dbg_driver(&qdev->drm, "injected a device error\n");
+	return len;
+}
+
+static const struct file_operations qxl_debugfs_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = qxl_debugfs_inject_write,
+	.llseek = noop_llseek,
+};
+
+void qxl_debugfs_init(struct drm_minor *minor)
+{
+	struct qxl_device *qdev = to_qxl(minor->dev);
+
+	debugfs_create_file("qxl_status", 0444, minor->debugfs_root, qdev,
+			    &qxl_debugfs_status_fops);
+	debugfs_create_file("qxl_inject_device_error", 0200, minor->debugfs_root, qdev,
+			    &qxl_debugfs_inject_fops);
+}
