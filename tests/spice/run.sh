@@ -266,6 +266,28 @@ EOF
 	fi
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	PIDS=()
+
+	# port, playback and record channels of the real server
+	PORT3=$(free_port)
+	qemu-system-x86_64 -nodefaults -machine pc -m 64 -vga none -device qxl-vga \
+		-spice "port=$PORT3,addr=127.0.0.1,disable-ticketing=on,image-compression=off" \
+		-device virtio-serial-pci -chardev spiceport,id=sp0,name=org.qxlng.test \
+		-device virtserialport,chardev=sp0,name=org.qxlng.test \
+		-audiodev spice,id=snd0 -device intel-hda -device hda-duplex,audiodev=snd0 \
+		-display none -qmp "unix:$WORK/av.qmp,server=on,wait=off" >"$WORK/av.log" 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 100); do [ -S "$WORK/av.qmp" ] && $QMP "$WORK/av.qmp" stop >/dev/null 2>&1 && break; sleep 0.1; done
+	if timeout 30 "$PROBE" -p "$PORT3" --channels display,port,playback,record --exit-idle 800 -t 20 \
+		-l "$WORK/av.json" 2>"$WORK/av.err" &&
+		grep -q '"ch":"port","id":0,"dir":"in","type":201,"name":"port_init","size":[0-9]*,"port_name":"org.qxlng.test"' "$WORK/av.json" &&
+		grep -q '"ch":"playback","id":0,"event":"linked"' "$WORK/av.json" &&
+		grep -q '"ch":"record","id":0,"event":"linked"' "$WORK/av.json"; then
+		pass server/port_playback_record_channels
+	else
+		fail server/port_playback_record_channels "$(tail -1 "$WORK/av.err") $(grep -c . "$WORK/av.json" 2>/dev/null) log lines"
+	fi
+	for p in "${PIDS[@]}"; do stop_pid "$p"; done
+	PIDS=()
 fi
 
 # ---- 2. fuzzing --------------------------------------------------------------

@@ -616,6 +616,33 @@ static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const u
 		}
 		return;
 	}
+	if ((ch == SPICE_CHANNEL_PORT || ch == SPICE_CHANNEL_WEBDAV) && t == SPICE_MSG_PORT_INIT) {
+		struct sw_port_init pi;
+		if (!sw_get_port_init(b, n, &pi)) {
+			sw_wbytes(o, ",\"port_name\":", 13);
+			json_str(o, pi.name, pi.name_size - 1);
+			sw_wprintf(o, ",\"opened\":%u", pi.opened);
+		}
+		return;
+	}
+	if (ch == SPICE_CHANNEL_PLAYBACK || ch == SPICE_CHANNEL_RECORD) {
+		struct sw_audio_start as;
+		struct sw_audio_data ad;
+		struct sw_audio_volume av;
+		if (ch == SPICE_CHANNEL_PLAYBACK && t == SPICE_MSG_PLAYBACK_START && !sw_get_playback_start(b, n, &as))
+			sw_wprintf(o, ",\"channels\":%u,\"format\":%u,\"frequency\":%u", as.channels, as.format,
+				   as.frequency);
+		else if (ch == SPICE_CHANNEL_RECORD && t == SPICE_MSG_RECORD_START && !sw_get_record_start(b, n, &as))
+			sw_wprintf(o, ",\"channels\":%u,\"format\":%u,\"frequency\":%u", as.channels, as.format,
+				   as.frequency);
+		else if (ch == SPICE_CHANNEL_PLAYBACK && t == SPICE_MSG_PLAYBACK_MODE && !sw_get_playback_mode(b, n, &ad))
+			sw_wprintf(o, ",\"mode\":%u", ad.mode);
+		else if (((ch == SPICE_CHANNEL_PLAYBACK && t == SPICE_MSG_PLAYBACK_VOLUME) ||
+			  (ch == SPICE_CHANNEL_RECORD && t == SPICE_MSG_RECORD_VOLUME)) &&
+			 !sw_get_audio_volume(b, n, &av))
+			sw_wprintf(o, ",\"nchannels\":%u", av.nchannels);
+		return;
+	}
 	if (ch == SPICE_CHANNEL_INPUTS && (t == SPICE_MSG_INPUTS_INIT || t == SPICE_MSG_INPUTS_KEY_MODIFIERS)) {
 		uint16_t v;
 		if (!sw_get_u16_msg(b, n, &v))

@@ -23,7 +23,7 @@
 #include "spice-display.h"
 #include "spice-wire.h"
 
-enum { CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_MAX };
+enum { CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_PLAYBACK, CH_RECORD, CH_PORT0, CH_MAX = CH_PORT0 + 4 };
 
 struct probe {
 	const char *host;
@@ -113,7 +113,8 @@ static void usage(FILE *f)
 		"      --png-heads PREFIX  save each head as PREFIX-<n>.png at exit\n"
 		"      --exit-idle MS      exit when the display has a primary and was idle MS ms\n"
 		"  -t, --timeout SEC       hard bound on the run (default 30)\n"
-		"      --channels LIST     subset of main,display,cursor,inputs (default all)\n"
+		"      --channels LIST     main,display,cursor,inputs,playback,record,port\n"
+		"                          (default main,display,cursor,inputs)\n"
 		"      --cap [+|-]NAME     add/remove a capability (repeatable), e.g. -COMPOSITE\n"
 		"      --monitors WxH+X+Y[,..]  send a client monitors config via the agent\n"
 		"      --key CODE[,..]     press+release PC set-1 scancodes (hex ok, >0xff = E0)\n"
@@ -300,8 +301,18 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 			int idx = t == SPICE_CHANNEL_DISPLAY ? CH_DISPLAY
 				  : t == SPICE_CHANNEL_CURSOR ? CH_CURSOR
 				  : t == SPICE_CHANNEL_INPUTS ? CH_INPUTS
+				  : t == SPICE_CHANNEL_PLAYBACK ? CH_PLAYBACK
+				  : t == SPICE_CHANNEL_RECORD ? CH_RECORD
 							      : -1;
-			if (idx < 0 || id != 0 || !p->want[idx] || p->up[idx])
+			if (t == SPICE_CHANNEL_PORT || t == SPICE_CHANNEL_WEBDAV) {
+				/* port channels: one slot per id, ids 0..3 */
+				idx = id < 4 ? CH_PORT0 + id : -1;
+				if (idx >= 0 && (!p->want[CH_PORT0] || p->up[idx]))
+					continue;
+			} else if (idx < 0 || id != 0 || !p->want[idx] || p->up[idx]) {
+				continue;
+			}
+			if (idx < 0)
 				continue;
 			if (open_channel(p, idx, t, id))
 				return 1;
@@ -476,7 +487,7 @@ int main(int argc, char **argv)
 	p->port = 5900;
 	p->password = getenv("SPICE_PASSWORD");
 	p->timeout_ms = 30000;
-	for (int i = 0; i < CH_MAX; i++)
+	for (int i = 0; i <= CH_INPUTS; i++)
 		p->want[i] = true;
 	const char *logpath = NULL, *recpath = NULL;
 	enum { O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
@@ -521,6 +532,9 @@ int main(int argc, char **argv)
 			p->want[CH_DISPLAY] = strstr(optarg, "display") != NULL;
 			p->want[CH_CURSOR] = strstr(optarg, "cursor") != NULL;
 			p->want[CH_INPUTS] = strstr(optarg, "inputs") != NULL;
+			p->want[CH_PLAYBACK] = strstr(optarg, "playback") != NULL;
+			p->want[CH_RECORD] = strstr(optarg, "record") != NULL;
+			p->want[CH_PORT0] = strstr(optarg, "port") != NULL;
 			break;
 		case O_CAP: {
 			const char *n = optarg;
