@@ -262,6 +262,17 @@ class SpiceClient:
 
 # ---------------------------------------------------------------- the run
 
+def allow_core():
+    """In QEMU's child: allow a core dump (guest RAM is excluded with
+    dump-guest-core=off), so that a crash can be turned into a backtrace."""
+    import resource
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE,
+                           (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
@@ -340,6 +351,7 @@ class Run:
         append = "console=ttyS0 loglevel=5 panic=-1 qtest.timeout=%d %s" % (
             self.a.cmd_timeout, self.a.append or "")
         cmd = [self.a.qemu, "-m", str(self.a.mem), "-smp", "1", "-accel", "tcg",
+               "-machine", "dump-guest-core=off",
                "-kernel", self.kernel, "-initrd", img, "-append", append.strip(),
                "-display", "none", "-nodefaults", "-no-reboot", "-vga", "none",
                "-device", dev,
@@ -368,7 +380,8 @@ class Run:
                 f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
             qlog = open(os.path.join(self.tmp, "qemu.log"), "w")
             self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                         stderr=subprocess.STDOUT)
+                                         stderr=subprocess.STDOUT, cwd=self.tmp,
+                                         preexec_fn=allow_core)
             qlog.close()
             try:
                 self.ctl = self.connect_ctl(min(deadline, time.monotonic() + 20))
@@ -754,7 +767,7 @@ class Run:
                     except OSError:
                         qtail = ""
                     if rc < 0:
-                        why = "QEMU crashed (signal %d)" % -rc
+                        why = "QEMU crashed (signal %d)%s" % (-rc, self.qemu_backtrace())
                     else:
                         why = "QEMU exited with status %d (guest panic or reset?)" % rc
                     self.report("FAIL", last, "guest stopped before finishing: %s%s" % (
@@ -772,6 +785,30 @@ class Run:
                 except RuntimeError as e:
                     self.report("FAIL", "spice-client", str(e))
                     self.client = None
+
+    def qemu_backtrace(self):
+        """Backtrace of QEMU's crashing thread from its core file (gdb, 60 s max),
+        saved as qemu-backtrace.txt; a short summary for the FAIL line."""
+        time.sleep(0.5)
+        cores = [f for f in os.listdir(self.tmp) if f == "core" or f.startswith("core.")]
+        if not cores:
+            return " (no core file)"
+        gdb = shutil.which("gdb")
+        if not gdb:
+            return " (core file kept; install gdb for a backtrace)"
+        exe = shutil.which(self.a.qemu) or self.a.qemu
+        try:
+            out = subprocess.run([gdb, "-batch", "-nx", "-ex", "bt 30", "-ex",
+                                  "thread apply all bt 12", exe,
+                                  os.path.join(self.tmp, cores[0])],
+                                 capture_output=True, text=True, timeout=60).stdout
+        except (subprocess.TimeoutExpired, OSError) as e:
+            return " (gdb failed: %s)" % e
+        with open(os.path.join(self.tmp, "qemu-backtrace.txt"), "w") as f:
+            f.write(out)
+        frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", out, re.M)
+        uniq = [f for i, f in enumerate(frames) if i == 0 or f != frames[i - 1]]
+        return " at %s (qemu-backtrace.txt)" % " < ".join(uniq[:5]) if uniq else ""
 
     def stop_all(self):
         if self.client:
@@ -817,7 +854,7 @@ class Run:
         if keep:
             os.makedirs(keep, exist_ok=True)
             for fn in os.listdir(self.tmp):
-                if fn.endswith((".sock", ".cpio.gz")):
+                if fn.endswith((".sock", ".cpio.gz")) or fn == "core" or fn.startswith("core."):
                     continue
                 shutil.copy(os.path.join(self.tmp, fn), keep)
             log("logs kept in %s" % keep)
