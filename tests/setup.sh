@@ -11,7 +11,7 @@ PKGS=(
 	# guest image
 	linux-image-amd64 busybox-static kmod cpio gzip
 	# emulator
-	qemu-system-x86
+	qemu-system-x86 gdb
 	# consumers run inside the guest
 	libdrm-tests drm-info weston xkb-data fontconfig fonts-dejavu-core
 	# real SPICE clients on the host
