@@ -15,6 +15,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
 	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -o "$OUT/fuzz_wire" || exit 1
 "${BUILD:-$ROOT/build/userspace}/spice/test-spice-wire" --corpus "$OUT/seeds" >/dev/null
+cp "$ROOT"/tests/spice/fuzz-regressions/* "$OUT/seeds/"
 PAR=()
 [ "$JOBS" -gt 1 ] && PAR=(-jobs="$JOBS" -workers="$JOBS")
 cd "$OUT" || exit 1	# parallel jobs write fuzz-N.log into the current directory

@@ -301,7 +301,8 @@ elif ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=al
 	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -o "$FUZZ_DIR/fuzz_wire" >"$FUZZ_DIR/build.log" 2>&1; then
 	fail fuzz/build "$(grep -m1 -E 'error' "$FUZZ_DIR/build.log")"
 else
-	# seeds: the unit-test vectors plus every message of the recorded session
+	# seeds: the unit-test vectors, past fuzzer findings (tests/spice/fuzz-regressions)
+	# and every message of the recorded session
 	if [ -s "$WORK/session.rec" ]; then
 		python3 - "$WORK/session.rec" "$WORK/corpus" <<'EOF'
 import struct, sys
@@ -317,6 +318,7 @@ while pos + 8 <= len(data) and n < 200:
     n += 1
 EOF
 	fi
+	cp "$ROOT"/tests/spice/fuzz-regressions/* "$WORK/corpus/" 2>/dev/null
 	timeout $((FUZZ_SECONDS + 60)) "$FUZZ_DIR/fuzz_wire" -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
 		-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_DIR/" "$FUZZ_DIR/work" "$WORK/corpus" \
 		>"$FUZZ_DIR/fuzz.log" 2>&1

@@ -420,16 +420,18 @@ static inline bool src_at(const struct pix *p, const struct sw_rect *sa, const s
 	int64_t bw = (int64_t)box->right - box->left, bh = (int64_t)box->bottom - box->top;
 	int64_t sw = (int64_t)sa->right - sa->left, sh = (int64_t)sa->bottom - sa->top;
 	int64_t sx, sy;
-	if (bw <= 0 || bh <= 0)
+	if (bw <= 0 || bh <= 0 || sw <= 0 || sh <= 0)
 		return false;
+	/* dx < bw <= 2^32 and sw <= 2^32: the product fits in 64 unsigned bits */
+	uint64_t dx = (uint64_t)((int64_t)x - box->left), dy = (uint64_t)((int64_t)y - box->top);
 	if (sw == bw)
-		sx = sa->left + (x - box->left);
+		sx = sa->left + (int64_t)dx;
 	else
-		sx = sa->left + ((int64_t)(x - box->left) * sw) / bw;
+		sx = sa->left + (int64_t)(dx * (uint64_t)sw / (uint64_t)bw);
 	if (sh == bh)
-		sy = sa->top + (y - box->top);
+		sy = sa->top + (int64_t)dy;
 	else
-		sy = sa->top + ((int64_t)(y - box->top) * sh) / bh;
+		sy = sa->top + (int64_t)(dy * (uint64_t)sh / (uint64_t)bh);
 	if (sx < 0 || sy < 0 || sx >= p->w || sy >= p->h)
 		return false;
 	*v = p->px[(size_t)sy * p->w + (size_t)sx];
@@ -475,7 +477,7 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 			for (int32_t y = rc->top; y < rc->bottom; y++)
 				for (int32_t x = rc->left; x < rc->right; x++)
 					s->px[(size_t)y * W + (size_t)x] =
-						tmp[(int64_t)(y - box.top) * bw + (x - box.left)];
+						tmp[((int64_t)y - box.top) * bw + ((int64_t)x - box.left)];
 		});
 		free(tmp);
 		d->rendered++;
