@@ -121,6 +121,22 @@ pixel_test() { # qmp port name probe-args...
 	return 1
 }
 
+# client_migrate_info makes spice-server send MIGRATE_BEGIN(_SEAMLESS) to
+# clients with SEMI_SEAMLESS_MIGRATE; spice-probe answers MIGRATE_CONNECT_ERROR.
+migrate_test() { # qmp port name expected-message
+	local qmp=$1 port=$2 name=$3 want=$4 pid i
+	"$PROBE" -p "$port" --channels display --cap +SEMI_SEAMLESS_MIGRATE -t 6 -l "$WORK/$name.json" \
+		2>"$WORK/$name.err" &
+	pid=$!
+	for i in $(seq 50); do grep -q '"name":"mark"' "$WORK/$name.json" 2>/dev/null && break; sleep 0.1; done
+	$QMP "$qmp" client_migrate_info '{"protocol":"spice","hostname":"127.0.0.1","port":1}' >/dev/null
+	for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	stop_pid $pid
+	wait $pid 2>/dev/null
+	grep -q "\"name\":\"$want\",\"size\":[0-9]*,\"port\":1,\"sport\":65535,\"host\":\"127.0.0.1\"" "$WORK/$name.json" &&
+		grep -q '"dir":"out","type":103,"name":"migrate_connect_error"' "$WORK/$name.json"
+}
+
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip server "qemu-system-x86_64 not installed"
 else
@@ -204,6 +220,12 @@ EOF
 			fi
 		fi
 
+		if migrate_test "$WORK/open.qmp" "$PORT" mig migrate_begin; then
+			pass server/migrate_begin_refused
+		else
+			fail server/migrate_begin_refused "no migrate_begin/connect_error in the log: $(tail -1 "$WORK/mig.err")"
+		fi
+
 		# record a session for the fuzzer seeds and the benchmark
 		timeout 20 "$PROBE" -p "$PORT" -t 3 --record "$WORK/session.rec" >/dev/null 2>&1
 		if [ -s "$WORK/session.rec" ] && "$BUILD/tools/spice-probe-bench" --seconds 0.2 --model "$WORK/session.rec" >"$WORK/bench.json"; then
@@ -270,7 +292,7 @@ EOF
 	# port, playback and record channels of the real server
 	PORT3=$(free_port)
 	qemu-system-x86_64 -nodefaults -machine pc -m 64 -vga none -device qxl-vga \
-		-spice "port=$PORT3,addr=127.0.0.1,disable-ticketing=on,image-compression=off" \
+		-spice "port=$PORT3,addr=127.0.0.1,disable-ticketing=on,image-compression=off,seamless-migration=on" \
 		-device virtio-serial-pci -chardev spiceport,id=sp0,name=org.qxlng.test \
 		-device virtserialport,chardev=sp0,name=org.qxlng.test \
 		-audiodev spice,id=snd0 -device intel-hda -device hda-duplex,audiodev=snd0 \
@@ -285,6 +307,11 @@ EOF
 		pass server/port_playback_record_channels
 	else
 		fail server/port_playback_record_channels "$(tail -1 "$WORK/av.err") $(grep -c . "$WORK/av.json" 2>/dev/null) log lines"
+	fi
+	if migrate_test "$WORK/av.qmp" "$PORT3" mig2 migrate_begin_seamless; then
+		pass server/migrate_begin_seamless_refused
+	else
+		fail server/migrate_begin_seamless_refused "no migrate_begin_seamless/connect_error: $(tail -1 "$WORK/mig2.err")"
 	fi
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	PIDS=()

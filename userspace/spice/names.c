@@ -497,6 +497,18 @@ static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const u
 			}
 			return;
 		}
+		case SPICE_MSG_MAIN_MIGRATE_BEGIN:
+		case SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS:
+		case SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST: {
+			struct sw_migration_dst m;
+			if (sw_get_migration_dst(b, n, t == SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS, &m))
+				return;
+			sw_wprintf(o, ",\"port\":%u,\"sport\":%u,\"host\":", m.port, m.sport);
+			json_str(o, m.host, m.host_size && !m.host[m.host_size - 1] ? m.host_size - 1 : m.host_size);
+			if (t == SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS)
+				sw_wprintf(o, ",\"src_mig_version\":%u", m.src_mig_version);
+			return;
+		}
 		case SPICE_MSG_MAIN_MOUSE_MODE: {
 			struct sw_mouse_mode m;
 			if (!sw_get_mouse_mode(b, n, &m))

@@ -319,6 +319,15 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 		}
 		return 0;
 	}
+	case SPICE_MSG_MAIN_MIGRATE_BEGIN:
+	case SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS: {
+		/* spice-probe does not follow a migration: tell the server so */
+		struct sw_buf b;
+		sw_buf_init(&b);
+		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR, &b);
+		sw_buf_free(&b);
+		return err ? die_channel(&p->ch[CH_MAIN]) : 0;
+	}
 	case SPICE_MSG_MAIN_AGENT_CONNECTED:
 		p->agent_connected = true;
 		return maybe_send_agent(p);
