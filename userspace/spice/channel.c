@@ -393,6 +393,17 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 		err = sw_channel_fail(ch, SW_E_AUTH, "sasl_client_new failed");
 		goto out;
 	}
+	/* No SASL security layer (sasl_encode/decode) is implemented: ask for
+	 * none, so a server that insists on one fails the handshake cleanly. */
+	sasl_security_properties_t sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.min_ssf = 0;
+	sp.max_ssf = 0;
+	sp.maxbufsize = 0;
+	if (sasl_setprop(conn, SASL_SEC_PROPS, &sp) != SASL_OK) {
+		err = sw_channel_fail(ch, SW_E_AUTH, "sasl_setprop failed");
+		goto out;
+	}
 	uint32_t mlen;
 	if (read_u32(ch, &mlen) || mlen > 4096) {
 		err = sw_channel_fail(ch, SW_E_PROTO, "bad SASL mechanism list");
