@@ -735,6 +735,8 @@ class Run:
             self.loop(deadline)
         except Exception as e:
             self.report("FAIL", "harness", "%s: %s" % (type(e).__name__, e))
+        except KeyboardInterrupt as e:
+            self.report("FAIL", "harness", "interrupted (%s)" % (e or "SIGINT"))
         finally:
             self.read_console()
             if self.con_part:
@@ -900,6 +902,12 @@ def main():
     ap.add_argument("--prefix", default="", help="prefix for result names, e.g. 'smoke/'")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the guest console")
     args = ap.parse_args()
+
+    def on_term(signum, frame):
+        # unwind through Run.run()'s finally: QEMU and the client are stopped by PID
+        raise KeyboardInterrupt("signal %d" % signum)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
     return Run(args).run()
 
 
