@@ -53,6 +53,17 @@ void sw_channel_close(struct sw_channel *ch)
 	ch->rbuf = NULL;
 	ch->rcap = 0;
 	ch->in_sublist = false;
+#ifdef HAVE_SASL
+	if (ch->sasl_conn) {
+		sasl_conn_t *c = ch->sasl_conn;
+		sasl_dispose(&c);
+	}
+#endif
+	ch->sasl_conn = NULL;
+	ch->sasl_layer = false;
+	free(ch->sasl_dec);
+	ch->sasl_dec = NULL;
+	ch->sasl_dec_len = ch->sasl_dec_off = ch->sasl_dec_cap = 0;
 }
 
 static void channel_init(struct sw_channel *ch)
@@ -161,7 +172,7 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 }
 
 /* ---- raw I/O ---------------------------------------------------------- */
-static int write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const int *fds, int nfds)
+static int raw_write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const int *fds, int nfds)
 {
 	int64_t deadline = now_ms() + ch->timeout_ms;
 	if (ch->fd < 0)
@@ -203,7 +214,7 @@ static int write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const in
 	return SW_OK;
 }
 
-static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
+static int raw_read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms, bool some, size_t *got)
 {
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : ch->timeout_ms);
 	if (ch->fd < 0)
@@ -250,9 +261,89 @@ static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
 		}
 		p += r;
 		n -= (size_t)r;
+		if (got)
+			*got += (size_t)r;
+		if (some)
+			break;
 	}
 	return SW_OK;
 }
+
+#ifdef HAVE_SASL
+/* The SASL security layer: once a mechanism with SSF > 0 is negotiated,
+ * every byte after the handshake (starting with the link result) travels
+ * through sasl_encode/sasl_decode. */
+static int write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const int *fds, int nfds)
+{
+	if (!ch->sasl_layer)
+		return raw_write_all(ch, p, n, fds, nfds);
+	while (n) {
+		size_t chunk = n < ch->sasl_maxout ? n : ch->sasl_maxout;
+		const char *out;
+		unsigned outlen;
+		if (sasl_encode(ch->sasl_conn, (const char *)p, (unsigned)chunk, &out, &outlen) != SASL_OK)
+			return sw_channel_fail(ch, SW_E_AUTH, "sasl_encode failed");
+		if (raw_write_all(ch, (const uint8_t *)out, outlen, fds, nfds))
+			return ch->err;
+		nfds = 0;
+		p += chunk;
+		n -= chunk;
+	}
+	return SW_OK;
+}
+
+static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
+{
+	if (!ch->sasl_layer)
+		return raw_read_all(ch, p, n, timeout_ms, false, NULL);
+	while (n) {
+		if (ch->sasl_dec_off < ch->sasl_dec_len) {
+			size_t k = ch->sasl_dec_len - ch->sasl_dec_off;
+			if (k > n)
+				k = n;
+			memcpy(p, ch->sasl_dec + ch->sasl_dec_off, k);
+			ch->sasl_dec_off += k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		uint8_t raw[16384];
+		size_t got = 0;
+		if (raw_read_all(ch, raw, sizeof(raw), timeout_ms, true, &got))
+			return ch->err;
+		const char *out;
+		unsigned outlen;
+		if (getenv("SW_SASL_DEBUG"))
+			fprintf(stderr, "sasl raw %zu bytes: %02x %02x %02x %02x %02x %02x\n", got, raw[0], raw[1],
+				raw[2], raw[3], raw[4], raw[5]);
+		if (sasl_decode(ch->sasl_conn, (const char *)raw, (unsigned)got, &out, &outlen) != SASL_OK)
+			return sw_channel_fail(ch, SW_E_PROTO, "sasl_decode failed: %s (%zu bytes, first %02x %02x %02x %02x)",
+					       sasl_errdetail(ch->sasl_conn), got, raw[0], raw[1], raw[2], raw[3]);
+		if (outlen > ch->sasl_dec_cap) {
+			uint8_t *nb = realloc(ch->sasl_dec, outlen);
+			if (!nb)
+				return sw_channel_fail(ch, SW_E_NOMEM, "out of memory");
+			ch->sasl_dec = nb;
+			ch->sasl_dec_cap = outlen;
+		}
+		if (outlen)
+			memcpy(ch->sasl_dec, out, outlen);
+		ch->sasl_dec_len = outlen;
+		ch->sasl_dec_off = 0;
+	}
+	return SW_OK;
+}
+#else
+static int write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const int *fds, int nfds)
+{
+	return raw_write_all(ch, p, n, fds, nfds);
+}
+
+static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
+{
+	return raw_read_all(ch, p, n, timeout_ms, false, NULL);
+}
+#endif
 
 /* ---- ticket ----------------------------------------------------------- */
 int sw_encrypt_ticket(const uint8_t *der, size_t der_len, const char *password, uint8_t *out,
@@ -364,6 +455,18 @@ static int sasl_recv_data(struct sw_channel *ch, char **out, unsigned *len, uint
 	return read_all(ch, complete, 1, 0);
 }
 
+/* spice-server closes the connection when SASL authentication fails */
+static int sasl_refused(struct sw_channel *ch)
+{
+	if (ch->err == SW_E_IO) {
+		ch->err = SW_E_AUTH;
+		snprintf(ch->errmsg, sizeof(ch->errmsg),
+			 "%s channel: SASL authentication refused by the server (wrong user or password?)",
+			 sw_channel_name(ch->type));
+	}
+	return ch->err;
+}
+
 static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 {
 	static bool inited;
@@ -393,13 +496,12 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 		err = sw_channel_fail(ch, SW_E_AUTH, "sasl_client_new failed");
 		goto out;
 	}
-	/* No SASL security layer (sasl_encode/decode) is implemented: ask for
-	 * none, so a server that insists on one fails the handshake cleanly. */
+	/* spice-server without TLS insists on a security layer (SSF >= 56) */
 	sasl_security_properties_t sp;
 	memset(&sp, 0, sizeof(sp));
 	sp.min_ssf = 0;
-	sp.max_ssf = 0;
-	sp.maxbufsize = 0;
+	sp.max_ssf = 256;
+	sp.maxbufsize = 65536;
 	if (sasl_setprop(conn, SASL_SEC_PROPS, &sp) != SASL_OK) {
 		err = sw_channel_fail(ch, SW_E_AUTH, "sasl_setprop failed");
 		goto out;
@@ -416,6 +518,8 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 	}
 	const char *clientout = NULL, *mech = NULL;
 	unsigned clientoutlen = 0;
+	if (getenv("SW_SASL_DEBUG"))
+		fprintf(stderr, "sasl mechlist: '%s'\n", mechlist);
 	int r = sasl_client_start(conn, mechlist, NULL, &clientout, &clientoutlen, &mech);
 	if (r != SASL_OK && r != SASL_CONTINUE) {
 		err = sw_channel_fail(ch, SW_E_AUTH, "SASL start failed: %s", sasl_errdetail(conn));
@@ -433,7 +537,7 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 		free(serverin);
 		serverin = NULL;
 		if (sasl_recv_data(ch, &serverin, &inlen, &complete)) {
-			err = ch->err;
+			err = sasl_refused(ch);
 			goto out;
 		}
 		if (complete && r == SASL_OK)
@@ -443,11 +547,41 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 			err = sw_channel_fail(ch, SW_E_AUTH, "SASL step failed: %s", sasl_errdetail(conn));
 			goto out;
 		}
-		if (complete && !clientout)
-			break;
+		if (complete) {
+			/* the server is done: nothing more may be sent */
+			if (r == SASL_OK)
+				break;
+			err = sw_channel_fail(ch, SW_E_AUTH, "SASL: server completed before the client");
+			goto out;
+		}
 		if (sasl_send_data(ch, clientout, clientoutlen)) {
 			err = ch->err;
 			goto out;
+		}
+	}
+	if (!err) {
+		/* spice-server confirms the authentication with a clear u32 (0);
+		 * everything after it, starting with the link result, goes
+		 * through the security layer. */
+		uint32_t ok;
+		if (read_u32(ch, &ok)) {
+			err = sasl_refused(ch);
+			goto out;
+		}
+		if (ok != 0) {
+			err = sw_channel_fail(ch, SW_E_AUTH, "SASL authentication refused by the server (%u)", ok);
+			goto out;
+		}
+		const void *val = NULL;
+		if (sasl_getprop(conn, SASL_SSF, &val) == SASL_OK && val && *(const sasl_ssf_t *)val > 0) {
+			const void *mo = NULL;
+			unsigned maxout = 4096;
+			if (sasl_getprop(conn, SASL_MAXOUTBUF, &mo) == SASL_OK && mo && *(const unsigned *)mo)
+				maxout = *(const unsigned *)mo;
+			ch->sasl_conn = conn;
+			ch->sasl_maxout = maxout;
+			ch->sasl_layer = true;
+			conn = NULL;	/* owned by the channel now */
 		}
 	}
 out:
@@ -501,6 +635,11 @@ void sw_channel_default_opts(struct sw_channel_opts *o, uint8_t type, uint8_t id
 		sw_caps_set(c, nc, SPICE_RECORD_CAP_VOLUME);
 		break;
 	}
+}
+
+bool sw_channel_pending(const struct sw_channel *ch)
+{
+	return !ch->closed && (ch->in_sublist || ch->sasl_dec_off < ch->sasl_dec_len);
 }
 
 bool sw_channel_remote_cap(const struct sw_channel *ch, bool common, unsigned bit)

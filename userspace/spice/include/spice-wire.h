@@ -557,6 +557,12 @@ struct sw_channel {
 	bool server_role;
 	sw_send_hook send_hook;
 	void *send_hook_opaque;
+	/* SASL security layer (sasl_conn_t *) once negotiated */
+	void *sasl_conn;
+	bool sasl_layer;
+	unsigned sasl_maxout;
+	uint8_t *sasl_dec;
+	size_t sasl_dec_len, sasl_dec_off, sasl_dec_cap;
 };
 
 /* Connects to host:port (127.0.0.1-style numeric or name), or to a unix
@@ -578,6 +584,10 @@ int sw_channel_fail(struct sw_channel *ch, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sw_channel_close(struct sw_channel *ch);
 bool sw_channel_remote_cap(const struct sw_channel *ch, bool common, unsigned bit);
+/* True if sw_channel_read can return a message without the socket becoming
+ * readable (pending sub-messages or SASL-decoded bytes): poll() alone is not
+ * enough to drive a channel. */
+bool sw_channel_pending(const struct sw_channel *ch);
 
 /* Server side of the link stage for tests and the scanout-sharing issue:
  * reads a SpiceLinkMess, answers with reply (error + caps), consumes the
