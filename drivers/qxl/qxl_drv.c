@@ -41,6 +41,10 @@
  * a reset followed by a full modeset that restores the display.
  */
 
+static unsigned int qxl_num_heads = 4;
+module_param_named(num_heads, qxl_num_heads, uint, 0444);
+MODULE_PARM_DESC(num_heads, "Number of outputs (1-16, default 4). The device cannot tell how many its host shows: match QEMU's max_outputs");
+
 /* Reject dumb buffers no plane can show before they cost any memory. */
 static int qxl_dumb_create(struct drm_file *file, struct drm_device *drm,
 			   struct drm_mode_create_dumb *args)
@@ -103,10 +107,15 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	ret = drmm_mutex_init(drm, &qdev->cmd_lock);
 	if (ret)
 		return ret;
+	ret = drmm_mutex_init(drm, &qdev->client_lock);
+	if (ret)
+		return ret;
+	qdev->num_heads = clamp(qxl_num_heads, 1u, (unsigned int)QXL_MAX_HEADS);
 	init_waitqueue_head(&qdev->io_wq);
 	init_waitqueue_head(&qdev->ring_wq);
 	INIT_WORK(&qdev->release_work, qxl_release_work);
 	INIT_WORK(&qdev->reset_work, qxl_kms_reset_work);
+	INIT_WORK(&qdev->client_work, qxl_client_work);
 
 	ret = qxl_hw_init(qdev);
 	if (ret)

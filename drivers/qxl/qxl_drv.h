@@ -2,6 +2,7 @@
 #ifndef QXL_DRV_H
 #define QXL_DRV_H
 
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -31,6 +32,9 @@
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
 
+/* Upper bound of the num_heads module parameter. */
+#define QXL_MAX_HEADS		16
+
 struct qxl_memslot {
 	u8 id;
 	u8 generation;
@@ -52,6 +56,32 @@ struct qxl_memslot {
 struct qxl_dmem {
 	struct drm_mm_node node;
 	u32 id;
+};
+
+/* A rectangle of the primary surface, or of the client's desktop. */
+struct qxl_head_rect {
+	u32 x;
+	u32 y;
+	u32 w;		/* 0: head off */
+	u32 h;
+};
+
+/**
+ * struct qxl_head - the KMS objects of one output
+ * @primary: primary plane
+ * @crtc: CRTC
+ * @encoder: virtual encoder
+ * @connector: virtual connector
+ * @vblank_timer: emulated vblank, running while vblank is enabled
+ * @period: frame time of the current mode
+ */
+struct qxl_head {
+	struct drm_plane primary;
+	struct drm_crtc crtc;
+	struct drm_encoder encoder;
+	struct drm_connector connector;
+	struct hrtimer vblank_timer;
+	ktime_t period;
 };
 
 /**
@@ -125,19 +155,38 @@ struct qxl_device {
 	u32 int_mask;
 
 	/*
-	 * Primary surface as last created on the device. Only touched from
-	 * the atomic commit tail and the reset worker, both of which hold
-	 * modeset_lock (the latter takes all modeset locks).
+	 * Primary surface as last created on the device and the position of
+	 * every head in it. Written by the commit tail of a commit that
+	 * includes every CRTC (any modeset does) or by the reset worker under
+	 * all modeset locks; read by plane updates, which are ordered after
+	 * such commits by the atomic helpers.
 	 */
 	bool primary_live;
 	u32 primary_width;
 	u32 primary_height;
+	struct qxl_head_rect layout[QXL_MAX_HEADS];
+	struct qxl_dmem *monitors_block;	/* permanent QXLMonitorsConfig */
 
-	struct drm_plane primary_plane;
-	struct drm_crtc crtc;
-	struct drm_encoder encoder;
-	struct drm_connector connector;
+	/*
+	 * client_lock protects client[] and client_count: the layout the
+	 * SPICE client last asked for, validated, one entry per head.
+	 */
+	struct mutex client_lock;
+	struct qxl_head_rect client[QXL_MAX_HEADS];
+	unsigned int client_count;
+	struct work_struct client_work;
+	atomic_t client_events;
+
+	/* "hotplug_mode_update": compositors follow the preferred mode */
+	struct drm_property *hotplug_mode_update_prop;
+	unsigned int num_heads;
+	struct qxl_head heads[QXL_MAX_HEADS];
 };
+
+static inline struct qxl_head *to_qxl_head(struct drm_crtc *crtc)
+{
+	return container_of(crtc, struct qxl_head, crtc);
+}
 
 static inline struct qxl_device *to_qxl(struct drm_device *drm)
 {
@@ -170,7 +219,16 @@ u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
 struct drm_minor;
 void qxl_debugfs_init(struct drm_minor *minor);
 
-/* qxl_kms.c: planes, CRTC, encoder, connector */
+/* qxl_plane.c: primary planes and damage uploads */
+int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);
+
+/* qxl_output.c: CRTC with emulated vblank, encoder, connector, client layout */
+int qxl_output_init(struct qxl_device *qdev, unsigned int index);
+bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h);
+bool qxl_client_update(struct qxl_device *qdev);
+void qxl_client_work(struct work_struct *work);
+
+/* qxl_kms.c: mode config, layout of the heads on the primary surface */
 int qxl_kms_init(struct qxl_device *qdev);
 void qxl_kms_reset_work(struct work_struct *work);
 

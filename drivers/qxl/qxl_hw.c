@@ -156,8 +156,10 @@ static irqreturn_t qxl_irq_handler(int irq, void *arg)
 		atomic_inc(&qdev->error_count);
 		schedule_work(&qdev->reset_work);
 	}
-	if (pending & (QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG))
-		drm_dbg_driver(&qdev->drm, "client interrupt 0x%x\n", pending);
+	if (pending & QXL_INT_CLIENT_MONITORS_CONFIG)
+		schedule_work(&qdev->client_work);
+	if (pending & QXL_INT_CLIENT)
+		drm_dbg_driver(&qdev->drm, "client capabilities changed\n");
 
 	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
@@ -241,6 +243,7 @@ static void qxl_cancel_work(void *data)
 
 	cancel_work_sync(&qdev->release_work);
 	cancel_work_sync(&qdev->reset_work);
+	cancel_work_sync(&qdev->client_work);
 }
 
 /**

@@ -296,4 +296,22 @@ struct qxl_image {
 } __packed;
 static_assert(sizeof(struct qxl_image) == 48);
 
+/* Guest to device: where each head sits in the primary surface. */
+struct qxl_head_config {
+	__le32 id;
+	__le32 surface_id;
+	__le32 width;
+	__le32 height;
+	__le32 x;
+	__le32 y;
+	__le32 flags;
+} __packed;
+static_assert(sizeof(struct qxl_head_config) == 28);
+
+struct qxl_monitors_config {
+	__le16 count;
+	__le16 max_allowed;
+	struct qxl_head_config heads[];
+} __packed;
+
 #endif /* QXL_HW_H */

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Outputs: one CRTC, encoder and connector per head. The device has no
+ * scanout timing of its own, so vblank is emulated with an hrtimer at the
+ * mode's refresh rate. Connectors follow the layout a SPICE client asks
+ * for, which the device writes into the ROM and announces with the
+ * CLIENT_MONITORS_CONFIG interrupt.
+ */
+
+#include <linux/crc32.h>
+#include <linux/delay.h>
+#include <linux/slab.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_edid.h>
+#include <drm/drm_modeset_helper_vtables.h>
+#include <drm/drm_print.h>
+#include <drm/drm_probe_helper.h>
+#include <drm/drm_vblank.h>
+
+#include "qxl_drv.h"
+#include "qxl_edid.h"
+
+#define QXL_MAX_SIZE		8192
+#define QXL_CLIENT_CRC_TRIES	10
+
+/* The primary surface has to fit the area the device reserves for it. */
+bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h)
+{
+	return (u64)w * h * 4 <= qdev->surface0_size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Emulated vblank                                                      */
+
+static enum hrtimer_restart qxl_vblank_timer_fn(struct hrtimer *timer)
+{
+	struct qxl_head *head = container_of(timer, struct qxl_head, vblank_timer);
+	u64 missed = hrtimer_forward_now(timer, head->period);
+
+	if (missed > 1)
+		drm_dbg_vbl(head->crtc.dev, "vblank timer missed %llu frames\n", missed - 1);
+	drm_crtc_handle_vblank(&head->crtc);
+	return HRTIMER_RESTART;
+}
+
+static int qxl_crtc_enable_vblank(struct drm_crtc *crtc)
+{
+	struct qxl_head *head = to_qxl_head(crtc);
+	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
+
+	head->period = ns_to_ktime(vblank->framedur_ns);
+	hrtimer_start(&head->vblank_timer, head->period, HRTIMER_MODE_REL);
+	return 0;
+}
+
+static void qxl_crtc_disable_vblank(struct drm_crtc *crtc)
+{
+	hrtimer_cancel(&to_qxl_head(crtc)->vblank_timer);
+}
+
+/*
+ * The timer is forwarded before drm_crtc_handle_vblank() runs, so its
+ * expiry is one period after the vblank being reported.
+ */
+static bool qxl_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
+					  ktime_t *vblank_time, bool in_vblank_irq)
+{
+	struct qxl_head *head = to_qxl_head(crtc);
+	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
+
+	if (!READ_ONCE(vblank->enabled)) {
+		*vblank_time = ktime_get();
+		return true;
+	}
+	*vblank_time = ktime_sub(READ_ONCE(head->vblank_timer.node.expires), head->period);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRTC                                                                 */
+
+static enum drm_mode_status qxl_crtc_helper_mode_valid(struct drm_crtc *crtc,
+						       const struct drm_display_mode *mode)
+{
+	if (!qxl_mode_fits(to_qxl(crtc->dev), mode->hdisplay, mode->vdisplay))
+		return MODE_MEM;
+	return MODE_OK;
+}
+
+static int qxl_crtc_helper_atomic_check(struct drm_crtc *crtc, struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
+
+	return drm_atomic_helper_check_crtc_state(crtc_state, false);
+}
+
+static void qxl_crtc_helper_atomic_enable(struct drm_crtc *crtc, struct drm_atomic_state *state)
+{
+	drm_crtc_vblank_on(crtc);
+}
+
+static void qxl_crtc_helper_atomic_disable(struct drm_crtc *crtc, struct drm_atomic_state *state)
+{
+	struct drm_pending_vblank_event *event = crtc->state->event;
+
+	drm_crtc_vblank_off(crtc);
+	if (event) {
+		crtc->state->event = NULL;
+		spin_lock_irq(&crtc->dev->event_lock);
+		drm_crtc_send_vblank_event(crtc, event);
+		spin_unlock_irq(&crtc->dev->event_lock);
+	}
+}
+
+/*
+ * Runs after this CRTC's planes queued their commands, so the device has
+ * the update. A client's event is delivered at the next vblank. The event
+ * the atomic helpers create for commits without one (DIRTYFB, commits
+ * without a flag) completes at once: copies already happened, nothing is
+ * scanned out of the old framebuffer, and waiting a frame would throttle
+ * damage updates to the refresh rate.
+ */
+static void qxl_crtc_helper_atomic_flush(struct drm_crtc *crtc, struct drm_atomic_state *state)
+{
+	struct drm_pending_vblank_event *event = crtc->state->event;
+
+	if (!event)
+		return;
+	crtc->state->event = NULL;
+	spin_lock_irq(&crtc->dev->event_lock);
+	if (event->base.file_priv && crtc->state->active && drm_crtc_vblank_get(crtc) == 0)
+		drm_crtc_arm_vblank_event(crtc, event);
+	else
+		drm_crtc_send_vblank_event(crtc, event);
+	spin_unlock_irq(&crtc->dev->event_lock);
+}
+
+static const struct drm_crtc_helper_funcs qxl_crtc_helper_funcs = {
+	.mode_valid = qxl_crtc_helper_mode_valid,
+	.atomic_check = qxl_crtc_helper_atomic_check,
+	.atomic_flush = qxl_crtc_helper_atomic_flush,
+	.atomic_enable = qxl_crtc_helper_atomic_enable,
+	.atomic_disable = qxl_crtc_helper_atomic_disable,
+};
+
+static const struct drm_crtc_funcs qxl_crtc_funcs = {
+	.reset = drm_atomic_helper_crtc_reset,
+	.set_config = drm_atomic_helper_set_config,
+	.page_flip = drm_atomic_helper_page_flip,
+	.atomic_duplicate_state = drm_atomic_helper_crtc_duplicate_state,
+	.atomic_destroy_state = drm_atomic_helper_crtc_destroy_state,
+	.enable_vblank = qxl_crtc_enable_vblank,
+	.disable_vblank = qxl_crtc_disable_vblank,
+	.get_vblank_timestamp = qxl_crtc_get_vblank_timestamp,
+};
+
+/* ------------------------------------------------------------------ */
+/* The client's layout                                                  */
+
+/*
+ * Read the layout the client asked for from the ROM. The device may be
+ * rewriting it while we read, so retry until the CRC matches. Heads the
+ * device cannot show are dropped with a debug message, never applied.
+ */
+static int qxl_client_read(struct qxl_device *qdev, struct qxl_head_rect *out,
+			   unsigned int *count)
+{
+	const size_t len = offsetof(struct qxl_rom, client_heads) +
+			   sizeof(qdev->rom->client_heads) -
+			   offsetof(struct qxl_rom, client_monitors_count);
+	struct drm_device *drm = &qdev->drm;
+	struct qxl_urect *heads;
+	unsigned int n, i;
+	bool ok = false;
+	u8 *buf;
+	int tries;
+
+	buf = kmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (tries = 0; tries < QXL_CLIENT_CRC_TRIES && !ok; tries++) {
+		memcpy_fromio(buf, &qdev->rom->client_monitors_count, len);
+		ok = crc32_le(0, buf, len) == readl(&qdev->rom->client_monitors_crc);
+		if (!ok)
+			udelay(5);
+	}
+	if (!ok) {
+		drm_dbg_kms(drm, "client monitors config: CRC mismatch after %d reads, ignored\n",
+			    tries);
+		kfree(buf);
+		return -EIO;
+	}
+
+	n = le16_to_cpup((__le16 *)buf);
+	heads = (struct qxl_urect *)(buf + 4);
+	if (n > QXL_MAX_CLIENT_HEADS) {
+		drm_dbg_kms(drm, "client monitors config: %u heads, ignored\n", n);
+		kfree(buf);
+		return -EINVAL;
+	}
+	if (n > qdev->num_heads)
+		drm_dbg_kms(drm, "client asks for %u heads, the driver has %u (num_heads)\n",
+			    n, qdev->num_heads);
+	n = min(n, qdev->num_heads);
+
+	memset(out, 0, sizeof(*out) * QXL_MAX_HEADS);
+	for (i = 0; i < n; i++) {
+		u32 l = le32_to_cpu(heads[i].left), t = le32_to_cpu(heads[i].top);
+		u32 r = le32_to_cpu(heads[i].right), b = le32_to_cpu(heads[i].bottom);
+
+		if (r <= l || b <= t) {
+			drm_dbg_kms(drm, "client head %u is empty: off\n", i);
+			continue;
+		}
+		if (r - l > QXL_MAX_SIZE || b - t > QXL_MAX_SIZE ||
+		    !qxl_mode_fits(qdev, r - l, b - t)) {
+			drm_dbg_kms(drm, "client head %u %ux%u does not fit the %u-byte primary area (vgamem_mb): ignored\n",
+				    i, r - l, b - t, qdev->surface0_size);
+			continue;
+		}
+		out[i] = (struct qxl_head_rect){ .x = l, .y = t, .w = r - l, .h = b - t };
+	}
+	*count = n;
+	kfree(buf);
+	return 0;
+}
+
+/**
+ * qxl_client_update - re-read the client's layout
+ * @qdev: the device
+ *
+ * Return: true if it differs from the one the connectors show.
+ */
+bool qxl_client_update(struct qxl_device *qdev)
+{
+	struct qxl_head_rect heads[QXL_MAX_HEADS];
+	unsigned int count;
+	bool changed;
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return false;
+	if (qxl_client_read(qdev, heads, &count)) {
+		drm_dev_exit(idx);
+		return false;
+	}
+	mutex_lock(&qdev->client_lock);
+	changed = count != qdev->client_count || memcmp(heads, qdev->client, sizeof(heads));
+	memcpy(qdev->client, heads, sizeof(heads));
+	qdev->client_count = count;
+	mutex_unlock(&qdev->client_lock);
+	drm_dev_exit(idx);
+	return changed;
+}
+
+/* On CLIENT_MONITORS_CONFIG: one hotplug event if anything changed. */
+void qxl_client_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, client_work);
+
+	if (qxl_client_update(qdev)) {
+		atomic_inc(&qdev->client_events);
+		drm_kms_helper_hotplug_event(&qdev->drm);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Connector                                                            */
+
+static unsigned int qxl_connector_index(struct drm_connector *connector)
+{
+	return container_of(connector, struct qxl_head, connector) - to_qxl(connector->dev)->heads;
+}
+
+static int qxl_connector_detect_ctx(struct drm_connector *connector,
+				    struct drm_modeset_acquire_ctx *ctx, bool force)
+{
+	struct qxl_device *qdev = to_qxl(connector->dev);
+	unsigned int i = qxl_connector_index(connector);
+	bool on;
+
+	/* Head 0 is always there, so that a guest without a client has a display. */
+	mutex_lock(&qdev->client_lock);
+	on = i == 0 || qdev->client[i].w;
+	mutex_unlock(&qdev->client_lock);
+	return on ? connector_status_connected : connector_status_disconnected;
+}
+
+static int qxl_connector_helper_get_modes(struct drm_connector *connector)
+{
+	struct qxl_device *qdev = to_qxl(connector->dev);
+	struct drm_device *drm = connector->dev;
+	unsigned int i = qxl_connector_index(connector);
+	struct qxl_head_rect want;
+	struct drm_display_mode *mode;
+	u8 edid[QXL_EDID_SIZE];
+	int count;
+
+	mutex_lock(&qdev->client_lock);
+	want = qdev->client[i];
+	mutex_unlock(&qdev->client_lock);
+	if (!want.w)
+		want = (struct qxl_head_rect){ .w = 1024, .h = 768 };
+
+	count = drm_add_modes_noedid(connector, QXL_MAX_SIZE, QXL_MAX_SIZE);
+	mode = drm_cvt_mode(drm, want.w, want.h, 60, false, false, false);
+	if (mode) {
+		qxl_edid_build(edid, mode, i);
+		drm_connector_update_edid_property(connector, (struct edid *)edid);
+		mode->type |= DRM_MODE_TYPE_PREFERRED;
+		drm_mode_probed_add(connector, mode);
+		count++;
+	}
+	drm_set_preferred_mode(connector, want.w, want.h);
+	drm_object_property_set_value(&connector->base, drm->mode_config.suggested_x_property,
+				      want.x);
+	drm_object_property_set_value(&connector->base, drm->mode_config.suggested_y_property,
+				      want.y);
+	return count;
+}
+
+static const struct drm_connector_helper_funcs qxl_connector_helper_funcs = {
+	.get_modes = qxl_connector_helper_get_modes,
+	.detect_ctx = qxl_connector_detect_ctx,
+};
+
+static const struct drm_connector_funcs qxl_connector_funcs = {
+	.reset = drm_atomic_helper_connector_reset,
+	.fill_modes = drm_helper_probe_single_connector_modes,
+	.destroy = drm_connector_cleanup,
+	.atomic_duplicate_state = drm_atomic_helper_connector_duplicate_state,
+	.atomic_destroy_state = drm_atomic_helper_connector_destroy_state,
+};
+
+/**
+ * qxl_output_init - create the CRTC, encoder and connector of one head
+ * @qdev: the device
+ * @index: head index; its primary plane must exist already
+ *
+ * Return: 0 or a negative errno.
+ */
+int qxl_output_init(struct qxl_device *qdev, unsigned int index)
+{
+	struct qxl_head *head = &qdev->heads[index];
+	struct drm_device *drm = &qdev->drm;
+	int ret;
+
+	ret = drmm_crtc_init_with_planes(drm, &head->crtc, &head->primary, NULL,
+					 &qxl_crtc_funcs, NULL);
+	if (ret)
+		return ret;
+	drm_crtc_helper_add(&head->crtc, &qxl_crtc_helper_funcs);
+	hrtimer_init(&head->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	head->vblank_timer.function = qxl_vblank_timer_fn;
+
+	ret = drmm_encoder_init(drm, &head->encoder, NULL, DRM_MODE_ENCODER_VIRTUAL, NULL);
+	if (ret)
+		return ret;
+	head->encoder.possible_crtcs = drm_crtc_mask(&head->crtc);
+
+	ret = drm_connector_init(drm, &head->connector, &qxl_connector_funcs,
+				 DRM_MODE_CONNECTOR_VIRTUAL);
+	if (ret)
+		return ret;
+	drm_connector_helper_add(&head->connector, &qxl_connector_helper_funcs);
+	head->connector.polled = DRM_CONNECTOR_POLL_HPD;
+	ret = drm_connector_attach_encoder(&head->connector, &head->encoder);
+	if (ret)
+		return ret;
+
+	drm_object_attach_property(&head->connector.base, qdev->hotplug_mode_update_prop, 1);
+	drm_object_attach_property(&head->connector.base,
+				   drm->mode_config.suggested_x_property, 0);
+	drm_object_attach_property(&head->connector.base,
+				   drm->mode_config.suggested_y_property, 0);
+	return 0;
+}

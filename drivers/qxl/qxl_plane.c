@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Primary planes. Framebuffers are shmem GEM objects and the device only
+ * learns about new pixels through draw commands, so every update uploads
+ * the damaged rectangles into device memory and draws each onto the
+ * primary surface, at the head's place in it, with one DRAW_COPY. Device
+ * memory is reserved in prepare_fb, where waiting and failing are allowed;
+ * atomic_update only copies and queues.
+ */
+
+#include <linux/slab.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_damage_helper.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_format_helper.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_modeset_helper_vtables.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+/* Layout of one upload block: drawable, then image, then the pixels. */
+#define QXL_UPLOAD_IMAGE_OFF	192
+#define QXL_UPLOAD_PIXELS_OFF	256
+static_assert(sizeof(struct qxl_drawable) <= QXL_UPLOAD_IMAGE_OFF);
+static_assert(QXL_UPLOAD_IMAGE_OFF + sizeof(struct qxl_image) <= QXL_UPLOAD_PIXELS_OFF);
+
+struct qxl_upload {
+	struct qxl_dmem *dmem;
+	struct drm_rect src;	/* damaged rectangle in framebuffer coordinates */
+};
+
+/**
+ * struct qxl_plane_state - primary plane state
+ * @base: shadow-plane state with the framebuffer's kernel mapping
+ * @uploads: device memory reserved by prepare_fb for this update
+ * @num_uploads: entries in @uploads that atomic_update has not consumed
+ */
+struct qxl_plane_state {
+	struct drm_shadow_plane_state base;
+	struct qxl_upload *uploads;
+	unsigned int num_uploads;
+};
+
+static struct qxl_plane_state *to_qxl_plane_state(struct drm_plane_state *state)
+{
+	return container_of(to_drm_shadow_plane_state(state), struct qxl_plane_state, base);
+}
+
+static u32 qxl_upload_size(const struct drm_rect *r)
+{
+	return QXL_UPLOAD_PIXELS_OFF + drm_rect_width(r) * drm_rect_height(r) * 4;
+}
+
+static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
+{
+	hw->left = cpu_to_le32(x1);
+	hw->top = cpu_to_le32(y1);
+	hw->right = cpu_to_le32(x2);
+	hw->bottom = cpu_to_le32(y2);
+}
+
+/*
+ * Fill an upload block with the pixels of @src from @fb and a DRAW_COPY that
+ * puts them at (@dst_x, @dst_y) of the primary surface, then queue it.
+ */
+static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
+			   struct drm_framebuffer *fb, const struct iosys_map *vmap,
+			   const struct drm_rect *src, int dst_x, int dst_y)
+{
+	void *blk = qxl_dmem_ptr(qdev, dmem);
+	u32 w = drm_rect_width(src), h = drm_rect_height(src);
+	struct iosys_map dst = IOSYS_MAP_INIT_VADDR(blk + QXL_UPLOAD_PIXELS_OFF);
+	unsigned int dst_pitch[DRM_FORMAT_MAX_PLANES] = { w * 4 };
+	struct qxl_drawable draw = {};
+	struct qxl_image image = {};
+	int i;
+
+	drm_fb_memcpy(&dst, dst_pitch, vmap, fb, src);
+
+	image.descriptor.id = cpu_to_le64(QXL_IMAGE_GROUP_DRIVER_DONT_CACHE);
+	image.descriptor.type = QXL_IMAGE_BITMAP;
+	image.descriptor.width = cpu_to_le32(w);
+	image.descriptor.height = cpu_to_le32(h);
+	image.bitmap.format = QXL_BITMAP_FMT_32BIT;
+	image.bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
+	image.bitmap.x = cpu_to_le32(w);
+	image.bitmap.y = cpu_to_le32(h);
+	image.bitmap.stride = cpu_to_le32(w * 4);
+	image.bitmap.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_PIXELS_OFF));
+	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
+
+	draw.surface_id = 0;
+	draw.effect = QXL_EFFECT_OPAQUE;
+	draw.type = QXL_DRAW_COPY;
+	qxl_rect_to_hw(&draw.bbox, dst_x, dst_y, dst_x + w, dst_y + h);
+	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	for (i = 0; i < 3; i++)
+		draw.surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+	draw.u.copy.src_bitmap = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF));
+	qxl_rect_to_hw(&draw.u.copy.src_area, 0, 0, w, h);
+	draw.u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+	memcpy(blk, &draw, sizeof(draw));
+
+	return qxl_ring_push(qdev, QXL_CMD_DRAW, dmem);
+}
+
+/* ------------------------------------------------------------------ */
+/* Primary plane                                                        */
+
+static const u32 qxl_primary_formats[] = {
+	DRM_FORMAT_XRGB8888,
+	DRM_FORMAT_ARGB8888,
+};
+
+static const u64 qxl_primary_modifiers[] = {
+	DRM_FORMAT_MOD_LINEAR,
+	DRM_FORMAT_MOD_INVALID
+};
+
+static int qxl_primary_plane_helper_atomic_check(struct drm_plane *plane,
+						 struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
+	struct drm_crtc_state *crtc_state = NULL;
+	const struct drm_mode_rect *clips = drm_plane_get_damage_clips(new_state);
+	unsigned int i, n = drm_plane_get_damage_clips_count(new_state);
+
+	/*
+	 * The core's own damage check compares integer clips with 16.16 fixed
+	 * point sizes in this kernel, so clips far outside the framebuffer
+	 * pass it. Refuse them here.
+	 */
+	for (i = 0; new_state->fb && i < n; i++) {
+		if (clips[i].x2 > new_state->fb->width || clips[i].y2 > new_state->fb->height) {
+			drm_dbg_atomic(plane->dev, "damage clip %d,%d-%d,%d outside the %ux%u fb\n",
+				       clips[i].x1, clips[i].y1, clips[i].x2, clips[i].y2,
+				       new_state->fb->width, new_state->fb->height);
+			return -EINVAL;
+		}
+	}
+
+	if (new_state->crtc)
+		crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
+
+	return drm_atomic_helper_check_plane_state(new_state, crtc_state,
+						   DRM_PLANE_NO_SCALING, DRM_PLANE_NO_SCALING,
+						   false, false);
+}
+
+static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_state *qps)
+{
+	unsigned int i;
+
+	for (i = 0; i < qps->num_uploads; i++)
+		qxl_dmem_free(qdev, qps->uploads[i].dmem);
+	kfree(qps->uploads);
+	qps->uploads = NULL;
+	qps->num_uploads = 0;
+}
+
+/*
+ * Reserve device memory for every damaged rectangle. More rectangles than
+ * QXL_MAX_DAMAGE_DRAWS are merged into their bounding box: beyond that the
+ * per-command cost outweighs the pixels saved.
+ */
+static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
+					       struct drm_plane_state *new_state)
+{
+	struct qxl_device *qdev = to_qxl(plane->dev);
+	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
+	struct drm_plane_state *old_state;
+	struct drm_atomic_helper_damage_iter iter;
+	struct drm_rect clip;
+	unsigned int n = 0, i = 0;
+	int ret;
+
+	ret = drm_gem_prepare_shadow_fb(plane, new_state);
+	if (ret || !new_state->fb || !new_state->visible)
+		return ret;
+
+	old_state = drm_atomic_get_old_plane_state(new_state->state, plane);
+	drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
+	drm_atomic_for_each_plane_damage(&iter, &clip)
+		n++;
+	if (!n)
+		return 0;
+
+	qps->uploads = kcalloc(min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS),
+			       sizeof(*qps->uploads), GFP_KERNEL);
+	if (!qps->uploads) {
+		ret = -ENOMEM;
+		goto err;
+	}
+
+	if (n > QXL_MAX_DAMAGE_DRAWS) {
+		drm_atomic_helper_damage_merged(old_state, new_state, &qps->uploads[0].src);
+		n = 1;
+	} else {
+		drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
+		drm_atomic_for_each_plane_damage(&iter, &clip)
+			qps->uploads[i++].src = clip;
+	}
+
+	for (i = 0; i < n; i++) {
+		ret = qxl_dmem_alloc(qdev, qxl_upload_size(&qps->uploads[i].src),
+				     &qps->uploads[i].dmem);
+		if (ret)
+			goto err;
+		qps->num_uploads = i + 1;
+	}
+	return 0;
+
+err:
+	qxl_plane_release_uploads(qdev, qps);
+	drm_gem_cleanup_shadow_fb(plane, new_state);
+	return ret;
+}
+
+static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
+						struct drm_plane_state *state)
+{
+	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
+	drm_gem_cleanup_shadow_fb(plane, state);
+}
+
+static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
+						   struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
+	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
+	struct qxl_device *qdev = to_qxl(plane->dev);
+	struct drm_framebuffer *fb = new_state->fb;
+	const struct qxl_head_rect *head;
+	unsigned int i;
+	int dx, dy, idx;
+
+	if (!qps->num_uploads || !new_state->crtc)
+		return;
+	head = &qdev->layout[drm_crtc_index(new_state->crtc)];
+	dx = head->x + new_state->dst.x1 - (new_state->src.x1 >> 16);
+	dy = head->y + new_state->dst.y1 - (new_state->src.y1 >> 16);
+	if (!drm_dev_enter(plane->dev, &idx))
+		return;
+	if (drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE))
+		goto out;
+
+	/* Each push hands its block to the device, or frees it on failure. */
+	for (i = 0; i < qps->num_uploads; i++) {
+		struct qxl_upload *up = &qps->uploads[i];
+
+		qxl_draw_upload(qdev, up->dmem, fb, qps->base.data, &up->src,
+				up->src.x1 + dx, up->src.y1 + dy);
+	}
+	qps->num_uploads = 0;
+	drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
+out:
+	drm_dev_exit(idx);
+}
+
+static const struct drm_plane_helper_funcs qxl_primary_plane_helper_funcs = {
+	.prepare_fb = qxl_primary_plane_helper_prepare_fb,
+	.cleanup_fb = qxl_primary_plane_helper_cleanup_fb,
+	.atomic_check = qxl_primary_plane_helper_atomic_check,
+	.atomic_update = qxl_primary_plane_helper_atomic_update,
+};
+
+static void qxl_plane_reset(struct drm_plane *plane)
+{
+	struct qxl_plane_state *qps;
+
+	if (plane->state) {
+		plane->funcs->atomic_destroy_state(plane, plane->state);
+		plane->state = NULL;
+	}
+	qps = kzalloc(sizeof(*qps), GFP_KERNEL);
+	if (!qps)
+		return;
+	__drm_gem_reset_shadow_plane(plane, &qps->base);
+}
+
+static struct drm_plane_state *qxl_plane_duplicate_state(struct drm_plane *plane)
+{
+	struct qxl_plane_state *qps;
+
+	if (WARN_ON(!plane->state))
+		return NULL;
+	qps = kzalloc(sizeof(*qps), GFP_KERNEL);
+	if (!qps)
+		return NULL;
+	__drm_gem_duplicate_shadow_plane_state(plane, &qps->base);
+	return &qps->base.base;
+}
+
+static void qxl_plane_destroy_state(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	struct qxl_plane_state *qps = to_qxl_plane_state(state);
+
+	/* Reservations are consumed or released by cleanup_fb before this. */
+	WARN_ON(qps->num_uploads);
+	__drm_gem_destroy_shadow_plane_state(&qps->base);
+	kfree(qps);
+}
+
+static const struct drm_plane_funcs qxl_primary_plane_funcs = {
+	.update_plane = drm_atomic_helper_update_plane,
+	.disable_plane = drm_atomic_helper_disable_plane,
+	.destroy = drm_plane_cleanup,
+	.reset = qxl_plane_reset,
+	.atomic_duplicate_state = qxl_plane_duplicate_state,
+	.atomic_destroy_state = qxl_plane_destroy_state,
+};
+
+int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index)
+{
+	int ret;
+
+	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_primary_plane_funcs,
+				       qxl_primary_formats, ARRAY_SIZE(qxl_primary_formats),
+				       qxl_primary_modifiers, DRM_PLANE_TYPE_PRIMARY, NULL);
+	if (ret)
+		return ret;
+	drm_plane_helper_add(plane, &qxl_primary_plane_helper_funcs);
+	drm_plane_enable_fb_damage_clips(plane);
+	return 0;
+}
