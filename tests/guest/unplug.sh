@@ -1,0 +1,42 @@
+#!/bin/sh
+# Unbind/rebind and PCI remove/rescan, 10 times each, while a client holds
+# the card open with a mapped buffer; then the display must work again.
+fail() { echo "@@TEST $1 FAIL $2"; exit 1; }
+dev=$(ls /sys/bus/pci/drivers/qxl/ | grep -m1 '^0000:')
+[ -n "$dev" ] || fail unplug-setup "no PCI device bound to qxl"
+
+wait_card() {
+	t=0
+	while [ ! -e /dev/dri/card0 ] && [ "$t" -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+	[ -e /dev/dri/card0 ]
+}
+
+hold() { # start a holder and wait until it has its mapping
+	hold_fd "$1" >/tmp/hold.out 2>&1 &
+	HOLD=$!
+	t=0
+	while ! grep -q ready /tmp/hold.out && [ "$t" -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
+	grep -q ready /tmp/hold.out
+}
+
+i=1
+while [ "$i" -le 10 ]; do
+	hold 1.5 || fail unplug-unbind-rebind-x10 "holder did not start (round $i)"
+	echo "$dev" >/sys/bus/pci/drivers/qxl/unbind || fail unplug-unbind-rebind-x10 "unbind failed (round $i)"
+	wait "$HOLD" || fail unplug-unbind-rebind-x10 "holder died (round $i): $(cat /tmp/hold.out)"
+	echo "$dev" >/sys/bus/pci/drivers/qxl/bind || fail unplug-unbind-rebind-x10 "bind failed (round $i)"
+	wait_card || fail unplug-unbind-rebind-x10 "no card after rebind (round $i)"
+	i=$((i + 1))
+done
+echo "@@TEST unplug-unbind-rebind-x10 PASS 10 rounds with an open fd and a mapped buffer"
+
+i=1
+while [ "$i" -le 10 ]; do
+	hold 1.5 || fail unplug-remove-rescan-x10 "holder did not start (round $i)"
+	echo 1 >"/sys/bus/pci/devices/$dev/remove" || fail unplug-remove-rescan-x10 "remove failed (round $i)"
+	wait "$HOLD" || fail unplug-remove-rescan-x10 "holder died (round $i): $(cat /tmp/hold.out)"
+	echo 1 >/sys/bus/pci/rescan
+	wait_card || fail unplug-remove-rescan-x10 "no card after rescan (round $i)"
+	i=$((i + 1))
+done
+echo "@@TEST unplug-remove-rescan-x10 PASS 10 rounds with an open fd and a mapped buffer"
