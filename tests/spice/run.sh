@@ -308,6 +308,25 @@ EOF
 	else
 		fail server/port_playback_record_channels "$(tail -1 "$WORK/av.err") $(grep -c . "$WORK/av.json" 2>/dev/null) log lines"
 	fi
+	# a second QXL card: a second display channel (no primary without a guest driver)
+	PORT5=$(free_port)
+	qemu-system-x86_64 -nodefaults -machine pc -m 128 -vga none -device qxl-vga -device qxl,id=video1 \
+		-spice "port=$PORT5,addr=127.0.0.1,disable-ticketing=on,image-compression=off" \
+		-display none -qmp "unix:$WORK/two.qmp,server=on,wait=off" >"$WORK/two.log" 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 100); do [ -S "$WORK/two.qmp" ] && $QMP "$WORK/two.qmp" query-status >/dev/null 2>&1 && break; sleep 0.1; done
+	sleep 2
+	if msg=$(pixel_test "$WORK/two.qmp" "$PORT5" two); then
+		if grep -q '"ch":"display","id":1,"event":"linked"' "$WORK/two.json" &&
+			grep -q '"ch":"display","id":1,"dir":"in","type":3,"name":"set_ack"' "$WORK/two.json"; then
+			pass server/second_card_display_channel
+		else
+			fail server/second_card_display_channel "display channel 1 not linked"
+		fi
+	else
+		fail server/second_card_display_channel "$msg"
+	fi
+
 	# SASL (DIGEST-MD5 with its security layer: spice-server without TLS
 	# requires SSF >= 56), configured for this QEMU only via SASL_CONF_PATH
 	if ! command -v saslpasswd2 >/dev/null; then

@@ -883,6 +883,8 @@ static int deliver(struct sw_channel *ch, struct sw_msg *m)
 					       sw_msg_name(ch->type, !ch->server_role, m->type),
 					       m->type, m->size, sw_strerror(err));
 	}
+	if (ch->recv_hook)
+		ch->recv_hook(ch->send_hook_opaque, ch, m->type, m->data, m->size);
 	if (ch->auto_base && handle_base(ch, m))
 		return ch->err;
 	return SW_OK;
@@ -939,12 +941,11 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 	ch->in_serial = ch->mini_header ? ch->in_serial + 1 : h.serial;
 	ch->msgs_in++;
 	ch->bytes_in += hl + h.size;
-	if (ch->auto_base && ch->ack_count) {
-		if (--ch->ack_count == 0) {
-			ch->ack_count = ch->ack_window;
-			if (sw_channel_send(ch, SPICE_MSGC_ACK, NULL, 0))
-				return ch->err;
-		}
+	/* the window ACK goes out after the message is delivered (log order) */
+	bool send_ack = false;
+	if (ch->auto_base && ch->ack_count && --ch->ack_count == 0) {
+		ch->ack_count = ch->ack_window;
+		send_ack = true;
 	}
 	m->type = h.type;
 	m->size = h.size;
@@ -965,12 +966,18 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 					       sw_channel_name(ch->type));
 		ch->in_sublist = true;
 		ch->sub_serial = m->serial;
-		if (h.type == SPICE_MSG_LIST)
-			return SW_OK;	/* returned for logging; its sub-messages follow */
+		if (h.type == SPICE_MSG_LIST) {
+			if (ch->recv_hook)
+				ch->recv_hook(ch->send_hook_opaque, ch, m->type, m->data, m->size);
+			/* returned for logging; its sub-messages follow */
+			return send_ack ? sw_channel_send(ch, SPICE_MSGC_ACK, NULL, 0) : SW_OK;
+		}
 		/* a message with an attached sub-list: the message body ends
 		 * where the list starts; the sub-messages follow */
 		m->size = h.sub_list;
-		return deliver(ch, m);
 	}
-	return deliver(ch, m);
+	int err = deliver(ch, m);
+	if (!err && send_ack)
+		err = sw_channel_send(ch, SPICE_MSGC_ACK, NULL, 0);
+	return err;
 }

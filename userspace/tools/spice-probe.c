@@ -23,7 +23,17 @@
 #include "spice-display.h"
 #include "spice-wire.h"
 
-enum { CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_PLAYBACK, CH_RECORD, CH_PORT0, CH_MAX = CH_PORT0 + 4 };
+/* channel slots: display and port channels have one slot per id (0..3) */
+enum {
+	CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_PLAYBACK, CH_RECORD, CH_PORT0,
+	CH_DISPLAY1 = CH_PORT0 + 4, CH_MAX = CH_DISPLAY1 + 3
+};
+#define MAX_DISPLAYS 4
+
+static int display_slot(unsigned id)
+{
+	return id == 0 ? CH_DISPLAY : CH_DISPLAY1 + (int)id - 1;
+}
 
 struct probe {
 	const char *host;
@@ -52,7 +62,9 @@ struct probe {
 	uint32_t session_id;
 	uint32_t agent_tokens;
 	bool agent_connected, agent_started, monitors_sent, keys_sent, inputs_ready;
-	struct sw_display disp;
+	struct sw_display disps[MAX_DISPLAYS];
+	bool disp_used[MAX_DISPLAYS];
+	const char *png_all;
 	int64_t start_ms, last_display_ms;
 	uint64_t display_msgs;
 	struct { bool active; uint32_t unique_id, max_window, frames, start_mm, last_mm; } stream_report[64];
@@ -110,7 +122,9 @@ static void usage(FILE *f)
 		"  -l, --log FILE          JSON-line message log ('-' = stdout)\n"
 		"      --record FILE       raw recording of received messages (for the benchmark)\n"
 		"  -o, --png FILE          save the primary surface as PNG at exit\n"
-		"      --png-heads PREFIX  save each head as PREFIX-<n>.png at exit\n"
+		"      --png-heads PREFIX  save each head as PREFIX-<n>.png at exit (display\n"
+		"                          channel k > 0: PREFIX-d<k>-<n>.png)\n"
+		"      --png-all PREFIX    save every display channel's primary as PREFIX-d<k>.png\n"
 		"      --exit-idle MS      exit when the display has a primary and was idle MS ms\n"
 		"  -t, --timeout SEC       hard bound on the run (default 30)\n"
 		"      --channels LIST     main,display,cursor,inputs,playback,record,port\n"
@@ -161,6 +175,11 @@ static void send_hook(void *opaque, struct sw_channel *ch, uint16_t type, const 
 	log_msg(opaque, ch, false, type, b, n);
 }
 
+static void recv_hook(void *opaque, struct sw_channel *ch, uint16_t type, const uint8_t *b, size_t n)
+{
+	log_msg(opaque, ch, true, type, b, n);
+}
+
 static int send_msg(struct probe *p, struct sw_channel *ch, uint16_t type, const struct sw_buf *b)
 {
 	(void)p;
@@ -197,6 +216,7 @@ static int open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
 	if (sw_channel_connect(ch, p->host, p->port, 10000))
 		return die_channel(ch);
 	ch->send_hook = send_hook;
+	ch->recv_hook = recv_hook;
 	ch->send_hook_opaque = p;
 	if (sw_channel_link(ch, &o))
 		return die_channel(ch);
@@ -298,7 +318,7 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 		sw_get_channels_list(m->data, m->size, &l);
 		for (uint32_t i = 0; i < l.count; i++) {
 			uint8_t t = l.raw[2 * i], id = l.raw[2 * i + 1];
-			int idx = t == SPICE_CHANNEL_DISPLAY ? CH_DISPLAY
+			int idx = t == SPICE_CHANNEL_DISPLAY ? (id < MAX_DISPLAYS ? display_slot(id) : -1)
 				  : t == SPICE_CHANNEL_CURSOR ? CH_CURSOR
 				  : t == SPICE_CHANNEL_INPUTS ? CH_INPUTS
 				  : t == SPICE_CHANNEL_PLAYBACK ? CH_PLAYBACK
@@ -309,6 +329,10 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 				idx = id < 4 ? CH_PORT0 + id : -1;
 				if (idx >= 0 && (!p->want[CH_PORT0] || p->up[idx]))
 					continue;
+			} else if (t == SPICE_CHANNEL_DISPLAY) {
+				if (idx < 0 || !p->want[CH_DISPLAY] || p->up[idx])
+					continue;
+				p->disp_used[id] = true;
 			} else if (idx < 0 || id != 0 || !p->want[idx] || p->up[idx]) {
 				continue;
 			}
@@ -361,15 +385,17 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 	return 0;
 }
 
-static int handle_display(struct probe *p, const struct sw_msg *m)
+static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 {
+	struct sw_channel *ch = &p->ch[display_slot(id)];
+	struct sw_display *disp = &p->disps[id];
 	p->display_msgs++;
 	p->last_display_ms = now_ms();
-	int err = sw_display_apply(&p->disp, m->type, m->data, m->size);
+	int err = sw_display_apply(disp, m->type, m->data, m->size);
 	if (err) {
-		sw_channel_fail(&p->ch[CH_DISPLAY], err, "display channel: %s (%s, message %s)",
-				p->disp.last_error, sw_strerror(err), sw_msg_name(SPICE_CHANNEL_DISPLAY, true, m->type));
-		return die_channel(&p->ch[CH_DISPLAY]);
+		sw_channel_fail(ch, err, "display channel %u: %s (%s, message %s)", id, disp->last_error,
+				sw_strerror(err), sw_msg_name(SPICE_CHANNEL_DISPLAY, true, m->type));
+		return die_channel(ch);
 	}
 	if (m->type == SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT) {
 		struct sw_stream_activate_report a;
@@ -394,11 +420,11 @@ static int handle_display(struct probe *p, const struct sw_msg *m)
 				struct sw_buf b;
 				sw_buf_init(&b);
 				sw_put_stream_report(&b, &rep);
-				int e = send_msg(p, &p->ch[CH_DISPLAY], SPICE_MSGC_DISPLAY_STREAM_REPORT, &b);
+				int e = send_msg(p, ch, SPICE_MSGC_DISPLAY_STREAM_REPORT, &b);
 				sw_buf_free(&b);
 				r->frames = 0;
 				if (e)
-					return die_channel(&p->ch[CH_DISPLAY]);
+					return die_channel(ch);
 			}
 		}
 	} else if (m->type == SPICE_MSG_DISPLAY_STREAM_DESTROY) {
@@ -428,7 +454,6 @@ static int pump(struct probe *p, int idx)
 			return die_channel(ch);
 		for (int i = 0; i < m.nfds; i++)
 			close(m.fds[i]);
-		log_msg(p, ch, true, m.type, m.data, m.size);
 		if (m.type == SPICE_MSG_LIST)
 			continue;
 		record(p, ch, &m);
@@ -448,7 +473,10 @@ static int pump(struct probe *p, int idx)
 		int err = 0;
 		switch (idx) {
 		case CH_MAIN: err = handle_main(p, &m); break;
-		case CH_DISPLAY: err = handle_display(p, &m); break;
+		case CH_DISPLAY: err = handle_display(p, 0, &m); break;
+		case CH_DISPLAY1:
+		case CH_DISPLAY1 + 1:
+		case CH_DISPLAY1 + 2: err = handle_display(p, (unsigned)(idx - CH_DISPLAY1 + 1), &m); break;
 		case CH_INPUTS:
 			if (m.type == SPICE_MSG_INPUTS_INIT)
 				p->inputs_ready = true;
@@ -456,36 +484,71 @@ static int pump(struct probe *p, int idx)
 		}
 		if (err)
 			return err;
-	} while (ch->in_sublist);
+	} while (sw_channel_pending(ch));
 	return 0;
+}
+
+static int save_heads(struct probe *p, unsigned id)
+{
+	struct sw_display *disp = &p->disps[id];
+	int rc = 0;
+	for (uint16_t i = 0; i < disp->nheads; i++) {
+		const struct sw_head *h = &disp->heads[i];
+		struct sw_rect r = { (int32_t)h->y, (int32_t)h->x, (int32_t)(h->y + h->height),
+				     (int32_t)(h->x + h->width) };
+		char path[4096];
+		if (id == 0)
+			snprintf(path, sizeof(path), "%s-%u.png", p->png_heads, h->id);
+		else
+			snprintf(path, sizeof(path), "%s-d%u-%u.png", p->png_heads, id, h->id);
+		if (sw_display_save_png(disp, h->surface_id, &r, path)) {
+			fprintf(stderr, "spice-probe: saving display %u head %u failed: %s\n", id, h->id,
+				disp->last_error);
+			rc = 1;
+		}
+	}
+	return rc;
 }
 
 static int save_outputs(struct probe *p)
 {
 	int rc = 0;
 	if (p->png) {
-		if (!p->disp.have_primary) {
+		if (!p->disps[0].have_primary) {
 			fprintf(stderr, "spice-probe: no primary surface to save\n");
 			rc = 1;
-		} else if (sw_display_save_png(&p->disp, p->disp.primary_id, NULL, p->png)) {
-			fprintf(stderr, "spice-probe: saving %s failed: %s\n", p->png, p->disp.last_error);
+		} else if (sw_display_save_png(&p->disps[0], p->disps[0].primary_id, NULL, p->png)) {
+			fprintf(stderr, "spice-probe: saving %s failed: %s\n", p->png, p->disps[0].last_error);
 			rc = 1;
 		}
 	}
-	if (p->png_heads) {
-		for (uint16_t i = 0; i < p->disp.nheads; i++) {
-			const struct sw_head *h = &p->disp.heads[i];
-			struct sw_rect r = { (int32_t)h->y, (int32_t)h->x, (int32_t)(h->y + h->height),
-					     (int32_t)(h->x + h->width) };
+	for (unsigned id = 0; id < MAX_DISPLAYS; id++) {
+		if (!p->disp_used[id])
+			continue;
+		if (p->png_heads && save_heads(p, id))
+			rc = 1;
+		if (p->png_all) {
 			char path[4096];
-			snprintf(path, sizeof(path), "%s-%u.png", p->png_heads, h->id);
-			if (sw_display_save_png(&p->disp, h->surface_id, &r, path)) {
-				fprintf(stderr, "spice-probe: saving head %u failed: %s\n", h->id, p->disp.last_error);
+			snprintf(path, sizeof(path), "%s-d%u.png", p->png_all, id);
+			if (!p->disps[id].have_primary ||
+			    sw_display_save_png(&p->disps[id], p->disps[id].primary_id, NULL, path)) {
+				fprintf(stderr, "spice-probe: display %u: no primary surface to save\n", id);
 				rc = 1;
 			}
 		}
 	}
 	return rc;
+}
+
+static bool displays_ready(struct probe *p)
+{
+	if (!p->want[CH_DISPLAY])
+		return true;
+	if (!p->up[CH_DISPLAY])
+		return false;
+	/* display channel 0 must show something; others (a second card
+	 * without a guest driver) may legitimately have no primary */
+	return p->disps[0].have_primary;
 }
 
 int main(int argc, char **argv)
@@ -499,7 +562,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i <= CH_INPUTS; i++)
 		p->want[i] = true;
 	const char *logpath = NULL, *recpath = NULL;
-	enum { O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
+	enum { O_ALL = 300, O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
@@ -510,6 +573,7 @@ int main(int argc, char **argv)
 		{ "record", required_argument, NULL, O_RECORD },
 		{ "png", required_argument, NULL, 'o' },
 		{ "png-heads", required_argument, NULL, O_HEADS },
+		{ "png-all", required_argument, NULL, O_ALL },
 		{ "exit-idle", required_argument, NULL, O_IDLE },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "channels", required_argument, NULL, O_CHANNELS },
@@ -532,6 +596,7 @@ int main(int argc, char **argv)
 		case O_RECORD: recpath = optarg; break;
 		case 'o': p->png = optarg; break;
 		case O_HEADS: p->png_heads = optarg; break;
+		case O_ALL: p->png_all = optarg; break;
 		case O_IDLE: p->exit_idle_ms = atoi(optarg); break;
 		case 't': p->timeout_ms = (int)(atof(optarg) * 1000); break;
 		case O_CHANNELS:
@@ -606,7 +671,8 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	sw_display_init(&p->disp, 0);
+	for (unsigned id = 0; id < MAX_DISPLAYS; id++)
+		sw_display_init(&p->disps[id], 0);
 	p->start_ms = now_ms();
 
 	int rc = open_channel(p, CH_MAIN, SPICE_CHANNEL_MAIN, 0);
@@ -622,7 +688,7 @@ int main(int argc, char **argv)
 			break;
 		bool keys_done = !p->nkeys || p->keys_sent;
 		bool mons_done = !p->nmons || p->monitors_sent;
-		bool display_ready = !p->want[CH_DISPLAY] || p->disp.have_primary;
+		bool display_ready = displays_ready(p);
 		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done &&
 		    now - p->last_display_ms >= p->exit_idle_ms)
 			break;
@@ -647,7 +713,7 @@ int main(int argc, char **argv)
 	}
 	if (!rc && timed_out && p->exit_idle_ms > 0) {
 		fprintf(stderr, "spice-probe: timed out after %d ms (%s)\n", p->timeout_ms,
-			!p->disp.have_primary ? "no primary surface" :
+			!displays_ready(p) ? "no primary surface" :
 			(p->nmons && !p->monitors_sent) ? "agent never connected: monitors config not sent" :
 			(p->nkeys && !p->keys_sent) ? "inputs channel not ready: keys not sent" : "display never idle");
 		rc = 3;
@@ -655,16 +721,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spice-probe: no agent connected: monitors config not sent\n");
 		rc = 3;
 	}
-	if (!rc || p->disp.have_primary)
+	if (!rc || p->disps[0].have_primary)
 		if (save_outputs(p) && !rc)
 			rc = 1;
 	if (p->log) {
 		fprintf(p->log, "{\"t\":%lld,\"event\":\"summary\",\"display_msgs\":%llu,\"draws\":%llu,"
 				"\"rendered\":%llu,\"unrendered\":%llu,\"surfaces_created\":%llu,\"heads\":%u,\"rc\":%d}\n",
 			(long long)(now_ms() - p->start_ms), (unsigned long long)p->display_msgs,
-			(unsigned long long)p->disp.draws, (unsigned long long)p->disp.rendered,
-			(unsigned long long)p->disp.unrendered, (unsigned long long)p->disp.surface_creates,
-			p->disp.nheads, rc);
+			(unsigned long long)p->disps[0].draws, (unsigned long long)p->disps[0].rendered,
+			(unsigned long long)p->disps[0].unrendered, (unsigned long long)p->disps[0].surface_creates,
+			p->disps[0].nheads, rc);
 		if (p->log != stdout)
 			fclose(p->log);
 	}
@@ -673,6 +739,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < CH_MAX; i++)
 		if (p->up[i])
 			sw_channel_close(&p->ch[i]);
-	sw_display_free(&p->disp);
+	for (unsigned id = 0; id < MAX_DISPLAYS; id++)
+		sw_display_free(&p->disps[id]);
 	return rc;
 }

@@ -557,6 +557,10 @@ struct sw_channel {
 	bool server_role;
 	sw_send_hook send_hook;
 	void *send_hook_opaque;
+	/* Called for every message received (LIST containers and their
+	 * sub-messages alike), after validation and before any automatic
+	 * reply, so logs keep the wire order. Shares send_hook_opaque. */
+	sw_send_hook recv_hook;
 	/* SASL security layer (sasl_conn_t *) once negotiated */
 	void *sasl_conn;
 	bool sasl_layer;
