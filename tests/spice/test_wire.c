@@ -1379,6 +1379,86 @@ static int t_model_formats(void)
 	return 0;
 }
 
+
+/* DRAW_COMPOSITE on a 4x4 xRGB surface: box (x, y, w, h), a 1x1 or wxh RGBA
+ * source, an optional 8-bit alpha mask. */
+static int composite(struct sw_display *d, uint32_t flags, int32_t x, int32_t y, int32_t w, int32_t h,
+		     const uint32_t *src, uint32_t sw_, uint32_t sh, const uint8_t *mask, uint32_t mw, uint32_t mh,
+		     const uint32_t *transform)
+{
+	struct sw_draw c;
+	memset(&c, 0, sizeof(c));
+	c.msg_type = SPICE_MSG_DISPLAY_DRAW_COMPOSITE;
+	c.base.box = (struct sw_rect){ y, x, y + h, x + w };
+	c.comp_flags = flags | (mask ? SPICE_COMPOSITE_HAS_MASK : 0) | (transform ? SPICE_COMPOSITE_HAS_SRC_TRANSFORM : 0);
+	if (transform)
+		memcpy(c.src_transform, transform, sizeof(c.src_transform));
+	struct sw_buf b;
+	sw_buf_init(&b);
+	sw_put_draw(&b, &c);
+	uint32_t off, moff;
+	sw_put_image_bitmap(&b, 1, SPICE_BITMAP_FMT_RGBA, SPICE_BITMAP_FLAGS_TOP_DOWN, sw_, sh, sw_ * 4, src, &off);
+	sw_patch32(&b, 25, off);
+	if (mask) {
+		sw_put_image_bitmap(&b, 2, SPICE_BITMAP_FMT_8BIT_A, SPICE_BITMAP_FLAGS_TOP_DOWN, mw, mh, mw, mask, &moff);
+		sw_patch32(&b, 29, moff);
+	}
+	int err = sw_display_apply(d, SPICE_MSG_DISPLAY_DRAW_COMPOSITE, b.data, b.len);
+	sw_buf_free(&b);
+	return err;
+}
+
+static int t_composite(void)
+{
+	struct sw_display d;
+	sw_display_init(&d, 1 << 20);
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_surface_create sc = { 0, 4, 4, SPICE_SURFACE_FMT_32_xRGB, SPICE_SURFACE_FLAGS_PRIMARY };
+	sw_put_surface_create(&b, &sc);
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len);
+	struct sw_draw f;
+	memset(&f, 0, sizeof(f));
+	f.msg_type = SPICE_MSG_DISPLAY_DRAW_FILL;
+	f.base.box = (struct sw_rect){ 0, 0, 4, 4 };
+	f.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	f.brush.color = 0x0000ff;
+	f.rop_descriptor = SPICE_ROPD_OP_PUT;
+	sw_buf_reset(&b);
+	sw_put_draw(&b, &f);
+	sw_display_apply(&d, SPICE_MSG_DISPLAY_DRAW_FILL, b.data, b.len);
+	/* OVER: 50% red (premultiplied) over blue */
+	const uint32_t half_red = 0x80800000;
+	CHECK(composite(&d, 3, 0, 0, 1, 1, &half_red, 1, 1, NULL, 0, 0, NULL) == SW_OK, "over: %s", d.last_error);
+	CHECK(px_at(&d, 0, 0, 0) == 0x80007f, "over pixel %06x", px_at(&d, 0, 0, 0));
+	/* ADD */
+	CHECK(composite(&d, 12, 1, 0, 1, 1, &half_red, 1, 1, NULL, 0, 0, NULL) == SW_OK, "add");
+	CHECK(px_at(&d, 0, 1, 0) == 0x8000ff, "add pixel %06x", px_at(&d, 0, 1, 0));
+	/* SRC through an A8 mask of 0x40 */
+	const uint32_t white = 0xffffffff;
+	const uint8_t m40 = 0x40;
+	CHECK(composite(&d, 1, 2, 0, 1, 1, &white, 1, 1, &m40, 1, 1, NULL) == SW_OK, "src mask");
+	CHECK(px_at(&d, 0, 2, 0) == 0x404040, "mask pixel %06x", px_at(&d, 0, 2, 0));
+	/* repeat NORMAL of a 1x1 green over a 2x2 box; without repeat only (0,0) */
+	const uint32_t green = 0xff00ff00;
+	CHECK(composite(&d, 1 | SPICE_COMPOSITE_SRC_REPEAT0, 0, 2, 2, 2, &green, 1, 1, NULL, 0, 0, NULL) == SW_OK, "rep");
+	CHECK(px_at(&d, 0, 1, 3) == 0x00ff00, "repeat pixel");
+	CHECK(composite(&d, 1, 2, 2, 2, 2, &white, 1, 1, NULL, 0, 0, NULL) == SW_OK, "norep");
+	CHECK(px_at(&d, 0, 2, 2) == 0xffffff && px_at(&d, 0, 3, 3) == 0, "no-repeat pixels %06x", px_at(&d, 0, 3, 3));
+	/* integer translation transforms are rendered, others counted */
+	const uint32_t shift[6] = { 0x10000, 0, 0, 0, 0x10000, 0 };
+	uint64_t before = d.unrendered;
+	CHECK(composite(&d, 1, 3, 3, 1, 1, &green, 1, 1, NULL, 0, 0, shift) == SW_OK && d.unrendered == before &&
+		      px_at(&d, 0, 3, 3) == 0x00ff00,
+	      "identity transform");
+	const uint32_t scale[6] = { 0x20000, 0, 0, 0, 0x20000, 0 };
+	CHECK(composite(&d, 1, 3, 3, 1, 1, &white, 1, 1, NULL, 0, 0, scale) == SW_OK && d.unrendered == before + 1,
+	      "scaling transform not counted");
+	sw_display_free(&d);
+	sw_buf_free(&b);
+	return 0;
+}
+
 /* ---- channel layer over a socketpair ---------------------------------- */
 static int server_side(int fd)
 {
@@ -1546,6 +1626,7 @@ int main(int argc, char **argv)
 	run("json_log", t_json);
 	run("display_model", t_model);
 	run("display_model_formats_caches", t_model_formats);
+	run("display_model_composite", t_composite);
 	run("channel_socketpair", t_channel);
 	run("channel_timeouts", t_timeout);
 	printf("%d passed, %d failed\n", passes, failures);

@@ -7,9 +7,14 @@
  * Rendered exactly: FILL (solid and pattern brush), COPY, BLEND, OPAQUE
  * (brush ignored), COPY_BITS, BLACKNESS, WHITENESS, INVERS, TRANSPARENT,
  * ALPHA_BLEND with the ROP descriptors PUT/OR/AND/XOR/BLACKNESS/WHITENESS/
- * INVERS and their inversion bits, 1-bit masks, nearest scaling.
+ * INVERS and their inversion bits, 1-bit masks, nearest scaling; COMPOSITE
+ * with the Porter-Duff ops CLEAR..ADD (0-12) on premultiplied ARGB, a mask
+ * (unified or component alpha), repeat NONE/NORMAL/PAD/REFLECT, the
+ * SOURCE/MASK/DEST_OPAQUE overrides and identity or integer-translation
+ * transforms.
  * Counted as not rendered (sw_display.unrendered): ROP3, STROKE, TEXT,
- * COMPOSITE, compressed images (QUIC, LZ, GLZ, JPEG, LZ4), streams.
+ * COMPOSITE with other ops or scaling/rotating transforms, compressed images
+ * (QUIC, LZ, GLZ, JPEG, LZ4), streams.
  */
 #ifndef SPICE_DISPLAY_H
 #define SPICE_DISPLAY_H
