@@ -32,6 +32,7 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "device_errors: %d\n", atomic_read(&qdev->error_count));
 	seq_printf(m, "resets: %d\n", atomic_read(&qdev->reset_count));
 	seq_printf(m, "reclaim_kicks: %d\n", atomic_read(&qdev->reclaim_kicks));
+	seq_printf(m, "client_layout_events: %d\n", atomic_read(&qdev->client_events));
 	seq_printf(m, "blocks_held_by_device: %lu\n", held);
 	seq_printf(m, "bytes_held_by_device: %llu\n", used);
 	seq_printf(m, "pool_bytes: %u\n", qdev->pool_end - qdev->pool_offset);

@@ -371,6 +371,10 @@ int qxl_output_init(struct qxl_device *qdev, unsigned int index)
 	if (ret)
 		return ret;
 
+	/* The core attaches no EDID property to virtual connectors: we have one. */
+	drm_connector_attach_edid_property(&head->connector);
+	drm_object_attach_property(&head->connector.base,
+				   drm->mode_config.non_desktop_property, 0);
 	drm_object_attach_property(&head->connector.base, qdev->hotplug_mode_update_prop, 1);
 	drm_object_attach_property(&head->connector.base,
 				   drm->mode_config.suggested_x_property, 0);

@@ -695,6 +695,23 @@ class Run:
                 return False, "no SPICE client (run vmtest.py with --spice-client)"
             r = self.client.request("monitors " + " ".join(args), timeout=20)
             return r.startswith("ok"), r
+        if kind == "spice-monitors":
+            # spice-monitors <WxH+X+Y>...: the client's display channel must
+            # report exactly these monitors (the guest's MONITORS_CONFIG)
+            if self.client is None:
+                return False, "no SPICE client (run vmtest.py with --spice-client)"
+            want = " ".join(args)
+            end = time.monotonic() + SPICE_CONVERGE_S
+            while True:
+                self.nshot += 1
+                path = os.path.join(self.tmp, "spice-%03d.ppm" % self.nshot)
+                r = self.client.request("snap " + path)
+                got = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", r))
+                if got == want:
+                    return True, "client monitors: " + got
+                if time.monotonic() >= end:
+                    return False, "client monitors %r, expected %r" % (got, want)
+                time.sleep(0.2)
         if kind == "spice-info":
             if self.client is None:
                 return False, "no SPICE client"
