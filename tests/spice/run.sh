@@ -292,7 +292,7 @@ EOF
 	# port, playback and record channels of the real server
 	PORT3=$(free_port)
 	qemu-system-x86_64 -nodefaults -machine pc -m 64 -vga none -device qxl-vga \
-		-spice "port=$PORT3,addr=127.0.0.1,disable-ticketing=on,image-compression=off,seamless-migration=on" \
+		-spice "port=$PORT3,addr=127.0.0.1,disable-ticketing=on,seamless-migration=on" \
 		-device virtio-serial-pci -chardev spiceport,id=sp0,name=org.qxlng.test \
 		-device virtserialport,chardev=sp0,name=org.qxlng.test \
 		-audiodev spice,id=snd0 -device intel-hda -device hda-duplex,audiodev=snd0 \
@@ -308,6 +308,18 @@ EOF
 	else
 		fail server/port_playback_record_channels "$(tail -1 "$WORK/av.err") $(grep -c . "$WORK/av.json" 2>/dev/null) log lines"
 	fi
+	# this server compresses images (default auto_glz); a client preference
+	# for no compression gets uncompressed bitmaps
+	if msg=$(pixel_test "$WORK/av.qmp" "$PORT3" pref --pref-compression off --pref-codecs vp8,mjpeg); then
+		if grep -q '"name":"preferred_compression"' "$WORK/pref.json" && grep -q '"format":8' "$WORK/pref.json"; then
+			pass server/preferred_compression_off
+		else
+			fail server/preferred_compression_off "preference not sent or bitmap not uncompressed"
+		fi
+	else
+		fail server/preferred_compression_off "$msg"
+	fi
+
 	# a second QXL card: a second display channel (no primary without a guest driver)
 	PORT5=$(free_port)
 	qemu-system-x86_64 -nodefaults -machine pc -m 128 -vga none -device qxl-vga -device qxl,id=video1 \

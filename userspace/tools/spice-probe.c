@@ -53,6 +53,9 @@ struct probe {
 	int ncaps;
 	struct sw_monitor mons[SW_MAX_MONITORS];
 	uint32_t nmons;
+	int pref_compression;	/* -1: don't send */
+	uint8_t pref_codecs[8];
+	uint8_t npref_codecs;
 	uint32_t keys[32];
 	int nkeys;
 	int key_delay_ms;
@@ -132,6 +135,8 @@ static void usage(FILE *f)
 		"      --cap [+|-]NAME     add/remove a capability (repeatable), e.g. -COMPOSITE\n"
 		"      --monitors WxH+X+Y[,..]  send a client monitors config via the agent\n"
 		"      --key CODE[,..]     press+release PC set-1 scancodes (hex ok, >0xff = E0)\n"
+		"      --pref-compression off|auto_glz|auto_lz|quic|glz|lz|lz4  send PREFERRED_COMPRESSION\n"
+		"      --pref-codecs LIST  send PREFERRED_VIDEO_CODEC_TYPE (mjpeg,vp8,h264,vp9,h265)\n"
 		"      --list-caps         print capability names\n");
 }
 
@@ -233,6 +238,16 @@ static int open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
 		struct sw_display_init di = { 1, 16 << 20, 0, 0 };
 		sw_put_display_init(&b, &di);
 		int err = send_msg(p, ch, SPICE_MSGC_DISPLAY_INIT, &b);
+		if (!err && p->pref_compression >= 0) {
+			sw_buf_reset(&b);
+			sw_put_u8_msg(&b, (uint8_t)p->pref_compression);
+			err = send_msg(p, ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &b);
+		}
+		if (!err && p->npref_codecs) {
+			sw_buf_reset(&b);
+			sw_put_preferred_video_codecs(&b, p->pref_codecs, p->npref_codecs);
+			err = send_msg(p, ch, SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE, &b);
+		}
 		sw_buf_free(&b);
 		if (err)
 			return die_channel(ch);
@@ -559,10 +574,11 @@ int main(int argc, char **argv)
 	p->port = 5900;
 	p->password = getenv("SPICE_PASSWORD");
 	p->timeout_ms = 30000;
+	p->pref_compression = -1;
 	for (int i = 0; i <= CH_INPUTS; i++)
 		p->want[i] = true;
 	const char *logpath = NULL, *recpath = NULL;
-	enum { O_ALL = 300, O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
+	enum { O_PREFCOMP = 301, O_PREFCODECS = 302, O_ALL = 300, O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
@@ -581,6 +597,8 @@ int main(int argc, char **argv)
 		{ "monitors", required_argument, NULL, O_MON },
 		{ "key", required_argument, NULL, O_KEY },
 		{ "list-caps", no_argument, NULL, O_LISTCAPS },
+		{ "pref-compression", required_argument, NULL, O_PREFCOMP },
+		{ "pref-codecs", required_argument, NULL, O_PREFCODECS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -639,6 +657,36 @@ int main(int argc, char **argv)
 			char *dup = strdup(optarg), *save = NULL;
 			for (char *t = strtok_r(dup, ",", &save); t && p->nkeys < 32; t = strtok_r(NULL, ",", &save))
 				p->keys[p->nkeys++] = (uint32_t)strtoul(t, NULL, 0);
+			free(dup);
+			break;
+		}
+		case O_PREFCOMP: {
+			static const char *const names[] = { "invalid", "off", "auto_glz", "auto_lz", "quic", "glz", "lz", "lz4" };
+			p->pref_compression = -2;
+			for (int k = 1; k < 8; k++)
+				if (!strcasecmp(optarg, names[k]))
+					p->pref_compression = k;
+			if (p->pref_compression < 0) {
+				fprintf(stderr, "spice-probe: unknown compression %s (off, auto_glz, auto_lz, quic, glz, lz, lz4)\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case O_PREFCODECS: {
+			static const char *const names[] = { "", "mjpeg", "vp8", "h264", "vp9", "h265" };
+			char *dup = strdup(optarg), *save = NULL;
+			for (char *t = strtok_r(dup, ",", &save); t && p->npref_codecs < 8; t = strtok_r(NULL, ",", &save)) {
+				int k;
+				for (k = 1; k < 6; k++)
+					if (!strcasecmp(t, names[k]))
+						break;
+				if (k == 6) {
+					fprintf(stderr, "spice-probe: unknown codec %s (mjpeg, vp8, h264, vp9, h265)\n", t);
+					free(dup);
+					return 2;
+				}
+				p->pref_codecs[p->npref_codecs++] = (uint8_t)k;
+			}
 			free(dup);
 			break;
 		}
