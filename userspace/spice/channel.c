@@ -910,7 +910,7 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 			m->size = sz;
 			m->data = d;
 			m->serial = ch->sub_serial;
-			m->nfds = -1;
+			m->nfds = 0;
 			return deliver(ch, m);
 		}
 		ch->in_sublist = false;

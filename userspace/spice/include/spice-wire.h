@@ -332,10 +332,14 @@ struct sw_draw {
 	struct sw_point src_pos;
 };
 int sw_get_draw(uint16_t msg_type, const uint8_t *b, size_t n, struct sw_draw *d);
-/* Marshals the draw messages a test server needs: FILL, COPY, BLEND,
- * COPY_BITS, BLACKNESS/WHITENESS/INVERS, TRANSPARENT, ALPHA_BLEND, COMPOSITE.
- * Image payloads are appended by sw_put_image_bitmap after the fixed part:
- * pass src_off = 0 and use the returned offset patch helper. */
+/* Marshals the fixed part of COPY_BITS, FILL, OPAQUE, COPY, BLEND,
+ * BLACKNESS, WHITENESS, INVERS, ROP3, TRANSPARENT, ALPHA_BLEND and COMPOSITE
+ * (STROKE/TEXT: SW_E_UNSUPPORTED). Pointer fields (src_off, mask offsets,
+ * pattern) are written as given: append the images afterwards with
+ * sw_put_image_bitmap/sw_put_image_surface, which return their offsets, and
+ * write those into the pointer fields with sw_patch32 (src_off sits at byte
+ * 21 + 16 * clip rects (+4 with a clip) of COPY/BLEND/OPAQUE/ROP3/TRANSPARENT,
+ * +2 for ALPHA_BLEND, +4 for COMPOSITE). */
 int sw_put_draw(struct sw_buf *b, const struct sw_draw *d);
 /* Appends an uncompressed BITMAP image and returns its offset in *off. */
 int sw_put_image_bitmap(struct sw_buf *b, uint64_t id, uint8_t fmt, uint8_t bm_flags,
