@@ -1575,6 +1575,80 @@ static int t_channel(void)
 	return 0;
 }
 
+
+/* Full 18-byte headers (no MINI_HEADER) and a message carrying a sub_list. */
+static int full_header_server(int fd)
+{
+	struct sw_channel s;
+	sw_channel_from_fd(&s, fd, true);
+	EVP_PKEY *key = EVP_RSA_gen(1024);
+	struct sw_link_reply rep;
+	memset(&rep, 0, sizeof(rep));
+	uint8_t *der = rep.pub_key;
+	if (!key || i2d_PUBKEY(key, &der) != SPICE_TICKET_PUBKEY_BYTES)
+		return 10;
+	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
+	struct sw_link_mess got;
+	if (sw_server_accept_link(&s, &rep, &got, 5000) || s.mini_header)
+		return 11;
+	/* MODE (12 bytes) followed by a sub-list holding one SET_ACK */
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_header h = { 7, SPICE_MSG_DISPLAY_MODE, 12 + 2 + 4 + 6 + 8, 12 };
+	uint8_t hdr[SW_FULL_HEADER_SIZE];
+	sw_put_header(hdr, false, &h);
+	sw_wbytes(&b, hdr, sizeof(hdr));
+	for (int i = 0; i < 3; i++)
+		sw_w32(&b, 64);
+	sw_w16(&b, 1);
+	sw_w32(&b, 18);
+	sw_w16(&b, SPICE_MSG_SET_ACK);
+	sw_w32(&b, 8);
+	sw_w32(&b, 3);
+	sw_w32(&b, 10);
+	if (write(fd, b.data, b.len) != (ssize_t)b.len)
+		return 12;
+	struct sw_msg m;
+	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_ACK_SYNC || sw_le32(m.data) != 3 || m.serial != 1)
+		return 13;
+	sw_buf_free(&b);
+	EVP_PKEY_free(key);
+	sw_channel_close(&s);
+	return 0;
+}
+
+static int t_channel_full_header(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	fflush(stdout);
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(full_header_server(sv[1]));
+	}
+	close(sv[1]);
+	struct sw_channel c;
+	sw_channel_from_fd(&c, sv[0], true);
+	struct sw_channel_opts o;
+	sw_channel_default_opts(&o, SPICE_CHANNEL_DISPLAY, 0);
+	o.common_caps[0] &= ~(1u << SPICE_COMMON_CAP_MINI_HEADER);
+	o.timeout_ms = 5000;
+	CHECK(sw_channel_link(&c, &o) == SW_OK && !c.mini_header, "link: %s", c.errmsg);
+	struct sw_msg m;
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_DISPLAY_MODE && m.size == 12 &&
+		      m.serial == 7,
+	      "main message: %s type %u size %u serial %llu", c.errmsg, m.type, m.size, (unsigned long long)m.serial);
+	CHECK(sw_channel_read(&c, &m, 5000) == SW_OK && m.type == SPICE_MSG_SET_ACK && c.ack_window == 10,
+	      "sub-message: %s", c.errmsg);
+	int st;
+	waitpid(pid, &st, 0);
+	sw_channel_close(&c);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed with %d", WEXITSTATUS(st));
+	return 0;
+}
+
 static int t_timeout(void)
 {
 	int sv[2];
@@ -1628,6 +1702,7 @@ int main(int argc, char **argv)
 	run("display_model_formats_caches", t_model_formats);
 	run("display_model_composite", t_composite);
 	run("channel_socketpair", t_channel);
+	run("channel_full_header_sub_list", t_channel_full_header);
 	run("channel_timeouts", t_timeout);
 	printf("%d passed, %d failed\n", passes, failures);
 	return failures ? 1 : 0;
