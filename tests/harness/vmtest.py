@@ -336,6 +336,8 @@ class Run:
             cmd += ["--moddir", self.a.moddir]
         if self.a.with_weston:
             cmd.append("--with-weston")
+        if self.a.with_udev:
+            cmd.append("--with-udev")
         if self.a.modparams:
             pf = os.path.join(self.tmp, "modparams")
             with open(pf, "w") as f:
@@ -638,6 +640,22 @@ class Run:
             if nb < need:
                 return False, detail + ", expected at least %d non-black pixels" % need
             return True, detail
+        if kind == "screendump-size":
+            # screendump-size <W> <H> [<timeout_s>]: poll screendumps (0.25 s apart)
+            # until one is W x H; detail says when (ms after the request)
+            w, h = int(args[0]), int(args[1])
+            limit = min(float(args[2]) if len(args) > 2 else 10.0, 100.0)
+            t0 = time.monotonic()
+            while True:
+                img = self.screendump()
+                ms = (time.monotonic() - t0) * 1000.0
+                if (img[0], img[1]) == (w, h):
+                    return True, "size=%dx%d after_ms=%.0f nonblack=%d" % (
+                        w, h, ms, fast_nonblack(img[2]))
+                if ms >= limit * 1000.0:
+                    return False, "screendump still %dx%d after %.1f s, expected %dx%d" % (
+                        img[0], img[1], ms / 1000.0, w, h)
+                time.sleep(0.25)
         if kind == "screendump-differs":
             # screendump-differs [<ms between dumps>] : two dumps must differ
             ms = int(args[0]) if args else 1000
@@ -695,6 +713,32 @@ class Run:
                 return False, "no SPICE client (run vmtest.py with --spice-client)"
             r = self.client.request("monitors " + " ".join(args), timeout=20)
             return r.startswith("ok"), r
+        if kind == "spice-cursor":
+            # spice-cursor <visible> <W> <H> <hotx> <hoty> <x> <y> <c0>,<c1>,<c2>,<c3>:
+            # the client's cursor, with the ARGB colours (hex) of the image at
+            # the centres of its four quadrants; polled for up to 10 s
+            if self.client is None:
+                return False, "no SPICE client (run vmtest.py with --spice-client)"
+            want = args[:7]
+            cols = [int(c, 16) for c in args[7].split(",")] if len(args) > 7 else []
+            end = time.monotonic() + SPICE_CONVERGE_S
+            while True:
+                r = self.client.request("cursor").split()
+                got = r[1:8]
+                ok = r[:1] == ["ok"] and got == want
+                if ok and cols and len(r) > 8 and r[8] != "-":
+                    raw = [bytes.fromhex(s) for s in r[8].split(",")]
+                    bgra = [bytes((c & 255, (c >> 8) & 255, (c >> 16) & 255, c >> 24))
+                            for c in cols]
+                    rgba = [bytes(((c >> 16) & 255, (c >> 8) & 255, c & 255, c >> 24))
+                            for c in cols]
+                    ok = raw == bgra or raw == rgba
+                if ok:
+                    return True, "client cursor " + " ".join(r[1:])
+                if time.monotonic() >= end:
+                    return False, "client cursor %s, expected %s %s" % (
+                        " ".join(r[1:]), " ".join(want), args[7] if len(args) > 7 else "")
+                time.sleep(0.1)
         if kind == "spice-monitors":
             # spice-monitors <WxH+X+Y>...: the client's display channel must
             # report exactly these monitors (the guest's MONITORS_CONFIG)
@@ -908,6 +952,8 @@ def main():
     ap.add_argument("--keep-logs", metavar="DIR", help="copy console/QEMU/client logs "
                     "and every screendump / SPICE client picture to DIR")
     ap.add_argument("--with-weston", action="store_true", help="put weston in the image")
+    ap.add_argument("--with-udev", action="store_true",
+                    help="put systemd-udevd in the image; /init starts it before the tests")
     ap.add_argument("--vdagent", action="store_true",
                     help="add a virtio-serial vdagent port (client monitors config)")
     ap.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
