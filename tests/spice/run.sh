@@ -379,6 +379,24 @@ EOF
 	PIDS=()
 fi
 
+# ---- 1b. unit tests again under ASan + UBSan (+ LeakSanitizer) ---------------
+if command -v clang >/dev/null; then
+	SASL_FLAGS=()
+	[ -e /usr/include/sasl/sasl.h ] && SASL_FLAGS=(-DHAVE_SASL -lsasl2)
+	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
+		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
+		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/tests/spice/test_wire.c" \
+		-lcrypto -lz "${SASL_FLAGS[@]}" -o "$WORK/test_asan" >"$WORK/asan-build.log" 2>&1; then
+		fail unit_asan "build failed: $(grep -m1 error "$WORK/asan-build.log")"
+	elif timeout 300 "$WORK/test_asan" >"$WORK/asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK/asan.log"; then
+		pass unit_asan
+	else
+		fail unit_asan "$(grep -m1 -E 'FAIL|ERROR: |runtime error' "$WORK/asan.log")"
+	fi
+else
+	skip unit_asan "clang not installed"
+fi
+
 # ---- 2. fuzzing --------------------------------------------------------------
 FUZZ_DIR=$WORK/fuzz
 mkdir -p "$FUZZ_DIR/work"
