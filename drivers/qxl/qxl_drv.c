@@ -107,6 +107,9 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	ret = drmm_mutex_init(drm, &qdev->cmd_lock);
 	if (ret)
 		return ret;
+	ret = drmm_mutex_init(drm, &qdev->cursor_lock);
+	if (ret)
+		return ret;
 	ret = drmm_mutex_init(drm, &qdev->client_lock);
 	if (ret)
 		return ret;

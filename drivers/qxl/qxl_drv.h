@@ -69,6 +69,7 @@ struct qxl_head_rect {
 /**
  * struct qxl_head - the KMS objects of one output
  * @primary: primary plane
+ * @cursor: cursor plane
  * @crtc: CRTC
  * @encoder: virtual encoder
  * @connector: virtual connector
@@ -77,6 +78,7 @@ struct qxl_head_rect {
  */
 struct qxl_head {
 	struct drm_plane primary;
+	struct drm_plane cursor;
 	struct drm_crtc crtc;
 	struct drm_encoder encoder;
 	struct drm_connector connector;
@@ -130,9 +132,11 @@ struct qxl_device {
 	 * cmd_lock serialises producers on the command ring. ring_wq is
 	 * woken by the DISPLAY and CURSOR interrupts, i.e. when the device
 	 * consumed commands or published releases. irq_seq counts those
-	 * interrupts so waiters can tell.
+	 * interrupts so waiters can tell. cursor_lock is cmd_lock's twin for
+	 * the cursor ring.
 	 */
 	struct mutex cmd_lock;
+	struct mutex cursor_lock;	/* cmd_lock for the cursor ring */
 	wait_queue_head_t ring_wq;
 	atomic_t irq_seq;
 
@@ -203,7 +207,8 @@ int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
 void qxl_primary_destroy(struct qxl_device *qdev);
 
 /* qxl_ring.c: command ring and releases */
-int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem);
+int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
+		  struct qxl_dmem *dmem);
 void qxl_release_process(struct qxl_device *qdev);
 void qxl_release_work(struct work_struct *work);
 
@@ -221,6 +226,7 @@ void qxl_debugfs_init(struct drm_minor *minor);
 
 /* qxl_plane.c: primary planes and damage uploads */
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);
+int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);
 
 /* qxl_output.c: CRTC with emulated vblank, encoder, connector, client layout */
 int qxl_output_init(struct qxl_device *qdev, unsigned int index);

@@ -314,4 +314,53 @@ struct qxl_monitors_config {
 	struct qxl_head_config heads[];
 } __packed;
 
+enum qxl_cursor_cmd_type {
+	QXL_CURSOR_SET = 0,
+	QXL_CURSOR_MOVE = 1,
+	QXL_CURSOR_HIDE = 2,
+};
+
+#define QXL_CURSOR_TYPE_ALPHA		0
+
+struct qxl_point16 {
+	__le16 x;
+	__le16 y;
+} __packed;
+
+struct qxl_cursor_cmd {
+	struct qxl_release_info release_info;
+	u8 type;
+	union {
+		struct {
+			struct qxl_point16 position;
+			u8 visible;
+			__le64 shape;
+		} __packed set;
+		struct qxl_point16 position;
+		u8 pad[13];
+	} u;
+	u8 device_data[128];
+} __packed;
+static_assert(sizeof(struct qxl_cursor_cmd) == 150);
+
+struct qxl_data_chunk {
+	__le32 data_size;
+	__le64 prev_chunk;
+	__le64 next_chunk;
+	u8 data[];
+} __packed;
+static_assert(sizeof(struct qxl_data_chunk) == 20);
+
+struct qxl_cursor {
+	__le64 unique;
+	__le16 type;
+	__le16 width;
+	__le16 height;
+	__le16 hot_spot_x;
+	__le16 hot_spot_y;
+	__le32 data_size;
+	struct qxl_data_chunk chunk;
+} __packed;
+static_assert(sizeof(struct qxl_cursor) == 42);
+
 #endif /* QXL_HW_H */

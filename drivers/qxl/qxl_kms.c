@@ -202,7 +202,9 @@ void qxl_kms_reset_work(struct work_struct *work)
 	atomic_inc(&qdev->reset_count);
 	mutex_lock(&qdev->io_lock);
 	mutex_lock(&qdev->cmd_lock);
+	mutex_lock(&qdev->cursor_lock);
 	qxl_hw_reset_and_setup(qdev);
+	mutex_unlock(&qdev->cursor_lock);
 	mutex_unlock(&qdev->cmd_lock);
 	mutex_unlock(&qdev->io_lock);
 	qxl_dmem_free_all_released(qdev);
@@ -237,6 +239,8 @@ int qxl_kms_init(struct qxl_device *qdev)
 	drm->mode_config.max_width = QXL_MAX_FB_SIZE;
 	drm->mode_config.max_height = QXL_MAX_FB_SIZE;
 	drm->mode_config.preferred_depth = 24;
+	drm->mode_config.cursor_width = 64;
+	drm->mode_config.cursor_height = 64;
 	drm->mode_config.funcs = &qxl_mode_config_funcs;
 	drm->mode_config.helper_private = &qxl_mode_config_helper_funcs;
 
@@ -250,6 +254,9 @@ int qxl_kms_init(struct qxl_device *qdev)
 
 	for (i = 0; i < qdev->num_heads; i++) {
 		ret = qxl_primary_plane_init(qdev, &qdev->heads[i].primary, i);
+		if (ret)
+			return ret;
+		ret = qxl_cursor_plane_init(qdev, &qdev->heads[i].cursor, i);
 		if (ret)
 			return ret;
 		ret = qxl_output_init(qdev, i);

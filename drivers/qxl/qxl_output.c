@@ -348,7 +348,7 @@ int qxl_output_init(struct qxl_device *qdev, unsigned int index)
 	struct drm_device *drm = &qdev->drm;
 	int ret;
 
-	ret = drmm_crtc_init_with_planes(drm, &head->crtc, &head->primary, NULL,
+	ret = drmm_crtc_init_with_planes(drm, &head->crtc, &head->primary, &head->cursor,
 					 &qxl_crtc_funcs, NULL);
 	if (ret)
 		return ret;

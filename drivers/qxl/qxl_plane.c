@@ -39,11 +39,13 @@ struct qxl_upload {
  * @base: shadow-plane state with the framebuffer's kernel mapping
  * @uploads: device memory reserved by prepare_fb for this update
  * @num_uploads: entries in @uploads that atomic_update has not consumed
+ * @cursor_op: for cursor planes, the command the reserved block is for
  */
 struct qxl_plane_state {
 	struct drm_shadow_plane_state base;
 	struct qxl_upload *uploads;
 	unsigned int num_uploads;
+	enum qxl_cursor_cmd_type cursor_op;
 };
 
 static struct qxl_plane_state *to_qxl_plane_state(struct drm_plane_state *state)
@@ -107,7 +109,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
 	draw.u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
 	memcpy(blk, &draw, sizeof(draw));
 
-	return qxl_ring_push(qdev, QXL_CMD_DRAW, dmem);
+	return qxl_ring_push(qdev, false, QXL_CMD_DRAW, dmem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -315,6 +317,214 @@ static const struct drm_plane_funcs qxl_primary_plane_funcs = {
 	.atomic_duplicate_state = qxl_plane_duplicate_state,
 	.atomic_destroy_state = qxl_plane_destroy_state,
 };
+
+/* ------------------------------------------------------------------ */
+/* Cursor planes                                                        */
+
+/*
+ * The device has one cursor, sent on the cursor ring: SET with an ARGB
+ * image and its hotspot, MOVE, HIDE. Positions are where the hotspot is on
+ * the primary surface. A SET is followed by a MOVE: SPICE clients take the
+ * position only from MOVE. With several heads, the last update wins.
+ */
+
+#define QXL_CURSOR_MAX		256
+#define QXL_CURSOR_SHAPE_OFF	192
+static_assert(sizeof(struct qxl_cursor_cmd) <= QXL_CURSOR_SHAPE_OFF);
+
+static const u32 qxl_cursor_formats[] = {
+	DRM_FORMAT_ARGB8888,
+};
+
+static int qxl_cursor_plane_helper_atomic_check(struct drm_plane *plane,
+						struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
+	struct drm_crtc_state *crtc_state = NULL;
+	struct drm_framebuffer *fb = new_state->fb;
+
+	if (fb && (fb->width > QXL_CURSOR_MAX || fb->height > QXL_CURSOR_MAX)) {
+		drm_dbg_atomic(plane->dev, "cursor %ux%u larger than %ux%u\n",
+			       fb->width, fb->height, QXL_CURSOR_MAX, QXL_CURSOR_MAX);
+		return -EINVAL;
+	}
+	if (new_state->crtc)
+		crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
+	return drm_atomic_helper_check_plane_state(new_state, crtc_state,
+						   DRM_PLANE_NO_SCALING, DRM_PLANE_NO_SCALING,
+						   true, true);
+}
+
+/* Decide between SET, MOVE and HIDE, and reserve device memory for it. */
+static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
+					      struct drm_plane_state *new_state)
+{
+	struct drm_plane_state *old_state = drm_atomic_get_old_plane_state(new_state->state,
+									  plane);
+	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
+	struct qxl_device *qdev = to_qxl(plane->dev);
+	struct drm_crtc_state *crtc_state = NULL;
+	struct drm_framebuffer *fb = new_state->fb;
+	u32 size = sizeof(struct qxl_cursor_cmd);
+	unsigned int i, n = 1;
+	int ret;
+
+	ret = drm_gem_prepare_shadow_fb(plane, new_state);
+	if (ret)
+		return ret;
+	if (new_state->crtc)
+		crtc_state = drm_atomic_get_new_crtc_state(new_state->state, new_state->crtc);
+
+	if (fb && new_state->visible) {
+		if (fb != old_state->fb || !old_state->visible ||
+		    (crtc_state && drm_atomic_crtc_needs_modeset(crtc_state))) {
+			qps->cursor_op = QXL_CURSOR_SET;
+			size = QXL_CURSOR_SHAPE_OFF + sizeof(struct qxl_cursor) +
+			       fb->width * fb->height * 4;
+			n = 2;
+		} else if (new_state->crtc_x != old_state->crtc_x ||
+			   new_state->crtc_y != old_state->crtc_y) {
+			qps->cursor_op = QXL_CURSOR_MOVE;
+		} else {
+			return 0;
+		}
+	} else if (old_state->fb && old_state->visible) {
+		qps->cursor_op = QXL_CURSOR_HIDE;
+	} else {
+		return 0;
+	}
+
+	qps->uploads = kcalloc(n, sizeof(*qps->uploads), GFP_KERNEL);
+	if (!qps->uploads) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < n; i++) {
+		ret = qxl_dmem_alloc(qdev, i ? sizeof(struct qxl_cursor_cmd) : size,
+				     &qps->uploads[i].dmem);
+		if (ret)
+			goto err;
+		qps->num_uploads = i + 1;
+	}
+	return 0;
+
+err:
+	qxl_plane_release_uploads(qdev, qps);
+	drm_gem_cleanup_shadow_fb(plane, new_state);
+	return ret;
+}
+
+static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_state *new_state)
+{
+	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
+	struct qxl_device *qdev = to_qxl(plane->dev);
+	struct drm_framebuffer *fb = new_state->fb;
+	struct qxl_dmem *dmem, *move = NULL;
+	struct qxl_cursor_cmd *cmd;
+	struct qxl_cursor *shape;
+	int x = 0, y = 0, idx;
+
+	if (!qps->num_uploads)
+		return;
+	dmem = qps->uploads[0].dmem;
+	if (qps->num_uploads > 1)
+		move = qps->uploads[1].dmem;
+	qps->num_uploads = 0;
+	if (!drm_dev_enter(plane->dev, &idx)) {
+		qxl_dmem_free(qdev, dmem);
+		if (move)
+			qxl_dmem_free(qdev, move);
+		return;
+	}
+
+	if (fb && new_state->crtc) {
+		const struct qxl_head_rect *head = &qdev->layout[drm_crtc_index(new_state->crtc)];
+
+		x = head->x + new_state->crtc_x + fb->hot_x;
+		y = head->y + new_state->crtc_y + fb->hot_y;
+	}
+	cmd = qxl_dmem_ptr(qdev, dmem);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = qps->cursor_op;
+	switch (qps->cursor_op) {
+	case QXL_CURSOR_SET: {
+		struct iosys_map dst;
+		unsigned int pitch[DRM_FORMAT_MAX_PLANES] = { fb->width * 4 };
+		struct drm_rect all = DRM_RECT_INIT(0, 0, fb->width, fb->height);
+		u32 bytes = fb->width * fb->height * 4;
+
+		shape = (void *)cmd + QXL_CURSOR_SHAPE_OFF;
+		memset(shape, 0, sizeof(*shape));
+		shape->type = cpu_to_le16(QXL_CURSOR_TYPE_ALPHA);
+		shape->width = cpu_to_le16(fb->width);
+		shape->height = cpu_to_le16(fb->height);
+		shape->hot_spot_x = cpu_to_le16(fb->hot_x);
+		shape->hot_spot_y = cpu_to_le16(fb->hot_y);
+		shape->data_size = cpu_to_le32(bytes);
+		shape->chunk.data_size = cpu_to_le32(bytes);
+		iosys_map_set_vaddr(&dst, shape->chunk.data);
+		if (!drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE)) {
+			drm_fb_memcpy(&dst, pitch, to_drm_shadow_plane_state(new_state)->data,
+				      fb, &all);
+			drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
+		}
+		cmd->u.set.position.x = cpu_to_le16((u16)x);
+		cmd->u.set.position.y = cpu_to_le16((u16)y);
+		cmd->u.set.visible = 1;
+		cmd->u.set.shape = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_CURSOR_SHAPE_OFF));
+		break;
+	}
+	case QXL_CURSOR_MOVE:
+		cmd->u.position.x = cpu_to_le16((u16)x);
+		cmd->u.position.y = cpu_to_le16((u16)y);
+		break;
+	case QXL_CURSOR_HIDE:
+		break;
+	}
+	qxl_ring_push(qdev, true, QXL_CMD_CURSOR, dmem);
+	if (move) {
+		cmd = qxl_dmem_ptr(qdev, move);
+		memset(cmd, 0, sizeof(*cmd));
+		cmd->type = QXL_CURSOR_MOVE;
+		cmd->u.position.x = cpu_to_le16((u16)x);
+		cmd->u.position.y = cpu_to_le16((u16)y);
+		qxl_ring_push(qdev, true, QXL_CMD_CURSOR, move);
+	}
+	drm_dev_exit(idx);
+}
+
+static void qxl_cursor_plane_helper_atomic_update(struct drm_plane *plane,
+						  struct drm_atomic_state *state)
+{
+	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
+}
+
+static void qxl_cursor_plane_helper_atomic_disable(struct drm_plane *plane,
+						   struct drm_atomic_state *state)
+{
+	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
+}
+
+static const struct drm_plane_helper_funcs qxl_cursor_plane_helper_funcs = {
+	.prepare_fb = qxl_cursor_plane_helper_prepare_fb,
+	.cleanup_fb = qxl_primary_plane_helper_cleanup_fb,
+	.atomic_check = qxl_cursor_plane_helper_atomic_check,
+	.atomic_update = qxl_cursor_plane_helper_atomic_update,
+	.atomic_disable = qxl_cursor_plane_helper_atomic_disable,
+};
+
+int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index)
+{
+	int ret;
+
+	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_primary_plane_funcs,
+				       qxl_cursor_formats, ARRAY_SIZE(qxl_cursor_formats),
+				       qxl_primary_modifiers, DRM_PLANE_TYPE_CURSOR, NULL);
+	if (ret)
+		return ret;
+	drm_plane_helper_add(plane, &qxl_cursor_plane_helper_funcs);
+	return 0;
+}
 
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index)
 {

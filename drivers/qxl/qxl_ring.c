@@ -43,8 +43,9 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
 }
 
 /**
- * qxl_ring_push - hand a resource to the device through the command ring
+ * qxl_ring_push - hand a resource to the device through a command ring
  * @qdev: the device
+ * @cursor: the cursor ring instead of the command ring
  * @type: command type
  * @dmem: the resource; it must start with struct qxl_release_info
  *
@@ -54,12 +55,17 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
  * Return: 0, -ETIMEDOUT if the device stopped consuming, -ENODEV after
  * unplug.
  */
-int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem)
+int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
+		  struct qxl_dmem *dmem)
 {
-	struct qxl_cmd_ring __iomem *ring = &qdev->ram_hdr->cmd_ring;
+	struct qxl_cmd_ring __iomem *ring = cursor ? &qdev->ram_hdr->cursor_ring :
+						     &qdev->ram_hdr->cmd_ring;
+	struct mutex *lock = cursor ? &qdev->cursor_lock : &qdev->cmd_lock;
 	struct qxl_release_info *info = qxl_dmem_ptr(qdev, dmem);
 	u32 prod;
 	int idx, ret;
+
+	static_assert(QXL_CMD_RING_SIZE == QXL_CURSOR_RING_SIZE);
 
 	if (!drm_dev_enter(&qdev->drm, &idx)) {
 		qxl_dmem_free(qdev, dmem);
@@ -67,11 +73,12 @@ int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dm
 	}
 
 	info->id = cpu_to_le64(dmem->id);
-	mutex_lock(&qdev->cmd_lock);
+	mutex_lock(lock);
 	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE);
 	if (ret) {
-		mutex_unlock(&qdev->cmd_lock);
-		drm_err_ratelimited(&qdev->drm, "command ring stalled, resetting the device\n");
+		mutex_unlock(lock);
+		drm_err_ratelimited(&qdev->drm, "%s ring stalled, resetting the device\n",
+				    cursor ? "cursor" : "command");
 		schedule_work(&qdev->reset_work);
 		qxl_dmem_free(qdev, dmem);
 		goto out;
@@ -92,8 +99,8 @@ int qxl_ring_push(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dm
 	/* Pairs with the device setting notify_on_prod when it found the ring empty. */
 	mb();
 	if (readl(&ring->hdr.notify_on_prod) == prod + 1)
-		qxl_io_write(qdev, QXL_IO_NOTIFY_CMD, 0);
-	mutex_unlock(&qdev->cmd_lock);
+		qxl_io_write(qdev, cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD, 0);
+	mutex_unlock(lock);
 out:
 	drm_dev_exit(idx);
 	return ret;

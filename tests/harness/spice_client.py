@@ -21,6 +21,9 @@ only from what came over the wire). Commands on stdin, one per line:
                   the main channel, once the guest agent port is open (waits 15 s);
                   answers "ok sent <n>" or "err ..."
     info          answers "ok <W> <H> <format> <marked> <invalidates>" or "err ..."
+    cursor        answers "ok <visible> <W> <H> <hotx> <hoty> <x> <y> <samples>" for the
+                  cursor channel's last SET/MOVE/HIDE, where samples are the raw
+                  bytes (hex) of the pixels at the centres of the image's quadrants
     quit          disconnects and exits
 
 Events printed unprompted on stdout: "event display-open", "event primary <W> <H>",
@@ -60,6 +63,8 @@ class Client:
         self.marked = False
         self.channels = []
         self.waiting = None  # (w, h, (b, g, r), t0, timeout source id)
+        # last cursor seen: [visible, w, h, hotx, hoty, x, y, samples]
+        self.cursor = [0, 0, 0, 0, 0, -1, -1, "-"]
         GObject.Object.connect(self.session, "channel-new", self.on_channel_new)
         GObject.Object.connect(self.session, "disconnected", self.on_disconnected)
 
@@ -71,6 +76,11 @@ class Client:
         self.channels.append(channel)
         if isinstance(channel, SpiceClientGLib.MainChannel):
             self.main = channel
+        elif isinstance(channel, SpiceClientGLib.CursorChannel):
+            GObject.Object.connect(channel, "cursor-set", self.on_cursor_set)
+            GObject.Object.connect(channel, "cursor-move", self.on_cursor_move)
+            GObject.Object.connect(channel, "cursor-hide", self.on_cursor_hide)
+            channel.connect()
         elif isinstance(channel, SpiceClientGLib.DisplayChannel):
             if channel.get_property("channel-id") != 0:
                 return
@@ -96,6 +106,22 @@ class Client:
         self.say("event primary %d %d" % (width, height))
         if self.waiting:
             self.check_wait()
+
+    def on_cursor_set(self, channel, w, h, hotx, hoty, rgba):
+        samples = "-"
+        if rgba and w and h:
+            raw = ctypes.string_at(rgba, w * h * 4)
+            pts = [(w // 4, h // 4), (3 * w // 4, h // 4), (w // 4, 3 * h // 4),
+                   (3 * w // 4, 3 * h // 4)]
+            samples = ",".join(raw[(y * w + x) * 4:(y * w + x) * 4 + 4].hex() for x, y in pts)
+        self.cursor[0:5] = [1, w, h, hotx, hoty]
+        self.cursor[7] = samples
+
+    def on_cursor_move(self, channel, x, y):
+        self.cursor[5:7] = [x, y]
+
+    def on_cursor_hide(self, channel):
+        self.cursor[0] = 0
 
     def on_primary_destroy(self, channel):
         self.prim = None
@@ -268,6 +294,8 @@ class Client:
                 self.check_wait()
             elif words[0] == "monitors" and len(words) >= 2:
                 self.send_monitors(words[1:])
+            elif words[0] == "cursor":
+                self.say("ok " + " ".join(str(v) for v in self.cursor))
             elif words[0] == "info":
                 prim = self.primary()
                 if prim is None:
