@@ -414,6 +414,20 @@ static int t_main(void)
 	    strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_AGENT_TOKEN, tok, 4, false) ||
 	    strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, tok, 4, false))
 		return 1;
+	sw_buf_reset(&b);
+	sw_put_u64_msg(&b, 1ull << 40);
+	if (strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_CLIENT_INFO, b.data, b.len, false))
+		return 1;
+	sw_buf_reset(&b);
+	sw_put_u16_msg(&b, SPICE_MOUSE_MODE_CLIENT);
+	if (strict(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, b.data, b.len, false))
+		return 1;
+	for (uint16_t t = SPICE_MSGC_MAIN_MIGRATE_CONNECTED; t <= SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS; t++)
+		if (t != SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST && t != SPICE_MSGC_MAIN_AGENT_START &&
+		    t != SPICE_MSGC_MAIN_AGENT_DATA && t != SPICE_MSGC_MAIN_AGENT_TOKEN &&
+		    t != SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS)
+			CHECK(sw_validate(SPICE_CHANNEL_MAIN, false, t, (const uint8_t *)"x", 1) == SW_E_TRAILING,
+			      "client empty message %u", t);
 	for (uint16_t t = SPICE_MSG_MAIN_MIGRATE_CANCEL; t <= SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK; t++)
 		if (t == SPICE_MSG_MAIN_MIGRATE_CANCEL || t == SPICE_MSG_MAIN_AGENT_CONNECTED ||
 		    t == SPICE_MSG_MAIN_MIGRATE_END || t == SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK ||
