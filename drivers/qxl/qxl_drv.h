@@ -75,6 +75,9 @@ struct qxl_head_rect {
  * @connector: virtual connector
  * @vblank_timer: emulated vblank, running while vblank is enabled
  * @period: frame time of the current mode
+ * @crc_enabled: a CRC source is open; set and read with READ_ONCE/WRITE_ONCE
+ * @crc_frame: vblank count the pending @crc_work computes the CRC for
+ * @crc_work: reads the head back from the device and reports its CRC
  */
 struct qxl_head {
 	struct drm_plane primary;
@@ -84,6 +87,9 @@ struct qxl_head {
 	struct drm_connector connector;
 	struct hrtimer vblank_timer;
 	ktime_t period;
+	bool crc_enabled;
+	u32 crc_frame;
+	struct work_struct crc_work;
 };
 
 /**
@@ -231,6 +237,7 @@ int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsi
 /* qxl_output.c: CRTC with emulated vblank, encoder, connector, client layout */
 int qxl_output_init(struct qxl_device *qdev, unsigned int index);
 bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h);
+void qxl_output_fini(struct qxl_device *qdev);
 bool qxl_client_update(struct qxl_device *qdev);
 void qxl_client_work(struct work_struct *work);
 

@@ -43,6 +43,13 @@ static enum hrtimer_restart qxl_vblank_timer_fn(struct hrtimer *timer)
 	if (missed > 1)
 		drm_dbg_vbl(head->crtc.dev, "vblank timer missed %llu frames\n", missed - 1);
 	drm_crtc_handle_vblank(&head->crtc);
+	if (READ_ONCE(head->crc_enabled)) {
+		/* A CRC still being computed makes this frame's one skipped. */
+		if (!work_pending(&head->crc_work)) {
+			head->crc_frame = drm_crtc_accurate_vblank_count(&head->crtc);
+			queue_work(system_unbound_wq, &head->crc_work);
+		}
+	}
 	return HRTIMER_RESTART;
 }
 
@@ -77,6 +84,102 @@ static bool qxl_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 	}
 	*vblank_time = ktime_sub(READ_ONCE(head->vblank_timer.node.expires), head->period);
 	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC of what the device shows                                         */
+
+/*
+ * The CRC covers the head's rectangle of the primary surface as the device
+ * rendered it: UPDATE_AREA makes the device draw every pending command
+ * into guest memory, then the rows are read back. The cursor is not part
+ * of the primary surface, so it is excluded, as on real hardware. Pixels
+ * are hashed as 4 little-endian bytes with the unused X byte zeroed, with
+ * the CRC-32 of the kernel's crc32_le() seeded with 0.
+ */
+static void qxl_crc_work(struct work_struct *work)
+{
+	struct qxl_head *head = container_of(work, struct qxl_head, crc_work);
+	struct drm_crtc *crtc = &head->crtc;
+	struct qxl_device *qdev = to_qxl(crtc->dev);
+	struct qxl_head_rect r = qdev->layout[drm_crtc_index(crtc)];
+	u32 frame = head->crc_frame, crc = 0, x, y;
+	__le32 *row;
+	int idx;
+
+	if (!r.w || !drm_dev_enter(crtc->dev, &idx))
+		return;
+	row = kmalloc_array(r.w, 4, GFP_KERNEL);
+	if (!row)
+		goto out;
+
+	mutex_lock(&qdev->io_lock);
+	writel(r.y, &qdev->ram_hdr->update_area.top);
+	writel(r.x, &qdev->ram_hdr->update_area.left);
+	writel(r.y + r.h, &qdev->ram_hdr->update_area.bottom);
+	writel(r.x + r.w, &qdev->ram_hdr->update_area.right);
+	writel(0, &qdev->ram_hdr->update_surface);
+	mutex_unlock(&qdev->io_lock);
+	if (qxl_io_async(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0))
+		goto out_free;
+
+	for (y = 0; y < r.h; y++) {
+		const u32 *src = qdev->ram + ((r.y + y) * qdev->primary_width + r.x) * 4;
+
+		for (x = 0; x < r.w; x++)
+			row[x] = cpu_to_le32(src[x] & 0x00ffffff);
+		crc = crc32_le(crc, (u8 *)row, r.w * 4);
+	}
+	drm_crtc_add_crc_entry(crtc, true, frame, &crc);
+out_free:
+	kfree(row);
+out:
+	drm_dev_exit(idx);
+}
+
+static const char * const qxl_crc_sources[] = { "auto" };
+
+static const char *const *qxl_crtc_get_crc_sources(struct drm_crtc *crtc, size_t *count)
+{
+	*count = ARRAY_SIZE(qxl_crc_sources);
+	return qxl_crc_sources;
+}
+
+static int qxl_crtc_verify_crc_source(struct drm_crtc *crtc, const char *source,
+				      size_t *values_cnt)
+{
+	if (source && strcmp(source, "auto")) {
+		drm_dbg_driver(crtc->dev, "unknown CRC source %s\n", source);
+		return -EINVAL;
+	}
+	*values_cnt = 1;
+	return 0;
+}
+
+/* CRCs are computed on vblank, so vblank runs while a source is open. */
+static int qxl_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
+{
+	struct qxl_head *head = to_qxl_head(crtc);
+	bool on = source && !strcmp(source, "auto");
+	int ret = 0;
+
+	if (on == READ_ONCE(head->crc_enabled))
+		return 0;
+	if (on)
+		ret = drm_crtc_vblank_get(crtc);
+	else
+		drm_crtc_vblank_put(crtc);
+	if (!ret)
+		WRITE_ONCE(head->crc_enabled, on);
+	return ret;
+}
+
+void qxl_output_fini(struct qxl_device *qdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < qdev->num_heads; i++)
+		cancel_work_sync(&qdev->heads[i].crc_work);
 }
 
 /* ------------------------------------------------------------------ */
@@ -155,6 +258,9 @@ static const struct drm_crtc_funcs qxl_crtc_funcs = {
 	.enable_vblank = qxl_crtc_enable_vblank,
 	.disable_vblank = qxl_crtc_disable_vblank,
 	.get_vblank_timestamp = qxl_crtc_get_vblank_timestamp,
+	.get_crc_sources = qxl_crtc_get_crc_sources,
+	.verify_crc_source = qxl_crtc_verify_crc_source,
+	.set_crc_source = qxl_crtc_set_crc_source,
 };
 
 /* ------------------------------------------------------------------ */
@@ -355,6 +461,7 @@ int qxl_output_init(struct qxl_device *qdev, unsigned int index)
 	drm_crtc_helper_add(&head->crtc, &qxl_crtc_helper_funcs);
 	hrtimer_init(&head->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	head->vblank_timer.function = qxl_vblank_timer_fn;
+	INIT_WORK(&head->crc_work, qxl_crc_work);
 
 	ret = drmm_encoder_init(drm, &head->encoder, NULL, DRM_MODE_ENCODER_VIRTUAL, NULL);
 	if (ret)
