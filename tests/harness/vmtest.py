@@ -625,6 +625,29 @@ class Run:
                         return False, "spice client: " + diff + self.spice_note
                     notes.append("spice client ok" + self.spice_note)
             return True, "; ".join(notes) + " (%dx%d)" % (exp[0], exp[1])
+        if kind == "screendump-region":
+            # screendump-region <X> <Y> <W> <H> <BG> [rects]: the W x H rectangle
+            # of the screendump at (X, Y) is that picture (the dump may be larger,
+            # e.g. a primary surface wider than the heads it carries)
+            x0, y0 = int(args[0], 0), int(args[1], 0)
+            exp = expected_image(args[2:])
+            end = time.monotonic() + SCREENDUMP_CONVERGE_S
+            while True:
+                w, h, px = self.screendump()
+                if x0 + exp[0] > w or y0 + exp[1] > h:
+                    diff = "screendump %dx%d does not contain %dx%d+%d+%d" % (
+                        w, h, exp[0], exp[1], x0, y0)
+                else:
+                    rows = [px[((y0 + y) * w + x0) * 3:((y0 + y) * w + x0 + exp[0]) * 3]
+                            for y in range(exp[1])]
+                    diff = compare(exp, (exp[0], exp[1], b"".join(rows)))
+                if diff is None:
+                    return True, "region %dx%d+%d+%d of the %dx%d screendump ok" % (
+                        exp[0], exp[1], x0, y0, w, h)
+                if time.monotonic() >= end:
+                    return False, "screendump region %dx%d+%d+%d: %s" % (
+                        exp[0], exp[1], x0, y0, diff)
+                time.sleep(0.25)
         if kind == "screendump-stats":
             img = self.screendump()
             return True, "size=%dx%d nonblack=%d" % (img[0], img[1], fast_nonblack(img[2]))
