@@ -267,7 +267,8 @@ static int head_mode(int i, int w, int h, drmModeModeInfo *out)
 
 /* Paint fb[0] (or the left half of a shared fb) c0 and the other head c1,
  * flush them and ask the host whether the screendump shows exactly that at
- * the heads (0,0 and 1024,0). shared: fb[0] is one 2048x768 framebuffer on both CRTCs. */
+ * the heads (0,0 and 1024,0). shared: fb[0] is one 2048x768 framebuffer
+ * on both CRTCs. */
 static int two_heads_shown(struct kfb *fb, uint32_t c0, uint32_t c1, int shared)
 {
 	drmModeClip all = { 0, 0, 2048, 768 };
