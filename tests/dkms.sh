@@ -10,7 +10,7 @@ work=$top/build/dkms
 command -v dkms >/dev/null || { echo "FAIL dkms-build: dkms not installed (tests/setup.sh installs it)"; exit 1; }
 rm -rf "$work"
 mkdir -p "$work/src/qxl-ng-$ver" "$work/tree"
-cp -r "$top/dkms.conf" "$top/Kconfig" "$top/drivers" "$work/src/qxl-ng-$ver/"
+cp -r "$top/dkms.conf" "$top/Kconfig" "$top/drivers" "$top/uapi" "$work/src/qxl-ng-$ver/"
 find "$work/src" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod*' \
 	-o -name modules.order -o -name Module.symvers \) -delete
 log=$work/dkms.log

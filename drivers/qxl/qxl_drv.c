@@ -64,6 +64,10 @@ static const struct drm_driver qxl_drm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC,
 	.fops = &qxl_fops,
 	.debugfs_init = qxl_debugfs_init,
+	.open = qxl_file_open,
+	.postclose = qxl_file_postclose,
+	.ioctls = qxl_ioctls,
+	.num_ioctls = QXL_NUM_IOCTLS,
 	/* DRM_GEM_SHMEM_DRIVER_OPS, with a dumb_create that validates first */
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,

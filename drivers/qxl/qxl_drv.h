@@ -13,9 +13,11 @@
 #include <drm/drm_device.h>
 #include <drm/drm_encoder.h>
 #include <drm/drm_gem_atomic_helper.h>
+#include <drm/drm_ioctl.h>
 #include <drm/drm_mm.h>
 #include <drm/drm_plane.h>
 
+#include "qxl_drm.h"
 #include "qxl_hw.h"
 
 #define QXL_DRIVER_NAME		"qxl"
@@ -66,6 +68,16 @@ struct qxl_head_rect {
 	u32 h;
 };
 
+#define QXL_DAMAGE_HISTORY	32	/* updates remembered per CRTC */
+#define QXL_DAMAGE_ENTRY_RECTS	8	/* rectangles kept per update */
+
+/* One update of a CRTC's scanout, as reported by SCANOUT_DAMAGE. */
+struct qxl_damage_entry {
+	bool full;
+	unsigned int n;
+	struct drm_rect rects[QXL_DAMAGE_ENTRY_RECTS];
+};
+
 /**
  * struct qxl_head - the KMS objects of one output
  * @primary: primary plane
@@ -78,6 +90,12 @@ struct qxl_head_rect {
  * @crc_enabled: a CRC source is open; set and read with READ_ONCE/WRITE_ONCE
  * @crc_frame: vblank count the pending @crc_work computes the CRC for
  * @crc_work: reads the head back from the device and reports its CRC
+ * @damage_lock: protects @damage, @damage_seq and @damage_fb_*
+ * @damage: ring of the last updates, indexed by sequence number
+ * @damage_seq: number of updates so far
+ * @damage_fb_id: framebuffer of the last update, and its size
+ * @damage_fb_w: width of that framebuffer
+ * @damage_fb_h: height of that framebuffer
  */
 struct qxl_head {
 	struct drm_plane primary;
@@ -90,6 +108,12 @@ struct qxl_head {
 	bool crc_enabled;
 	u32 crc_frame;
 	struct work_struct crc_work;
+	spinlock_t damage_lock;		/* see @damage_lock above */
+	struct qxl_damage_entry damage[QXL_DAMAGE_HISTORY];
+	u64 damage_seq;
+	u32 damage_fb_id;
+	u32 damage_fb_w;
+	u32 damage_fb_h;
 };
 
 /**
@@ -186,6 +210,7 @@ struct qxl_device {
 	unsigned int client_count;
 	struct work_struct client_work;
 	atomic_t client_events;
+	atomic_t client_caps_seq;	/* CLIENT interrupts seen */
 
 	/* "hotplug_mode_update": compositors follow the preferred mode */
 	struct drm_property *hotplug_mode_update_prop;
@@ -225,6 +250,16 @@ void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
 void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
 u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
+
+/* qxl_ioctl.c */
+struct drm_file;
+struct drm_ioctl_desc;
+#define QXL_NUM_IOCTLS	(DRM_QXL_NG_SCANOUT_DAMAGE + 1)
+extern const struct drm_ioctl_desc qxl_ioctls[QXL_NUM_IOCTLS];
+int qxl_file_open(struct drm_device *drm, struct drm_file *file);
+void qxl_file_postclose(struct drm_device *drm, struct drm_file *file);
+void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
+		       const struct drm_rect *rects, unsigned int n, bool full);
 
 /* qxl_debugfs.c */
 struct drm_minor;

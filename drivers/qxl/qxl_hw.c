@@ -159,7 +159,7 @@ static irqreturn_t qxl_irq_handler(int irq, void *arg)
 	if (pending & QXL_INT_CLIENT_MONITORS_CONFIG)
 		schedule_work(&qdev->client_work);
 	if (pending & QXL_INT_CLIENT)
-		drm_dbg_driver(&qdev->drm, "client capabilities changed\n");
+		atomic_inc(&qdev->client_caps_seq);
 
 	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);

@@ -462,6 +462,7 @@ int qxl_output_init(struct qxl_device *qdev, unsigned int index)
 	hrtimer_init(&head->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	head->vblank_timer.function = qxl_vblank_timer_fn;
 	INIT_WORK(&head->crc_work, qxl_crc_work);
+	spin_lock_init(&head->damage_lock);
 
 	ret = drmm_encoder_init(drm, &head->encoder, NULL, DRM_MODE_ENCODER_VIRTUAL, NULL);
 	if (ret)

@@ -40,12 +40,14 @@ struct qxl_upload {
  * @uploads: device memory reserved by prepare_fb for this update
  * @num_uploads: entries in @uploads that atomic_update has not consumed
  * @cursor_op: for cursor planes, the command the reserved block is for
+ * @damage_full: this update replaces the whole picture (modeset, new fb)
  */
 struct qxl_plane_state {
 	struct drm_shadow_plane_state base;
 	struct qxl_upload *uploads;
 	unsigned int num_uploads;
 	enum qxl_cursor_cmd_type cursor_op;
+	bool damage_full;
 };
 
 static struct qxl_plane_state *to_qxl_plane_state(struct drm_plane_state *state)
@@ -192,6 +194,7 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		n++;
 	if (!n)
 		return 0;
+	qps->damage_full = iter.full_update || new_state->fb != old_state->fb;
 
 	qps->uploads = kcalloc(min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS),
 			       sizeof(*qps->uploads), GFP_KERNEL);
@@ -231,6 +234,32 @@ static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
 	drm_gem_cleanup_shadow_fb(plane, state);
 }
 
+/*
+ * Collect the rectangles of one update for SCANOUT_DAMAGE: beyond the
+ * QXL_DAMAGE_ENTRY_RECTS kept per update, everything is merged into one
+ * bounding box.
+ */
+static void qxl_rect_add(struct drm_rect *rects, unsigned int *n, const struct drm_rect *r)
+{
+	unsigned int i;
+
+	if (*n < QXL_DAMAGE_ENTRY_RECTS) {
+		rects[(*n)++] = *r;
+		return;
+	}
+	for (i = 1; i < *n; i++) {
+		rects[0].x1 = min(rects[0].x1, rects[i].x1);
+		rects[0].y1 = min(rects[0].y1, rects[i].y1);
+		rects[0].x2 = max(rects[0].x2, rects[i].x2);
+		rects[0].y2 = max(rects[0].y2, rects[i].y2);
+	}
+	rects[0].x1 = min(rects[0].x1, r->x1);
+	rects[0].y1 = min(rects[0].y1, r->y1);
+	rects[0].x2 = max(rects[0].x2, r->x2);
+	rects[0].y2 = max(rects[0].y2, r->y2);
+	*n = 1;
+}
+
 static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 						   struct drm_atomic_state *state)
 {
@@ -238,8 +267,9 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
 	struct qxl_device *qdev = to_qxl(plane->dev);
 	struct drm_framebuffer *fb = new_state->fb;
+	struct drm_rect rects[QXL_DAMAGE_ENTRY_RECTS];
 	const struct qxl_head_rect *head;
-	unsigned int i;
+	unsigned int i, nr = 0;
 	int dx, dy, idx;
 
 	if (!qps->num_uploads || !new_state->crtc)
@@ -258,7 +288,9 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 
 		qxl_draw_upload(qdev, up->dmem, fb, qps->base.data, &up->src,
 				up->src.x1 + dx, up->src.y1 + dy);
+		qxl_rect_add(rects, &nr, &up->src);
 	}
+	qxl_damage_record(to_qxl_head(new_state->crtc), fb, rects, nr, qps->damage_full);
 	qps->num_uploads = 0;
 	drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
 out:

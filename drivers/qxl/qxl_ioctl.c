@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Driver ioctls. The upstream-compatible part answers GETPARAM and
+ * CLIENTCAP; the buffer and command submission ioctls are refused with
+ * EOPNOTSUPP until their command verifier exists, rather than accepting
+ * commands the device would execute unchecked. qxl-ng's own
+ * SCANOUT_DAMAGE reports what changed on a CRTC since the caller last
+ * asked.
+ */
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_crtc.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+/* Upstream reports this constant; nothing in the device limits it. */
+#define QXL_MAX_RELOCS		96
+
+struct qxl_file {
+	u64 damage_seen[QXL_MAX_HEADS];
+};
+
+int qxl_file_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct qxl_file *qf = kzalloc(sizeof(*qf), GFP_KERNEL);
+
+	file->driver_priv = qf;
+	return qf ? 0 : -ENOMEM;
+}
+
+void qxl_file_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	kfree(file->driver_priv);
+	file->driver_priv = NULL;
+}
+
+static u64 qxl_client_caps(struct qxl_device *qdev)
+{
+	u64 caps = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		caps |= (u64)readb(&qdev->rom->client_caps[i]) << (8 * i);
+	return caps;
+}
+
+static int qxl_getparam_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct qxl_device *qdev = to_qxl(drm);
+	struct drm_qxl_getparam *args = data;
+	int idx, ret = 0;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	switch (args->param) {
+	case QXL_PARAM_NUM_SURFACES:
+		args->value = qdev->n_surfaces;
+		break;
+	case QXL_PARAM_MAX_RELOCS:
+		args->value = QXL_MAX_RELOCS;
+		break;
+	case QXL_NG_PARAM_DRIVER_VERSION:
+		args->value = (QXL_DRIVER_MAJOR << 16) | QXL_DRIVER_MINOR;
+		break;
+	case QXL_NG_PARAM_CLIENT_CAPS:
+		args->value = readb(&qdev->rom->client_present) ? qxl_client_caps(qdev) : 0;
+		break;
+	case QXL_NG_PARAM_CLIENT_CAPS_SEQ:
+		args->value = atomic_read(&qdev->client_caps_seq);
+		break;
+	default:
+		drm_dbg_driver(drm, "GETPARAM: unknown parameter %llu\n", args->param);
+		ret = -EINVAL;
+	}
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/*
+ * 0 if every connected client has the capability. Upstream fails with
+ * ENOSYS, which means "no such system call"; callers only test for
+ * success, so the accurate EOPNOTSUPP is returned instead.
+ */
+static int qxl_clientcap_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct qxl_device *qdev = to_qxl(drm);
+	struct drm_qxl_clientcap *args = data;
+	int idx, ret;
+
+	if (args->pad)
+		return -EINVAL;
+	if (args->index >= 8 * sizeof(qdev->rom->client_caps))
+		return -EOPNOTSUPP;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = readb(&qdev->rom->client_caps[args->index / 8]) & BIT(args->index % 8) ?
+	      0 : -EOPNOTSUPP;
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static int qxl_unsupported_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	drm_dbg_driver(drm, "buffer and command ioctls are not supported by this version\n");
+	return -EOPNOTSUPP;
+}
+
+/**
+ * qxl_damage_record - remember what one update changed on a CRTC
+ * @head: the head
+ * @fb: the framebuffer now on its primary plane
+ * @rects: changed rectangles, framebuffer coordinates
+ * @n: number of @rects
+ * @full: the whole framebuffer is to be taken as changed
+ *
+ * Called from the plane update; takes a spinlock and never allocates.
+ */
+void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
+		       const struct drm_rect *rects, unsigned int n, bool full)
+{
+	struct qxl_damage_entry *e;
+	unsigned int i;
+
+	spin_lock(&head->damage_lock);
+	e = &head->damage[++head->damage_seq % QXL_DAMAGE_HISTORY];
+	e->full = full || n > QXL_DAMAGE_ENTRY_RECTS || fb->base.id != head->damage_fb_id;
+	e->n = e->full ? 0 : n;
+	for (i = 0; i < e->n; i++)
+		e->rects[i] = rects[i];
+	head->damage_fb_id = fb->base.id;
+	head->damage_fb_w = fb->width;
+	head->damage_fb_h = fb->height;
+	spin_unlock(&head->damage_lock);
+}
+
+static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_qxl_ng_scanout_damage *args = data;
+	struct qxl_file *qf = file->driver_priv;
+	struct drm_mode_rect *out, bbox = { INT_MAX, INT_MAX, 0, 0 };
+	struct drm_crtc *crtc;
+	struct qxl_head *head;
+	unsigned int n = 0, i, idx;
+	bool full, overflow = false;
+	u64 latest, since, s;
+	u32 fb_id, fb_w, fb_h;
+
+	if (args->flags || args->pad || !args->rects_ptr || !args->max_rects ||
+	    args->max_rects > QXL_NG_DAMAGE_MAX_RECTS)
+		return -EINVAL;
+	crtc = drm_crtc_find(drm, file, args->crtc_id);
+	if (!crtc)
+		return -ENOENT;
+	head = to_qxl_head(crtc);
+	idx = drm_crtc_index(crtc);
+
+	out = kmalloc_array(args->max_rects, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+
+	spin_lock(&head->damage_lock);
+	latest = head->damage_seq;
+	since = qf->damage_seen[idx];
+	full = !since || latest - since > QXL_DAMAGE_HISTORY;
+	for (s = since + 1; !full && s <= latest; s++) {
+		const struct qxl_damage_entry *e = &head->damage[s % QXL_DAMAGE_HISTORY];
+
+		full = e->full;
+		for (i = 0; !full && i < e->n; i++) {
+			const struct drm_rect *r = &e->rects[i];
+
+			bbox.x1 = min(bbox.x1, r->x1);
+			bbox.y1 = min(bbox.y1, r->y1);
+			bbox.x2 = max(bbox.x2, r->x2);
+			bbox.y2 = max(bbox.y2, r->y2);
+			if (n < args->max_rects)
+				out[n++] = (struct drm_mode_rect){ r->x1, r->y1, r->x2, r->y2 };
+			else
+				overflow = true;
+		}
+	}
+	fb_id = head->damage_fb_id;
+	fb_w = head->damage_fb_w;
+	fb_h = head->damage_fb_h;
+	spin_unlock(&head->damage_lock);
+
+	if (full) {
+		n = fb_id ? 1 : 0;
+		out[0] = (struct drm_mode_rect){ 0, 0, fb_w, fb_h };
+	} else if (overflow) {
+		n = 1;
+		out[0] = bbox;
+	}
+	if (n && copy_to_user(u64_to_user_ptr(args->rects_ptr), out, n * sizeof(*out))) {
+		kfree(out);
+		return -EFAULT;
+	}
+	kfree(out);
+
+	args->num_rects = n;
+	args->flags = full ? QXL_NG_DAMAGE_FULL : 0;
+	args->fb_id = fb_id;
+	args->seq = latest;
+	qf->damage_seen[idx] = latest;
+	return 0;
+}
+
+const struct drm_ioctl_desc qxl_ioctls[QXL_NUM_IOCTLS] = {
+	DRM_IOCTL_DEF_DRV(QXL_ALLOC, qxl_unsupported_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_MAP, qxl_unsupported_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_EXECBUFFER, qxl_unsupported_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_UPDATE_AREA, qxl_unsupported_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_GETPARAM, qxl_getparam_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_CLIENTCAP, qxl_clientcap_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_ALLOC_SURF, qxl_unsupported_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_NG_SCANOUT_DAMAGE, qxl_scanout_damage_ioctl, DRM_AUTH),
+};
