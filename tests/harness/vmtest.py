@@ -338,6 +338,8 @@ class Run:
             cmd.append("--with-weston")
         if self.a.with_udev:
             cmd.append("--with-udev")
+        for extra in self.a.add:
+            cmd += ["--add", extra]
         if self.a.modparams:
             pf = os.path.join(self.tmp, "modparams")
             with open(pf, "w") as f:
@@ -356,7 +358,7 @@ class Run:
                "-machine", "dump-guest-core=off",
                "-kernel", self.kernel, "-initrd", img, "-append", append.strip(),
                "-display", "none", "-nodefaults", "-no-reboot", "-vga", "none",
-               "-device", dev,
+               "-device", "VGA" if self.a.no_qxl else dev,
                "-qmp", "unix:%s/qmp.sock,server=on,wait=off" % self.tmp,
                "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on,"
                "image-compression=off,jpeg-wan-compression=never,"
@@ -975,6 +977,10 @@ def main():
     ap.add_argument("--keep-logs", metavar="DIR", help="copy console/QEMU/client logs "
                     "and every screendump / SPICE client picture to DIR")
     ap.add_argument("--with-weston", action="store_true", help="put weston in the image")
+    ap.add_argument("--add", action="append", default=[], metavar="SRC:DST",
+                    help="put host file SRC at DST in the guest image (repeatable)")
+    ap.add_argument("--no-qxl", action="store_true",
+                    help="a standard VGA card instead of qxl-vga (loading without a device)")
     ap.add_argument("--with-udev", action="store_true",
                     help="put systemd-udevd in the image; /init starts it before the tests")
     ap.add_argument("--vdagent", action="store_true",
