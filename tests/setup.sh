@@ -14,6 +14,8 @@ PKGS=(
 	qemu-system-x86 gdb
 	# consumers run inside the guest
 	libdrm-tests drm-info weston xkb-data fontconfig fonts-dejavu-core
+	# kmscube on Mesa llvmpipe (kms_swrast) in the guest (mkinitramfs --with-mesa)
+	kmscube libgl1-mesa-dri libgbm1 libegl1 libegl-mesa0 libgles2
 	# real SPICE clients on the host
 	python3 python3-gi gir1.2-spiceclientglib-2.0 spice-client-gtk
 )

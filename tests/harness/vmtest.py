@@ -338,6 +338,8 @@ class Run:
             cmd.append("--with-weston")
         if self.a.with_udev:
             cmd.append("--with-udev")
+        if getattr(self.a, "with_mesa", False):
+            cmd.append("--with-mesa")
         for extra in self.a.add:
             cmd += ["--add", extra]
         if self.a.modparams:
@@ -977,6 +979,8 @@ def main():
     ap.add_argument("--keep-logs", metavar="DIR", help="copy console/QEMU/client logs "
                     "and every screendump / SPICE client picture to DIR")
     ap.add_argument("--with-weston", action="store_true", help="put weston in the image")
+    ap.add_argument("--with-mesa", action="store_true",
+                    help="put kmscube + Mesa (kms_swrast, llvmpipe) in the image")
     ap.add_argument("--add", action="append", default=[], metavar="SRC:DST",
                     help="put host file SRC at DST in the guest image (repeatable)")
     ap.add_argument("--no-qxl", action="store_true",
