@@ -8,7 +8,7 @@ fi
 cat /dev/vport0p1 >/dev/null &
 AG=$!
 sleep 1
-multihead_test
+multihead_test "$@"
 rc=$?
 kill "$AG"
 exit $rc

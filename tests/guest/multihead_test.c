@@ -108,7 +108,32 @@ static int set_head(int i, struct kfb *fb, drmModeModeInfo *mode)
 			      fb ? &conns[i] : NULL, fb ? 1 : 0, fb ? mode : NULL) ? -errno : 0;
 }
 
-int main(void)
+/*
+ * num_heads=2 while the client asks for three monitors: the third is
+ * ignored, the two connectors follow the first two.
+ */
+static int more_heads_than_outputs(void)
+{
+	drmModeModeInfo m;
+	int ret;
+
+	if (nconn != 2) {
+		qt_result("client-more-heads-than-outputs", 1, "%d connectors, want 2 (num_heads=2)",
+			  nconn);
+		return 1;
+	}
+	if (qt_host("client-monitors 800x600+0+0 640x480+800+0 1024x768+1440+0")) {
+		qt_result("client-more-heads-than-outputs", 1, "client could not send the layout");
+		return 1;
+	}
+	ret = wait_preferred(conns[1], 640, 480, &m);
+	qt_result("client-more-heads-than-outputs", ret ? 1 : 0,
+		  "3 client heads on 2 outputs: connector 1 preferred %dx%d", m.hdisplay,
+		  m.vdisplay);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	drmModeModeInfo m0, m1, big;
 	drmModePropertyBlobRes *edid = NULL;
@@ -129,6 +154,8 @@ int main(void)
 	for (i = 0; i < nconn; i++)
 		conns[i] = res->connectors[i];
 	drmModeFreeResources(res);
+	if (argc > 1 && !strcmp(argv[1], "overflow"))
+		return more_heads_than_outputs();
 	if (ncrtc < 2 || nconn < 2) {
 		qt_result("multihead-outputs", 1, "%d CRTCs, %d connectors", ncrtc, nconn);
 		return 1;
