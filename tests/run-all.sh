@@ -97,6 +97,34 @@ fi
 # ---- the harness's own host-side self-tests (no VM)
 step host-selftest "$logs/host-selftest.log" python3 tests/host/test_harness.py
 
+# ---- scripts that print their own PASS/FAIL/SKIP lines: DKMS packaging, SPICE protocol
+# run_lines NAME LOG CMD...: relay the command's result lines; FAIL if it failed silently
+run_lines() {
+	local name=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1 </dev/null
+	local rc=$? n=0
+	while IFS= read -r line; do
+		case $line in
+		PASS\ * | FAIL\ * | SKIP\ *) emit "$line"; n=$((n + 1)) ;;
+		esac
+	done <"$log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+		emit "FAIL $name: exit status $rc (log $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
+	elif [ $n -eq 0 ]; then
+		emit "FAIL $name: printed no result (log $log)"
+	fi
+}
+if [ -z "${QXL_SUITES:-}" ]; then
+	run_lines dkms "$logs/dkms.log" tests/dkms.sh
+	if [ -x tests/spice/run.sh ]; then
+		run_lines spice "$logs/spice.log" tests/spice/run.sh
+	else
+		emit "SKIP spice: tests/spice/run.sh is absent"
+	fi
+fi
+
 # ---- guest programs: tests/guest/*.c and tests/consumers/*.c, each with qtest.c
 CFLAGS_GUEST="-std=c11 -O2 -Wall -Wextra -Werror"
 drm_cflags=$(pkg-config --cflags libdrm 2>/dev/null)

@@ -18,7 +18,16 @@ PKGS=(
 	kmscube libgl1-mesa-dri libgbm1 libegl1 libegl-mesa0 libgles2
 	# real SPICE clients on the host
 	python3 python3-gi gir1.2-spiceclientglib-2.0 spice-client-gtk
+	# DKMS packaging test
+	dkms
 )
+# the SPICE protocol library and its tests list theirs in one file
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$top/tests/spice/packages.txt" ]; then
+	while IFS= read -r p; do
+		case $p in ''|'#'*) ;; *) PKGS+=("$p") ;; esac
+	done <"$top/tests/spice/packages.txt"
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
