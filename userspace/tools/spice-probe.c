@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -71,6 +72,16 @@ struct probe {
 	int64_t start_ms, last_display_ms;
 	uint64_t display_msgs;
 	struct { bool active; uint32_t unique_id, max_window, frames, start_mm, last_mm; } stream_report[64];
+
+	/* --control: one command a line on stdin, one answer a line on stdout */
+	bool control;
+	char cbuf[4096];
+	size_t clen;
+	bool stdin_eof;
+	int64_t last_display_us;	/* CLOCK_MONOTONIC of the last display message */
+	enum { PEND_NONE, PEND_MONITORS, PEND_KEYS, PEND_SOLID } pending;
+	int64_t pend_deadline_ms;
+	uint32_t solid_w, solid_h, solid_rgb;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -85,6 +96,13 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static const struct { const char *name; bool common; uint8_t channel; int bit; } cap_names[] = {
@@ -137,11 +155,15 @@ static void usage(FILE *f)
 		"      --key CODE[,..]     press+release PC set-1 scancodes (hex ok, >0xff = E0)\n"
 		"      --pref-compression off|auto_glz|auto_lz|quic|glz|lz|lz4  send PREFERRED_COMPRESSION\n"
 		"      --pref-codecs LIST  send PREFERRED_VIDEO_CODEC_TYPE (mjpeg,vp8,h264,vp9,h265)\n"
+		"      --control           read commands from stdin, answer one line each on\n"
+		"                          stdout (status, png, heads, monitors, key, waitsolid,\n"
+		"                          quit; see Documentation/spice-wire.rst)\n"
 		"      --list-caps         print capability names\n");
 }
 
 static int parse_monitors(struct probe *p, const char *s)
 {
+	p->nmons = 0;
 	char *dup = strdup(s), *save = NULL;
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		struct sw_monitor m = { 0, 0, 32, 0, 0 };
@@ -400,12 +422,15 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 	return 0;
 }
 
+static void check_pending(struct probe *p);
+
 static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 {
 	struct sw_channel *ch = &p->ch[display_slot(id)];
 	struct sw_display *disp = &p->disps[id];
 	p->display_msgs++;
 	p->last_display_ms = now_ms();
+	p->last_display_us = now_us();
 	int err = sw_display_apply(disp, m->type, m->data, m->size);
 	if (err) {
 		sw_channel_fail(ch, err, "display channel %u: %s (%s, message %s)", id, disp->last_error,
@@ -447,6 +472,8 @@ static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 		if (!sw_get_u32_msg(m->data, m->size, &id) && id < 64)
 			p->stream_report[id].active = false;
 	}
+	if (id == 0 && p->pending == PEND_SOLID)
+		check_pending(p);
 	return 0;
 }
 
@@ -555,6 +582,206 @@ static int save_outputs(struct probe *p)
 	return rc;
 }
 
+/* ---- --control: commands on stdin, one answer line each on stdout */
+
+static void answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void answer(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* The rectangle a user sees: head 0 of MONITORS_CONFIG if there is exactly
+ * one head, else the whole primary surface. */
+static struct sw_surface *shown_rect(struct probe *p, struct sw_rect *r)
+{
+	struct sw_display *d = &p->disps[0];
+	if (!d->have_primary)
+		return NULL;
+	struct sw_surface *s = sw_display_surface(d, d->primary_id);
+	if (!s)
+		return NULL;
+	*r = (struct sw_rect){ 0, 0, (int32_t)s->height, (int32_t)s->width };
+	if (d->nheads == 1 && d->heads[0].surface_id == d->primary_id && d->heads[0].width &&
+	    d->heads[0].height && d->heads[0].x + d->heads[0].width <= s->width &&
+	    d->heads[0].y + d->heads[0].height <= s->height)
+		*r = (struct sw_rect){ (int32_t)d->heads[0].y, (int32_t)d->heads[0].x,
+				       (int32_t)(d->heads[0].y + d->heads[0].height),
+				       (int32_t)(d->heads[0].x + d->heads[0].width) };
+	return s;
+}
+
+static bool model_solid(struct probe *p)
+{
+	struct sw_rect r;
+	struct sw_surface *s = shown_rect(p, &r);
+	if (!s || (uint32_t)(r.right - r.left) != p->solid_w || (uint32_t)(r.bottom - r.top) != p->solid_h)
+		return false;
+	for (int32_t y = r.top; y < r.bottom; y++) {
+		const uint32_t *row = s->px + (size_t)y * s->width;
+		for (int32_t x = r.left; x < r.right; x++)
+			if ((row[x] & 0xffffff) != p->solid_rgb)
+				return false;
+	}
+	return true;
+}
+
+static void heads_text(struct probe *p, char *out, size_t n)
+{
+	struct sw_display *d = &p->disps[0];
+	size_t k = 0;
+	out[0] = 0;
+	for (uint16_t i = 0; i < d->nheads && k < n; i++)
+		k += (size_t)snprintf(out + k, n - k, " %ux%u+%u+%u", d->heads[i].width, d->heads[i].height,
+				      d->heads[i].x, d->heads[i].y);
+}
+
+/* Answers a pending command once it is done or timed out. */
+static void check_pending(struct probe *p)
+{
+	bool late = now_ms() >= p->pend_deadline_ms;
+	switch (p->pending) {
+	case PEND_NONE:
+		return;
+	case PEND_MONITORS:
+		if (p->monitors_sent)
+			answer("ok monitors sent");
+		else if (late)
+			answer("err %s", p->agent_connected ? "no agent tokens: monitors config not sent"
+							    : "agent never connected: monitors config not sent");
+		else
+			return;
+		break;
+	case PEND_KEYS:
+		if (p->keys_sent)
+			answer("ok %d keys sent (%s)", p->nkeys,
+			       sw_channel_remote_cap(&p->ch[CH_INPUTS], false, SPICE_INPUTS_CAP_KEY_SCANCODE)
+				       ? "KEY_SCANCODE" : "KEY_DOWN/KEY_UP");
+		else if (late)
+			answer("err inputs channel not ready: keys not sent");
+		else
+			return;
+		break;
+	case PEND_SOLID:
+		if (model_solid(p))
+			answer("ok t_us=%lld draws=%llu", (long long)p->last_display_us,
+			       (unsigned long long)p->disps[0].draws);
+		else if (late)
+			answer("err model is not %ux%u of 0x%06x", p->solid_w, p->solid_h, p->solid_rgb);
+		else
+			return;
+		break;
+	}
+	p->pending = PEND_NONE;
+}
+
+static int control_command(struct probe *p, char *line)
+{
+	char *save = NULL;
+	char *cmd = strtok_r(line, " \t\r", &save);
+	char *arg = strtok_r(NULL, "\r", &save);
+	if (!cmd)
+		return 0;
+	if (p->pending != PEND_NONE) {
+		answer("err busy");
+		return 0;
+	}
+	if (!strcmp(cmd, "quit")) {
+		answer("ok bye");
+		stop_flag = 1;
+	} else if (!strcmp(cmd, "status")) {
+		struct sw_rect r;
+		struct sw_surface *s = shown_rect(p, &r);
+		char heads[512];
+		heads_text(p, heads, sizeof(heads));
+		answer("ok primary=%ux%u draws=%llu display_msgs=%llu agent=%d inputs=%d t_us=%lld heads%s",
+		       s ? s->width : 0, s ? s->height : 0, (unsigned long long)p->disps[0].draws,
+		       (unsigned long long)p->display_msgs, p->agent_connected, p->inputs_ready,
+		       (long long)p->last_display_us, heads);
+	} else if (!strcmp(cmd, "png")) {
+		struct sw_display *d = &p->disps[0];
+		char heads[512];
+		heads_text(p, heads, sizeof(heads));
+		if (!arg)
+			answer("err usage: png PATH");
+		else if (!d->have_primary)
+			answer("err no primary surface");
+		else if (sw_display_save_png(d, d->primary_id, NULL, arg))
+			answer("err saving %s: %s", arg, d->last_error);
+		else
+			answer("ok %ux%u t_us=%lld heads%s", sw_display_surface(d, d->primary_id)->width,
+			       sw_display_surface(d, d->primary_id)->height, (long long)p->last_display_us, heads);
+	} else if (!strcmp(cmd, "monitors")) {
+		if (!arg || parse_monitors(p, arg) || !p->nmons) {
+			answer("err usage: monitors WxH+X+Y[,...]");
+			return 0;
+		}
+		p->monitors_sent = false;
+		p->pending = PEND_MONITORS;
+		p->pend_deadline_ms = now_ms() + 15000;
+		if (p->up[CH_MAIN] && maybe_send_agent(p))
+			return 1;
+	} else if (!strcmp(cmd, "key")) {
+		p->nkeys = 0;
+		char *s2 = NULL;
+		for (char *t = arg ? strtok_r(arg, ", ", &s2) : NULL; t && p->nkeys < 32; t = strtok_r(NULL, ", ", &s2))
+			p->keys[p->nkeys++] = (uint32_t)strtoul(t, NULL, 0);
+		if (!p->nkeys) {
+			answer("err usage: key CODE[,...]");
+			return 0;
+		}
+		p->keys_sent = false;
+		p->pending = PEND_KEYS;
+		p->pend_deadline_ms = now_ms() + 10000;
+	} else if (!strcmp(cmd, "waitsolid")) {
+		unsigned w, h, rgb;
+		int ms;
+		if (!arg || sscanf(arg, "%u %u %x %d", &w, &h, &rgb, &ms) != 4) {
+			answer("err usage: waitsolid W H RRGGBB TIMEOUT_MS");
+			return 0;
+		}
+		p->solid_w = w;
+		p->solid_h = h;
+		p->solid_rgb = rgb & 0xffffff;
+		p->pending = PEND_SOLID;
+		p->pend_deadline_ms = now_ms() + ms;
+	} else {
+		answer("err unknown command %s", cmd);
+	}
+	check_pending(p);
+	return 0;
+}
+
+static int read_control(struct probe *p)
+{
+	ssize_t n = read(0, p->cbuf + p->clen, sizeof(p->cbuf) - 1 - p->clen);
+	if (n <= 0) {
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return 0;
+		p->stdin_eof = true;
+		stop_flag = 1;
+		return 0;
+	}
+	p->clen += (size_t)n;
+	char *nl;
+	while ((nl = memchr(p->cbuf, '\n', p->clen))) {
+		*nl = 0;
+		size_t used = (size_t)(nl - p->cbuf) + 1;
+		int rc = control_command(p, p->cbuf);
+		memmove(p->cbuf, p->cbuf + used, p->clen - used);
+		p->clen -= used;
+		if (rc)
+			return rc;
+	}
+	if (p->clen == sizeof(p->cbuf) - 1)
+		p->clen = 0;	/* a line too long: drop it */
+	return 0;
+}
+
 static bool displays_ready(struct probe *p)
 {
 	if (!p->want[CH_DISPLAY])
@@ -578,7 +805,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i <= CH_INPUTS; i++)
 		p->want[i] = true;
 	const char *logpath = NULL, *recpath = NULL;
-	enum { O_PREFCOMP = 301, O_PREFCODECS = 302, O_ALL = 300, O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS };
+	enum { O_PREFCOMP = 301, O_PREFCODECS = 302, O_ALL = 300, O_SASL = 256, O_SASL_USER, O_RECORD, O_HEADS, O_IDLE, O_CHANNELS, O_CAP, O_MON, O_KEY, O_LISTCAPS, O_CONTROL };
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
@@ -597,6 +824,7 @@ int main(int argc, char **argv)
 		{ "monitors", required_argument, NULL, O_MON },
 		{ "key", required_argument, NULL, O_KEY },
 		{ "list-caps", no_argument, NULL, O_LISTCAPS },
+		{ "control", no_argument, NULL, O_CONTROL },
 		{ "pref-compression", required_argument, NULL, O_PREFCOMP },
 		{ "pref-codecs", required_argument, NULL, O_PREFCODECS },
 		{ "help", no_argument, NULL, 'h' },
@@ -690,6 +918,7 @@ int main(int argc, char **argv)
 			free(dup);
 			break;
 		}
+		case O_CONTROL: p->control = true; break;
 		case O_LISTCAPS:
 			for (size_t k = 0; k < sizeof(cap_names) / sizeof(cap_names[0]); k++)
 				printf("%s%s\n", cap_names[k].name,
@@ -740,14 +969,21 @@ int main(int argc, char **argv)
 		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done &&
 		    now - p->last_display_ms >= p->exit_idle_ms)
 			break;
-		struct pollfd pf[CH_MAX];
-		int map[CH_MAX], n = 0;
+		struct pollfd pf[CH_MAX + 1];
+		int map[CH_MAX + 1], n = 0;
 		for (int i = 0; i < CH_MAX; i++)
 			if (p->up[i]) {
 				pf[n].fd = p->ch[i].fd;
 				pf[n].events = POLLIN;
 				map[n++] = i;
 			}
+		int ctl_slot = -1;
+		if (p->control && !p->stdin_eof) {
+			ctl_slot = n;
+			pf[n].fd = 0;
+			pf[n].events = POLLIN;
+			map[n++] = -1;
+		}
 		int wait = 100;
 		int r = poll(pf, (nfds_t)n, wait);
 		if (r < 0 && errno != EINTR) {
@@ -757,7 +993,9 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < n && r > 0 && !rc; i++)
 			if (pf[i].revents)
-				rc = pump(p, map[i]);
+				rc = i == ctl_slot ? read_control(p) : pump(p, map[i]);
+		if (p->control && !rc)
+			check_pending(p);
 	}
 	if (!rc && timed_out && p->exit_idle_ms > 0) {
 		fprintf(stderr, "spice-probe: timed out after %d ms (%s)\n", p->timeout_ms,
@@ -765,7 +1003,7 @@ int main(int argc, char **argv)
 			(p->nmons && !p->monitors_sent) ? "agent never connected: monitors config not sent" :
 			(p->nkeys && !p->keys_sent) ? "inputs channel not ready: keys not sent" : "display never idle");
 		rc = 3;
-	} else if (!rc && p->nmons && !p->monitors_sent) {
+	} else if (!rc && !p->control && p->nmons && !p->monitors_sent) {
 		fprintf(stderr, "spice-probe: no agent connected: monitors config not sent\n");
 		rc = 3;
 	}
