@@ -300,6 +300,7 @@ class Run:
         self.tmp = tempfile.mkdtemp(prefix="qxl-vmtest-")
         self.qemu = None
         self.client = None
+        self.probe = None  # spice-probe --control (--spice-probe), tests/spice/probe_host.py
         self.qmp = None
         self.ctl = None
         self.ctl_buf = b""
@@ -385,9 +386,14 @@ class Run:
             with open(os.path.join(self.tmp, "qemu.cmd"), "w") as f:
                 f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
             qlog = open(os.path.join(self.tmp, "qemu.log"), "w")
+            env = None
+            if self.a.spice_probe and self.a.spice_client:
+                # two clients at once (spice-probe + spice-gtk): spice-server
+                # otherwise drops the first when the second connects
+                env = dict(os.environ, SPICE_DEBUG_ALLOW_MC="1")
             self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                          stderr=subprocess.STDOUT, cwd=self.tmp,
-                                         preexec_fn=allow_core)
+                                         preexec_fn=allow_core, env=env)
             qlog.close()
             try:
                 self.ctl = self.connect_ctl(min(deadline, time.monotonic() + 20))
@@ -610,6 +616,9 @@ class Run:
         if kind == "log":
             print("LOG %s" % req[4:].strip(), flush=True)
             return True, "logged"
+        if kind.startswith("probe-"):
+            import probe_host
+            return probe_host.handle(self, self.probe, kind, args, expected_image, compare)
         if kind in ("screen", "screendump-only", "spice-only"):
             exp = expected_image(args)
             notes = []
@@ -813,6 +822,16 @@ class Run:
             port = self.start_qemu(img, deadline)
             self.qmp = QMP(os.path.join(self.tmp, "qmp.sock"),
                            min(deadline, time.monotonic() + 20))
+            if a.spice_probe:
+                # started first, so it is the client owning the agent port
+                sys.path.insert(0, os.path.join(REPO, "tests", "spice"))
+                import probe_host
+                self.probe = probe_host.SpiceProbe(port, self.tmp, a.timeout + 30)
+                if not self.probe.wait_linked(30):
+                    self.report("FAIL", "spice-probe", "spice-probe did not link its display "
+                                "channel within 30 s (see spice-probe.log)")
+                    self.probe.stop()
+                    self.probe = None
             if a.spice_client:
                 self.client = SpiceClient(port, os.path.join(self.tmp, "spice-client.log"))
                 if not self.client.wait_event("display-open", 30):
@@ -901,6 +920,11 @@ class Run:
         return " at %s (qemu-backtrace.txt)" % " < ".join(uniq[:5]) if uniq else ""
 
     def stop_all(self):
+        if self.probe:
+            try:
+                self.probe.stop()
+            except Exception as e:
+                log("stopping spice-probe: %s" % e)
         if self.client:
             try:
                 self.client.stop()
@@ -968,6 +992,9 @@ def main():
                     'e.g. "xres=1280,yres=800,max_outputs=2"')
     ap.add_argument("--spice-client", action="store_true",
                     help="connect a real SPICE client before the guest tests start")
+    ap.add_argument("--spice-probe", action="store_true",
+                    help="also connect build/userspace/tools/spice-probe --control before the "
+                    "guest tests; serves the probe-* host requests (tests/spice/probe_host.py)")
     ap.add_argument("--timeout", type=int, default=600, help="global bound in seconds")
     ap.add_argument("--cmd-timeout", type=int, default=180,
                     help="bound for each guest command in seconds")
