@@ -260,7 +260,8 @@ static void t_in_formats(void)
 			ok = h->count_formats == 1 && fmts[0] == DRM_FORMAT_ARGB8888 && h->count_modifiers == 1 &&
 			     mods[0].modifier == DRM_FORMAT_MOD_LINEAR;
 		bad += !ok;
-		dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s %u: %u formats", type ? "cursor" : "primary",
+		dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s %u: %u formats",
+				       type == DRM_PLANE_TYPE_CURSOR ? "cursor" : "primary",
 				       pr->planes[i], h->count_formats);
 		for (uint32_t f = 0; f < h->count_formats && dl < sizeof(detail) - 64; f++)
 			dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, " %.4s", (const char *)&fmts[f]);
