@@ -26,6 +26,9 @@ Requests (PASS/FAIL detail back to the guest):
         waits (10 s) for spice-probe's model to be W x H of COLOR; detail
         latency_ms = time the display message that completed it arrived minus
         the guest's draw time mapped to host time (needs probe-clock first)
+  probe-heads <WxH+X+Y>...
+        spice-probe's display channel 0 got exactly these heads in the last
+        MONITORS_CONFIG (polled 10 s)
   probe-status
         spice-probe's status line
 """
@@ -191,6 +194,17 @@ def handle(run, probe, kind, args, expected_image, compare):
     if kind == "probe-status":
         r = probe.request("status")
         return r.startswith("ok"), r
+    if kind == "probe-heads":
+        want = " ".join(args)
+        end = time.monotonic() + CONVERGE_S
+        while True:
+            r = probe.request("status")
+            got = r.split(" heads", 1)[1].strip() if " heads" in r else ""
+            if got == want:
+                return True, "spice-probe heads: " + got
+            if time.monotonic() >= end:
+                return False, "spice-probe heads %r, expected %r" % (got, want)
+            time.sleep(0.2)
     if kind == "probe-screen":
         exp = expected_image(args)
         diff = converge(probe.snap, lambda: exp, compare)

@@ -430,8 +430,8 @@ static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 	struct sw_display *disp = &p->disps[id];
 	p->display_msgs++;
 	p->last_display_ms = now_ms();
-	p->last_display_us = now_us();
 	int err = sw_display_apply(disp, m->type, m->data, m->size);
+	p->last_display_us = now_us();	/* the model holds this message now */
 	if (err) {
 		sw_channel_fail(ch, err, "display channel %u: %s (%s, message %s)", id, disp->last_error,
 				sw_strerror(err), sw_msg_name(SPICE_CHANNEL_DISPLAY, true, m->type));
