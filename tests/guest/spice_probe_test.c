@@ -13,7 +13,8 @@
  *                       colours; the figures are in the detail and the host's
  *                       "LOG probe-latency" lines
  *
- * usage: spice_probe_test [client]
+ * usage: spice_probe_test [client] [rounds=N]   (N rounds of the five
+ * colours for probe_latency; tests/spice/bench-guest.sh uses rounds=10)
  */
 #define _GNU_SOURCE
 #include "kmsutil.h"
@@ -47,7 +48,7 @@ static int check_picture(const char *name, const char *rects)
 	return 0;
 }
 
-static void latency(struct kfb *fb)
+static void latency(struct kfb *fb, int rounds)
 {
 	static const uint32_t colors[] = { 0xff0000, 0x00ff00, 0x0000ff, 0xffffff, 0x102030 };
 	char figures[256] = "";
@@ -58,17 +59,19 @@ static void latency(struct kfb *fb)
 	/* guest->host clock offset: the host keeps the smallest one seen */
 	for (i = 0; i < 8; i++)
 		qt_host("probe-clock %lld", now_us());
-	for (i = 0; i < sizeof(colors) / sizeof(colors[0]); i++) {
+	for (i = 0; i < rounds * sizeof(colors) / sizeof(colors[0]); i++) {
+		uint32_t c = colors[i % (sizeof(colors) / sizeof(colors[0]))];
 		long long t;
 
-		kfb_fill(fb, 0, 0, fb->w, fb->h, colors[i]);
+		kfb_fill(fb, 0, 0, fb->w, fb->h, c);
 		t = now_us();
 		if (kms_dirty(&dev, fb, NULL, 0))
 			bad = 1;
-		if (qt_host("probe-latency 1024 768 0x%06x %lld", colors[i], t))
+		if (qt_host("probe-latency 1024 768 0x%06x %lld", c, t))
 			bad = 1;
-		len += (size_t)snprintf(figures + len, sizeof(figures) - len, "%s0x%06x",
-					i ? " " : "", colors[i]);
+		if (i < sizeof(colors) / sizeof(colors[0]))
+			len += (size_t)snprintf(figures + len, sizeof(figures) - len, "%s0x%06x",
+						i ? " " : "", c);
 	}
 	if (bad)
 		qt_result("probe_latency", QT_FAIL, "a full-frame update did not reach spice-probe (host detail above)");
@@ -82,8 +85,14 @@ int main(int argc, char **argv)
 	struct kfb fb;
 	drmModeClip clip = { 600, 50, 728, 114 };
 	char rects[256];
-	int client = argc > 1 && !strcmp(argv[1], "client");
-	int rc = 0;
+	int client = 0, rounds = 1, rc = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "client"))
+			client = 1;
+		else if (!strncmp(argv[i], "rounds=", 7))
+			rounds = atoi(argv[i] + 7) > 0 ? atoi(argv[i] + 7) : 1;
+	}
 
 	if (kms_open(&dev) || kms_find_mode(&dev, 1024, 768, &mode) ||
 	    kfb_create(&dev, &fb, 1024, 768)) {
@@ -121,7 +130,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	latency(&fb);
+	latency(&fb, rounds);
 	kfb_destroy(&dev, &fb);
 	return rc;
 }
