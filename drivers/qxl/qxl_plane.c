@@ -168,6 +168,26 @@ static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_
 	qps->num_uploads = 0;
 }
 
+/* Reserve block @i of @size bytes of device memory for this update. */
+static int qxl_plane_reserve(struct qxl_device *qdev, struct qxl_plane_state *qps,
+			     unsigned int i, u32 size)
+{
+	int ret = qxl_dmem_alloc(qdev, size, &qps->uploads[i].dmem);
+
+	if (!ret)
+		qps->num_uploads = i + 1;
+	return ret;
+}
+
+/* Undo a prepare_fb that could not reserve everything. */
+static int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_state *state,
+				    int ret)
+{
+	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
+	drm_gem_cleanup_shadow_fb(plane, state);
+	return ret;
+}
+
 /*
  * Reserve device memory for every damaged rectangle. More rectangles than
  * QXL_MAX_DAMAGE_DRAWS are merged into their bounding box: beyond that the
@@ -198,10 +218,8 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 
 	qps->uploads = kcalloc(min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS),
 			       sizeof(*qps->uploads), GFP_KERNEL);
-	if (!qps->uploads) {
-		ret = -ENOMEM;
-		goto err;
-	}
+	if (!qps->uploads)
+		return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
 
 	if (n > QXL_MAX_DAMAGE_DRAWS) {
 		drm_atomic_helper_damage_merged(old_state, new_state, &qps->uploads[0].src);
@@ -213,18 +231,11 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	}
 
 	for (i = 0; i < n; i++) {
-		ret = qxl_dmem_alloc(qdev, qxl_upload_size(&qps->uploads[i].src),
-				     &qps->uploads[i].dmem);
+		ret = qxl_plane_reserve(qdev, qps, i, qxl_upload_size(&qps->uploads[i].src));
 		if (ret)
-			goto err;
-		qps->num_uploads = i + 1;
+			return qxl_plane_prepare_failed(plane, new_state, ret);
 	}
 	return 0;
-
-err:
-	qxl_plane_release_uploads(qdev, qps);
-	drm_gem_cleanup_shadow_fb(plane, new_state);
-	return ret;
 }
 
 static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
@@ -427,23 +438,14 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 	}
 
 	qps->uploads = kcalloc(n, sizeof(*qps->uploads), GFP_KERNEL);
-	if (!qps->uploads) {
-		ret = -ENOMEM;
-		goto err;
-	}
+	if (!qps->uploads)
+		return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
 	for (i = 0; i < n; i++) {
-		ret = qxl_dmem_alloc(qdev, i ? sizeof(struct qxl_cursor_cmd) : size,
-				     &qps->uploads[i].dmem);
+		ret = qxl_plane_reserve(qdev, qps, i, i ? sizeof(struct qxl_cursor_cmd) : size);
 		if (ret)
-			goto err;
-		qps->num_uploads = i + 1;
+			return qxl_plane_prepare_failed(plane, new_state, ret);
 	}
 	return 0;
-
-err:
-	qxl_plane_release_uploads(qdev, qps);
-	drm_gem_cleanup_shadow_fb(plane, new_state);
-	return ret;
 }
 
 static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_state *new_state)

@@ -40,19 +40,7 @@ static double bench_dirty(struct kfb *fb, drmModeClip *clips, int nclips, int it
 
 static uint32_t plane_prop(const char *name)
 {
-	drmModeObjectProperties *props =
-		drmModeObjectGetProperties(dev.fd, dev.plane_id, DRM_MODE_OBJECT_PLANE);
-	uint32_t id = 0, i;
-
-	for (i = 0; props && i < props->count_props; i++) {
-		drmModePropertyRes *p = drmModeGetProperty(dev.fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name))
-			id = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return id;
+	return kms_prop_id(&dev, dev.plane_id, DRM_MODE_OBJECT_PLANE, name);
 }
 
 /* A 64x64 update through an atomic commit, with FB_DAMAGE_CLIPS if offered. */

@@ -173,22 +173,6 @@ static void t_damage(struct kfb *fb, drmModeModeInfo *mode)
 			  "DIRTYFB without clips repaints everything");
 }
 
-static uint32_t prop_id(uint32_t obj, uint32_t type, const char *name)
-{
-	drmModeObjectProperties *props = drmModeObjectGetProperties(dev.fd, obj, type);
-	uint32_t id = 0, i;
-
-	for (i = 0; props && i < props->count_props; i++) {
-		drmModePropertyRes *p = drmModeGetProperty(dev.fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name))
-			id = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return id;
-}
-
 /* An atomic commit carrying FB_DAMAGE_CLIPS updates only that rectangle. */
 static void t_atomic_damage(struct kfb *fb, drmModeModeInfo *mode)
 {
@@ -203,8 +187,8 @@ static void t_atomic_damage(struct kfb *fb, drmModeModeInfo *mode)
 		qt_result("atomic-damage-clips", 1, "atomic cap: %s", strerror(errno));
 		return;
 	}
-	p_clips = prop_id(dev.plane_id, DRM_MODE_OBJECT_PLANE, "FB_DAMAGE_CLIPS");
-	p_fb = prop_id(dev.plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID");
+	p_clips = kms_prop_id(&dev, dev.plane_id, DRM_MODE_OBJECT_PLANE, "FB_DAMAGE_CLIPS");
+	p_fb = kms_prop_id(&dev, dev.plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID");
 	if (!p_clips || !p_fb) {
 		qt_result("atomic-damage-clips", 1, "no atomic or no FB_DAMAGE_CLIPS property");
 		return;

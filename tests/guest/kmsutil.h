@@ -173,6 +173,23 @@ static inline int kms_dirty(struct kdev *d, struct kfb *fb, drmModeClip *clips, 
 	return 0;
 }
 
+/* The id of the property called @name on a KMS object, 0 if it has none. */
+static inline uint32_t kms_prop_id(struct kdev *d, uint32_t obj, uint32_t type, const char *name)
+{
+	drmModeObjectProperties *props = drmModeObjectGetProperties(d->fd, obj, type);
+	uint32_t id = 0, i;
+
+	for (i = 0; props && i < props->count_props; i++) {
+		drmModePropertyRes *p = drmModeGetProperty(d->fd, props->props[i]);
+
+		if (p && !strcmp(p->name, name))
+			id = p->prop_id;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return id;
+}
+
 /* Wait, bounded, for one DRM event (flip or vblank); returns its sequence. */
 static inline int kms_wait_event(struct kdev *d, int timeout_ms, unsigned int *frame,
 				 double *when)
