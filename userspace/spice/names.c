@@ -492,7 +492,7 @@ static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const u
 		case SPICE_MSG_MAIN_NAME: {
 			struct sw_main_name m;
 			if (!sw_get_main_name(b, n, &m)) {
-				sw_wbytes(o, ",\"name\":", 8);
+				sw_wbytes(o, ",\"vm_name\":", 11);
 				json_str(o, m.name, m.len && !m.name[m.len - 1] ? m.len - 1 : m.len);
 			}
 			return;
