@@ -8,6 +8,8 @@
  *                       same two checks
  *   probe_second_client spice-gtk (--spice-client) holds the same picture as
  *                       spice-probe (argument "client")
+ *   probe_all_rendered every draw the driver made spice-server send was
+ *                       rendered by spice-probe's model (none unrendered)
  *   probe_latency       time from a full-frame guest draw (timestamped before
  *                       DIRTYFB) to spice-probe's model holding it, five
  *                       colours; the figures are in the detail and the host's
@@ -130,6 +132,12 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (qt_host("probe-all-rendered")) {
+		qt_result("probe_all_rendered", QT_FAIL, "spice-probe could not render a draw (host detail above)");
+		rc = 1;
+	} else {
+		qt_result("probe_all_rendered", QT_PASS, "");
+	}
 	latency(&fb, rounds);
 	kfb_destroy(&dev, &fb);
 	return rc;

@@ -29,6 +29,9 @@ Requests (PASS/FAIL detail back to the guest):
   probe-heads <WxH+X+Y>...
         spice-probe's display channel 0 got exactly these heads in the last
         MONITORS_CONFIG (polled 10 s)
+  probe-all-rendered
+        every draw spice-probe received so far was rendered into its model
+        (none of the kinds it only counts as "unrendered")
   probe-status
         spice-probe's status line
 """
@@ -97,6 +100,8 @@ class SpiceProbe:
     """The spice-probe --control process, started and stopped by PID."""
 
     def __init__(self, port, tmp, timeout):
+        if not os.access(PROBE, os.X_OK):
+            raise RuntimeError("%s is not built (make userspace)" % PROBE)
         self.tmp = tmp
         self.errf = open(os.path.join(tmp, "spice-probe.log"), "w")
         self.proc = subprocess.Popen(
@@ -194,6 +199,12 @@ def handle(run, probe, kind, args, expected_image, compare):
     if kind == "probe-status":
         r = probe.request("status")
         return r.startswith("ok"), r
+    if kind == "probe-all-rendered":
+        r = probe.request("status")
+        m = re.search(r"draws=(\d+) rendered=(\d+) unrendered=(\d+)", r)
+        if not m:
+            return False, r
+        return int(m.group(3)) == 0 and int(m.group(1)) > 0, " ".join(r.split()[1:6])
     if kind == "probe-heads":
         want = " ".join(args)
         end = time.monotonic() + CONVERGE_S

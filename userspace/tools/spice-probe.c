@@ -698,9 +698,11 @@ static int control_command(struct probe *p, char *line)
 		struct sw_surface *s = shown_rect(p, &r);
 		char heads[512];
 		heads_text(p, heads, sizeof(heads));
-		answer("ok primary=%ux%u draws=%llu display_msgs=%llu display=%d agent=%d inputs=%d t_us=%lld heads%s",
+		answer("ok primary=%ux%u draws=%llu rendered=%llu unrendered=%llu surfaces_created=%llu "
+		       "display_msgs=%llu display=%d agent=%d inputs=%d t_us=%lld heads%s",
 		       s ? s->width : 0, s ? s->height : 0, (unsigned long long)p->disps[0].draws,
-		       (unsigned long long)p->display_msgs, p->up[CH_DISPLAY], p->agent_connected, p->inputs_ready,
+		       (unsigned long long)p->disps[0].rendered, (unsigned long long)p->disps[0].unrendered,
+		       (unsigned long long)p->disps[0].surface_creates, (unsigned long long)p->display_msgs, p->up[CH_DISPLAY], p->agent_connected, p->inputs_ready,
 		       (long long)p->last_display_us, heads);
 	} else if (!strcmp(cmd, "png")) {
 		struct sw_display *d = &p->disps[0];
