@@ -14,14 +14,15 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${1:-10}
 shift || true
 OUT=$(mktemp /tmp/spice-bench-guest.XXXXXX)
-trap 'rm -f "$OUT"' EXIT
+LOGS=$(mktemp -d /tmp/spice-bench-guest-logs.XXXXXX)
+trap 'rm -rf "$OUT" "$LOGS"' EXIT
 ninja -C "$ROOT/build/userspace" -j2 >/dev/null || exit 1
 mkdir -p "$ROOT/build/guest/bin"
 cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -I"$ROOT/tests/guest" \
 	"$ROOT/tests/guest/spice_probe_test.c" "$ROOT/tests/guest/qtest.c" \
 	-o "$ROOT/build/guest/bin/spice_probe_test" $(pkg-config --libs libdrm) || exit 1
 timeout 600 "$ROOT/tests/harness/vmtest.py" --spice-probe --timeout 500 "$@" \
-	--tests "spice_probe_test rounds=$ROUNDS" >"$OUT" 2>&1
+	--keep-logs "$LOGS" --tests "spice_probe_test rounds=$ROUNDS" >"$OUT" 2>&1
 rc=$?
 grep -E '^(PASS|FAIL|SKIP) ' "$OUT"
 grep -o 'latency_ms=[0-9.]*' "$OUT" | cut -d= -f2 | sort -n | awk '
@@ -32,4 +33,6 @@ grep -o 'latency_ms=[0-9.]*' "$OUT" | cut -d= -f2 | sort -n | awk '
 		printf "min %.1f  median %.1f  p90 %.1f  max %.1f\n", v[1], v[int((NR + 1) / 2)],
 			v[int(NR * 0.9 + 0.999)], v[NR]
 	}'
+grep -o 'clock calibration round trip [0-9]* us' "$LOGS/console.log" 2>/dev/null |
+	sed 's/$/ (the figures are low by at most this)/'
 exit $rc
