@@ -183,7 +183,8 @@ int main(void)
 	char line[512], tail[512];
 	char *srv_argv[] = { "qxl-scanout", "-s", SOCK, "-t", "1000", "-v", NULL };
 	char *dump_argv[] = { "qxl-scanout-dump", "-s", SOCK, "-T", "120", NULL };
-	char *v1_argv[] = { "qxl-scanout-dump", "-1", "-s", SOCK, "-n", "1", "-T", "20", NULL };
+	char *v1_argv[] = { "qxl-scanout-dump", "-1", "-s", SOCK, "-n", "1", "-T", "20", "-p", "/tmp/scanout-live.png",
+			    NULL };
 	char *stuck_argv[] = { "qxl-scanout-dump", "-x", "-s", SOCK, "-T", "60", NULL };
 	uint32_t crc, r[4], want;
 	int ret;
@@ -256,6 +257,23 @@ int main(void)
 	else
 		qt_result("scanout_live_v1", strstr(line, "msg=GL_SCANOUT ") && strstr(line, "1024x768") ? 0 : 1, "%s",
 			  line);
+	{
+		/* it wrote the frame as PNG: 8-byte signature, IHDR 1024x768 */
+		unsigned char hdr[24] = { 0 };
+		FILE *f;
+
+		wait_line(&c2, "done", line, sizeof(line), 20000);	/* it exits after its first draw */
+		f = fopen("/tmp/scanout-live.png", "rb");
+		size_t n = f ? fread(hdr, 1, sizeof(hdr), f) : 0;
+
+		if (f)
+			fclose(f);
+		uint32_t pw = (uint32_t)hdr[16] << 24 | hdr[17] << 16 | hdr[18] << 8 | hdr[19];
+		uint32_t ph = (uint32_t)hdr[20] << 24 | hdr[21] << 16 | hdr[22] << 8 | hdr[23];
+
+		qt_result("scanout_live_png", n == 24 && !memcmp(hdr, "\x89PNG", 4) && pw == 1024 && ph == 768 ? 0 : 1,
+			  "qxl-scanout-dump -p: %zu bytes read, %ux%u", n, pw, ph);
+	}
 	stop(&c2, SIGTERM);
 
 	/* 4. modeset with a new fb */
