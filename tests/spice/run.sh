@@ -220,6 +220,14 @@ EOF
 			fi
 		fi
 
+		# --control (what vmtest.py --spice-probe drives): commands on stdin
+		if msg=$(timeout 90 python3 "$ROOT/tests/spice/control_check.py" "$PROBE" "$PORT" \
+			"$WORK/open.qmp" "$WORK" 2>&1); then
+			pass server/control_mode
+		else
+			fail server/control_mode "$(echo "$msg" | tail -1)"
+		fi
+
 		if migrate_test "$WORK/open.qmp" "$PORT" mig migrate_begin; then
 			pass server/migrate_begin_refused
 		else
