@@ -29,6 +29,10 @@ Requests (PASS/FAIL detail back to the guest):
   probe-heads <WxH+X+Y>...
         spice-probe's display channel 0 got exactly these heads in the last
         MONITORS_CONFIG (polled 10 s)
+  probe-streams [<min_frames>]
+        spice-probe got a STREAM_CREATE, at least min_frames (default 1)
+        stream frames and a STREAM_ACTIVATE_REPORT, sent MSGC_STREAM_REPORTs,
+        and is still running (polled 10 s)
   probe-all-rendered
         every draw spice-probe received so far was rendered into its model
         (none of the kinds it only counts as "unrendered")
@@ -199,6 +203,21 @@ def handle(run, probe, kind, args, expected_image, compare):
     if kind == "probe-status":
         r = probe.request("status")
         return r.startswith("ok"), r
+    if kind == "probe-streams":
+        need = int(args[0]) if args else 1
+        end = time.monotonic() + CONVERGE_S
+        while True:
+            r = probe.request("status")
+            v = dict(re.findall(r"(\w+)=(\d+)", r))
+            ok = (int(v.get("streams", 0)) >= 1 and int(v.get("stream_frames", 0)) >= need and
+                  int(v.get("stream_activate_reports", 0)) >= 1 and
+                  int(v.get("stream_reports_sent", 0)) >= 1)
+            detail = " ".join(w for w in r.split() if w.startswith("stream"))
+            if ok:
+                return True, detail
+            if time.monotonic() >= end:
+                return False, "spice-probe: " + detail
+            time.sleep(0.3)
     if kind == "probe-all-rendered":
         r = probe.request("status")
         m = re.search(r"draws=(\d+) rendered=(\d+) unrendered=(\d+)", r)

@@ -71,6 +71,7 @@ struct probe {
 	const char *png_all;
 	int64_t start_ms, last_display_ms;
 	uint64_t display_msgs;
+	uint64_t streams_created, stream_frames, stream_activations, stream_reports_sent;
 	struct { bool active; uint32_t unique_id, max_window, frames, start_mm, last_mm; } stream_report[64];
 
 	/* --control: one command a line on stdin, one answer a line on stdout */
@@ -437,7 +438,12 @@ static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 				sw_strerror(err), sw_msg_name(SPICE_CHANNEL_DISPLAY, true, m->type));
 		return die_channel(ch);
 	}
+	if (m->type == SPICE_MSG_DISPLAY_STREAM_CREATE)
+		p->streams_created++;
+	if (m->type == SPICE_MSG_DISPLAY_STREAM_DATA || m->type == SPICE_MSG_DISPLAY_STREAM_DATA_SIZED)
+		p->stream_frames++;
 	if (m->type == SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT) {
+		p->stream_activations++;
 		struct sw_stream_activate_report a;
 		sw_get_stream_activate_report(m->data, m->size, &a);
 		if (a.stream_id < 64) {
@@ -462,6 +468,7 @@ static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 				sw_put_stream_report(&b, &rep);
 				int e = send_msg(p, ch, SPICE_MSGC_DISPLAY_STREAM_REPORT, &b);
 				sw_buf_free(&b);
+				p->stream_reports_sent++;
 				r->frames = 0;
 				if (e)
 					return die_channel(ch);
@@ -699,10 +706,13 @@ static int control_command(struct probe *p, char *line)
 		char heads[512];
 		heads_text(p, heads, sizeof(heads));
 		answer("ok primary=%ux%u draws=%llu rendered=%llu unrendered=%llu surfaces_created=%llu "
+		       "streams=%llu stream_frames=%llu stream_activate_reports=%llu stream_reports_sent=%llu "
 		       "display_msgs=%llu display=%d agent=%d inputs=%d t_us=%lld heads%s",
 		       s ? s->width : 0, s ? s->height : 0, (unsigned long long)p->disps[0].draws,
 		       (unsigned long long)p->disps[0].rendered, (unsigned long long)p->disps[0].unrendered,
-		       (unsigned long long)p->disps[0].surface_creates, (unsigned long long)p->display_msgs, p->up[CH_DISPLAY], p->agent_connected, p->inputs_ready,
+		       (unsigned long long)p->disps[0].surface_creates, (unsigned long long)p->streams_created,
+		       (unsigned long long)p->stream_frames, (unsigned long long)p->stream_activations,
+		       (unsigned long long)p->stream_reports_sent, (unsigned long long)p->display_msgs, p->up[CH_DISPLAY], p->agent_connected, p->inputs_ready,
 		       (long long)p->last_display_us, heads);
 	} else if (!strcmp(cmd, "png")) {
 		struct sw_display *d = &p->disps[0];
