@@ -14,6 +14,7 @@
 #include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_modeset_helper_vtables.h>
+#include <drm/drm_plane.h>
 #include <drm/drm_print.h>
 #include <drm/drm_vblank.h>
 
@@ -166,11 +167,21 @@ static void qxl_atomic_commit_tail(struct drm_atomic_state *state)
 	drm_atomic_helper_cleanup_planes(drm, state);
 }
 
+/*
+ * Refuse up front what no plane can show: this kernel's core does not
+ * check the format and modifier against the planes when a framebuffer is
+ * created, so NV12 or a tiled modifier would be accepted and fail later.
+ */
 static struct drm_framebuffer *qxl_fb_create(struct drm_device *drm, struct drm_file *file,
 					     const struct drm_mode_fb_cmd2 *cmd)
 {
 	if (cmd->width > QXL_MAX_FB_SIZE || cmd->height > QXL_MAX_FB_SIZE)
 		return ERR_PTR(-EINVAL);
+	if (!drm_any_plane_has_format(drm, cmd->pixel_format, cmd->modifier[0])) {
+		drm_dbg_kms(drm, "no plane shows format %p4cc with modifier 0x%llx\n",
+			    &cmd->pixel_format, cmd->modifier[0]);
+		return ERR_PTR(-EINVAL);
+	}
 	return drm_gem_fb_create_with_dirty(drm, file, cmd);
 }
 
