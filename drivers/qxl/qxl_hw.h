@@ -243,6 +243,7 @@ struct qxl_copy {
 #define QXL_EFFECT_OPAQUE		1
 #define QXL_ROPD_OP_PUT			BIT(3)
 #define QXL_CLIP_TYPE_NONE		0
+#define QXL_CLIP_TYPE_RECTS		1
 #define QXL_SURFACE_NONE		(-1)
 
 struct qxl_drawable {
@@ -350,6 +351,13 @@ struct qxl_data_chunk {
 	u8 data[];
 } __packed;
 static_assert(sizeof(struct qxl_data_chunk) == 20);
+
+/* What a drawable's clip of type RECTS points to; QXLRects follow. */
+struct qxl_clip_rects {
+	__le32 num_rects;
+	struct qxl_data_chunk chunk;
+} __packed;
+static_assert(sizeof(struct qxl_clip_rects) == 24);
 
 struct qxl_cursor {
 	__le64 unique;

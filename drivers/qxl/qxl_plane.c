@@ -9,6 +9,7 @@
  */
 
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
@@ -23,15 +24,37 @@
 
 #include "qxl_drv.h"
 
-/* Layout of one upload block: drawable, then image, then the pixels. */
+/*
+ * Layout of one upload block: drawable, image, the clip rectangles when
+ * there are several, then the pixels of their bounding box.
+ */
 #define QXL_UPLOAD_IMAGE_OFF	192
-#define QXL_UPLOAD_PIXELS_OFF	256
+#define QXL_UPLOAD_CLIPS_OFF	256
 static_assert(sizeof(struct qxl_drawable) <= QXL_UPLOAD_IMAGE_OFF);
-static_assert(QXL_UPLOAD_IMAGE_OFF + sizeof(struct qxl_image) <= QXL_UPLOAD_PIXELS_OFF);
+static_assert(QXL_UPLOAD_IMAGE_OFF + sizeof(struct qxl_image) <= QXL_UPLOAD_CLIPS_OFF);
 
+/*
+ * Nearby damage rectangles share one command: a DRAW_COPY of their bounding
+ * box clipped to them, of which only the rectangles are copied. A group is
+ * extended while its bounding box stays within QXL_GROUP_MAX_WASTE times the
+ * damaged area, so scattered rectangles in one band of the screen cost one
+ * command instead of one each, without sending much more than was damaged.
+ */
+#define QXL_GROUP_MAX_CLIPS	16
+#define QXL_GROUP_MAX_WASTE	8
+
+/**
+ * struct qxl_upload - one command of an update
+ * @dmem: its device memory
+ * @src: bounding box of its rectangles, framebuffer coordinates
+ * @first: index of its first rectangle in the plane state's @clips
+ * @count: number of rectangles
+ */
 struct qxl_upload {
 	struct qxl_dmem *dmem;
-	struct drm_rect src;	/* damaged rectangle in framebuffer coordinates */
+	struct drm_rect src;
+	unsigned int first;
+	unsigned int count;
 };
 
 /**
@@ -39,6 +62,7 @@ struct qxl_upload {
  * @base: shadow-plane state with the framebuffer's kernel mapping
  * @uploads: device memory reserved by prepare_fb for this update
  * @num_uploads: entries in @uploads that atomic_update has not consumed
+ * @clips: the damaged rectangles, sorted, grouped by @uploads
  * @cursor_op: for cursor planes, the command the reserved block is for
  * @damage_full: this update replaces the whole picture (modeset, new fb)
  */
@@ -46,6 +70,7 @@ struct qxl_plane_state {
 	struct drm_shadow_plane_state base;
 	struct qxl_upload *uploads;
 	unsigned int num_uploads;
+	struct drm_rect *clips;
 	enum qxl_cursor_cmd_type cursor_op;
 	bool damage_full;
 };
@@ -55,9 +80,63 @@ static struct qxl_plane_state *to_qxl_plane_state(struct drm_plane_state *state)
 	return container_of(to_drm_shadow_plane_state(state), struct qxl_plane_state, base);
 }
 
-static u32 qxl_upload_size(const struct drm_rect *r)
+static u32 qxl_upload_pixels_off(unsigned int count)
 {
-	return QXL_UPLOAD_PIXELS_OFF + drm_rect_width(r) * drm_rect_height(r) * 4;
+	if (count < 2)
+		return QXL_UPLOAD_CLIPS_OFF;
+	return ALIGN(QXL_UPLOAD_CLIPS_OFF + sizeof(struct qxl_clip_rects) +
+		     count * sizeof(struct qxl_rect), 64);
+}
+
+static u32 qxl_upload_size(const struct qxl_upload *up)
+{
+	return qxl_upload_pixels_off(up->count) +
+	       drm_rect_width(&up->src) * drm_rect_height(&up->src) * 4;
+}
+
+static u64 qxl_rect_area(const struct drm_rect *r)
+{
+	return (u64)drm_rect_width(r) * drm_rect_height(r);
+}
+
+static int qxl_rect_cmp(const void *a, const void *b)
+{
+	const struct drm_rect *ra = a, *rb = b;
+
+	if (ra->y1 != rb->y1)
+		return ra->y1 < rb->y1 ? -1 : 1;
+	return ra->x1 < rb->x1 ? -1 : ra->x1 > rb->x1;
+}
+
+/* Sort the rectangles and group them; returns the number of groups. */
+static unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n,
+				    struct qxl_upload *up)
+{
+	unsigned int i, g = 0;
+	u64 area = 0;
+
+	sort(clips, n, sizeof(*clips), qxl_rect_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		struct qxl_upload *cur = g ? &up[g - 1] : NULL;
+		u64 a = qxl_rect_area(&clips[i]);
+		struct drm_rect box;
+
+		if (cur && cur->count < QXL_GROUP_MAX_CLIPS) {
+			box.x1 = min(cur->src.x1, clips[i].x1);
+			box.y1 = min(cur->src.y1, clips[i].y1);
+			box.x2 = max(cur->src.x2, clips[i].x2);
+			box.y2 = max(cur->src.y2, clips[i].y2);
+			if (qxl_rect_area(&box) <= QXL_GROUP_MAX_WASTE * (area + a)) {
+				cur->src = box;
+				cur->count++;
+				area += a;
+				continue;
+			}
+		}
+		up[g++] = (struct qxl_upload){ .src = clips[i], .first = i, .count = 1 };
+		area = a;
+	}
+	return g;
 }
 
 static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
@@ -72,19 +151,28 @@ static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
  * Fill an upload block with the pixels of @src from @fb and a DRAW_COPY that
  * puts them at (@dst_x, @dst_y) of the primary surface, then queue it.
  */
-static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
-			   struct drm_framebuffer *fb, const struct iosys_map *vmap,
-			   const struct drm_rect *src, int dst_x, int dst_y)
+static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
+			   const struct drm_rect *clips, struct drm_framebuffer *fb,
+			   const struct iosys_map *vmap, int dx, int dy)
 {
+	struct qxl_dmem *dmem = up->dmem;
 	void *blk = qxl_dmem_ptr(qdev, dmem);
+	const struct drm_rect *src = &up->src;
 	u32 w = drm_rect_width(src), h = drm_rect_height(src);
-	struct iosys_map dst = IOSYS_MAP_INIT_VADDR(blk + QXL_UPLOAD_PIXELS_OFF);
+	u32 pixels = qxl_upload_pixels_off(up->count);
 	unsigned int dst_pitch[DRM_FORMAT_MAX_PLANES] = { w * 4 };
+	int dst_x = src->x1 + dx, dst_y = src->y1 + dy;
 	struct qxl_drawable draw = {};
 	struct qxl_image image = {};
-	int i;
+	unsigned int i;
 
-	drm_fb_memcpy(&dst, dst_pitch, vmap, fb, src);
+	for (i = 0; i < up->count; i++) {
+		const struct drm_rect *c = &clips[up->first + i];
+		struct iosys_map dst = IOSYS_MAP_INIT_VADDR(blk + pixels +
+			((c->y1 - src->y1) * w + (c->x1 - src->x1)) * 4);
+
+		drm_fb_memcpy(&dst, dst_pitch, vmap, fb, c);
+	}
 
 	image.descriptor.id = cpu_to_le64(QXL_IMAGE_GROUP_DRIVER_DONT_CACHE);
 	image.descriptor.type = QXL_IMAGE_BITMAP;
@@ -95,7 +183,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
 	image.bitmap.x = cpu_to_le32(w);
 	image.bitmap.y = cpu_to_le32(h);
 	image.bitmap.stride = cpu_to_le32(w * 4);
-	image.bitmap.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_PIXELS_OFF));
+	image.bitmap.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, pixels));
 	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
 
 	draw.surface_id = 0;
@@ -103,8 +191,24 @@ static int qxl_draw_upload(struct qxl_device *qdev, struct qxl_dmem *dmem,
 	draw.type = QXL_DRAW_COPY;
 	qxl_rect_to_hw(&draw.bbox, dst_x, dst_y, dst_x + w, dst_y + h);
 	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	if (up->count > 1) {
+		struct qxl_clip_rects *cr = blk + QXL_UPLOAD_CLIPS_OFF;
+		struct qxl_rect *r = (struct qxl_rect *)cr->chunk.data;
+
+		cr->num_rects = cpu_to_le32(up->count);
+		cr->chunk.data_size = cpu_to_le32(up->count * sizeof(*r));
+		cr->chunk.prev_chunk = 0;
+		cr->chunk.next_chunk = 0;
+		for (i = 0; i < up->count; i++) {
+			const struct drm_rect *c = &clips[up->first + i];
+
+			qxl_rect_to_hw(&r[i], c->x1 + dx, c->y1 + dy, c->x2 + dx, c->y2 + dy);
+		}
+		draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_RECTS);
+		draw.clip.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_CLIPS_OFF));
+	}
 	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < ARRAY_SIZE(draw.surfaces_dest); i++)
 		draw.surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
 	draw.u.copy.src_bitmap = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF));
 	qxl_rect_to_hw(&draw.u.copy.src_area, 0, 0, w, h);
@@ -164,7 +268,9 @@ static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_
 	for (i = 0; i < qps->num_uploads; i++)
 		qxl_dmem_free(qdev, qps->uploads[i].dmem);
 	kfree(qps->uploads);
+	kfree(qps->clips);
 	qps->uploads = NULL;
+	qps->clips = NULL;
 	qps->num_uploads = 0;
 }
 
@@ -189,9 +295,8 @@ static int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_st
 }
 
 /*
- * Reserve device memory for every damaged rectangle. More rectangles than
- * QXL_MAX_DAMAGE_DRAWS are merged into their bounding box: beyond that the
- * per-command cost outweighs the pixels saved.
+ * Reserve device memory for every group of damaged rectangles. More
+ * rectangles than QXL_MAX_DAMAGE_DRAWS are merged into their bounding box.
  */
 static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 					       struct drm_plane_state *new_state)
@@ -202,6 +307,7 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	struct drm_atomic_helper_damage_iter iter;
 	struct drm_rect clip;
 	unsigned int n = 0, i = 0;
+	bool merge;
 	int ret;
 
 	ret = drm_gem_prepare_shadow_fb(plane, new_state);
@@ -216,22 +322,25 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		return 0;
 	qps->damage_full = iter.full_update || new_state->fb != old_state->fb;
 
-	qps->uploads = kcalloc(min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS),
-			       sizeof(*qps->uploads), GFP_KERNEL);
-	if (!qps->uploads)
+	merge = n > QXL_MAX_DAMAGE_DRAWS;
+	n = min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS);
+	qps->clips = kmalloc_array(n, sizeof(*qps->clips), GFP_KERNEL);
+	qps->uploads = kcalloc(n, sizeof(*qps->uploads), GFP_KERNEL);
+	if (!qps->clips || !qps->uploads)
 		return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
 
-	if (n > QXL_MAX_DAMAGE_DRAWS) {
-		drm_atomic_helper_damage_merged(old_state, new_state, &qps->uploads[0].src);
+	if (merge) {
+		drm_atomic_helper_damage_merged(old_state, new_state, &qps->clips[0]);
 		n = 1;
 	} else {
 		drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
 		drm_atomic_for_each_plane_damage(&iter, &clip)
-			qps->uploads[i++].src = clip;
+			qps->clips[i++] = clip;
 	}
+	n = qxl_group_clips(qps->clips, n, qps->uploads);
 
 	for (i = 0; i < n; i++) {
-		ret = qxl_plane_reserve(qdev, qps, i, qxl_upload_size(&qps->uploads[i].src));
+		ret = qxl_plane_reserve(qdev, qps, i, qxl_upload_size(&qps->uploads[i]));
 		if (ret)
 			return qxl_plane_prepare_failed(plane, new_state, ret);
 	}
@@ -297,9 +406,11 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 	for (i = 0; i < qps->num_uploads; i++) {
 		struct qxl_upload *up = &qps->uploads[i];
 
-		qxl_draw_upload(qdev, up->dmem, fb, qps->base.data, &up->src,
-				up->src.x1 + dx, up->src.y1 + dy);
-		qxl_rect_add(rects, &nr, &up->src);
+		unsigned int j;
+
+		qxl_draw_upload(qdev, up, qps->clips, fb, qps->base.data, dx, dy);
+		for (j = 0; j < up->count; j++)
+			qxl_rect_add(rects, &nr, &qps->clips[up->first + j]);
 	}
 	qxl_damage_record(to_qxl_head(new_state->crtc), fb, rects, nr, qps->damage_full);
 	qps->num_uploads = 0;
