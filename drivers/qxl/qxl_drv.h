@@ -272,7 +272,7 @@ int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsi
 /* qxl_output.c: CRTC with emulated vblank, encoder, connector, client layout */
 int qxl_output_init(struct qxl_device *qdev, unsigned int index);
 bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h);
-void qxl_output_fini(struct qxl_device *qdev);
+void qxl_output_fini(void *data);
 bool qxl_client_update(struct qxl_device *qdev);
 void qxl_client_work(struct work_struct *work);
 

@@ -244,7 +244,6 @@ static void qxl_cancel_work(void *data)
 	cancel_work_sync(&qdev->release_work);
 	cancel_work_sync(&qdev->reset_work);
 	cancel_work_sync(&qdev->client_work);
-	qxl_output_fini(qdev);
 }
 
 /**

@@ -274,6 +274,9 @@ int qxl_kms_init(struct qxl_device *qdev)
 		if (ret)
 			return ret;
 	}
+	ret = devm_add_action_or_reset(drm->dev, qxl_output_fini, qdev);
+	if (ret)
+		return ret;
 	ret = drm_vblank_init(drm, qdev->num_heads);
 	if (ret)
 		return ret;

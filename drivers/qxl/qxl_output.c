@@ -174,8 +174,10 @@ static int qxl_crtc_set_crc_source(struct drm_crtc *crtc, const char *source)
 	return ret;
 }
 
-void qxl_output_fini(struct qxl_device *qdev)
+/* Device-managed: runs on unbind before the BARs are unmapped. */
+void qxl_output_fini(void *data)
 {
+	struct qxl_device *qdev = data;
 	unsigned int i;
 
 	for (i = 0; i < qdev->num_heads; i++)

@@ -5,14 +5,22 @@ fail() { echo "@@TEST $1 FAIL $2"; exit 1; }
 dev=$(ls /sys/bus/pci/drivers/qxl/ | grep -m1 '^0000:')
 [ -n "$dev" ] || fail unplug-setup "no PCI device bound to qxl"
 
+# The card is usable once its connector is registered, not when the node appears.
 wait_card() {
 	t=0
-	while [ ! -e /dev/dri/card0 ] && [ "$t" -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
-	[ -e /dev/dri/card0 ]
+	while { [ ! -e /dev/dri/card0 ] || [ ! -e /sys/class/drm/card0-Virtual-1 ]; } &&
+	      [ "$t" -lt 100 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	[ -e /dev/dri/card0 ] && [ -e /sys/class/drm/card0-Virtual-1 ]
 }
 
 hold() { # start a holder and wait until it has its mapping
-	hold_fd "$1" >/tmp/hold.out 2>&1 &
+	# Empty the file first: the redirection below happens in the child,
+	# possibly after the first grep, which must not see the last round's.
+	: >/tmp/hold.out
+	hold_fd "$1" >>/tmp/hold.out 2>&1 &
 	HOLD=$!
 	t=0
 	while ! grep -q ready /tmp/hold.out && [ "$t" -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
@@ -21,7 +29,7 @@ hold() { # start a holder and wait until it has its mapping
 
 i=1
 while [ "$i" -le 10 ]; do
-	hold 1.5 || fail unplug-unbind-rebind-x10 "holder did not start (round $i)"
+	hold 1.5 || fail unplug-unbind-rebind-x10 "holder did not start (round $i): $(cat /tmp/hold.out)"
 	echo "$dev" >/sys/bus/pci/drivers/qxl/unbind || fail unplug-unbind-rebind-x10 "unbind failed (round $i)"
 	wait "$HOLD" || fail unplug-unbind-rebind-x10 "holder died (round $i): $(cat /tmp/hold.out)"
 	echo "$dev" >/sys/bus/pci/drivers/qxl/bind || fail unplug-unbind-rebind-x10 "bind failed (round $i)"
@@ -32,7 +40,7 @@ echo "@@TEST unplug-unbind-rebind-x10 PASS 10 rounds with an open fd and a mappe
 
 i=1
 while [ "$i" -le 10 ]; do
-	hold 1.5 || fail unplug-remove-rescan-x10 "holder did not start (round $i)"
+	hold 1.5 || fail unplug-remove-rescan-x10 "holder did not start (round $i): $(cat /tmp/hold.out)"
 	echo 1 >"/sys/bus/pci/devices/$dev/remove" || fail unplug-remove-rescan-x10 "remove failed (round $i)"
 	wait "$HOLD" || fail unplug-remove-rescan-x10 "holder died (round $i): $(cat /tmp/hold.out)"
 	echo 1 >/sys/bus/pci/rescan
