@@ -16,6 +16,7 @@
 #include <drm/drm_ioctl.h>
 #include <drm/drm_mm.h>
 #include <drm/drm_plane.h>
+#include <drm/drm_rect.h>
 
 #include "qxl_drm.h"
 #include "qxl_hw.h"
@@ -218,6 +219,15 @@ struct qxl_device {
 	struct qxl_head heads[QXL_MAX_HEADS];
 };
 
+/* Grow @a to also cover @b. */
+static inline void qxl_rect_union(struct drm_rect *a, const struct drm_rect *b)
+{
+	a->x1 = min(a->x1, b->x1);
+	a->y1 = min(a->y1, b->y1);
+	a->x2 = max(a->x2, b->x2);
+	a->y2 = max(a->y2, b->y2);
+}
+
 static inline struct qxl_head *to_qxl_head(struct drm_crtc *crtc)
 {
 	return container_of(crtc, struct qxl_head, crtc);
@@ -232,7 +242,7 @@ static inline struct qxl_device *to_qxl(struct drm_device *drm)
 int qxl_hw_init(struct qxl_device *qdev);
 void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
-int qxl_hw_reset_and_setup(struct qxl_device *qdev);
+void qxl_hw_reset_and_setup(struct qxl_device *qdev);
 u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset);
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
 void qxl_primary_destroy(struct qxl_device *qdev);

@@ -76,7 +76,7 @@ static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
  * registered, rings empty, interrupts unmasked. Afterwards the device is in
  * VGA mode until a primary surface is created.
  */
-int qxl_hw_reset_and_setup(struct qxl_device *qdev)
+void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 {
 	qxl_io_write(qdev, QXL_IO_RESET, 0);
 	qdev->primary_live = false;
@@ -88,7 +88,6 @@ int qxl_hw_reset_and_setup(struct qxl_device *qdev)
 			 QXL_INT_ERROR | QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG;
 	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
-	return 0;
 }
 
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height)
@@ -322,9 +321,7 @@ int qxl_hw_init(struct qxl_device *qdev)
 	if (ret)
 		return ret;
 
-	ret = qxl_hw_reset_and_setup(qdev);
-	if (ret)
-		return ret;
+	qxl_hw_reset_and_setup(qdev);
 
 	return devm_add_action_or_reset(dev, qxl_hw_fini, qdev);
 }

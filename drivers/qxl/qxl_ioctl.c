@@ -144,7 +144,8 @@ static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct d
 {
 	struct drm_qxl_ng_scanout_damage *args = data;
 	struct qxl_file *qf = file->driver_priv;
-	struct drm_mode_rect *out, bbox = { INT_MAX, INT_MAX, 0, 0 };
+	struct drm_rect bbox = { INT_MAX, INT_MAX, 0, 0 };
+	struct drm_mode_rect *out;
 	struct drm_crtc *crtc;
 	struct qxl_head *head;
 	unsigned int n = 0, i, idx;
@@ -176,10 +177,7 @@ static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct d
 		for (i = 0; !full && i < e->n; i++) {
 			const struct drm_rect *r = &e->rects[i];
 
-			bbox.x1 = min(bbox.x1, r->x1);
-			bbox.y1 = min(bbox.y1, r->y1);
-			bbox.x2 = max(bbox.x2, r->x2);
-			bbox.y2 = max(bbox.y2, r->y2);
+			qxl_rect_union(&bbox, r);
 			if (n < args->max_rects)
 				out[n++] = (struct drm_mode_rect){ r->x1, r->y1, r->x2, r->y2 };
 			else
@@ -196,7 +194,7 @@ static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct d
 		out[0] = (struct drm_mode_rect){ 0, 0, fb_w, fb_h };
 	} else if (overflow) {
 		n = 1;
-		out[0] = bbox;
+		out[0] = (struct drm_mode_rect){ bbox.x1, bbox.y1, bbox.x2, bbox.y2 };
 	}
 	if (n && copy_to_user(u64_to_user_ptr(args->rects_ptr), out, n * sizeof(*out))) {
 		kfree(out);

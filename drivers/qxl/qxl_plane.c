@@ -2,8 +2,8 @@
 /*
  * Primary planes. Framebuffers are shmem GEM objects and the device only
  * learns about new pixels through draw commands, so every update uploads
- * the damaged rectangles into device memory and draws each onto the
- * primary surface, at the head's place in it, with one DRAW_COPY. Device
+ * the damaged rectangles into device memory and draws them onto the
+ * primary surface, at the head's place in it, with DRAW_COPYs. Device
  * memory is reserved in prepare_fb, where waiting and failing are allowed;
  * atomic_update only copies and queues.
  */
@@ -122,10 +122,8 @@ static unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n,
 		struct drm_rect box;
 
 		if (cur && cur->count < QXL_GROUP_MAX_CLIPS) {
-			box.x1 = min(cur->src.x1, clips[i].x1);
-			box.y1 = min(cur->src.y1, clips[i].y1);
-			box.x2 = max(cur->src.x2, clips[i].x2);
-			box.y2 = max(cur->src.y2, clips[i].y2);
+			box = cur->src;
+			qxl_rect_union(&box, &clips[i]);
 			if (qxl_rect_area(&box) <= QXL_GROUP_MAX_WASTE * (area + a)) {
 				cur->src = box;
 				cur->count++;
@@ -367,16 +365,9 @@ static void qxl_rect_add(struct drm_rect *rects, unsigned int *n, const struct d
 		rects[(*n)++] = *r;
 		return;
 	}
-	for (i = 1; i < *n; i++) {
-		rects[0].x1 = min(rects[0].x1, rects[i].x1);
-		rects[0].y1 = min(rects[0].y1, rects[i].y1);
-		rects[0].x2 = max(rects[0].x2, rects[i].x2);
-		rects[0].y2 = max(rects[0].y2, rects[i].y2);
-	}
-	rects[0].x1 = min(rects[0].x1, r->x1);
-	rects[0].y1 = min(rects[0].y1, r->y1);
-	rects[0].x2 = max(rects[0].x2, r->x2);
-	rects[0].y2 = max(rects[0].y2, r->y2);
+	for (i = 1; i < *n; i++)
+		qxl_rect_union(&rects[0], &rects[i]);
+	qxl_rect_union(&rects[0], r);
 	*n = 1;
 }
 
