@@ -7,18 +7,7 @@ if [ ! -x /usr/bin/weston ]; then
 	qt_result weston_start SKIP "weston not in the image (vmtest.py --with-weston)"
 	exit 0
 fi
-export XDG_RUNTIME_DIR=/tmp/xdg
-mkdir -p $XDG_RUNTIME_DIR; chmod 0700 $XDG_RUNTIME_DIR
-cat >/tmp/weston.ini <<'INI'
-[core]
-require-input=false
-idle-time=0
-
-[shell]
-locking=false
-animation=none
-startup-animation=none
-INI
+qt_weston_env /tmp/weston.ini
 weston --tty=2 --backend=drm-backend.so --use-pixman --continue-without-input \
 	--idle-time=0 --socket=wayland-0 --config=/tmp/weston.ini --log=/tmp/weston.log &
 WP=$!

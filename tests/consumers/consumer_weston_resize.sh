@@ -27,18 +27,7 @@ if [ ! -f /etc/qtest-udev ] || [ -z "$(pidof systemd-udevd)" ]; then
 	qt_result weston_resize_start SKIP "no systemd-udevd in the guest (vmtest.py --with-udev): weston sees no hotplug without it"
 	exit 0
 fi
-export XDG_RUNTIME_DIR=/tmp/xdg
-mkdir -p $XDG_RUNTIME_DIR; chmod 0700 $XDG_RUNTIME_DIR
-cat >/tmp/weston-resize.ini <<'INI'
-[core]
-require-input=false
-idle-time=0
-
-[shell]
-locking=false
-animation=none
-startup-animation=none
-INI
+qt_weston_env /tmp/weston-resize.ini
 
 # weston_up LOG: start weston, wait (60 s max) for its socket; sets WP
 weston_up() {

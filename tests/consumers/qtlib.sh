@@ -42,3 +42,21 @@ qt_stop() {
 		qt_wait_gone "$_p" 3 || kill -9 "$_p" 2>/dev/null
 	done
 }
+
+# qt_weston_env INI: the runtime dir and a weston.ini for a guest without input
+# devices or a session manager
+qt_weston_env() {
+	export XDG_RUNTIME_DIR=/tmp/xdg
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 0700 "$XDG_RUNTIME_DIR"
+	cat >"$1" <<'INI'
+[core]
+require-input=false
+idle-time=0
+
+[shell]
+locking=false
+animation=none
+startup-animation=none
+INI
+}
