@@ -124,6 +124,7 @@ struct drm_qxl_alloc_surf {
 
 #define DRM_QXL_NG_FIRST		0x20
 #define DRM_QXL_NG_SCANOUT_DAMAGE	(DRM_QXL_NG_FIRST + 0)
+#define DRM_QXL_NG_WAIT			(DRM_QXL_NG_FIRST + 1)
 
 /* GETPARAM values added by qxl-ng; upstream returns EINVAL for them. */
 #define QXL_NG_PARAM_DRIVER_VERSION	0x100	/* (major << 16) | minor */
@@ -167,6 +168,28 @@ struct drm_qxl_ng_scanout_damage {
 #define DRM_IOCTL_QXL_NG_SCANOUT_DAMAGE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QXL_NG_SCANOUT_DAMAGE, \
 		 struct drm_qxl_ng_scanout_damage)
+
+/* Longest wait DRM_IOCTL_QXL_NG_WAIT accepts, in nanoseconds (10 s). */
+#define QXL_NG_WAIT_MAX_NS		10000000000ull
+
+/**
+ * struct drm_qxl_ng_wait - wait until the device is done with a buffer
+ * @handle: in: a buffer from ALLOC or ALLOC_SURF
+ * @flags: in: must be 0
+ * @timeout_ns: in: how long to wait, at most QXL_NG_WAIT_MAX_NS; 0 polls
+ *
+ * Returns 0 once every command submitted with the buffer has been
+ * released by the device, EBUSY if that did not happen in time. The
+ * buffer's reservation object carries the same fences.
+ */
+struct drm_qxl_ng_wait {
+	__u32 handle;
+	__u32 flags;
+	__u64 timeout_ns;
+};
+
+#define DRM_IOCTL_QXL_NG_WAIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_QXL_NG_WAIT, struct drm_qxl_ng_wait)
 
 #if defined(__cplusplus)
 }

@@ -19,7 +19,9 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 {
 	struct qxl_device *qdev = m->private;
 	unsigned long held = 0, id;
+	struct drm_mm_node *node;
 	struct qxl_dmem *dmem;
+	void *entry;
 	u64 used = 0;
 
 	mutex_lock(&qdev->mem_lock);
@@ -36,6 +38,19 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "blocks_held_by_device: %lu\n", held);
 	seq_printf(m, "bytes_held_by_device: %llu\n", used);
 	seq_printf(m, "pool_bytes: %u\n", qdev->pool_end - qdev->pool_offset);
+	seq_printf(m, "exec_rejects: %d\n", atomic_read(&qdev->exec_rejects));
+	mutex_lock(&qdev->surf_lock);
+	held = 0;
+	xa_for_each(&qdev->surfaces, id, entry)
+		held++;
+	mutex_unlock(&qdev->surf_lock);
+	seq_printf(m, "surfaces: %lu\n", held);
+	mutex_lock(&qdev->vram_lock);
+	used = 0;
+	drm_mm_for_each_node(node, &qdev->vram_mm)
+		used += node->size;
+	mutex_unlock(&qdev->vram_lock);
+	seq_printf(m, "vram_bytes_used: %llu of %pa\n", used, &qdev->vram_size);
 	seq_printf(m, "primary: %ux%u%s\n", qdev->primary_width, qdev->primary_height,
 		   qdev->primary_live ? "" : " (none)");
 	return 0;

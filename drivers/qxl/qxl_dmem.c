@@ -79,6 +79,8 @@ void qxl_dmem_free_all_released(struct qxl_device *qdev)
 	mutex_lock(&qdev->mem_lock);
 	xa_for_each(&qdev->releases, id, dmem) {
 		xa_erase(&qdev->releases, id);
+		if (dmem->released)
+			dmem->released(qdev, dmem);
 		__qxl_dmem_free(qdev, dmem);
 	}
 	mutex_unlock(&qdev->mem_lock);
@@ -100,7 +102,7 @@ static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size
  * not enough, ask it to publish its partial release batch and to drop what
  * it can, then wait a little for the DISPLAY interrupt that announces it.
  */
-static void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
+void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
 {
 	int seq = atomic_read(&qdev->irq_seq);
 	int idx;

@@ -3,6 +3,7 @@
  * qxl-ng: a DRM/KMS driver for QEMU's QXL paravirtual display device.
  */
 
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 
@@ -61,7 +62,7 @@ static int qxl_dumb_create(struct drm_file *file, struct drm_device *drm,
 DEFINE_DRM_GEM_FOPS(qxl_fops);
 
 static const struct drm_driver qxl_drm_driver = {
-	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC,
+	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_RENDER,
 	.fops = &qxl_fops,
 	.debugfs_init = qxl_debugfs_init,
 	.open = qxl_file_open,
@@ -128,6 +129,10 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (ret)
 		return ret;
 
+	ret = qxl_bo_init(qdev);
+	if (ret)
+		return ret;
+
 	ret = qxl_kms_init(qdev);
 	if (ret)
 		return ret;
@@ -149,6 +154,8 @@ static void qxl_pci_remove(struct pci_dev *pdev)
 	struct drm_device *drm = pci_get_drvdata(pdev);
 
 	drm_dev_unplug(drm);
+	/* Revoke mappings of device memory; they fault to SIGBUS from now on. */
+	unmap_mapping_range(drm->anon_inode->i_mapping, 0, 0, 1);
 	drm_atomic_helper_shutdown(drm);
 }
 

@@ -3,6 +3,8 @@
 #define QXL_DRV_H
 
 #include <linux/hrtimer.h>
+#include <linux/idr.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -12,6 +14,7 @@
 #include <drm/drm_crtc.h>
 #include <drm/drm_device.h>
 #include <drm/drm_encoder.h>
+#include <drm/drm_gem.h>
 #include <drm/drm_gem_atomic_helper.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_mm.h>
@@ -35,8 +38,13 @@
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
 
+/* Relocations per command; upstream reports the same constant. */
+#define QXL_MAX_RELOCS		96
+
 /* Upper bound of the num_heads module parameter. */
 #define QXL_MAX_HEADS		16
+
+struct qxl_device;
 
 struct qxl_memslot {
 	u8 id;
@@ -54,11 +62,42 @@ struct qxl_memslot {
  *
  * A block is owned by the driver until qxl_ring_push() hands it to the
  * device, and by the device until its id comes back on the release ring.
- * Every resource starts with a struct qxl_release_info.
+ * Every resource starts with a struct qxl_release_info. @released, if set,
+ * is called when the device gives the block back (or a reset drops it),
+ * with mem_lock held and before the block is freed; it must not sleep.
+ * @owner is its argument.
  */
 struct qxl_dmem {
 	struct drm_mm_node node;
 	u32 id;
+	void (*released)(struct qxl_device *qdev, struct qxl_dmem *dmem);
+	void *owner;
+};
+
+/* Largest off-screen surface side, as the device's primary. */
+#define QXL_MAX_SURFACE_DIM	8192
+
+/**
+ * struct qxl_bo - a buffer in the surfaces BAR (qxl_bo.c)
+ * @base: GEM object
+ * @node: the range of the surfaces BAR
+ * @surface_id: hardware surface id of an off-screen surface, 0 for a plain
+ *	buffer
+ * @format: surface format (QXL_SURF_FMT_*)
+ * @width: surface width
+ * @height: surface height
+ * @stride: surface stride, negative for bottom-up
+ * @free_node: entry of qdev->bo_free_list once the device let go of it
+ */
+struct qxl_bo {
+	struct drm_gem_object base;
+	struct drm_mm_node node;
+	u32 surface_id;
+	u32 format;
+	u32 width;
+	u32 height;
+	s32 stride;
+	struct llist_node free_node;
 };
 
 /* A rectangle of the primary surface, or of the client's desktop. */
@@ -181,6 +220,24 @@ struct qxl_device {
 	u32 next_release_id;
 	struct work_struct release_work;
 
+	/*
+	 * vram_lock protects vram_mm, the allocator of the surfaces BAR.
+	 * surf_lock protects surfaces (hardware id -> live struct qxl_bo) and
+	 * orders CREATE/DESTROY commands against a reset's re-creation.
+	 * Buffers and finished submissions are freed by workers, as their
+	 * last reference may be dropped under mem_lock.
+	 */
+	struct mutex vram_lock;		/* see above */
+	struct drm_mm vram_mm;
+	struct mutex surf_lock;		/* see above */
+	struct xarray surfaces;
+	struct ida surface_ids;
+	struct llist_head bo_free_list;
+	struct work_struct bo_free_work;
+	struct llist_head job_free_list;
+	struct work_struct job_free_work;
+	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
+
 	struct work_struct reset_work;
 	atomic_t error_count;		/* ERROR interrupts seen */
 	atomic_t reset_count;		/* recoveries by reset */
@@ -242,6 +299,7 @@ static inline struct qxl_device *to_qxl(struct drm_device *drm)
 int qxl_hw_init(struct qxl_device *qdev);
 void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
+int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 void qxl_hw_reset_and_setup(struct qxl_device *qdev);
 u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset);
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
@@ -258,13 +316,40 @@ int qxl_dmem_init(struct qxl_device *qdev);
 int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
 void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
+void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick);
 void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
 u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
+
+/* qxl_bo.c: device-memory buffers and off-screen surfaces */
+static inline struct qxl_bo *to_qxl_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct qxl_bo, base);
+}
+
+int qxl_bo_init(struct qxl_device *qdev);
+bool qxl_is_bo(struct drm_gem_object *obj);
+u64 qxl_bo_phys(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset);
+void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset);
+s64 qxl_bo_resolve(struct qxl_device *qdev, struct drm_gem_object **objs, unsigned int n,
+		   u64 addr, u64 len, struct qxl_bo **out);
+struct qxl_bo *qxl_bo_surface(struct qxl_device *qdev, u32 id);
+void qxl_bo_reset_surfaces(struct qxl_device *qdev);
+void qxl_bo_free_work(struct work_struct *work);
+int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+int qxl_map_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+
+/* qxl_exec.c: command submission with its verifier, update area, wait */
+void qxl_job_free_work(struct work_struct *work);
+int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 
 /* qxl_ioctl.c */
 struct drm_file;
 struct drm_ioctl_desc;
-#define QXL_NUM_IOCTLS	(DRM_QXL_NG_SCANOUT_DAMAGE + 1)
+#define QXL_NUM_IOCTLS	(DRM_QXL_NG_WAIT + 1)
 extern const struct drm_ioctl_desc qxl_ioctls[QXL_NUM_IOCTLS];
 int qxl_file_open(struct drm_device *drm, struct drm_file *file);
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file);

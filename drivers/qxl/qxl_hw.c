@@ -30,13 +30,24 @@ void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
  */
 int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 {
+	int ret;
+
+	mutex_lock(&qdev->io_lock);
+	ret = qxl_io_async_locked(qdev, port, val);
+	mutex_unlock(&qdev->io_lock);
+	return ret;
+}
+
+/* qxl_io_async() for callers that set up the port's arguments under io_lock. */
+int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
+{
 	long left;
 	int idx, ret = 0;
 
+	lockdep_assert_held(&qdev->io_lock);
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
 
-	mutex_lock(&qdev->io_lock);
 	WRITE_ONCE(qdev->io_done, false);
 	qxl_io_write(qdev, port, val);
 	left = wait_event_timeout(qdev->io_wq, READ_ONCE(qdev->io_done),
@@ -47,7 +58,6 @@ int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 		schedule_work(&qdev->reset_work);
 		ret = -ETIMEDOUT;
 	}
-	mutex_unlock(&qdev->io_lock);
 
 	drm_dev_exit(idx);
 	return ret;

@@ -164,7 +164,12 @@ struct qxl_rect {
 } __packed;
 static_assert(sizeof(struct qxl_rect) == 16);
 
+#define QXL_SURF_FMT_1_A		1
+#define QXL_SURF_FMT_8_A		8
+#define QXL_SURF_FMT_16_555		16
 #define QXL_SURF_FMT_32_XRGB		32
+#define QXL_SURF_FMT_16_565		80
+#define QXL_SURF_FMT_32_ARGB		96
 #define QXL_SURF_TYPE_PRIMARY		0
 
 struct qxl_surface_create {
@@ -370,5 +375,135 @@ struct qxl_cursor {
 	struct qxl_data_chunk chunk;
 } __packed;
 static_assert(sizeof(struct qxl_cursor) == 42);
+
+/* Off-screen surfaces: created and destroyed through the command ring. */
+#define QXL_SURFACE_CMD_CREATE		0
+#define QXL_SURFACE_CMD_DESTROY		1
+#define QXL_SURF_FLAG_KEEP_DATA		BIT(0)
+
+struct qxl_surface_cmd {
+	struct qxl_release_info release_info;
+	__le32 surface_id;
+	u8 type;
+	__le32 flags;
+	struct {
+		__le32 format;
+		__le32 width;
+		__le32 height;
+		__le32 stride;
+		__le64 data;
+	} __packed create;
+} __packed;
+static_assert(sizeof(struct qxl_surface_cmd) == 41);
+
+/* Draw types (QXLDrawable.type) */
+enum qxl_draw_type {
+	QXL_DRAW_NOP = 0,
+	QXL_DRAW_FILL = 1,
+	QXL_DRAW_OPAQUE = 2,
+	/* QXL_DRAW_COPY = 3 is defined above */
+	QXL_DRAW_COPY_BITS = 4,
+	QXL_DRAW_BLEND = 5,
+	QXL_DRAW_BLACKNESS = 6,
+	QXL_DRAW_WHITENESS = 7,
+	QXL_DRAW_INVERS = 8,
+	QXL_DRAW_ROP3 = 9,
+	QXL_DRAW_STROKE = 10,
+	QXL_DRAW_TEXT = 11,
+	QXL_DRAW_TRANSPARENT = 12,
+	QXL_DRAW_ALPHA_BLEND = 13,
+	QXL_DRAW_COMPOSITE = 14,
+};
+
+#define QXL_EFFECT_NOP_ON_DUP		5
+#define QXL_EFFECT_OPAQUE_BRUSH		7
+
+#define QXL_BRUSH_TYPE_NONE		0
+#define QXL_BRUSH_TYPE_SOLID		1
+#define QXL_BRUSH_TYPE_PATTERN		2
+
+struct qxl_brush {
+	__le32 type;
+	union {
+		__le32 color;
+		struct {
+			__le64 pat;
+			struct qxl_point pos;
+		} __packed pattern;
+	} u;
+} __packed;
+static_assert(sizeof(struct qxl_brush) == 20);
+
+/* Payload offsets inside struct qxl_drawable.u, per draw type. */
+struct qxl_fill {
+	struct qxl_brush brush;
+	__le16 rop_descriptor;
+	struct qxl_qmask mask;
+} __packed;
+
+struct qxl_opaque {
+	__le64 src_bitmap;
+	struct qxl_rect src_area;
+	struct qxl_brush brush;
+	__le16 rop_descriptor;
+	u8 scale_mode;
+	struct qxl_qmask mask;
+} __packed;
+
+struct qxl_rop3 {
+	__le64 src_bitmap;
+	struct qxl_rect src_area;
+	struct qxl_brush brush;
+	u8 rop3;
+	u8 scale_mode;
+	struct qxl_qmask mask;
+} __packed;
+
+struct qxl_transparent {
+	__le64 src_bitmap;
+	struct qxl_rect src_area;
+	__le32 src_color;
+	__le32 true_color;
+} __packed;
+
+struct qxl_alpha_blend {
+	__le16 alpha_flags;
+	u8 alpha;
+	__le64 src_bitmap;
+	struct qxl_rect src_area;
+} __packed;
+
+#define QXL_COMPOSITE_OP_MASK		0xff
+#define QXL_COMPOSITE_FILTER_SHIFT	8	/* 3 bits source, 3 bits mask */
+#define QXL_COMPOSITE_REPEAT_SHIFT	14	/* 2 bits source, 2 bits mask */
+#define QXL_COMPOSITE_COMPONENT_ALPHA	BIT(18)
+#define QXL_COMPOSITE_DERIVED		(BIT(19) | BIT(20) | BIT(21))
+#define QXL_COMPOSITE_OPAQUE_BITS	(BIT(22) | BIT(23) | BIT(24))
+
+struct qxl_composite {
+	__le32 flags;
+	__le64 src;
+	__le64 src_transform;
+	__le64 mask;
+	__le64 mask_transform;
+	struct qxl_point16 src_origin;
+	struct qxl_point16 mask_origin;
+} __packed;
+static_assert(sizeof(struct qxl_composite) == 44);
+
+struct qxl_transform {
+	__le32 t[6];
+} __packed;
+
+#define QXL_IMAGE_SURFACE		104
+#define QXL_IMAGE_CACHE			BIT(0)
+
+#define QXL_BITMAP_FMT_1BIT_LE		1
+#define QXL_BITMAP_FMT_1BIT_BE		2
+#define QXL_BITMAP_FMT_16BIT		6
+#define QXL_BITMAP_FMT_24BIT		7
+#define QXL_BITMAP_FMT_RGBA		9
+#define QXL_BITMAP_FMT_8BIT_A		10
+#define QXL_BITMAP_UNSTABLE		BIT(1)
 
 #endif /* QXL_HW_H */

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Driver ioctls. The upstream-compatible part answers GETPARAM and
- * CLIENTCAP; the buffer and command submission ioctls are refused with
- * EOPNOTSUPP until their command verifier exists, rather than accepting
- * commands the device would execute unchecked. qxl-ng's own
- * SCANOUT_DAMAGE reports what changed on a CRTC since the caller last
- * asked.
+ * Driver ioctls: GETPARAM and CLIENTCAP here, buffers in qxl_bo.c, command
+ * submission, UPDATE_AREA and WAIT in qxl_exec.c. The 2D ioctls are
+ * allowed on the render node: a client reaches only its own buffers and
+ * surfaces. qxl-ng's own SCANOUT_DAMAGE reports what changed on a CRTC
+ * since the caller last asked.
  */
 
 #include <linux/slab.h>
@@ -19,9 +18,6 @@
 #include <drm/drm_print.h>
 
 #include "qxl_drv.h"
-
-/* Upstream reports this constant; nothing in the device limits it. */
-#define QXL_MAX_RELOCS		96
 
 struct qxl_file {
 	u64 damage_seen[QXL_MAX_HEADS];
@@ -104,12 +100,6 @@ static int qxl_clientcap_ioctl(struct drm_device *drm, void *data, struct drm_fi
 	      0 : -EOPNOTSUPP;
 	drm_dev_exit(idx);
 	return ret;
-}
-
-static int qxl_unsupported_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
-{
-	drm_dbg_driver(drm, "buffer and command ioctls are not supported by this version\n");
-	return -EOPNOTSUPP;
 }
 
 /**
@@ -211,12 +201,13 @@ static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct d
 }
 
 const struct drm_ioctl_desc qxl_ioctls[QXL_NUM_IOCTLS] = {
-	DRM_IOCTL_DEF_DRV(QXL_ALLOC, qxl_unsupported_ioctl, DRM_AUTH),
-	DRM_IOCTL_DEF_DRV(QXL_MAP, qxl_unsupported_ioctl, DRM_AUTH),
-	DRM_IOCTL_DEF_DRV(QXL_EXECBUFFER, qxl_unsupported_ioctl, DRM_AUTH),
-	DRM_IOCTL_DEF_DRV(QXL_UPDATE_AREA, qxl_unsupported_ioctl, DRM_AUTH),
-	DRM_IOCTL_DEF_DRV(QXL_GETPARAM, qxl_getparam_ioctl, DRM_AUTH),
-	DRM_IOCTL_DEF_DRV(QXL_CLIENTCAP, qxl_clientcap_ioctl, DRM_AUTH),
-	DRM_IOCTL_DEF_DRV(QXL_ALLOC_SURF, qxl_unsupported_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_ALLOC, qxl_alloc_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QXL_MAP, qxl_map_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QXL_EXECBUFFER, qxl_execbuffer_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QXL_UPDATE_AREA, qxl_update_area_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QXL_GETPARAM, qxl_getparam_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QXL_CLIENTCAP, qxl_clientcap_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QXL_ALLOC_SURF, qxl_alloc_surf_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(QXL_NG_SCANOUT_DAMAGE, qxl_scanout_damage_ioctl, DRM_AUTH),
+	DRM_IOCTL_DEF_DRV(QXL_NG_WAIT, qxl_wait_ioctl, DRM_AUTH | DRM_RENDER_ALLOW),
 };

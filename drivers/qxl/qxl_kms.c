@@ -219,6 +219,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 	mutex_unlock(&qdev->cmd_lock);
 	mutex_unlock(&qdev->io_lock);
 	qxl_dmem_free_all_released(qdev);
+	qxl_bo_reset_surfaces(qdev);
 
 	saved = drm_atomic_helper_suspend(&qdev->drm);
 	if (IS_ERR(saved))

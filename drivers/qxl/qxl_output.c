@@ -113,14 +113,7 @@ static void qxl_crc_work(struct work_struct *work)
 	if (!row)
 		goto out;
 
-	mutex_lock(&qdev->io_lock);
-	writel(r.y, &qdev->ram_hdr->update_area.top);
-	writel(r.x, &qdev->ram_hdr->update_area.left);
-	writel(r.y + r.h, &qdev->ram_hdr->update_area.bottom);
-	writel(r.x + r.w, &qdev->ram_hdr->update_area.right);
-	writel(0, &qdev->ram_hdr->update_surface);
-	mutex_unlock(&qdev->io_lock);
-	if (qxl_io_async(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0))
+	if (qxl_io_update_area(qdev, 0, &DRM_RECT_INIT(r.x, r.y, r.w, r.h)))
 		goto out_free;
 
 	for (y = 0; y < r.h; y++) {

@@ -125,6 +125,8 @@ static void qxl_release_chain(struct qxl_device *qdev, u64 id)
 		}
 		info = qxl_dmem_ptr(qdev, dmem);
 		id = le64_to_cpu(READ_ONCE(info->id));
+		if (dmem->released)
+			dmem->released(qdev, dmem);
 		drm_mm_remove_node(&dmem->node);
 		kfree(dmem);
 	}

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Device-memory buffers for 2D clients: ranges of the surfaces BAR that the
+ * device can read (images, clip lists) or render into (off-screen
+ * surfaces), created with ALLOC and ALLOC_SURF and mapped into userspace.
+ *
+ * They live in the surfaces BAR, not in the command pool of BAR0, so no
+ * client can starve the display path of the memory its updates need.
+ * Scanout framebuffers stay shmem objects (qxl_drv.c): the device cannot
+ * read those, and these cannot be shared as dma-bufs.
+ *
+ * An off-screen surface gets its hardware id and its CREATE command when it
+ * is allocated, and its DESTROY command when the last reference goes; its
+ * memory is reused only after the device released the DESTROY. Commands in
+ * flight hold a reference on every buffer they use (qxl_exec.c), so a
+ * buffer is never freed while the device may still read it.
+ */
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+static void qxl_vram_free(struct qxl_device *qdev, struct qxl_bo *bo)
+{
+	mutex_lock(&qdev->vram_lock);
+	drm_mm_remove_node(&bo->node);
+	mutex_unlock(&qdev->vram_lock);
+	if (bo->surface_id)
+		ida_free(&qdev->surface_ids, bo->surface_id);
+	kfree(bo);
+}
+
+/* Called under mem_lock when the device released a surface's DESTROY. */
+static void qxl_surface_destroyed(struct qxl_device *qdev, struct qxl_dmem *dmem)
+{
+	struct qxl_bo *bo = dmem->owner;
+
+	llist_add(&bo->free_node, &qdev->bo_free_list);
+	schedule_work(&qdev->bo_free_work);
+}
+
+void qxl_bo_free_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, bo_free_work);
+	struct llist_node *list = llist_del_all(&qdev->bo_free_list);
+	struct qxl_bo *bo, *next;
+
+	llist_for_each_entry_safe(bo, next, list, free_node)
+		qxl_vram_free(qdev, bo);
+}
+
+static int qxl_surface_cmd(struct qxl_device *qdev, struct qxl_bo *bo, u8 type, u32 flags)
+{
+	struct qxl_surface_cmd *cmd;
+	struct qxl_dmem *dmem;
+	int ret;
+
+	ret = qxl_dmem_alloc(qdev, sizeof(*cmd), &dmem);
+	if (ret)
+		return ret;
+	cmd = qxl_dmem_ptr(qdev, dmem);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->surface_id = cpu_to_le32(bo->surface_id);
+	cmd->type = type;
+	cmd->flags = cpu_to_le32(flags);
+	if (type == QXL_SURFACE_CMD_CREATE) {
+		cmd->create.format = cpu_to_le32(bo->format);
+		cmd->create.width = cpu_to_le32(bo->width);
+		cmd->create.height = cpu_to_le32(bo->height);
+		cmd->create.stride = cpu_to_le32(bo->stride);
+		cmd->create.data = cpu_to_le64(qxl_bo_phys(qdev, bo, 0));
+	} else {
+		dmem->released = qxl_surface_destroyed;
+		dmem->owner = bo;
+	}
+	return qxl_ring_push(qdev, false, QXL_CMD_SURFACE, dmem);
+}
+
+static void qxl_bo_gem_free(struct drm_gem_object *obj)
+{
+	struct qxl_bo *bo = to_qxl_bo(obj);
+	struct qxl_device *qdev = to_qxl(obj->dev);
+	bool live;
+
+	drm_gem_free_mmap_offset(obj);
+	drm_gem_object_release(obj);
+	if (bo->surface_id) {
+		mutex_lock(&qdev->surf_lock);
+		live = xa_erase(&qdev->surfaces, bo->surface_id);
+		/* On success the release of the DESTROY frees the memory. */
+		if (live && !qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_DESTROY, 0)) {
+			mutex_unlock(&qdev->surf_lock);
+			return;
+		}
+		mutex_unlock(&qdev->surf_lock);
+	}
+	/* The device never saw this surface, or a reset made it forget it. */
+	qxl_vram_free(qdev, bo);
+}
+
+static vm_fault_t qxl_bo_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct drm_gem_object *obj = vma->vm_private_data;
+	struct qxl_device *qdev = to_qxl(obj->dev);
+	unsigned long page = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long first = (qdev->vram_phys + to_qxl_bo(obj)->node.start) >> PAGE_SHIFT;
+	vm_fault_t ret;
+	int idx;
+
+	if (page >= obj->size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	if (!drm_dev_enter(obj->dev, &idx))
+		return VM_FAULT_SIGBUS;
+	ret = vmf_insert_pfn_prot(vma, vmf->address, first + page, vma->vm_page_prot);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static const struct vm_operations_struct qxl_bo_vm_ops = {
+	.fault = qxl_bo_fault,
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+/* Pages are inserted on fault, so an unplug can revoke them (qxl_pci_remove). */
+static int qxl_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
+	vma->vm_ops = &qxl_bo_vm_ops;
+	return 0;
+}
+
+/* The device's memory cannot back a dma-buf for other devices. */
+static struct dma_buf *qxl_bo_export(struct drm_gem_object *obj, int flags)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static const struct drm_gem_object_funcs qxl_bo_funcs = {
+	.free = qxl_bo_gem_free,
+	.mmap = qxl_bo_mmap,
+	.export = qxl_bo_export,
+};
+
+bool qxl_is_bo(struct drm_gem_object *obj)
+{
+	return obj->funcs == &qxl_bo_funcs;
+}
+
+u64 qxl_bo_phys(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
+{
+	return qxl_slot_phys(&qdev->surf_slot, bo->node.start + offset);
+}
+
+/*
+ * Find the buffer among @objs holding [@addr, @addr + @len) of device
+ * memory. Returns the offset in the buffer, or -EINVAL when the range is
+ * not entirely inside one of them.
+ */
+s64 qxl_bo_resolve(struct qxl_device *qdev, struct drm_gem_object **objs, unsigned int n,
+		   u64 addr, u64 len, struct qxl_bo **out)
+{
+	unsigned int shift = 64 - qdev->slot_gen_bits - qdev->slot_id_bits;
+	u64 off = addr & (BIT_ULL(shift) - 1);
+	unsigned int i;
+
+	if ((addr & ~(BIT_ULL(shift) - 1)) != qdev->surf_slot.high_bits)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		struct qxl_bo *bo = to_qxl_bo(objs[i]);
+
+		if (off >= bo->node.start && off - bo->node.start <= bo->base.size &&
+		    len <= bo->base.size - (off - bo->node.start)) {
+			*out = bo;
+			return off - bo->node.start;
+		}
+	}
+	return -EINVAL;
+}
+
+void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
+{
+	return qdev->vram + bo->node.start + offset;
+}
+
+static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size)
+{
+	struct qxl_bo *bo;
+	int ret;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (size > qdev->vram_size)
+		return ERR_PTR(-ENOMEM);
+	size = PAGE_ALIGN(size);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_lock(&qdev->vram_lock);
+	ret = drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
+					 DRM_MM_INSERT_BEST);
+	mutex_unlock(&qdev->vram_lock);
+	if (ret) {
+		drm_dbg_driver(&qdev->drm, "no room for a %llu byte buffer\n", size);
+		kfree(bo);
+		return ERR_PTR(-ENOMEM);
+	}
+	bo->base.funcs = &qxl_bo_funcs;
+	drm_gem_private_object_init(&qdev->drm, &bo->base, size);
+	ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
+	/* Fresh device memory may hold another client's data: clear it. */
+	memset_io(qxl_bo_io(qdev, bo, 0), 0, size);
+	return bo;
+}
+
+static int qxl_bo_handle(struct drm_file *file, struct qxl_bo *bo, u32 *handle)
+{
+	int ret = drm_gem_handle_create(file, &bo->base, handle);
+
+	drm_gem_object_put(&bo->base);
+	return ret;
+}
+
+int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_qxl_alloc *args = data;
+	struct qxl_bo *bo;
+
+	if (!args->size)
+		return -EINVAL;
+	bo = qxl_bo_create(to_qxl(drm), args->size);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+	return qxl_bo_handle(file, bo, &args->handle);
+}
+
+int qxl_map_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_qxl_map *args = data;
+	struct drm_gem_object *obj;
+
+	if (args->pad)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	if (!qxl_is_bo(obj)) {
+		drm_gem_object_put(obj);
+		return -EINVAL;
+	}
+	args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	drm_gem_object_put(obj);
+	return 0;
+}
+
+/* Bits per pixel of a QXL surface format, 0 if unknown. */
+static unsigned int qxl_surface_bpp(u32 format)
+{
+	switch (format) {
+	case QXL_SURF_FMT_1_A:
+		return 1;
+	case QXL_SURF_FMT_8_A:
+		return 8;
+	case QXL_SURF_FMT_16_555:
+	case QXL_SURF_FMT_16_565:
+		return 16;
+	case QXL_SURF_FMT_32_XRGB:
+	case QXL_SURF_FMT_32_ARGB:
+		return 32;
+	}
+	return 0;
+}
+
+int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct qxl_device *qdev = to_qxl(drm);
+	struct drm_qxl_alloc_surf *args = data;
+	unsigned int bpp = qxl_surface_bpp(args->format);
+	u32 stride = args->stride < 0 ? -(u32)args->stride : args->stride;
+	struct qxl_bo *bo;
+	int ret, id;
+	u64 size;
+
+	/* args->pad is not checked: upstream's Xorg driver leaves it uninitialised. */
+	if (!bpp || !args->width || !args->height ||
+	    args->width > QXL_MAX_SURFACE_DIM || args->height > QXL_MAX_SURFACE_DIM) {
+		drm_dbg_driver(drm, "ALLOC_SURF: bad format %u or size %ux%u\n",
+			       args->format, args->width, args->height);
+		return -EINVAL;
+	}
+	if (stride % 4 || stride < DIV_ROUND_UP((u64)args->width * bpp, 8) ||
+	    stride > QXL_MAX_SURFACE_DIM * 4) {
+		drm_dbg_driver(drm, "ALLOC_SURF: bad stride %d for %ux%u at %u bpp\n",
+			       args->stride, args->width, args->height, bpp);
+		return -EINVAL;
+	}
+	size = (u64)stride * args->height;
+
+	id = ida_alloc_range(&qdev->surface_ids, 1, qdev->n_surfaces - 1, GFP_KERNEL);
+	if (id < 0)
+		return id == -ENOSPC ? -ENOSPC : id;
+	bo = qxl_bo_create(qdev, size);
+	if (IS_ERR(bo)) {
+		ida_free(&qdev->surface_ids, id);
+		return PTR_ERR(bo);
+	}
+	bo->surface_id = id;
+	bo->format = args->format;
+	bo->width = args->width;
+	bo->height = args->height;
+	bo->stride = args->stride;
+
+	mutex_lock(&qdev->surf_lock);
+	ret = qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_CREATE, 0);
+	if (!ret)
+		xa_store(&qdev->surfaces, id, bo, GFP_KERNEL);
+	mutex_unlock(&qdev->surf_lock);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ret;
+	}
+	return qxl_bo_handle(file, bo, &args->handle);
+}
+
+/*
+ * After a reset the device knows no surface: create every live one again,
+ * keeping the pixels in its memory.
+ */
+void qxl_bo_reset_surfaces(struct qxl_device *qdev)
+{
+	struct qxl_bo *bo;
+	unsigned long id;
+
+	mutex_lock(&qdev->surf_lock);
+	xa_for_each(&qdev->surfaces, id, bo) {
+		if (qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_CREATE, QXL_SURF_FLAG_KEEP_DATA))
+			xa_erase(&qdev->surfaces, id);
+	}
+	mutex_unlock(&qdev->surf_lock);
+}
+
+/* The surface a hardware id names, if it is alive. Caller holds surf_lock. */
+struct qxl_bo *qxl_bo_surface(struct qxl_device *qdev, u32 id)
+{
+	return xa_load(&qdev->surfaces, id);
+}
+
+static void qxl_bo_fini(struct drm_device *drm, void *data)
+{
+	struct qxl_device *qdev = data;
+
+	flush_work(&qdev->job_free_work);
+	flush_work(&qdev->bo_free_work);
+	xa_destroy(&qdev->surfaces);
+	ida_destroy(&qdev->surface_ids);
+	drm_mm_takedown(&qdev->vram_mm);
+}
+
+int qxl_bo_init(struct qxl_device *qdev)
+{
+	int ret;
+
+	ret = drmm_mutex_init(&qdev->drm, &qdev->vram_lock);
+	if (ret)
+		return ret;
+	ret = drmm_mutex_init(&qdev->drm, &qdev->surf_lock);
+	if (ret)
+		return ret;
+	drm_mm_init(&qdev->vram_mm, 0, qdev->vram_size);
+	ida_init(&qdev->surface_ids);
+	xa_init(&qdev->surfaces);
+	init_llist_head(&qdev->bo_free_list);
+	init_llist_head(&qdev->job_free_list);
+	INIT_WORK(&qdev->bo_free_work, qxl_bo_free_work);
+	INIT_WORK(&qdev->job_free_work, qxl_job_free_work);
+	return drmm_add_action_or_reset(&qdev->drm, qxl_bo_fini, qdev);
+}

@@ -1,0 +1,963 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * EXECBUFFER: draw commands from userspace, verified before the device
+ * sees them.
+ *
+ * The device follows every guest-physical address a command names, so a
+ * command is never handed over as userspace wrote it. Each one is copied
+ * into the kernel's command pool, its relocations are applied, and then
+ * the verifier walks it: every address must lie inside a buffer the
+ * caller named by handle in this call, every surface id must have been
+ * written by a SURF relocation from one of the caller's surfaces, and
+ * every structure the device would follow from the command (images, data
+ * chunk chains, clip lists, transforms) is copied into kernel memory next
+ * to the command and the pointer rewritten to the copy. What the device
+ * finally reads from userspace buffers is pixel data only, so changing a
+ * buffer after the call cannot redirect the device (no time-of-check to
+ * time-of-use window). The model is vmwgfx's command verifier.
+ *
+ * Every buffer a command uses is referenced until the device releases the
+ * command, and carries a fence in its reservation object until then;
+ * DRM_IOCTL_QXL_NG_WAIT waits on those fences.
+ */
+
+#include <asm/unaligned.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_auth.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
+
+#include "qxl_drv.h"
+
+/* Limits of one EXECBUFFER; upstream userspace sends one command per call. */
+#define QXL_MAX_EXEC_COMMANDS	64
+#define QXL_MAX_CLIP_RECTS	1024
+#define QXL_MAX_CHUNKS		64
+#define QXL_DRAW_CMD_SIZE	(sizeof(struct qxl_drawable) - sizeof(struct qxl_release_info))
+/* Images a drawable can name: source, mask, brush pattern. */
+#define QXL_MAX_IMAGES		3
+#define QXL_MAX_TRANSFORMS	2
+#define QXL_MAX_OBJS		(2 * QXL_MAX_RELOCS)
+#define QXL_MAX_SURF_IDS	QXL_MAX_RELOCS
+/* WAIT asks the device for its releases this often... */
+#define QXL_WAIT_ROUND_MS	20
+/* ...after rendering at most this many surfaces the buffer's commands draw on. */
+#define QXL_WAIT_MAX_SURFACES	16
+
+/* Layout of a verified command in the pool: drawable, then the copies. */
+#define QXL_EXTRA_IMAGES	ALIGN(sizeof(struct qxl_drawable), 8)
+#define QXL_EXTRA_TRANSFORMS	(QXL_EXTRA_IMAGES + QXL_MAX_IMAGES * sizeof(struct qxl_image))
+#define QXL_EXTRA_CLIP		(QXL_EXTRA_TRANSFORMS + \
+				 QXL_MAX_TRANSFORMS * sizeof(struct qxl_transform))
+
+/**
+ * struct qxl_job - one verified command on its way through the device
+ * @fence: signalled when the device released the command; first member,
+ *	the job is freed with it
+ * @lock: the fence's lock
+ * @free_node: entry of qdev->job_free_list once released
+ * @dmem: the command and the copies it points to
+ * @dst_surface: the surface the command draws on
+ * @extra: pixel copies of multi-chunk images, freed with the job
+ * @nobjs: number of @objs
+ * @objs: buffers the command uses, referenced until release
+ */
+struct qxl_job {
+	struct dma_fence fence;
+	spinlock_t lock;		/* see @lock above */
+	struct llist_node free_node;
+	struct qxl_dmem *dmem;
+	u32 dst_surface;
+	struct qxl_dmem *extra[QXL_MAX_IMAGES];
+	unsigned int nobjs;
+	struct drm_gem_object *objs[QXL_MAX_OBJS];
+};
+
+/* State of the verification of one command. */
+struct qxl_verify {
+	struct qxl_device *qdev;
+	struct drm_file *file;
+	struct qxl_job *job;
+	struct qxl_drawable d;		/* the command, relocated */
+	u8 *out;			/* the command's block in the pool */
+	unsigned int nimages;
+	unsigned int ntransforms;
+	unsigned int nsurf;
+	u32 surf_id[QXL_MAX_SURF_IDS];	/* surface ids from SURF relocations */
+	u32 surf_w[QXL_MAX_SURF_IDS];
+	u32 surf_h[QXL_MAX_SURF_IDS];
+	u32 clip_rects;			/* from the clip list, read once */
+	u64 clip_addr;
+};
+
+static const char *qxl_fence_name(struct dma_fence *fence)
+{
+	return QXL_DRIVER_NAME;
+}
+
+static const struct dma_fence_ops qxl_fence_ops = {
+	.get_driver_name = qxl_fence_name,
+	.get_timeline_name = qxl_fence_name,
+};
+
+static void qxl_job_free(struct qxl_device *qdev, struct qxl_job *job)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->nobjs; i++)
+		drm_gem_object_put(job->objs[i]);
+	for (i = 0; i < QXL_MAX_IMAGES; i++)
+		if (job->extra[i])
+			qxl_dmem_free(qdev, job->extra[i]);
+	dma_fence_put(&job->fence);
+}
+
+void qxl_job_free_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, job_free_work);
+	struct llist_node *list = llist_del_all(&qdev->job_free_list);
+	struct qxl_job *job, *next;
+
+	llist_for_each_entry_safe(job, next, list, free_node)
+		qxl_job_free(qdev, job);
+}
+
+/* Called under mem_lock when the device released the command. */
+static void qxl_job_released(struct qxl_device *qdev, struct qxl_dmem *dmem)
+{
+	struct qxl_job *job = dmem->owner;
+
+	dma_fence_signal(&job->fence);
+	llist_add(&job->free_node, &qdev->job_free_list);
+	schedule_work(&qdev->job_free_work);
+}
+
+static int qxl_reject(struct qxl_verify *v, int err, const char *what)
+{
+	atomic_inc(&v->qdev->exec_rejects);
+	drm_dbg_driver(&v->qdev->drm, "EXECBUFFER: %s\n", what);
+	return err;
+}
+
+/* Take a reference on the buffer behind @handle for the job. */
+static int qxl_job_lookup(struct qxl_verify *v, u32 handle, struct qxl_bo **out)
+{
+	struct qxl_job *job = v->job;
+	struct drm_gem_object *obj;
+	unsigned int i;
+
+	obj = drm_gem_object_lookup(v->file, handle);
+	if (!obj)
+		return qxl_reject(v, -ENOENT, "unknown handle");
+	if (!qxl_is_bo(obj)) {
+		drm_gem_object_put(obj);
+		return qxl_reject(v, -EINVAL, "handle is not a device buffer");
+	}
+	for (i = 0; i < job->nobjs; i++) {
+		if (job->objs[i] == obj) {
+			drm_gem_object_put(obj);
+			*out = to_qxl_bo(obj);
+			return 0;
+		}
+	}
+	if (job->nobjs == QXL_MAX_OBJS) {
+		drm_gem_object_put(obj);
+		return qxl_reject(v, -EINVAL, "too many buffers");
+	}
+	job->objs[job->nobjs++] = obj;
+	*out = to_qxl_bo(obj);
+	return 0;
+}
+
+static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
+{
+	struct qxl_bo *src = NULL, *dst = NULL;
+	unsigned int width;
+	u8 val[8];
+	int ret;
+
+	if (r->pad)
+		return qxl_reject(v, -EINVAL, "relocation padding not zero");
+	if (r->reloc_type != QXL_RELOC_TYPE_BO && r->reloc_type != QXL_RELOC_TYPE_SURF)
+		return qxl_reject(v, -EINVAL, "unknown relocation type");
+	width = r->reloc_type == QXL_RELOC_TYPE_BO ? 8 : 4;
+
+	if (r->dst_handle) {
+		ret = qxl_job_lookup(v, r->dst_handle, &dst);
+		if (ret)
+			return ret;
+		if (r->dst_offset > dst->base.size - width)
+			return qxl_reject(v, -EINVAL, "relocation destination outside its buffer");
+	} else if (r->dst_offset < sizeof(struct qxl_release_info) ||
+		   r->dst_offset > sizeof(struct qxl_drawable) - width) {
+		return qxl_reject(v, -EINVAL, "relocation destination outside the command");
+	}
+
+	if (r->reloc_type == QXL_RELOC_TYPE_BO) {
+		ret = qxl_job_lookup(v, r->src_handle, &src);
+		if (ret)
+			return ret;
+		if (r->src_offset >= src->base.size)
+			return qxl_reject(v, -EINVAL, "relocation source outside its buffer");
+		put_unaligned_le64(qxl_bo_phys(v->qdev, src, r->src_offset), val);
+	} else {
+		u32 id = 0, w, h;
+
+		if (r->src_offset)
+			return qxl_reject(v, -EINVAL, "surface relocation with a source offset");
+		if (r->src_handle) {
+			ret = qxl_job_lookup(v, r->src_handle, &src);
+			if (ret)
+				return ret;
+			if (!src->surface_id)
+				return qxl_reject(v, -EINVAL, "surface relocation from a plain buffer");
+			id = src->surface_id;
+			w = src->width;
+			h = src->height;
+		} else {
+			/* The primary surface: for the display's owner only. */
+			if (!drm_is_current_master(v->file))
+				return qxl_reject(v, -EACCES, "primary surface without DRM master");
+			w = v->qdev->primary_live ? v->qdev->primary_width : 0;
+			h = v->qdev->primary_live ? v->qdev->primary_height : 0;
+		}
+		if (v->nsurf == QXL_MAX_SURF_IDS)
+			return qxl_reject(v, -EINVAL, "too many surface relocations");
+		v->surf_id[v->nsurf] = id;
+		v->surf_w[v->nsurf] = w;
+		v->surf_h[v->nsurf] = h;
+		v->nsurf++;
+		put_unaligned_le32(id, val);
+	}
+
+	if (dst)
+		memcpy_toio(qxl_bo_io(v->qdev, dst, r->dst_offset), val, width);
+	else
+		memcpy((u8 *)&v->d + r->dst_offset, val, width);
+	return 0;
+}
+
+/* Find a surface id among those this command's relocations wrote. */
+static int qxl_surf_lookup(struct qxl_verify *v, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nsurf; i++)
+		if (v->surf_id[i] == id)
+			return i;
+	return -1;
+}
+
+static bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h)
+{
+	s32 top = le32_to_cpu(r->top), left = le32_to_cpu(r->left);
+	s32 bottom = le32_to_cpu(r->bottom), right = le32_to_cpu(r->right);
+
+	return top >= 0 && left >= 0 && top < bottom && left < right &&
+	       bottom <= (s64)h && right <= (s64)w;
+}
+
+/* Read @len bytes at device address @addr from one of the job's buffers. */
+static int qxl_read_user(struct qxl_verify *v, u64 addr, void *dst, u64 len,
+			 struct qxl_bo **bo, u64 *off)
+{
+	struct qxl_bo *b;
+	s64 o;
+
+	o = qxl_bo_resolve(v->qdev, v->job->objs, v->job->nobjs, addr, len, &b);
+	if (o < 0)
+		return -EINVAL;
+	if (dst)
+		memcpy_fromio(dst, qxl_bo_io(v->qdev, b, o), len);
+	if (bo)
+		*bo = b;
+	if (off)
+		*off = o;
+	return 0;
+}
+
+static u32 qxl_bitmap_bpp(u8 format, bool mask)
+{
+	switch (format) {
+	case QXL_BITMAP_FMT_1BIT_LE:
+	case QXL_BITMAP_FMT_1BIT_BE:
+		return mask ? 1 : 0;
+	case QXL_BITMAP_FMT_8BIT_A:
+		return 8;
+	case QXL_BITMAP_FMT_16BIT:
+		return 16;
+	case QXL_BITMAP_FMT_24BIT:
+		return 24;
+	case QXL_BITMAP_FMT_32BIT:
+	case QXL_BITMAP_FMT_RGBA:
+		return 32;
+	}
+	return 0;
+}
+
+/*
+ * The pixels of a bitmap given as a chain of data chunks. One chunk is
+ * used in place (the image becomes DIRECT); several are gathered into a
+ * kernel copy, since each chunk's header sits in userspace memory.
+ */
+static int qxl_verify_chunks(struct qxl_verify *v, struct qxl_image *img, u64 need)
+{
+	u64 addr = le64_to_cpu(img->bitmap.data), copied = 0;
+	struct qxl_data_chunk hdr;
+	struct qxl_dmem *copy = NULL;
+	unsigned int n;
+	struct qxl_bo *bo;
+	u64 off;
+	int ret;
+
+	for (n = 0; addr && copied < need; n++) {
+		if (n == QXL_MAX_CHUNKS || qxl_read_user(v, addr, &hdr, sizeof(hdr), NULL, NULL))
+			goto bad;
+		if (qxl_read_user(v, addr, NULL, sizeof(hdr) + le32_to_cpu(hdr.data_size),
+				  &bo, &off))
+			goto bad;
+		if (!n && le32_to_cpu(hdr.data_size) >= need) {
+			img->bitmap.data = cpu_to_le64(addr + sizeof(hdr));
+			return 0;
+		}
+		if (!copy) {
+			if (need > U32_MAX)
+				goto bad;
+			ret = qxl_dmem_alloc(v->qdev, need, &copy);
+			if (ret)
+				return ret;
+			v->job->extra[v->nimages - 1] = copy;
+		}
+		memcpy_fromio((u8 *)qxl_dmem_ptr(v->qdev, copy) + copied,
+			      qxl_bo_io(v->qdev, bo, off + sizeof(hdr)),
+			      min_t(u64, need - copied, le32_to_cpu(hdr.data_size)));
+		copied += min_t(u64, need - copied, le32_to_cpu(hdr.data_size));
+		addr = le64_to_cpu(hdr.next_chunk);
+	}
+	if (copied < need)
+		goto bad;
+	img->bitmap.data = cpu_to_le64(qxl_dmem_phys(v->qdev, copy, 0));
+	return 0;
+bad:
+	return qxl_reject(v, -EINVAL, "bitmap data chunks invalid or too short");
+}
+
+/*
+ * Verify the image at *@field, copy it next to the command and point
+ * *@field at the copy. @optional allows 0; @mask allows 1-bit formats.
+ */
+static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional, bool mask,
+			    u32 *w, u32 *h)
+{
+	u64 addr = le64_to_cpu(*field);
+	struct qxl_image img;
+	u32 bpp, stride, width, height;
+	unsigned int slot;
+	int ret;
+
+	if (!addr) {
+		if (optional)
+			return 0;
+		return qxl_reject(v, -EINVAL, "image missing");
+	}
+	if (v->nimages == QXL_MAX_IMAGES)
+		return qxl_reject(v, -EINVAL, "too many images");
+	slot = v->nimages++;
+	memset(&img, 0, sizeof(img));
+	if (qxl_read_user(v, addr, &img, sizeof(img.descriptor) + 4, NULL, NULL))
+		return qxl_reject(v, -EINVAL, "image address not in the caller's buffers");
+
+	/* Never let the device cache images: the cache is shared by all clients. */
+	img.descriptor.flags = 0;
+	width = le32_to_cpu(img.descriptor.width);
+	height = le32_to_cpu(img.descriptor.height);
+
+	if (img.descriptor.type == QXL_IMAGE_SURFACE) {
+		u32 id = get_unaligned_le32(&img.bitmap);
+		int i = qxl_surf_lookup(v, id);
+
+		if (i < 0 || !id)
+			return qxl_reject(v, -EINVAL, "image of a surface not relocated by the caller");
+		width = v->surf_w[i];
+		height = v->surf_h[i];
+		img.descriptor.width = cpu_to_le32(width);
+		img.descriptor.height = cpu_to_le32(height);
+		memset((u8 *)&img.bitmap + 4, 0, sizeof(img.bitmap) - 4);
+	} else if (img.descriptor.type == QXL_IMAGE_BITMAP) {
+		if (qxl_read_user(v, addr, &img, sizeof(img), NULL, NULL))
+			return qxl_reject(v, -EINVAL, "bitmap address not in the caller's buffers");
+		img.descriptor.flags = 0;
+		/* The bitmap's own x and y are what the device takes as its size. */
+		width = le32_to_cpu(img.bitmap.x);
+		height = le32_to_cpu(img.bitmap.y);
+		img.descriptor.width = img.bitmap.x;
+		img.descriptor.height = img.bitmap.y;
+		bpp = qxl_bitmap_bpp(img.bitmap.format, mask);
+		stride = le32_to_cpu(img.bitmap.stride);
+		if (!bpp || !width || !height || width > QXL_MAX_SURFACE_DIM ||
+		    height > QXL_MAX_SURFACE_DIM || img.bitmap.palette ||
+		    stride < DIV_ROUND_UP(width * bpp, 8) || stride > QXL_MAX_SURFACE_DIM * 4 ||
+		    img.bitmap.flags & ~(QXL_BITMAP_DIRECT | QXL_BITMAP_UNSTABLE |
+					 QXL_BITMAP_TOP_DOWN))
+			return qxl_reject(v, -EINVAL, "bitmap format, size, stride or flags invalid");
+		if (img.bitmap.flags & QXL_BITMAP_DIRECT) {
+			if (qxl_read_user(v, le64_to_cpu(img.bitmap.data), NULL,
+					  (u64)stride * height, NULL, NULL))
+				return qxl_reject(v, -EINVAL, "bitmap pixels not in the caller's buffers");
+		} else {
+			ret = qxl_verify_chunks(v, &img, (u64)stride * height);
+			if (ret)
+				return ret;
+			img.bitmap.flags |= QXL_BITMAP_DIRECT;
+		}
+	} else {
+		return qxl_reject(v, -EINVAL, "image type not accepted");
+	}
+
+	memcpy(v->out + QXL_EXTRA_IMAGES + slot * sizeof(img), &img, sizeof(img));
+	*field = cpu_to_le64(qxl_dmem_phys(v->qdev, v->job->dmem,
+					   QXL_EXTRA_IMAGES + slot * sizeof(img)));
+	if (w)
+		*w = width;
+	if (h)
+		*h = height;
+	return 0;
+}
+
+static int qxl_verify_transform(struct qxl_verify *v, __le64 *field)
+{
+	u64 addr = le64_to_cpu(*field);
+	unsigned int off;
+
+	if (!addr)
+		return 0;
+	off = QXL_EXTRA_TRANSFORMS + v->ntransforms++ * sizeof(struct qxl_transform);
+	if (qxl_read_user(v, addr, v->out + off, sizeof(struct qxl_transform), NULL, NULL))
+		return qxl_reject(v, -EINVAL, "transform address not in the caller's buffers");
+	*field = cpu_to_le64(qxl_dmem_phys(v->qdev, v->job->dmem, off));
+	return 0;
+}
+
+static int qxl_verify_mask(struct qxl_verify *v, struct qxl_qmask *mask)
+{
+	if (mask->flags & ~1)
+		return qxl_reject(v, -EINVAL, "mask flags invalid");
+	return qxl_verify_image(v, &mask->bitmap, true, true, NULL, NULL);
+}
+
+static int qxl_verify_brush(struct qxl_verify *v, struct qxl_brush *brush)
+{
+	switch (le32_to_cpu(brush->type)) {
+	case QXL_BRUSH_TYPE_NONE:
+	case QXL_BRUSH_TYPE_SOLID:
+		return 0;
+	case QXL_BRUSH_TYPE_PATTERN:
+		return qxl_verify_image(v, &brush->u.pattern.pat, false, false, NULL, NULL);
+	}
+	return qxl_reject(v, -EINVAL, "brush type invalid");
+}
+
+/* A source bitmap and the area of it the draw reads. */
+static int qxl_verify_src(struct qxl_verify *v, __le64 *bitmap, const struct qxl_rect *area)
+{
+	u32 w, h;
+	int ret;
+
+	ret = qxl_verify_image(v, bitmap, false, false, &w, &h);
+	if (ret)
+		return ret;
+	if (!qxl_rect_inside(area, w, h))
+		return qxl_reject(v, -EINVAL, "source area outside the source image");
+	return 0;
+}
+
+static bool qxl_composite_op_valid(u32 op)
+{
+	return op <= 0x0d || (op >= 0x30 && op <= 0x3e);
+}
+
+static int qxl_verify_composite(struct qxl_verify *v, struct qxl_composite *c)
+{
+	u32 flags = le32_to_cpu(c->flags);
+	int ret;
+
+	if (flags & ~(BIT(25) - 1))
+		return qxl_reject(v, -EINVAL, "composite flags: reserved bits set");
+	if (!qxl_composite_op_valid(flags & QXL_COMPOSITE_OP_MASK) ||
+	    ((flags >> QXL_COMPOSITE_FILTER_SHIFT) & 7) > 1 ||
+	    ((flags >> (QXL_COMPOSITE_FILTER_SHIFT + 3)) & 7) > 1)
+		return qxl_reject(v, -EINVAL, "composite operator or filter invalid");
+	/* The device derives these from the pointers itself. */
+	c->flags = cpu_to_le32(flags & ~QXL_COMPOSITE_DERIVED);
+
+	ret = qxl_verify_image(v, &c->src, false, false, NULL, NULL);
+	if (!ret)
+		ret = qxl_verify_image(v, &c->mask, true, false, NULL, NULL);
+	if (!ret)
+		ret = qxl_verify_transform(v, &c->src_transform);
+	if (!ret)
+		ret = qxl_verify_transform(v, &c->mask_transform);
+	return ret;
+}
+
+static int qxl_verify_rop(struct qxl_verify *v, __le16 rop, u8 scale_mode)
+{
+	if (le16_to_cpu(rop) & ~(BIT(11) - 1) || scale_mode > 1)
+		return qxl_reject(v, -EINVAL, "rop descriptor or scale mode invalid");
+	return 0;
+}
+
+/* The per-type payload of the drawable. */
+static int qxl_verify_payload(struct qxl_verify *v, u32 dst_w, u32 dst_h)
+{
+	struct qxl_drawable *d = &v->d;
+	int ret;
+
+	switch (d->type) {
+	case QXL_DRAW_NOP:
+		return 0;
+	case QXL_DRAW_FILL: {
+		struct qxl_fill *f = (void *)&d->u;
+
+		ret = qxl_verify_rop(v, f->rop_descriptor, 0);
+		if (!ret)
+			ret = qxl_verify_brush(v, &f->brush);
+		return ret ? ret : qxl_verify_mask(v, &f->mask);
+	}
+	case QXL_DRAW_OPAQUE: {
+		struct qxl_opaque *o = (void *)&d->u;
+
+		ret = qxl_verify_rop(v, o->rop_descriptor, o->scale_mode);
+		if (!ret)
+			ret = qxl_verify_src(v, &o->src_bitmap, &o->src_area);
+		if (!ret)
+			ret = qxl_verify_brush(v, &o->brush);
+		return ret ? ret : qxl_verify_mask(v, &o->mask);
+	}
+	case QXL_DRAW_COPY:
+	case QXL_DRAW_BLEND: {
+		struct qxl_copy *c = &d->u.copy;
+
+		ret = qxl_verify_rop(v, c->rop_descriptor, c->scale_mode);
+		if (!ret)
+			ret = qxl_verify_src(v, &c->src_bitmap, &c->src_area);
+		return ret ? ret : qxl_verify_mask(v, &c->mask);
+	}
+	case QXL_DRAW_COPY_BITS: {
+		struct qxl_point *p = (void *)&d->u;
+		s64 x = (s32)le32_to_cpu(p->x), y = (s32)le32_to_cpu(p->y);
+		s64 w = (s32)le32_to_cpu(d->bbox.right) - (s32)le32_to_cpu(d->bbox.left);
+		s64 h = (s32)le32_to_cpu(d->bbox.bottom) - (s32)le32_to_cpu(d->bbox.top);
+
+		if (x < 0 || y < 0 || x + w > dst_w || y + h > dst_h)
+			return qxl_reject(v, -EINVAL, "copy-bits source outside the surface");
+		return 0;
+	}
+	case QXL_DRAW_BLACKNESS:
+	case QXL_DRAW_WHITENESS:
+	case QXL_DRAW_INVERS:
+		return qxl_verify_mask(v, (void *)&d->u);
+	case QXL_DRAW_ROP3: {
+		struct qxl_rop3 *r = (void *)&d->u;
+
+		if (r->scale_mode > 1)
+			return qxl_reject(v, -EINVAL, "scale mode invalid");
+		ret = qxl_verify_src(v, &r->src_bitmap, &r->src_area);
+		if (!ret)
+			ret = qxl_verify_brush(v, &r->brush);
+		return ret ? ret : qxl_verify_mask(v, &r->mask);
+	}
+	case QXL_DRAW_TRANSPARENT: {
+		struct qxl_transparent *t = (void *)&d->u;
+
+		return qxl_verify_src(v, &t->src_bitmap, &t->src_area);
+	}
+	case QXL_DRAW_ALPHA_BLEND: {
+		struct qxl_alpha_blend *a = (void *)&d->u;
+
+		if (le16_to_cpu(a->alpha_flags) & ~3)
+			return qxl_reject(v, -EINVAL, "alpha-blend flags invalid");
+		return qxl_verify_src(v, &a->src_bitmap, &a->src_area);
+	}
+	case QXL_DRAW_COMPOSITE:
+		return qxl_verify_composite(v, (void *)&d->u);
+	}
+	return qxl_reject(v, -EINVAL, "draw type not accepted");
+}
+
+/* Copy the clip list next to the command. Its length was read once, before. */
+static int qxl_verify_clip(struct qxl_verify *v)
+{
+	struct qxl_clip_rects *out = (void *)(v->out + QXL_EXTRA_CLIP);
+	u32 bytes = v->clip_rects * sizeof(struct qxl_rect);
+	struct qxl_rect *rects = (void *)out->chunk.data;
+	u32 i;
+
+	if (le32_to_cpu(v->d.clip.type) == QXL_CLIP_TYPE_NONE)
+		return 0;
+	if (qxl_read_user(v, v->clip_addr + sizeof(*out), rects, bytes, NULL, NULL))
+		return qxl_reject(v, -EINVAL, "clip rectangles not in the caller's buffers");
+	for (i = 0; i < v->clip_rects; i++) {
+		if ((s32)le32_to_cpu(rects[i].top) > (s32)le32_to_cpu(rects[i].bottom) ||
+		    (s32)le32_to_cpu(rects[i].left) > (s32)le32_to_cpu(rects[i].right))
+			return qxl_reject(v, -EINVAL, "clip rectangle inverted");
+	}
+	out->num_rects = cpu_to_le32(v->clip_rects);
+	out->chunk.data_size = cpu_to_le32(bytes);
+	out->chunk.prev_chunk = 0;
+	out->chunk.next_chunk = 0;
+	v->d.clip.data = cpu_to_le64(qxl_dmem_phys(v->qdev, v->job->dmem, QXL_EXTRA_CLIP));
+	return 0;
+}
+
+static int qxl_verify_drawable(struct qxl_verify *v)
+{
+	struct qxl_drawable *d = &v->d;
+	u32 dst_w, dst_h;
+	int i, s, ret;
+
+	s = qxl_surf_lookup(v, le32_to_cpu(d->surface_id));
+	if (s < 0)
+		return qxl_reject(v, -EINVAL, "destination surface not relocated by the caller");
+	dst_w = v->surf_w[s];
+	dst_h = v->surf_h[s];
+	if (d->effect > QXL_EFFECT_OPAQUE_BRUSH || d->self_bitmap)
+		return qxl_reject(v, -EINVAL, "effect or self bitmap invalid");
+	if (!qxl_rect_inside(&d->bbox, dst_w, dst_h))
+		return qxl_reject(v, -EINVAL, "bounding box outside the destination surface");
+	for (i = 0; i < 3; i++) {
+		s32 id = le32_to_cpu(d->surfaces_dest[i]);
+
+		if (id == QXL_SURFACE_NONE)
+			continue;
+		s = qxl_surf_lookup(v, id);
+		if (s < 0)
+			return qxl_reject(v, -EINVAL, "dependency surface not relocated by the caller");
+		if (!qxl_rect_inside(&d->surfaces_rects[i], v->surf_w[s], v->surf_h[s]))
+			return qxl_reject(v, -EINVAL, "dependency rectangle outside its surface");
+	}
+	ret = qxl_verify_clip(v);
+	if (ret)
+		return ret;
+	return qxl_verify_payload(v, dst_w, dst_h);
+}
+
+/* Read the clip list header once: its length sizes the command's block. */
+static int qxl_read_clip_header(struct qxl_verify *v)
+{
+	struct qxl_clip_rects hdr;
+
+	switch (le32_to_cpu(v->d.clip.type)) {
+	case QXL_CLIP_TYPE_NONE:
+		if (v->d.clip.data)
+			return qxl_reject(v, -EINVAL, "clip data without clip type");
+		return 0;
+	case QXL_CLIP_TYPE_RECTS:
+		break;
+	default:
+		return qxl_reject(v, -EINVAL, "clip type invalid");
+	}
+	v->clip_addr = le64_to_cpu(v->d.clip.data);
+	if (qxl_read_user(v, v->clip_addr, &hdr, sizeof(hdr), NULL, NULL))
+		return qxl_reject(v, -EINVAL, "clip list not in the caller's buffers");
+	v->clip_rects = le32_to_cpu(hdr.num_rects);
+	if (!v->clip_rects || v->clip_rects > QXL_MAX_CLIP_RECTS || hdr.chunk.next_chunk ||
+	    le32_to_cpu(hdr.chunk.data_size) != v->clip_rects * sizeof(struct qxl_rect))
+		return qxl_reject(v, -EINVAL, "clip list invalid (count, size or chained)");
+	return 0;
+}
+
+/* Copy, relocate and verify one command into a job ready to push. */
+static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
+			 const struct drm_qxl_command *cmd, struct qxl_job **out)
+{
+	struct drm_qxl_reloc __user *urelocs = u64_to_user_ptr(cmd->relocs);
+	struct drm_qxl_reloc reloc;
+	struct qxl_verify *v;
+	struct qxl_job *job;
+	u32 i, size;
+	int ret;
+
+	/* cmd->pad is not checked: upstream's Xorg driver leaves it uninitialised. */
+	if (cmd->type != QXL_CMD_DRAW || !cmd->command_size ||
+	    cmd->command_size > QXL_DRAW_CMD_SIZE || cmd->relocs_num > QXL_MAX_RELOCS) {
+		atomic_inc(&qdev->exec_rejects);
+		drm_dbg_driver(&qdev->drm, "EXECBUFFER: command type %u, size %u or %u relocations\n",
+			       cmd->type, cmd->command_size, cmd->relocs_num);
+		return -EINVAL;
+	}
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!v || !job) {
+		kfree(v);
+		kfree(job);
+		return -ENOMEM;
+	}
+	spin_lock_init(&job->lock);
+	dma_fence_init(&job->fence, &qxl_fence_ops, &job->lock, dma_fence_context_alloc(1), 1);
+	v->qdev = qdev;
+	v->file = file;
+	v->job = job;
+
+	if (copy_from_user((u8 *)&v->d + sizeof(struct qxl_release_info),
+			   u64_to_user_ptr(cmd->command), cmd->command_size)) {
+		ret = -EFAULT;
+		goto err;
+	}
+	for (i = 0; i < cmd->relocs_num; i++) {
+		if (copy_from_user(&reloc, urelocs + i, sizeof(reloc))) {
+			ret = -EFAULT;
+			goto err;
+		}
+		ret = qxl_apply_reloc(v, &reloc);
+		if (ret)
+			goto err;
+	}
+
+	ret = qxl_read_clip_header(v);
+	if (ret)
+		goto err;
+	size = QXL_EXTRA_CLIP + sizeof(struct qxl_clip_rects) +
+	       v->clip_rects * sizeof(struct qxl_rect);
+	ret = qxl_dmem_alloc(qdev, size, &job->dmem);
+	if (ret)
+		goto err;
+	v->out = qxl_dmem_ptr(qdev, job->dmem);
+
+	ret = qxl_verify_drawable(v);
+	if (ret)
+		goto err;
+	v->d.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	job->dst_surface = le32_to_cpu(v->d.surface_id);
+	memcpy(v->out, &v->d, sizeof(v->d));
+	job->dmem->released = qxl_job_released;
+	job->dmem->owner = job;
+	kfree(v);
+	*out = job;
+	return 0;
+
+err:
+	if (job->dmem)
+		qxl_dmem_free(qdev, job->dmem);
+	qxl_job_free(qdev, job);
+	kfree(v);
+	return ret;
+}
+
+/*
+ * Fence every buffer of the job, then hand the command to the device. The
+ * job is consumed, also on failure.
+ */
+static int qxl_job_push(struct qxl_device *qdev, struct qxl_job *job)
+{
+	struct ww_acquire_ctx ctx;
+	unsigned int i;
+	int ret;
+
+	ret = drm_gem_lock_reservations(job->objs, job->nobjs, &ctx);
+	for (i = 0; !ret && i < job->nobjs; i++)
+		ret = dma_resv_reserve_fences(job->objs[i]->resv, 1);
+	if (ret) {
+		if (i)
+			drm_gem_unlock_reservations(job->objs, job->nobjs, &ctx);
+		qxl_dmem_free(qdev, job->dmem);
+		qxl_job_free(qdev, job);
+		return ret;
+	}
+	for (i = 0; i < job->nobjs; i++)
+		dma_resv_add_fence(job->objs[i]->resv, &job->fence, DMA_RESV_USAGE_WRITE);
+	drm_gem_unlock_reservations(job->objs, job->nobjs, &ctx);
+
+	/* The release hook owns the job from here, also on failure. */
+	dma_fence_get(&job->fence);
+	ret = qxl_ring_push(qdev, false, QXL_CMD_DRAW, job->dmem);
+	if (ret) {
+		dma_fence_set_error(&job->fence, ret);
+		dma_fence_signal(&job->fence);
+		job->dmem = NULL;
+		qxl_job_free(qdev, job);
+	}
+	dma_fence_put(&job->fence);
+	return ret;
+}
+
+int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct qxl_device *qdev = to_qxl(drm);
+	struct drm_qxl_execbuffer *args = data;
+	struct drm_qxl_command __user *ucmds = u64_to_user_ptr(args->commands);
+	struct drm_qxl_command cmd;
+	struct qxl_job **jobs;
+	u32 i, built = 0;
+	int ret = 0;
+
+	if (args->flags || !args->commands_num || args->commands_num > QXL_MAX_EXEC_COMMANDS) {
+		drm_dbg_driver(drm, "EXECBUFFER: flags %#x, %u commands\n", args->flags,
+			       args->commands_num);
+		return -EINVAL;
+	}
+	jobs = kcalloc(args->commands_num, sizeof(*jobs), GFP_KERNEL);
+	if (!jobs)
+		return -ENOMEM;
+
+	/* Verify every command before the device sees any of them. */
+	for (i = 0; i < args->commands_num; i++) {
+		if (copy_from_user(&cmd, ucmds + i, sizeof(cmd))) {
+			ret = -EFAULT;
+			break;
+		}
+		mutex_lock(&qdev->surf_lock);
+		ret = qxl_job_build(qdev, file, &cmd, &jobs[i]);
+		mutex_unlock(&qdev->surf_lock);
+		if (ret)
+			break;
+		built++;
+	}
+	for (i = 0; i < built; i++) {
+		if (ret) {
+			qxl_dmem_free(qdev, jobs[i]->dmem);
+			qxl_job_free(qdev, jobs[i]);
+		} else {
+			ret = qxl_job_push(qdev, jobs[i]);
+		}
+	}
+	kfree(jobs);
+	return ret;
+}
+
+/**
+ * qxl_io_update_area - make the device render pending commands of a surface
+ * @qdev: the device
+ * @surface_id: the surface, 0 for the primary
+ * @r: the area
+ *
+ * Return: 0 once the pixels are in the surface's memory, or an error.
+ */
+int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
+{
+	int ret;
+
+	mutex_lock(&qdev->io_lock);
+	writel(r->y1, &qdev->ram_hdr->update_area.top);
+	writel(r->x1, &qdev->ram_hdr->update_area.left);
+	writel(r->y2, &qdev->ram_hdr->update_area.bottom);
+	writel(r->x2, &qdev->ram_hdr->update_area.right);
+	writel(surface_id, &qdev->ram_hdr->update_surface);
+	ret = qxl_io_async_locked(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0);
+	mutex_unlock(&qdev->io_lock);
+	return ret;
+}
+
+int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct qxl_device *qdev = to_qxl(drm);
+	struct drm_qxl_update_area *args = data;
+	struct drm_gem_object *obj;
+	struct qxl_bo *bo;
+	struct drm_rect r;
+	int ret;
+
+	if (args->pad || args->left >= args->right || args->top >= args->bottom)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = qxl_is_bo(obj) ? to_qxl_bo(obj) : NULL;
+	if (!bo || !bo->surface_id || args->right > bo->width || args->bottom > bo->height) {
+		drm_dbg_driver(drm, "UPDATE_AREA: not a surface, or area outside it\n");
+		ret = -EINVAL;
+		goto out;
+	}
+	r = (struct drm_rect){ args->left, args->top, args->right, args->bottom };
+	mutex_lock(&qdev->surf_lock);
+	ret = qxl_bo_surface(qdev, bo->surface_id) == bo ?
+	      qxl_io_update_area(qdev, bo->surface_id, &r) : -EIO;
+	mutex_unlock(&qdev->surf_lock);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/*
+ * The device keeps a drawable until it has rendered it, which it does
+ * lazily: render every surface that a pending command on @obj draws on.
+ */
+static void qxl_wait_render(struct qxl_device *qdev, struct drm_gem_object *obj)
+{
+	u32 ids[QXL_WAIT_MAX_SURFACES];
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	unsigned int n = 0, i;
+	struct qxl_bo *bo;
+
+	dma_resv_lock(obj->resv, NULL);
+	dma_resv_for_each_fence(&cursor, obj->resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
+		u32 id;
+
+		if (fence->ops != &qxl_fence_ops || dma_fence_is_signaled(fence))
+			continue;
+		id = container_of(fence, struct qxl_job, fence)->dst_surface;
+		for (i = 0; i < n && ids[i] != id; i++)
+			;
+		if (i == n && n < ARRAY_SIZE(ids))
+			ids[n++] = id;
+	}
+	dma_resv_unlock(obj->resv);
+
+	mutex_lock(&qdev->surf_lock);
+	for (i = 0; i < n; i++) {
+		struct drm_rect r = { 0, 0, qdev->primary_width, qdev->primary_height };
+
+		if (ids[i]) {
+			bo = qxl_bo_surface(qdev, ids[i]);
+			if (!bo)
+				continue;
+			r = DRM_RECT_INIT(0, 0, bo->width, bo->height);
+		} else if (!qdev->primary_live) {
+			continue;
+		}
+		qxl_io_update_area(qdev, ids[i], &r);
+	}
+	mutex_unlock(&qdev->surf_lock);
+}
+
+int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct qxl_device *qdev = to_qxl(drm);
+	struct drm_qxl_ng_wait *args = data;
+	struct drm_gem_object *obj;
+	unsigned long deadline;
+	long ret;
+
+	if (args->flags || args->timeout_ns > QXL_NG_WAIT_MAX_NS)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	/*
+	 * The device batches releases and keeps drawables it has not
+	 * rendered yet: while waiting, ask it every round to render what it
+	 * holds and to publish its releases.
+	 */
+	deadline = jiffies + nsecs_to_jiffies(args->timeout_ns);
+	for (;;) {
+		ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
+					    min_t(long, deadline - jiffies,
+						  msecs_to_jiffies(QXL_WAIT_ROUND_MS)));
+		if (ret || !time_before(jiffies, deadline))
+			break;
+		qxl_wait_render(qdev, obj);
+		qxl_dmem_reclaim(qdev, true);
+	}
+	drm_gem_object_put(obj);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -EBUSY;
+}

@@ -1,0 +1,720 @@
+// SPDX-License-Identifier: MIT
+/*
+ * 2D submission: ALLOC, MAP, ALLOC_SURF, EXECBUFFER, UPDATE_AREA and
+ * qxl-ng's WAIT, on the render node. Draws into off-screen surfaces are
+ * read back after UPDATE_AREA and compared with the expected pixels; every
+ * rejection rule of the command verifier is tried, each followed by a draw
+ * that must still render, and the device must never enter its error state.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "qtest.h"
+/* qxl-ng's own header, not libdrm's upstream copy of the same name. */
+#include "../../uapi/qxl_drm.h"
+
+/* Offsets in the device's structures (QXLDrawable, QXLImage, ...). */
+enum {
+	D_SURFACE = 8, D_EFFECT = 12, D_TYPE = 13, D_SELF = 14, D_BBOX = 31,
+	D_CLIP = 47, D_SURF_DEST = 63, D_SURF_RECTS = 75, D_U = 123, D_SIZE = 191,
+	FILL_BRUSH = 123, FILL_ROP = 143,
+	COPY_SRC = 123, COPY_AREA = 131, COPY_ROP = 147, COPY_MASK_BITMAP = 159,
+	CMP_FLAGS = 123, CMP_SRC = 127, CMP_SRC_XFORM = 135, CMP_MASK = 143,
+	I_TYPE = 8, I_FLAGS = 9, I_W = 10, I_H = 14, I_FMT = 18, I_BFLAGS = 19,
+	I_X = 20, I_Y = 24, I_STRIDE = 28, I_PALETTE = 32, I_DATA = 40, I_SIZE = 48,
+	CHUNK_NEXT = 12, CHUNK_HDR = 20,
+};
+
+#define DRAW_FILL 1
+#define DRAW_COPY 3
+#define DRAW_COPY_BITS 4
+#define DRAW_STROKE 10
+#define DRAW_COMPOSITE 14
+#define ROPD_OP_PUT 8
+#define FMT_XRGB 32
+#define FMT_ARGB 96
+#define BMP_32BIT 8
+#define BMP_RGBA 9
+#define BMP_DIRECT 1
+#define BMP_TOP_DOWN 4
+#define IMG_BITMAP 0
+#define IMG_SURFACE 104
+#define OP_OVER 3
+
+static int fd;			/* render node */
+
+struct cmd {
+	uint8_t d[D_SIZE];
+	struct drm_qxl_reloc r[128];
+	unsigned int nr;
+	uint32_t type, size;
+};
+
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+static int xioctl(int f, unsigned long req, void *arg)
+{
+	return drmIoctl(f, req, arg) ? -errno : 0;
+}
+
+static uint32_t bo_alloc(uint32_t size)
+{
+	struct drm_qxl_alloc a = { .size = size };
+
+	return xioctl(fd, DRM_IOCTL_QXL_ALLOC, &a) ? 0 : a.handle;
+}
+
+static void *bo_map(int f, uint32_t handle, size_t size)
+{
+	struct drm_qxl_map m = { .handle = handle };
+	void *p;
+
+	if (xioctl(f, DRM_IOCTL_QXL_MAP, &m))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f, m.offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int surf_alloc(uint32_t fmt, uint32_t w, uint32_t h, int32_t stride, uint32_t *handle)
+{
+	struct drm_qxl_alloc_surf s = { .format = fmt, .width = w, .height = h, .stride = stride };
+	int ret = xioctl(fd, DRM_IOCTL_QXL_ALLOC_SURF, &s);
+
+	*handle = s.handle;
+	return ret;
+}
+
+static void gem_close(uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static void reloc(struct cmd *c, uint32_t type, uint32_t dst_h, uint64_t dst_off,
+		  uint32_t src_h, uint64_t src_off)
+{
+	c->r[c->nr++] = (struct drm_qxl_reloc){ .src_offset = src_off, .dst_offset = dst_off,
+		.src_handle = src_h, .dst_handle = dst_h, .reloc_type = type };
+}
+
+static void put_rect(uint8_t *p, int x1, int y1, int x2, int y2)
+{
+	put32(p, y1);
+	put32(p + 4, x1);
+	put32(p + 8, y2);
+	put32(p + 12, x2);
+}
+
+/* A drawable of @type onto surface @dst covering (x1,y1)-(x2,y2). */
+static void draw_init(struct cmd *c, uint8_t type, uint32_t dst, int x1, int y1, int x2, int y2)
+{
+	memset(c, 0, sizeof(*c));
+	c->type = 1;
+	c->size = D_SIZE - 8;
+	c->d[D_EFFECT] = 1;
+	c->d[D_TYPE] = type;
+	put_rect(c->d + D_BBOX, x1, y1, x2, y2);
+	put32(c->d + D_SURF_DEST, -1);
+	put32(c->d + D_SURF_DEST + 4, -1);
+	put32(c->d + D_SURF_DEST + 8, -1);
+	reloc(c, QXL_RELOC_TYPE_SURF, 0, D_SURFACE, dst, 0);
+}
+
+static int submit_on(int f, struct cmd *c)
+{
+	struct drm_qxl_command qc = { .command = (uintptr_t)(c->d + 8), .relocs = (uintptr_t)c->r,
+		.type = c->type, .command_size = c->size, .relocs_num = c->nr };
+	struct drm_qxl_execbuffer eb = { .commands_num = 1, .commands = (uintptr_t)&qc };
+
+	return xioctl(f, DRM_IOCTL_QXL_EXECBUFFER, &eb);
+}
+
+static int submit(struct cmd *c)
+{
+	return submit_on(fd, c);
+}
+
+static int fill(uint32_t dst, int x1, int y1, int x2, int y2, uint32_t color)
+{
+	struct cmd c;
+
+	draw_init(&c, DRAW_FILL, dst, x1, y1, x2, y2);
+	put32(c.d + FILL_BRUSH, 1);
+	put32(c.d + FILL_BRUSH + 4, color);
+	c.d[FILL_ROP] = ROPD_OP_PUT;
+	return submit(&c);
+}
+
+static int update(uint32_t h, int x1, int y1, int x2, int y2)
+{
+	struct drm_qxl_update_area u = { .handle = h, .left = x1, .top = y1, .right = x2,
+					 .bottom = y2 };
+
+	return xioctl(fd, DRM_IOCTL_QXL_UPDATE_AREA, &u);
+}
+
+static void expect(const char *name, int ret, int want, const char *what)
+{
+	qt_result(name, ret == want ? QT_PASS : QT_FAIL, "%s: got %d (%s), want %d", what, ret,
+		  ret ? strerror(-ret) : "ok", want);
+}
+
+/* The test surface: 64x64 XRGB, mapped. */
+static uint32_t surf;
+static uint32_t *spx;
+#define SW 64
+#define SH 64
+
+/* Count pixels of the rectangle that differ from @want (XRGB, X ignored). */
+static int rect_bad(const uint32_t *px, int stride_px, int x1, int y1, int x2, int y2,
+		    uint32_t want, uint32_t mask)
+{
+	int bad = 0;
+
+	for (int y = y1; y < y2; y++)
+		for (int x = x1; x < x2; x++)
+			bad += (px[y * stride_px + x] & mask) != (want & mask);
+	return bad;
+}
+
+/* A red fill followed by a readback: the device still renders. */
+static int still_renders(uint32_t color)
+{
+	if (fill(surf, 0, 0, SW, SH, color) || update(surf, 0, 0, SW, SH))
+		return 0;
+	return !rect_bad(spx, SW, 0, 0, SW, SH, color, 0xffffff);
+}
+
+static void reject(const char *name, struct cmd *c, int want, const char *what)
+{
+	static uint32_t n;
+	int ret = submit(c);
+
+	n++;
+	qt_result(name, ret == want && still_renders(0x10203 * n) ? QT_PASS : QT_FAIL,
+		  "%s: got %d (%s), want %d; device renders afterwards", what, ret,
+		  ret ? strerror(-ret) : "ok", want);
+}
+
+static int debugfs_value(const char *key)
+{
+	char line[256];
+	int v = -1;
+	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = atoi(line + strlen(key) + 1);
+	fclose(f);
+	return v;
+}
+
+static void t_fill(void)
+{
+	int bad;
+
+	fill(surf, 0, 0, SW, SH, 0xff0000);
+	fill(surf, 16, 16, 48, 48, 0x00ff00);
+	expect("update-area", update(surf, 0, 0, SW, SH), 0, "UPDATE_AREA of the surface");
+	bad = rect_bad(spx, SW, 16, 16, 48, 48, 0x00ff00, 0xffffff) +
+	      rect_bad(spx, SW, 0, 0, SW, 16, 0xff0000, 0xffffff);
+	qt_result("surface-fill", bad ? QT_FAIL : QT_PASS, "%d wrong pixels (red, green square)",
+		  bad);
+}
+
+/* An image buffer: QXLImage at 0, pixels after it, a pattern per pixel. */
+static uint32_t image_bo(int w, int h, int chunked, uint8_t **map)
+{
+	uint32_t size = I_SIZE + CHUNK_HDR + w * h * 4, bo = bo_alloc(size);
+	uint8_t *p = bo ? bo_map(fd, bo, size) : NULL;
+	uint32_t *px;
+
+	if (!p)
+		return 0;
+	memset(p, 0, I_SIZE + CHUNK_HDR);
+	p[I_TYPE] = IMG_BITMAP;
+	put32(p + I_W, w);
+	put32(p + I_H, h);
+	p[I_FMT] = BMP_32BIT;
+	p[I_BFLAGS] = BMP_TOP_DOWN | (chunked ? 0 : BMP_DIRECT);
+	put32(p + I_X, w);
+	put32(p + I_Y, h);
+	put32(p + I_STRIDE, w * 4);
+	put32(p + I_SIZE, w * h * 4);	/* chunk data_size */
+	px = (uint32_t *)(p + I_SIZE + CHUNK_HDR);
+	for (int i = 0; i < w * h; i++)
+		px[i] = 0x010101 * (i % 200) + 0x40;
+	*map = p;
+	return bo;
+}
+
+static int image_ok(int x0, int y0, int w, int h)
+{
+	int bad = 0;
+
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			uint32_t got = spx[(y0 + y) * SW + x0 + x] & 0xffffff;
+			uint32_t want = (0x010101 * ((y * w + x) % 200) + 0x40) & 0xffffff;
+
+			if (got != want && !bad++)
+				printf("image: first wrong pixel (%d,%d): 0x%06x, want 0x%06x\n",
+				       x, y, got, want);
+		}
+	}
+	return bad;
+}
+
+static void copy_init(struct cmd *c, uint32_t img, int x, int y, int w, int h)
+{
+	draw_init(c, DRAW_COPY, surf, x, y, x + w, y + h);
+	reloc(c, QXL_RELOC_TYPE_BO, 0, COPY_SRC, img, 0);
+	put_rect(c->d + COPY_AREA, 0, 0, w, h);
+	c->d[COPY_ROP] = ROPD_OP_PUT;
+}
+
+static void t_copy(void)
+{
+	uint8_t *p;
+	uint32_t img;
+	struct cmd c;
+	int ret, bad;
+
+	/* DIRECT bitmap: data points at the pixels. */
+	img = image_bo(16, 16, 0, &p);
+	copy_init(&c, img, 8, 8, 16, 16);
+	reloc(&c, QXL_RELOC_TYPE_BO, img, I_DATA, img, I_SIZE + CHUNK_HDR);
+	ret = submit(&c);
+	update(surf, 0, 0, SW, SH);
+	bad = image_ok(8, 8, 16, 16);
+	qt_result("copy-direct-bitmap", ret || bad ? QT_FAIL : QT_PASS, "ret %d, %d wrong pixels",
+		  ret, bad);
+
+	/* Time of check against time of use: rewrite the descriptor after submitting. */
+	fill(surf, 0, 0, SW, SH, 0);
+	ret = submit(&c);
+	put64(p + I_DATA, 0xdead0000beef000ull);
+	put32(p + I_X, 4096);
+	update(surf, 0, 0, SW, SH);
+	bad = image_ok(8, 8, 16, 16);
+	qt_result("descriptor-rewritten-after-submit", ret || bad ? QT_FAIL : QT_PASS,
+		  "ret %d, %d wrong pixels: the device used the kernel's verified copy", ret, bad);
+	put32(p + I_X, 16);
+	gem_close(img);
+
+	/* One data chunk. */
+	img = image_bo(16, 16, 1, &p);
+	copy_init(&c, img, 30, 30, 16, 16);
+	reloc(&c, QXL_RELOC_TYPE_BO, img, I_DATA, img, I_SIZE);
+	ret = submit(&c);
+	/* The buffer may be closed at once: the command keeps it alive. */
+	gem_close(img);
+	update(surf, 0, 0, SW, SH);
+	bad = image_ok(30, 30, 16, 16);
+	qt_result("copy-chunk-bitmap-closed-while-busy", ret || bad ? QT_FAIL : QT_PASS,
+		  "ret %d, %d wrong pixels", ret, bad);
+}
+
+/* A 32x32 image in three chunks, each in its own buffer, as the Xorg driver does. */
+static void t_multichunk(void)
+{
+	const int w = 32, rows[3] = { 10, 10, 12 };
+	uint32_t hdr = bo_alloc(I_SIZE), ch[3];
+	uint8_t *ph = bo_map(fd, hdr, I_SIZE), *pc[3];
+	struct cmd c;
+	int y = 0, ret, bad;
+
+	memset(ph, 0, I_SIZE);
+	ph[I_TYPE] = IMG_BITMAP;
+	put32(ph + I_W, w);
+	put32(ph + I_H, 32);
+	ph[I_FMT] = BMP_32BIT;
+	ph[I_BFLAGS] = BMP_TOP_DOWN;
+	put32(ph + I_X, w);
+	put32(ph + I_Y, 32);
+	put32(ph + I_STRIDE, w * 4);
+	copy_init(&c, hdr, 0, 0, w, 32);
+	for (int i = 0; i < 3; i++) {
+		uint32_t size = CHUNK_HDR + rows[i] * w * 4;
+
+		ch[i] = bo_alloc(size);
+		pc[i] = bo_map(fd, ch[i], size);
+		memset(pc[i], 0, CHUNK_HDR);
+		put32(pc[i], rows[i] * w * 4);
+		for (int k = 0; k < rows[i] * w; k++)
+			((uint32_t *)(pc[i] + CHUNK_HDR))[k] =
+				0x010101 * ((y * w + k) % 200) + 0x40;
+		y += rows[i];
+		if (i)
+			reloc(&c, QXL_RELOC_TYPE_BO, ch[i - 1], CHUNK_NEXT, ch[i], 0);
+	}
+	reloc(&c, QXL_RELOC_TYPE_BO, hdr, I_DATA, ch[0], 0);
+	fill(surf, 0, 0, SW, SH, 0);
+	ret = submit(&c);
+	update(surf, 0, 0, SW, SH);
+	bad = image_ok(0, 0, w, 32);
+	qt_result("copy-multichunk-bitmap", ret || bad ? QT_FAIL : QT_PASS,
+		  "ret %d, %d wrong pixels (3 chunks gathered by the kernel)", ret, bad);
+
+	/* Chunks that hold less than the image needs. */
+	put32(pc[2], 4);
+	expect("multichunk-too-short", submit(&c), -EINVAL, "chunks shorter than stride*height");
+	gem_close(hdr);
+	for (int i = 0; i < 3; i++)
+		gem_close(ch[i]);
+}
+
+static void t_copy_bits(void)
+{
+	struct cmd c;
+	int ret, bad;
+
+	fill(surf, 0, 0, SW, SH, 0x000000);
+	fill(surf, 0, 0, 8, 8, 0xabcdef);
+	draw_init(&c, DRAW_COPY_BITS, surf, 20, 24, 28, 32);
+	put32(c.d + D_U, 0);
+	put32(c.d + D_U + 4, 0);
+	ret = submit(&c);
+	update(surf, 0, 0, SW, SH);
+	bad = rect_bad(spx, SW, 20, 24, 28, 32, 0xabcdef, 0xffffff);
+	qt_result("copy-bits", ret || bad ? QT_FAIL : QT_PASS, "ret %d, %d wrong pixels", ret, bad);
+	put32(c.d + D_U, 60);
+	reject("reject-copy-bits-outside", &c, -EINVAL, "copy-bits source beyond the surface");
+}
+
+/* OVER of a half-transparent ARGB surface onto an opaque blue one. */
+static void t_composite(void)
+{
+	uint32_t src, px, xform = bo_alloc(24), img = bo_alloc(I_SIZE);
+	uint8_t *pi = bo_map(fd, img, I_SIZE);
+	struct cmd c;
+	int ret, r, b;
+
+	if (surf_alloc(FMT_ARGB, 16, 16, 64, &src) || !pi) {
+		qt_result("composite-over", QT_FAIL, "ARGB surface or image buffer: %s",
+			  strerror(errno));
+		return;
+	}
+	fill(src, 0, 0, 16, 16, 0x80800000);	/* premultiplied: 50% red */
+	fill(surf, 0, 0, SW, SH, 0x0000ff);
+	memset(pi, 0, I_SIZE);
+	pi[I_TYPE] = IMG_SURFACE;
+
+	draw_init(&c, DRAW_COMPOSITE, surf, 0, 0, 16, 16);
+	put32(c.d + CMP_FLAGS, OP_OVER);
+	reloc(&c, QXL_RELOC_TYPE_BO, 0, CMP_SRC, img, 0);
+	reloc(&c, QXL_RELOC_TYPE_SURF, img, I_FMT, src, 0);
+	put32(c.d + D_SURF_DEST, 0);
+	reloc(&c, QXL_RELOC_TYPE_SURF, 0, D_SURF_DEST, src, 0);
+	put_rect(c.d + D_SURF_RECTS, 0, 0, 16, 16);
+	ret = submit(&c);
+	update(surf, 0, 0, SW, SH);
+	px = spx[5 * SW + 5];
+	r = (px >> 16) & 0xff;
+	b = px & 0xff;
+	qt_result("composite-over", !ret && abs(r - 0x80) <= 1 && abs(b - 0x7f) <= 1 ?
+		  QT_PASS : QT_FAIL, "ret %d, pixel 0x%08x, want about 0x807f", ret, px);
+
+	put32(c.d + CMP_FLAGS, OP_OVER | (1u << 25));
+	reject("reject-composite-reserved-flag", &c, -EINVAL, "flag bit 25");
+	put32(c.d + CMP_FLAGS, 0x20);
+	reject("reject-composite-operator", &c, -EINVAL, "operator 0x20");
+	put32(c.d + CMP_FLAGS, OP_OVER);
+	put64(c.d + CMP_SRC_XFORM, 0x1000);
+	reject("reject-transform-not-relocated", &c, -EINVAL, "transform address without relocation");
+	put64(c.d + CMP_SRC_XFORM, 0);
+	c.nr--;		/* drop the dependency's SURF relocation */
+	reject("reject-dependency-not-relocated", &c, -EINVAL, "surfaces_dest without relocation");
+	gem_close(src);
+	gem_close(xform);
+	gem_close(img);
+}
+
+static void t_reject_commands(void)
+{
+	uint8_t *p;
+	uint32_t img = image_bo(8, 8, 0, &p), plain = bo_alloc(4096), foreign;
+	struct cmd c, good;
+	int fd2;
+
+	copy_init(&good, img, 0, 0, 8, 8);
+	reloc(&good, QXL_RELOC_TYPE_BO, img, I_DATA, img, I_SIZE + CHUNK_HDR);
+
+	c = good; c.type = 5;
+	reject("reject-command-type", &c, -EINVAL, "SURFACE command from userspace");
+	c = good; c.size = D_SIZE - 8 + 1;
+	reject("reject-command-size", &c, -EINVAL, "command larger than a drawable");
+	c = good; c.size = 0;
+	reject("reject-command-size-zero", &c, -EINVAL, "empty command");
+	c = good; c.nr = 97;
+	reject("reject-relocs-count", &c, -EINVAL, "97 relocations");
+	c = good; c.r[1].pad = 1;
+	reject("reject-reloc-pad", &c, -EINVAL, "relocation padding");
+	c = good; c.r[1].reloc_type = 3;
+	reject("reject-reloc-type", &c, -EINVAL, "relocation type 3");
+	c = good; c.r[1].dst_offset = D_SIZE - 4;
+	reject("reject-reloc-dst-outside-command", &c, -EINVAL, "dst_offset past the drawable");
+	c = good; c.r[1].dst_offset = 0;
+	reject("reject-reloc-into-release-info", &c, -EINVAL, "dst_offset 0 (release info)");
+	c = good; c.r[2].dst_offset = 4096 - 4;
+	reject("reject-reloc-dst-outside-buffer", &c, -EINVAL, "dst_offset past the buffer");
+	c = good; c.r[1].src_offset = 4096;
+	reject("reject-reloc-src-outside-buffer", &c, -EINVAL, "src_offset past the buffer");
+	c = good; c.r[1].src_handle = 0x7777;
+	reject("reject-reloc-unknown-handle", &c, -ENOENT, "src_handle 0x7777");
+	c = good; c.r[0].src_handle = plain;
+	reject("reject-surf-reloc-plain-buffer", &c, -EINVAL, "SURF relocation from a plain buffer");
+	c = good; c.r[0].src_handle = 0;
+	reject("reject-primary-on-render-node", &c, -EACCES, "primary surface without master");
+	c = good; c.r[0].dst_offset = 16; put32(c.d + D_SURFACE, 900);
+	reject("reject-surface-id-literal", &c, -EINVAL, "surface id not from a relocation");
+	c = good; put_rect(c.d + D_BBOX, 0, 0, SW + 1, 8);
+	reject("reject-bbox-outside", &c, -EINVAL, "bbox past the surface");
+	c = good; put_rect(c.d + D_BBOX, 8, 0, 0, 8);
+	reject("reject-bbox-inverted", &c, -EINVAL, "left > right");
+	c = good; c.d[D_SELF] = 1;
+	reject("reject-self-bitmap", &c, -EINVAL, "self_bitmap");
+	c = good; c.d[D_EFFECT] = 9;
+	reject("reject-effect", &c, -EINVAL, "effect 9");
+	c = good; c.d[D_TYPE] = DRAW_STROKE;
+	reject("reject-draw-stroke", &c, -EINVAL, "STROKE draws are not accepted");
+	c = good; c.d[D_TYPE] = 99;
+	reject("reject-draw-type", &c, -EINVAL, "draw type 99");
+	c = good; c.nr = 1; put64(c.d + COPY_SRC, 0x100000000000ull);
+	reject("reject-address-literal", &c, -EINVAL, "image address without relocation");
+	c = good; put_rect(c.d + COPY_AREA, 0, 0, 9, 8);
+	reject("reject-source-area", &c, -EINVAL, "source area past the image");
+	c = good; put32(c.d + D_CLIP, 1);
+	reject("reject-clip-not-relocated", &c, -EINVAL, "clip rects without relocation");
+	c = good; put32(c.d + D_CLIP, 7);
+	reject("reject-clip-type", &c, -EINVAL, "clip type 7");
+	c = good;
+	reloc(&c, QXL_RELOC_TYPE_BO, 0, COPY_MASK_BITMAP, plain, 0);
+	reject("reject-mask-not-an-image", &c, -EINVAL, "mask pointing at zeroes");
+
+	/* Bitmaps: each field checked on the kernel's copy. */
+	p[I_FMT] = 5;		/* 8-bit palette */
+	reject("reject-bitmap-palette-format", &good, -EINVAL, "8BIT (palette) bitmap");
+	p[I_FMT] = BMP_32BIT;
+	put32(p + I_STRIDE, 8);
+	reject("reject-bitmap-stride", &good, -EINVAL, "stride below width*4");
+	put32(p + I_STRIDE, 32);
+	put64(p + I_PALETTE, 1);
+	reject("reject-bitmap-palette", &good, -EINVAL, "palette pointer");
+	put64(p + I_PALETTE, 0);
+	put32(p + I_Y, 200);
+	reject("reject-bitmap-pixels-outside", &good, -EINVAL, "pixels past the buffer end");
+	put32(p + I_Y, 8);
+	put32(p + I_X, 0);
+	reject("reject-bitmap-zero-width", &good, -EINVAL, "bitmap width 0");
+	put32(p + I_X, 8);
+	p[I_TYPE] = 101;
+	reject("reject-image-type", &good, -EINVAL, "LZ image type");
+	p[I_TYPE] = IMG_BITMAP;
+
+	/* Clip list: counts bounded, one chunk. */
+	{
+		uint32_t clip = bo_alloc(8192);
+		uint8_t *pc = bo_map(fd, clip, 8192);
+
+		c = good;
+		put32(c.d + D_CLIP, 1);
+		reloc(&c, QXL_RELOC_TYPE_BO, 0, D_CLIP + 4, clip, 0);
+		put32(pc, 1);
+		put32(pc + 4, 16);
+		put_rect(pc + 24, 0, 0, 4, 4);
+		expect("clip-rects", submit(&c), 0, "one clip rectangle");
+		put32(pc, 2000);
+		put32(pc + 4, 2000 * 16);
+		reject("reject-clip-count", &c, -EINVAL, "2000 clip rectangles");
+		put32(pc, 1);
+		put32(pc + 4, 16);
+		put64(pc + 16, 0x1000);
+		reject("reject-clip-chained", &c, -EINVAL, "chained clip chunk");
+		gem_close(clip);
+	}
+
+	/* Upstream's Xorg driver leaves the command's pad uninitialised. */
+	{
+		struct drm_qxl_command qc = { .command = (uintptr_t)(good.d + 8),
+			.relocs = (uintptr_t)good.r, .type = 1, .command_size = good.size,
+			.relocs_num = good.nr, .pad = 0xdeadbeef };
+		struct drm_qxl_execbuffer eb = { .commands_num = 1, .commands = (uintptr_t)&qc };
+
+		expect("command-pad-ignored", xioctl(fd, DRM_IOCTL_QXL_EXECBUFFER, &eb), 0,
+		       "command pad 0xdeadbeef (upstream userspace leaves it uninitialised)");
+		eb.flags = 1;
+		expect("reject-execbuffer-flags", xioctl(fd, DRM_IOCTL_QXL_EXECBUFFER, &eb),
+		       -EINVAL, "flags 1");
+		eb.flags = 0;
+		eb.commands_num = 65;
+		expect("reject-execbuffer-count", xioctl(fd, DRM_IOCTL_QXL_EXECBUFFER, &eb),
+		       -EINVAL, "65 commands");
+		eb.commands_num = 0;
+		expect("reject-execbuffer-empty", xioctl(fd, DRM_IOCTL_QXL_EXECBUFFER, &eb),
+		       -EINVAL, "0 commands");
+	}
+
+	/* Another client: our handles mean nothing there. */
+	fd2 = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+	expect("other-client-handles", fd2 < 0 ? -errno : submit_on(fd2, &good), -ENOENT,
+	       "our command submitted on another client's file");
+	{
+		struct drm_qxl_alloc_surf s = { .format = FMT_XRGB, .width = 8, .height = 8,
+						.stride = 32 };
+
+		int accepted = 0;
+
+		xioctl(fd2, DRM_IOCTL_QXL_ALLOC_SURF, &s);
+		foreign = s.handle;
+		/* Its surface id is one of the small ones: name each without relocating it. */
+		for (uint32_t id = 1; id < 64; id++) {
+			c = good;
+			c.r[0].dst_offset = 16;
+			put32(c.d + D_SURFACE, id);
+			accepted += submit(&c) == 0;
+		}
+		qt_result("other-client-surface", accepted == 1 && still_renders(0x445566) ?
+			  QT_PASS : QT_FAIL,
+			  "surface ids 1..63 named without relocation: %d accepted (want 1: our own)",
+			  accepted);
+		(void)foreign;
+	}
+	close(fd2);
+	gem_close(img);
+	gem_close(plain);
+}
+
+static void t_buffer_ioctls(void)
+{
+	struct drm_qxl_alloc_surf s;
+	struct drm_qxl_map m = { 0 };
+	struct drm_qxl_ng_wait w = { 0 };
+	struct drm_mode_create_dumb dumb = { .width = 16, .height = 16, .bpp = 32 };
+	uint32_t h, handles[64];
+	int n1 = 0, n2 = 0, cardfd;
+
+#define SURF(name, f, wd, ht, st, want) \
+	do { s = (struct drm_qxl_alloc_surf){ .format = f, .width = wd, .height = ht, .stride = st }; \
+	     expect(name, xioctl(fd, DRM_IOCTL_QXL_ALLOC_SURF, &s), want, #f " " #wd "x" #ht " stride " #st); \
+	     if (want == 0) gem_close(s.handle); } while (0)
+	SURF("alloc-surf-a8", 8, 33, 7, 36, 0);
+	SURF("alloc-surf-rgb565", 80, 10, 10, 20, 0);
+	SURF("reject-surf-format", 7, 8, 8, 32, -EINVAL);
+	SURF("reject-surf-width-zero", FMT_XRGB, 0, 8, 32, -EINVAL);
+	SURF("reject-surf-too-wide", FMT_XRGB, 8193, 8, 32772, -EINVAL);
+	SURF("reject-surf-stride-unaligned", FMT_XRGB, 8, 8, 34, -EINVAL);
+	SURF("reject-surf-stride-short", FMT_XRGB, 8, 8, 28, -EINVAL);
+	SURF("reject-surf-too-big", FMT_XRGB, 8192, 8192, 32768, -ENOMEM);
+#undef SURF
+
+	m.handle = 0x7777;
+	expect("reject-map-unknown", xioctl(fd, DRM_IOCTL_QXL_MAP, &m), -ENOENT, "MAP handle 0x7777");
+	m.handle = surf;
+	m.pad = 1;
+	expect("reject-map-pad", xioctl(fd, DRM_IOCTL_QXL_MAP, &m), -EINVAL, "MAP pad 1");
+
+	cardfd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	if (cardfd >= 0 && !xioctl(cardfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb)) {
+		m = (struct drm_qxl_map){ .handle = dumb.handle };
+		expect("reject-map-dumb", xioctl(cardfd, DRM_IOCTL_QXL_MAP, &m), -EINVAL,
+		       "MAP of a dumb (shmem) buffer");
+	}
+
+	expect("reject-update-plain-buffer", update((h = bo_alloc(4096)), 0, 0, 1, 1), -EINVAL,
+	       "UPDATE_AREA on a plain buffer");
+	gem_close(h);
+	expect("reject-update-outside", update(surf, 0, 0, SW + 1, 1), -EINVAL, "right past the surface");
+	expect("reject-update-inverted", update(surf, 4, 0, 2, 1), -EINVAL, "left > right");
+	expect("reject-update-unknown", update(0x7777, 0, 0, 1, 1), -ENOENT, "handle 0x7777");
+
+	/* WAIT */
+	fill(surf, 0, 0, SW, SH, 0x123456);
+	w.handle = surf;
+	w.timeout_ns = 5000000000ull;
+	expect("wait-idle", xioctl(fd, DRM_IOCTL_QXL_NG_WAIT, &w), 0, "WAIT after a fill");
+	w.flags = 1;
+	expect("reject-wait-flags", xioctl(fd, DRM_IOCTL_QXL_NG_WAIT, &w), -EINVAL, "flags 1");
+	w.flags = 0;
+	w.timeout_ns = QXL_NG_WAIT_MAX_NS + 1;
+	expect("reject-wait-timeout", xioctl(fd, DRM_IOCTL_QXL_NG_WAIT, &w), -EINVAL,
+	       "timeout above the maximum");
+
+	/* Device memory: exhaust it, free it, get it all back. */
+	for (; n1 < 64 && (handles[n1] = bo_alloc(4 << 20)); n1++)
+		;
+	for (int i = 0; i < n1; i++)
+		gem_close(handles[i]);
+	for (; n2 < 64 && (handles[n2] = bo_alloc(4 << 20)); n2++)
+		;
+	for (int i = 0; i < n2; i++)
+		gem_close(handles[i]);
+	qt_result("vram-exhaustion-recovers", n1 > 0 && n1 < 64 && n1 == n2 ? QT_PASS : QT_FAIL,
+		  "%d then %d 4 MiB buffers before ENOMEM", n1, n2);
+	if (cardfd >= 0)
+		close(cardfd);
+}
+
+static void t_master_primary(void)
+{
+	int mfd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	struct cmd c;
+	int ret;
+
+	/* The primary exists once a mode is set; the test only needs the rule. */
+	draw_init(&c, DRAW_FILL, 0, 0, 0, 1, 1);
+	put32(c.d + FILL_BRUSH, 1);
+	c.d[FILL_ROP] = ROPD_OP_PUT;
+	ret = mfd < 0 ? -errno : submit_on(mfd, &c);
+	qt_result("primary-for-master", ret == 0 || ret == -EINVAL ? QT_PASS : QT_FAIL,
+		  "master may name the primary: got %d (%s) (EINVAL only if no mode is set)",
+		  ret, ret ? strerror(-ret) : "ok");
+	if (mfd >= 0)
+		close(mfd);
+}
+
+int main(void)
+{
+	int errors0;
+
+	fd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+	qt_result("render-node-open", fd < 0 ? QT_FAIL : QT_PASS, "%s",
+		  fd < 0 ? strerror(errno) : "/dev/dri/renderD128");
+	if (fd < 0)
+		return 1;
+	errors0 = debugfs_value("device_errors");
+	if (surf_alloc(FMT_XRGB, SW, SH, SW * 4, &surf) || !(spx = bo_map(fd, surf, SW * SH * 4))) {
+		qt_result("surface-create", QT_FAIL, "ALLOC_SURF/MAP: %s", strerror(errno));
+		return 1;
+	}
+	qt_result("surface-create", QT_PASS, "64x64 XRGB on the render node");
+
+	t_fill();
+	t_copy();
+	t_multichunk();
+	t_copy_bits();
+	t_composite();
+	t_reject_commands();
+	t_buffer_ioctls();
+	t_master_primary();
+
+	qt_result("no-device-error", debugfs_value("device_errors") == errors0 &&
+		  debugfs_value("resets") == 0 ? QT_PASS : QT_FAIL,
+		  "device errors %d -> %d, resets %d, %d commands rejected", errors0,
+		  debugfs_value("device_errors"), debugfs_value("resets"),
+		  debugfs_value("exec_rejects"));
+	gem_close(surf);
+	return 0;
+}
