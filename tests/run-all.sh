@@ -140,6 +140,22 @@ for src in tests/guest/*.c tests/consumers/*.c; do
 		-o "build/guest/bin/$name" $drm_libs
 done
 
+# ---- libqxl guest programs: tests/libqxl/*.c (but common.c, the host-only
+# unit_test.c) with common.c, qtest.c, the static libqxl built by make-userspace
+# and pixman; qxlctl goes into the guest image too
+pixman_cflags=$(pkg-config --cflags pixman-1 2>/dev/null)
+pixman_libs=$(pkg-config --libs pixman-1 2>/dev/null)
+for src in tests/libqxl/*.c; do
+	name=$(basename "$src" .c)
+	case $name in common | unit_test) continue ;; esac
+	# shellcheck disable=SC2086
+	step "build-guest-$name" "$logs/guest-$name.log" \
+		cc $CFLAGS_GUEST $drm_cflags $pixman_cflags -Itests/guest -Itests/libqxl \
+		-Iuserspace/libqxl/include "$src" tests/libqxl/common.c tests/guest/qtest.c \
+		build/userspace/libqxl/libqxl.a -o "build/guest/bin/$name" $pixman_libs $drm_libs
+done
+[ -x build/userspace/tools/qxlctl ] && cp build/userspace/tools/qxlctl build/guest/bin/
+
 # ---- guest suites
 suites=tests/suites.txt
 if [ ! -f "$suites" ]; then

@@ -29,6 +29,12 @@ QXL_PUBLIC int qxl_surface_new(struct qxl_device *dev, enum qxl_format format,
 	if (!dev || !out || !qxl_format_valid(format) || !width || !height ||
 	    width > QXL_MAX_DIM || height > QXL_MAX_DIM)
 		return -EINVAL;
+	/*
+	 * spice-server's canvas cannot draw into 1-bit surfaces: its blitter
+	 * asserts and QEMU aborts. A1 pixels are still accepted as images.
+	 */
+	if (format == QXL_FORMAT_A1)
+		return -EOPNOTSUPP;
 	surf = calloc(1, sizeof(*surf));
 	if (!surf)
 		return -ENOMEM;

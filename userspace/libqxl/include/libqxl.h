@@ -27,7 +27,8 @@ struct qxl_image;
 /**
  * enum qxl_format - pixel formats of surfaces and images
  * @QXL_FORMAT_A1: 1-bit alpha, pixman a1 layout (bit 0 of each 32-bit
- *	little-endian word is the leftmost pixel)
+ *	little-endian word is the leftmost pixel); images only: the device
+ *	cannot draw into A1 surfaces
  * @QXL_FORMAT_A8: 8-bit alpha
  * @QXL_FORMAT_RGB555: 16-bit x1r5g5b5
  * @QXL_FORMAT_XRGB8888: 32-bit x8r8g8b8; the top byte is undefined
@@ -377,8 +378,9 @@ unsigned int qxl_format_bpp(enum qxl_format format);
  * @height: 1..max_height
  * @out: the new surface; its pixels are zero
  *
- * Return: 0 or -errno (-EINVAL for a bad format or size, -ENOSPC when the
- * device has no surface id left).
+ * Return: 0 or -errno (-EINVAL for a bad format or size, -EOPNOTSUPP for
+ * QXL_FORMAT_A1, which the device cannot draw into, -ENOSPC when the device
+ * has no surface id left).
  */
 int qxl_surface_new(struct qxl_device *dev, enum qxl_format format,
 		    uint32_t width, uint32_t height, struct qxl_surface **out);
