@@ -112,7 +112,10 @@ static int write_ppm(const char *path, const uint32_t *px, int w, int h)
 	return 0;
 }
 
-/* A checkerboard, a translucent gradient sprite rotated on top, masked by a ring. */
+/*
+ * A checkerboard, and on top a translucent gradient sprite, tiled by reflection,
+ * rotated and scaled, seen through a ring-shaped A8 mask turned with it.
+ */
 static int cmd_demo(struct qxl_device *dev, const char *out)
 {
 	static uint32_t px[DEMO_W * DEMO_H], sprite[64 * 64];
@@ -122,8 +125,9 @@ static int cmd_demo(struct qxl_device *dev, const char *out)
 	struct qxl_transform rot = { { { 28378, -16384, 1329890 }, { 16384, 28378, -767590 } } };
 	struct qxl_composite_op op = {
 		.op = QXL_OPERATOR_OVER, .dst_x = 64, .dst_y = 32, .width = 128, .height = 128,
-		.src_transform = &rot, .src_filter = QXL_FILTER_BILINEAR,
-		.src_repeat = QXL_REPEAT_REFLECT, .mask_repeat = QXL_REPEAT_NORMAL,
+		.src_transform = &rot, .mask_transform = &rot,
+		.src_filter = QXL_FILTER_BILINEAR, .mask_filter = QXL_FILTER_BILINEAR,
+		.src_repeat = QXL_REPEAT_REFLECT, .mask_repeat = QXL_REPEAT_NONE,
 	};
 	const char *what = "create surfaces";
 	int x, y, ret;
