@@ -146,8 +146,16 @@ static struct dma_buf *qxl_bo_export(struct drm_gem_object *obj, int flags)
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
+/* For the planes: a kernel view of the buffer, which is I/O memory. */
+static int qxl_bo_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	iosys_map_set_vaddr_iomem(map, qxl_bo_io(to_qxl(obj->dev), to_qxl_bo(obj), 0));
+	return 0;
+}
+
 static const struct drm_gem_object_funcs qxl_bo_funcs = {
 	.free = qxl_bo_gem_free,
+	.vmap = qxl_bo_vmap,
 	.mmap = qxl_bo_mmap,
 	.export = qxl_bo_export,
 };
@@ -268,15 +276,16 @@ int qxl_map_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	return 0;
 }
 
-/* Bits per pixel of a QXL surface format, 0 if unknown. */
+/*
+ * Bits per pixel of the surface formats offered, 0 for the others. 1-bit
+ * surfaces are refused: spice-server's canvas asserts when it draws into
+ * them, which aborts QEMU. 16-bit 555 is refused as untested.
+ */
 static unsigned int qxl_surface_bpp(u32 format)
 {
 	switch (format) {
-	case QXL_SURF_FMT_1_A:
-		return 1;
 	case QXL_SURF_FMT_8_A:
 		return 8;
-	case QXL_SURF_FMT_16_555:
 	case QXL_SURF_FMT_16_565:
 		return 16;
 	case QXL_SURF_FMT_32_XRGB:

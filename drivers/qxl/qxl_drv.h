@@ -100,6 +100,22 @@ struct qxl_bo {
 	struct llist_node free_node;
 };
 
+/**
+ * struct qxl_scanout - an off-screen surface shown on a head
+ * @surface_id: the surface, 0 when the head shows no surface framebuffer
+ * @src: the part of it the head shows
+ * @dx: offset from surface to primary surface coordinates
+ * @dy: offset from surface to primary surface coordinates
+ * @pending: drawn on since the last copy to the primary (empty: nothing)
+ */
+struct qxl_scanout {
+	u32 surface_id;
+	struct drm_rect src;
+	int dx;
+	int dy;
+	struct drm_rect pending;
+};
+
 /* A rectangle of the primary surface, or of the client's desktop. */
 struct qxl_head_rect {
 	u32 x;
@@ -238,6 +254,17 @@ struct qxl_device {
 	struct work_struct job_free_work;
 	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
 
+	/*
+	 * scanout_lock protects scanout[]: heads whose framebuffer is an
+	 * off-screen surface, written by the primary planes' updates. Draws
+	 * on such a surface mark it pending; scanout_work copies the pending
+	 * part to the primary surface, on the device.
+	 */
+	spinlock_t scanout_lock;
+	struct qxl_scanout scanout[QXL_MAX_HEADS];
+	struct delayed_work scanout_work;
+	atomic_t scanout_copies;	/* surface to primary copies pushed */
+
 	struct work_struct reset_work;
 	atomic_t error_count;		/* ERROR interrupts seen */
 	atomic_t reset_count;		/* recoveries by reset */
@@ -361,6 +388,8 @@ struct drm_minor;
 void qxl_debugfs_init(struct drm_minor *minor);
 
 /* qxl_plane.c: primary planes and damage uploads */
+void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
+void qxl_scanout_work(struct work_struct *work);
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);
 int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);
 

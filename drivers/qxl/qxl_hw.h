@@ -441,38 +441,6 @@ struct qxl_fill {
 	struct qxl_qmask mask;
 } __packed;
 
-struct qxl_opaque {
-	__le64 src_bitmap;
-	struct qxl_rect src_area;
-	struct qxl_brush brush;
-	__le16 rop_descriptor;
-	u8 scale_mode;
-	struct qxl_qmask mask;
-} __packed;
-
-struct qxl_rop3 {
-	__le64 src_bitmap;
-	struct qxl_rect src_area;
-	struct qxl_brush brush;
-	u8 rop3;
-	u8 scale_mode;
-	struct qxl_qmask mask;
-} __packed;
-
-struct qxl_transparent {
-	__le64 src_bitmap;
-	struct qxl_rect src_area;
-	__le32 src_color;
-	__le32 true_color;
-} __packed;
-
-struct qxl_alpha_blend {
-	__le16 alpha_flags;
-	u8 alpha;
-	__le64 src_bitmap;
-	struct qxl_rect src_area;
-} __packed;
-
 #define QXL_COMPOSITE_OP_MASK		0xff
 #define QXL_COMPOSITE_FILTER_SHIFT	8	/* 3 bits source, 3 bits mask */
 #define QXL_COMPOSITE_REPEAT_SHIFT	14	/* 2 bits source, 2 bits mask */

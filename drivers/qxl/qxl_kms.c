@@ -172,11 +172,45 @@ static void qxl_atomic_commit_tail(struct drm_atomic_state *state)
  * check the format and modifier against the planes when a framebuffer is
  * created, so NV12 or a tiled modifier would be accepted and fail later.
  */
+/*
+ * A device buffer as framebuffer: a 32-bit surface shown as it lies in
+ * memory, or a plain buffer (cursor images of upstream's Xorg driver).
+ */
+static int qxl_fb_check_bo(struct drm_device *drm, struct drm_file *file,
+			   const struct drm_mode_fb_cmd2 *cmd)
+{
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, cmd->handles[0]);
+	struct qxl_bo *bo;
+	int ret = 0;
+
+	if (!obj)
+		return 0;	/* drm_gem_fb_create() reports it */
+	if (!qxl_is_bo(obj))
+		goto out;
+	bo = to_qxl_bo(obj);
+	if (bo->surface_id &&
+	    ((bo->format != QXL_SURF_FMT_32_XRGB && bo->format != QXL_SURF_FMT_32_ARGB) ||
+	     cmd->offsets[0] || cmd->pitches[0] != bo->stride ||
+	     cmd->width > bo->width || cmd->height > bo->height)) {
+		drm_dbg_kms(drm, "framebuffer does not match surface %u (%ux%u, stride %d)\n",
+			    bo->surface_id, bo->width, bo->height, bo->stride);
+		ret = -EINVAL;
+	}
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
 static struct drm_framebuffer *qxl_fb_create(struct drm_device *drm, struct drm_file *file,
 					     const struct drm_mode_fb_cmd2 *cmd)
 {
+	int ret;
+
 	if (cmd->width > QXL_MAX_FB_SIZE || cmd->height > QXL_MAX_FB_SIZE)
 		return ERR_PTR(-EINVAL);
+	ret = qxl_fb_check_bo(drm, file, cmd);
+	if (ret)
+		return ERR_PTR(ret);
 	if (!drm_any_plane_has_format(drm, cmd->pixel_format, cmd->modifier[0])) {
 		drm_dbg_kms(drm, "no plane shows format %p4cc with modifier 0x%llx\n",
 			    &cmd->pixel_format, cmd->modifier[0]);

@@ -6,8 +6,16 @@
  * primary surface, at the head's place in it, with DRAW_COPYs. Device
  * memory is reserved in prepare_fb, where waiting and failing are allowed;
  * atomic_update only copies and queues.
+ *
+ * A framebuffer can also be an off-screen surface (ALLOC_SURF), drawn by
+ * the device from EXECBUFFER commands, as upstream's Xorg driver does.
+ * Its pixels are already on the device: updates copy the damaged part to
+ * the primary surface with a device-side DRAW_COPY from the surface, and
+ * commands drawing on it are followed, coalesced, by the same copy
+ * (scanout_work).
  */
 
+#include <asm/unaligned.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
@@ -217,6 +225,141 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 }
 
 /* ------------------------------------------------------------------ */
+/* Off-screen surfaces as framebuffers                                  */
+
+/* Draws on a shown surface are copied to the primary this much later, merged. */
+#define QXL_SCANOUT_COALESCE_MS	4
+
+/* The off-screen surface behind @fb, if it is one. */
+static struct qxl_bo *qxl_fb_surface(const struct drm_framebuffer *fb)
+{
+	struct qxl_bo *bo = fb && qxl_is_bo(fb->obj[0]) ? to_qxl_bo(fb->obj[0]) : NULL;
+
+	return bo && bo->surface_id ? bo : NULL;
+}
+
+/*
+ * Queue a DRAW_COPY of @src of surface @bo to (@src + @dx, @dy) of the
+ * primary surface, in @dmem (QXL_UPLOAD_CLIPS_OFF bytes).
+ */
+static int qxl_draw_surface_copy(struct qxl_device *qdev, struct qxl_dmem *dmem,
+				 const struct qxl_bo *bo, const struct drm_rect *src,
+				 int dx, int dy)
+{
+	void *blk = qxl_dmem_ptr(qdev, dmem);
+	struct qxl_drawable draw = {};
+	struct qxl_image image = {};
+
+	image.descriptor.type = QXL_IMAGE_SURFACE;
+	image.descriptor.width = cpu_to_le32(bo->width);
+	image.descriptor.height = cpu_to_le32(bo->height);
+	put_unaligned_le32(bo->surface_id, &image.bitmap);
+	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
+
+	draw.surface_id = 0;
+	draw.effect = QXL_EFFECT_OPAQUE;
+	draw.type = QXL_DRAW_COPY;
+	qxl_rect_to_hw(&draw.bbox, src->x1 + dx, src->y1 + dy, src->x2 + dx, src->y2 + dy);
+	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	/* The device renders what is pending on the surface first. */
+	draw.surfaces_dest[0] = cpu_to_le32(bo->surface_id);
+	draw.surfaces_dest[1] = cpu_to_le32(QXL_SURFACE_NONE);
+	draw.surfaces_dest[2] = cpu_to_le32(QXL_SURFACE_NONE);
+	qxl_rect_to_hw(&draw.surfaces_rects[0], src->x1, src->y1, src->x2, src->y2);
+	draw.u.copy.src_bitmap = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF));
+	qxl_rect_to_hw(&draw.u.copy.src_area, src->x1, src->y1, src->x2, src->y2);
+	draw.u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+	memcpy(blk, &draw, sizeof(draw));
+
+	atomic_inc(&qdev->scanout_copies);
+	return qxl_ring_push(qdev, false, QXL_CMD_DRAW, dmem);
+}
+
+/**
+ * qxl_scanout_damage - note that commands drew on a surface
+ * @qdev: the device
+ * @surface_id: the surface
+ * @r: the area drawn, surface coordinates
+ *
+ * If a head shows the surface, the area is copied to the primary surface
+ * shortly after, merged with other draws in between.
+ */
+void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
+{
+	bool shown = false;
+	unsigned int i;
+
+	spin_lock(&qdev->scanout_lock);
+	for (i = 0; i < qdev->num_heads; i++) {
+		struct qxl_scanout *s = &qdev->scanout[i];
+
+		if (!surface_id || s->surface_id != surface_id)
+			continue;
+		if (drm_rect_visible(&s->pending))
+			qxl_rect_union(&s->pending, r);
+		else
+			s->pending = *r;
+		shown = true;
+	}
+	spin_unlock(&qdev->scanout_lock);
+	if (shown)
+		schedule_delayed_work(&qdev->scanout_work,
+				      msecs_to_jiffies(QXL_SCANOUT_COALESCE_MS));
+}
+
+void qxl_scanout_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, scanout_work.work);
+	struct qxl_dmem *dmem;
+	struct drm_rect r;
+	struct qxl_bo *bo;
+	unsigned int i;
+	int dx, dy, idx;
+	u32 id;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	for (i = 0; i < qdev->num_heads; i++) {
+		spin_lock(&qdev->scanout_lock);
+		id = qdev->scanout[i].surface_id;
+		r = qdev->scanout[i].pending;
+		dx = qdev->scanout[i].dx;
+		dy = qdev->scanout[i].dy;
+		qdev->scanout[i].pending = (struct drm_rect){};
+		spin_unlock(&qdev->scanout_lock);
+		if (!id || !drm_rect_intersect(&r, &qdev->scanout[i].src))
+			continue;
+
+		/* Under surf_lock the surface cannot be destroyed meanwhile. */
+		mutex_lock(&qdev->surf_lock);
+		bo = qxl_bo_surface(qdev, id);
+		if (bo && !qxl_dmem_alloc(qdev, QXL_UPLOAD_CLIPS_OFF, &dmem))
+			qxl_draw_surface_copy(qdev, dmem, bo, &r, dx, dy);
+		mutex_unlock(&qdev->surf_lock);
+	}
+	drm_dev_exit(idx);
+}
+
+/* Remember which surface, if any, head @index shows now. */
+static void qxl_scanout_set(struct qxl_device *qdev, unsigned int index,
+			    struct drm_plane_state *state, int dx, int dy)
+{
+	struct qxl_bo *bo = state->visible ? qxl_fb_surface(state->fb) : NULL;
+	struct qxl_scanout *s = &qdev->scanout[index];
+
+	spin_lock(&qdev->scanout_lock);
+	s->surface_id = bo ? bo->surface_id : 0;
+	s->src = DRM_RECT_INIT(state->src.x1 >> 16, state->src.y1 >> 16,
+			       drm_rect_width(&state->src) >> 16,
+			       drm_rect_height(&state->src) >> 16);
+	s->dx = dx;
+	s->dy = dy;
+	s->pending = (struct drm_rect){};
+	spin_unlock(&qdev->scanout_lock);
+}
+
+/* ------------------------------------------------------------------ */
 /* Primary plane                                                        */
 
 static const u32 qxl_primary_formats[] = {
@@ -250,6 +393,10 @@ static int qxl_primary_plane_helper_atomic_check(struct drm_plane *plane,
 			return -EINVAL;
 		}
 	}
+
+	/* A device buffer can be shown only if it is a surface. */
+	if (new_state->fb && qxl_is_bo(new_state->fb->obj[0]) && !qxl_fb_surface(new_state->fb))
+		return -EINVAL;
 
 	if (new_state->crtc)
 		crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
@@ -320,7 +467,8 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		return 0;
 	qps->damage_full = iter.full_update || new_state->fb != old_state->fb;
 
-	merge = n > QXL_MAX_DAMAGE_DRAWS;
+	/* A surface is copied on the device: one command for the bounding box. */
+	merge = n > QXL_MAX_DAMAGE_DRAWS || qxl_fb_surface(new_state->fb);
 	n = min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS);
 	qps->clips = kmalloc_array(n, sizeof(*qps->clips), GFP_KERNEL);
 	qps->uploads = kcalloc(n, sizeof(*qps->uploads), GFP_KERNEL);
@@ -336,6 +484,10 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 			qps->clips[i++] = clip;
 	}
 	n = qxl_group_clips(qps->clips, n, qps->uploads);
+	if (qxl_fb_surface(new_state->fb)) {
+		ret = qxl_plane_reserve(qdev, qps, 0, QXL_UPLOAD_CLIPS_OFF);
+		return ret ? qxl_plane_prepare_failed(plane, new_state, ret) : 0;
+	}
 
 	for (i = 0; i < n; i++) {
 		ret = qxl_plane_reserve(qdev, qps, i, qxl_upload_size(&qps->uploads[i]));
@@ -380,16 +532,30 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 	struct drm_framebuffer *fb = new_state->fb;
 	struct drm_rect rects[QXL_DAMAGE_ENTRY_RECTS];
 	const struct qxl_head_rect *head;
+	struct qxl_bo *surface = qxl_fb_surface(fb);
 	unsigned int i, nr = 0;
 	int dx, dy, idx;
 
-	if (!qps->num_uploads || !new_state->crtc)
+	if (!new_state->crtc) {
+		struct drm_plane_state *old = drm_atomic_get_old_plane_state(state, plane);
+
+		if (old->crtc)
+			qxl_scanout_set(qdev, drm_crtc_index(old->crtc), new_state, 0, 0);
 		return;
+	}
 	head = &qdev->layout[drm_crtc_index(new_state->crtc)];
 	dx = head->x + new_state->dst.x1 - (new_state->src.x1 >> 16);
 	dy = head->y + new_state->dst.y1 - (new_state->src.y1 >> 16);
-	if (!drm_dev_enter(plane->dev, &idx))
+	qxl_scanout_set(qdev, drm_crtc_index(new_state->crtc), new_state, dx, dy);
+	if (!qps->num_uploads || !drm_dev_enter(plane->dev, &idx))
 		return;
+	if (surface) {
+		qxl_draw_surface_copy(qdev, qps->uploads[0].dmem, surface, &qps->clips[0], dx, dy);
+		qxl_damage_record(to_qxl_head(new_state->crtc), fb, qps->clips, 1,
+				  qps->damage_full);
+		qps->num_uploads = 0;
+		goto out;
+	}
 	if (drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE))
 		goto out;
 
@@ -588,6 +754,8 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		unsigned int pitch[DRM_FORMAT_MAX_PLANES] = { fb->width * 4 };
 		struct drm_rect all = DRM_RECT_INIT(0, 0, fb->width, fb->height);
 		u32 bytes = fb->width * fb->height * 4;
+		const struct iosys_map *src;
+		unsigned int row;
 
 		shape = (void *)cmd + QXL_CURSOR_SHAPE_OFF;
 		memset(shape, 0, sizeof(*shape));
@@ -599,9 +767,14 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		shape->data_size = cpu_to_le32(bytes);
 		shape->chunk.data_size = cpu_to_le32(bytes);
 		iosys_map_set_vaddr(&dst, shape->chunk.data);
-		if (!drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE)) {
-			drm_fb_memcpy(&dst, pitch, to_drm_shadow_plane_state(new_state)->data,
-				      fb, &all);
+		src = &to_drm_shadow_plane_state(new_state)->data[0];
+		if (src->is_iomem) {
+			/* A device buffer (upstream's Xorg driver makes its cursors so). */
+			for (row = 0; row < fb->height; row++)
+				memcpy_fromio(shape->chunk.data + row * pitch[0],
+					      src->vaddr_iomem + row * fb->pitches[0], pitch[0]);
+		} else if (!drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE)) {
+			drm_fb_memcpy(&dst, pitch, src, fb, &all);
 			drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
 		}
 		cmd->u.set.position.x = cpu_to_le16((u16)x);

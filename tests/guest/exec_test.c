@@ -18,149 +18,27 @@
 #include <xf86drm.h>
 
 #include "qtest.h"
-/* qxl-ng's own header, not libdrm's upstream copy of the same name. */
-#include "../../uapi/qxl_drm.h"
-
-/* Offsets in the device's structures (QXLDrawable, QXLImage, ...). */
-enum {
-	D_SURFACE = 8, D_EFFECT = 12, D_TYPE = 13, D_SELF = 14, D_BBOX = 31,
-	D_CLIP = 47, D_SURF_DEST = 63, D_SURF_RECTS = 75, D_U = 123, D_SIZE = 191,
-	FILL_BRUSH = 123, FILL_ROP = 143,
-	COPY_SRC = 123, COPY_AREA = 131, COPY_ROP = 147, COPY_MASK_BITMAP = 159,
-	CMP_FLAGS = 123, CMP_SRC = 127, CMP_SRC_XFORM = 135, CMP_MASK = 143,
-	I_TYPE = 8, I_FLAGS = 9, I_W = 10, I_H = 14, I_FMT = 18, I_BFLAGS = 19,
-	I_X = 20, I_Y = 24, I_STRIDE = 28, I_PALETTE = 32, I_DATA = 40, I_SIZE = 48,
-	CHUNK_NEXT = 12, CHUNK_HDR = 20,
-};
-
-#define DRAW_FILL 1
-#define DRAW_COPY 3
-#define DRAW_COPY_BITS 4
-#define DRAW_STROKE 10
-#define DRAW_COMPOSITE 14
-#define ROPD_OP_PUT 8
-#define FMT_XRGB 32
-#define FMT_ARGB 96
-#define BMP_32BIT 8
-#define BMP_RGBA 9
-#define BMP_DIRECT 1
-#define BMP_TOP_DOWN 4
-#define IMG_BITMAP 0
-#define IMG_SURFACE 104
-#define OP_OVER 3
+#include "qxlcmd.h"
 
 static int fd;			/* render node */
 
-struct cmd {
-	uint8_t d[D_SIZE];
-	struct drm_qxl_reloc r[128];
-	unsigned int nr;
-	uint32_t type, size;
-};
-
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
-static int xioctl(int f, unsigned long req, void *arg)
-{
-	return drmIoctl(f, req, arg) ? -errno : 0;
-}
-
-static uint32_t bo_alloc(uint32_t size)
-{
-	struct drm_qxl_alloc a = { .size = size };
-
-	return xioctl(fd, DRM_IOCTL_QXL_ALLOC, &a) ? 0 : a.handle;
-}
-
-static void *bo_map(int f, uint32_t handle, size_t size)
-{
-	struct drm_qxl_map m = { .handle = handle };
-	void *p;
-
-	if (xioctl(f, DRM_IOCTL_QXL_MAP, &m))
-		return NULL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f, m.offset);
-	return p == MAP_FAILED ? NULL : p;
-}
+static uint32_t bo_alloc(uint32_t size) { return qc_bo_alloc(fd, size); }
+static void gem_close(uint32_t h) { qc_gem_close(fd, h); }
+static int submit(struct cmd *c) { return submit_on(fd, c); }
 
 static int surf_alloc(uint32_t fmt, uint32_t w, uint32_t h, int32_t stride, uint32_t *handle)
 {
-	struct drm_qxl_alloc_surf s = { .format = fmt, .width = w, .height = h, .stride = stride };
-	int ret = xioctl(fd, DRM_IOCTL_QXL_ALLOC_SURF, &s);
-
-	*handle = s.handle;
-	return ret;
-}
-
-static void gem_close(uint32_t handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
-}
-
-static void reloc(struct cmd *c, uint32_t type, uint32_t dst_h, uint64_t dst_off,
-		  uint32_t src_h, uint64_t src_off)
-{
-	c->r[c->nr++] = (struct drm_qxl_reloc){ .src_offset = src_off, .dst_offset = dst_off,
-		.src_handle = src_h, .dst_handle = dst_h, .reloc_type = type };
-}
-
-static void put_rect(uint8_t *p, int x1, int y1, int x2, int y2)
-{
-	put32(p, y1);
-	put32(p + 4, x1);
-	put32(p + 8, y2);
-	put32(p + 12, x2);
-}
-
-/* A drawable of @type onto surface @dst covering (x1,y1)-(x2,y2). */
-static void draw_init(struct cmd *c, uint8_t type, uint32_t dst, int x1, int y1, int x2, int y2)
-{
-	memset(c, 0, sizeof(*c));
-	c->type = 1;
-	c->size = D_SIZE - 8;
-	c->d[D_EFFECT] = 1;
-	c->d[D_TYPE] = type;
-	put_rect(c->d + D_BBOX, x1, y1, x2, y2);
-	put32(c->d + D_SURF_DEST, -1);
-	put32(c->d + D_SURF_DEST + 4, -1);
-	put32(c->d + D_SURF_DEST + 8, -1);
-	reloc(c, QXL_RELOC_TYPE_SURF, 0, D_SURFACE, dst, 0);
-}
-
-static int submit_on(int f, struct cmd *c)
-{
-	struct drm_qxl_command qc = { .command = (uintptr_t)(c->d + 8), .relocs = (uintptr_t)c->r,
-		.type = c->type, .command_size = c->size, .relocs_num = c->nr };
-	struct drm_qxl_execbuffer eb = { .commands_num = 1, .commands = (uintptr_t)&qc };
-
-	return xioctl(f, DRM_IOCTL_QXL_EXECBUFFER, &eb);
-}
-
-static int submit(struct cmd *c)
-{
-	return submit_on(fd, c);
+	return qc_surf_alloc(fd, fmt, w, h, stride, handle);
 }
 
 static int fill(uint32_t dst, int x1, int y1, int x2, int y2, uint32_t color)
 {
-	struct cmd c;
-
-	draw_init(&c, DRAW_FILL, dst, x1, y1, x2, y2);
-	put32(c.d + FILL_BRUSH, 1);
-	put32(c.d + FILL_BRUSH + 4, color);
-	c.d[FILL_ROP] = ROPD_OP_PUT;
-	return submit(&c);
+	return qc_fill(fd, dst, x1, y1, x2, y2, color);
 }
 
 static int update(uint32_t h, int x1, int y1, int x2, int y2)
 {
-	struct drm_qxl_update_area u = { .handle = h, .left = x1, .top = y1, .right = x2,
-					 .bottom = y2 };
-
-	return xioctl(fd, DRM_IOCTL_QXL_UPDATE_AREA, &u);
+	return qc_update(fd, h, x1, y1, x2, y2);
 }
 
 static void expect(const char *name, int ret, int want, const char *what)
@@ -336,6 +214,10 @@ static void t_multichunk(void)
 	struct cmd c;
 	int y = 0, ret, bad;
 
+	if (!ph) {
+		qt_result("copy-multichunk-bitmap", QT_FAIL, "image buffer: %s", strerror(errno));
+		return;
+	}
 	memset(ph, 0, I_SIZE);
 	ph[I_TYPE] = IMG_BITMAP;
 	put32(ph + I_W, w);
@@ -351,6 +233,11 @@ static void t_multichunk(void)
 
 		ch[i] = bo_alloc(size);
 		pc[i] = bo_map(fd, ch[i], size);
+		if (!pc[i]) {
+			qt_result("copy-multichunk-bitmap", QT_FAIL, "chunk buffer: %s",
+				  strerror(errno));
+			return;
+		}
 		memset(pc[i], 0, CHUNK_HDR);
 		put32(pc[i], rows[i] * w * 4);
 		for (int k = 0; k < rows[i] * w; k++)
@@ -501,8 +388,20 @@ static void t_reject_commands(void)
 	c = good; put32(c.d + D_CLIP, 7);
 	reject("reject-clip-type", &c, -EINVAL, "clip type 7");
 	c = good;
-	reloc(&c, QXL_RELOC_TYPE_BO, 0, COPY_MASK_BITMAP, plain, 0);
-	reject("reject-mask-not-an-image", &c, -EINVAL, "mask pointing at zeroes");
+	reloc(&c, QXL_RELOC_TYPE_BO, 0, COPY_MASK_BITMAP, img, 0);
+	reject("reject-mask-in-copy", &c, -EINVAL, "mask bitmap outside composite");
+	c = good; c.d[D_TYPE] = 9;
+	reject("reject-draw-rop3", &c, -EINVAL, "ROP3 draws are not accepted");
+	c = good; c.d[COPY_ROP] = ROPD_OP_PUT | 16;
+	reject("reject-rop-two-operations", &c, -EINVAL, "OP_PUT|OP_OR");
+	{
+		struct cmd f;
+
+		draw_init(&f, DRAW_FILL, surf, 0, 0, 4, 4);
+		put32(f.d + FILL_BRUSH, 2);	/* pattern */
+		f.d[FILL_ROP] = ROPD_OP_PUT;
+		reject("reject-brush-pattern", &f, -EINVAL, "pattern brush");
+	}
 
 	/* Bitmaps: each field checked on the kernel's copy. */
 	p[I_FMT] = 5;		/* 8-bit palette */
@@ -613,6 +512,7 @@ static void t_buffer_ioctls(void)
 	SURF("alloc-surf-a8", 8, 33, 7, 36, 0);
 	SURF("alloc-surf-rgb565", 80, 10, 10, 20, 0);
 	SURF("reject-surf-format", 7, 8, 8, 32, -EINVAL);
+	SURF("reject-surf-a1", 1, 64, 8, 8, -EINVAL);
 	SURF("reject-surf-width-zero", FMT_XRGB, 0, 8, 32, -EINVAL);
 	SURF("reject-surf-too-wide", FMT_XRGB, 8193, 8, 32772, -EINVAL);
 	SURF("reject-surf-stride-unaligned", FMT_XRGB, 8, 8, 34, -EINVAL);

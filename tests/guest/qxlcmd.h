@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Building QXL draw commands for EXECBUFFER in guest tests: the device's
+ * structure offsets, relocations, and a few one-call draws.
+ */
+#ifndef QXLCMD_H
+#define QXLCMD_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xf86drm.h>
+
+/* qxl-ng's own header, not libdrm's upstream copy of the same name. */
+#include "../../uapi/qxl_drm.h"
+
+/* Offsets in the device's structures (QXLDrawable, QXLImage, ...). */
+enum {
+	D_SURFACE = 8, D_EFFECT = 12, D_TYPE = 13, D_SELF = 14, D_BBOX = 31,
+	D_CLIP = 47, D_SURF_DEST = 63, D_SURF_RECTS = 75, D_U = 123, D_SIZE = 191,
+	FILL_BRUSH = 123, FILL_ROP = 143,
+	COPY_SRC = 123, COPY_AREA = 131, COPY_ROP = 147, COPY_MASK_BITMAP = 159,
+	CMP_FLAGS = 123, CMP_SRC = 127, CMP_SRC_XFORM = 135, CMP_MASK = 143,
+	I_TYPE = 8, I_FLAGS = 9, I_W = 10, I_H = 14, I_FMT = 18, I_BFLAGS = 19,
+	I_X = 20, I_Y = 24, I_STRIDE = 28, I_PALETTE = 32, I_DATA = 40, I_SIZE = 48,
+	CHUNK_NEXT = 12, CHUNK_HDR = 20,
+};
+
+#define DRAW_FILL 1
+#define DRAW_COPY 3
+#define DRAW_COPY_BITS 4
+#define DRAW_STROKE 10
+#define DRAW_COMPOSITE 14
+#define ROPD_OP_PUT 8
+#define FMT_XRGB 32
+#define FMT_ARGB 96
+#define BMP_32BIT 8
+#define BMP_RGBA 9
+#define BMP_DIRECT 1
+#define BMP_TOP_DOWN 4
+#define IMG_BITMAP 0
+#define IMG_SURFACE 104
+#define OP_OVER 3
+
+struct cmd {
+	uint8_t d[D_SIZE];
+	struct drm_qxl_reloc r[128];
+	unsigned int nr;
+	uint32_t type, size;
+};
+
+static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+static inline int xioctl(int f, unsigned long req, void *arg)
+{
+	return drmIoctl(f, req, arg) ? -errno : 0;
+}
+
+static inline uint32_t qc_bo_alloc(int fd, uint32_t size)
+{
+	struct drm_qxl_alloc a = { .size = size };
+
+	return xioctl(fd, DRM_IOCTL_QXL_ALLOC, &a) ? 0 : a.handle;
+}
+
+static inline void *bo_map(int f, uint32_t handle, size_t size)
+{
+	struct drm_qxl_map m = { .handle = handle };
+	void *p;
+
+	if (xioctl(f, DRM_IOCTL_QXL_MAP, &m))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f, m.offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int qc_surf_alloc(int fd, uint32_t fmt, uint32_t w, uint32_t h, int32_t stride,
+				uint32_t *handle)
+{
+	struct drm_qxl_alloc_surf s = { .format = fmt, .width = w, .height = h, .stride = stride };
+	int ret = xioctl(fd, DRM_IOCTL_QXL_ALLOC_SURF, &s);
+
+	*handle = s.handle;
+	return ret;
+}
+
+static inline void qc_gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static inline void reloc(struct cmd *c, uint32_t type, uint32_t dst_h, uint64_t dst_off,
+		  uint32_t src_h, uint64_t src_off)
+{
+	c->r[c->nr++] = (struct drm_qxl_reloc){ .src_offset = src_off, .dst_offset = dst_off,
+		.src_handle = src_h, .dst_handle = dst_h, .reloc_type = type };
+}
+
+static inline void put_rect(uint8_t *p, int x1, int y1, int x2, int y2)
+{
+	put32(p, y1);
+	put32(p + 4, x1);
+	put32(p + 8, y2);
+	put32(p + 12, x2);
+}
+
+/* A drawable of @type onto surface @dst covering (x1,y1)-(x2,y2). */
+static inline void draw_init(struct cmd *c, uint8_t type, uint32_t dst, int x1, int y1, int x2, int y2)
+{
+	memset(c, 0, sizeof(*c));
+	c->type = 1;
+	c->size = D_SIZE - 8;
+	c->d[D_EFFECT] = 1;
+	c->d[D_TYPE] = type;
+	put_rect(c->d + D_BBOX, x1, y1, x2, y2);
+	put32(c->d + D_SURF_DEST, -1);
+	put32(c->d + D_SURF_DEST + 4, -1);
+	put32(c->d + D_SURF_DEST + 8, -1);
+	reloc(c, QXL_RELOC_TYPE_SURF, 0, D_SURFACE, dst, 0);
+}
+
+static inline int submit_on(int f, struct cmd *c)
+{
+	struct drm_qxl_command qc = { .command = (uintptr_t)(c->d + 8), .relocs = (uintptr_t)c->r,
+		.type = c->type, .command_size = c->size, .relocs_num = c->nr };
+	struct drm_qxl_execbuffer eb = { .commands_num = 1, .commands = (uintptr_t)&qc };
+
+	return xioctl(f, DRM_IOCTL_QXL_EXECBUFFER, &eb);
+}
+
+static inline int qc_fill(int fd, uint32_t dst, int x1, int y1, int x2, int y2, uint32_t color)
+{
+	struct cmd c;
+
+	draw_init(&c, DRAW_FILL, dst, x1, y1, x2, y2);
+	put32(c.d + FILL_BRUSH, 1);
+	put32(c.d + FILL_BRUSH + 4, color);
+	c.d[FILL_ROP] = ROPD_OP_PUT;
+	return submit_on(fd, &c);
+}
+
+static inline int qc_update(int fd, uint32_t h, int x1, int y1, int x2, int y2)
+{
+	struct drm_qxl_update_area u = { .handle = h, .left = x1, .top = y1, .right = x2,
+					 .bottom = y2 };
+
+	return xioctl(fd, DRM_IOCTL_QXL_UPDATE_AREA, &u);
+}
+
+#endif /* QXLCMD_H */
