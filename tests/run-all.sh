@@ -155,6 +155,10 @@ for src in tests/libqxl/*.c; do
 		build/userspace/libqxl/libqxl.a -o "build/guest/bin/$name" $pixman_libs $drm_libs
 done
 [ -x build/userspace/tools/qxlctl ] && cp build/userspace/tools/qxlctl build/guest/bin/
+# libqxl's host checks: encoder and argument unit tests, the exported symbol list
+step libqxl-unit "$logs/libqxl-unit.log" build/userspace/libqxl/libqxl-unit
+step libqxl-symbols "$logs/libqxl-symbols.log" python3 userspace/libqxl/check-symbols.py \
+	build/userspace/libqxl/libqxl.so userspace/libqxl/libqxl.sym
 
 # ---- guest suites
 suites=tests/suites.txt

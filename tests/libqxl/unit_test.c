@@ -123,6 +123,28 @@ static void t_checks(void)
 	   0x0c | 0 << 8 | 1 << 11 | 3 << 14 | 2 << 16 | 1 << 18);
 }
 
+static void t_path_choice(void)
+{
+	struct qxl_surface argb = { .format = QXL_FORMAT_ARGB8888 };
+	struct qxl_surface a8 = { .format = QXL_FORMAT_A8 };
+	struct qxl_composite_op op = { .op = QXL_OPERATOR_OVER, .src = &argb };
+	const uint32_t comp = QXL_CLIENT_CAP_COMPOSITE, both = comp | QXL_CLIENT_CAP_A8_SURFACE;
+
+	EQ("path-no-client", qxl_composite_wants_device(QXL_POLICY_AUTO, 0, &argb, &op), 0);
+	EQ("path-composite", qxl_composite_wants_device(QXL_POLICY_AUTO, comp, &argb, &op), 1);
+	EQ("path-a8-dst-needs-a8",
+	   qxl_composite_wants_device(QXL_POLICY_AUTO, comp, &a8, &op), 0);
+	EQ("path-a8-dst-with-a8", qxl_composite_wants_device(QXL_POLICY_AUTO, both, &a8, &op), 1);
+	op.mask = &a8;
+	EQ("path-a8-mask-needs-a8",
+	   qxl_composite_wants_device(QXL_POLICY_AUTO, comp, &argb, &op), 0);
+	EQ("path-a8-only", qxl_composite_wants_device(QXL_POLICY_AUTO,
+						      QXL_CLIENT_CAP_A8_SURFACE, &argb, &op), 0);
+	EQ("path-forced-device", qxl_composite_wants_device(QXL_POLICY_DEVICE, 0, &a8, &op), 1);
+	EQ("path-forced-fallback",
+	   qxl_composite_wants_device(QXL_POLICY_FALLBACK, both, &argb, &op), 0);
+}
+
 static void t_formats(void)
 {
 	uint16_t px565[4] = { 0xffff, 0x0000, 0xf81f, 0x07e0 }, back[4];
@@ -180,6 +202,7 @@ int main(void)
 	t_layout();
 	t_encoder();
 	t_checks();
+	t_path_choice();
 	t_formats();
 	t_public_args();
 	printf("%d failed\n", failures);

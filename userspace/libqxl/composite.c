@@ -135,27 +135,35 @@ static bool qxl_is_alpha_only(const struct qxl_surface *s)
 	return s && (s->format == QXL_FORMAT_A8 || s->format == QXL_FORMAT_A1);
 }
 
-/* Whether the device command can be used: every client must be able to show it. */
-static int qxl_composite_use_device(struct qxl_surface *dst, const struct qxl_composite_op *op)
+/*
+ * Whether the device command is used under @policy when the connected
+ * clients have @caps: every client must be able to show the command.
+ */
+bool qxl_composite_wants_device(enum qxl_policy policy, uint32_t caps,
+				const struct qxl_surface *dst, const struct qxl_composite_op *op)
 {
-	uint32_t caps, need = QXL_CLIENT_CAP_COMPOSITE;
-	int ret;
+	uint32_t need = QXL_CLIENT_CAP_COMPOSITE;
 
-	switch (dst->dev->policy) {
-	case QXL_POLICY_DEVICE:
-		return 1;
-	case QXL_POLICY_FALLBACK:
-		return 0;
-	case QXL_POLICY_AUTO:
-	default:
-		break;
-	}
+	if (policy == QXL_POLICY_DEVICE)
+		return true;
+	if (policy == QXL_POLICY_FALLBACK)
+		return false;
 	if (qxl_is_alpha_only(dst) || qxl_is_alpha_only(op->src) || qxl_is_alpha_only(op->mask))
 		need |= QXL_CLIENT_CAP_A8_SURFACE;
-	ret = qxl_device_client_caps(dst->dev, &caps);
-	if (ret)
-		return ret;
 	return (caps & need) == need;
+}
+
+static int qxl_composite_use_device(struct qxl_surface *dst, const struct qxl_composite_op *op)
+{
+	uint32_t caps = 0;
+	int ret;
+
+	if (dst->dev->policy == QXL_POLICY_AUTO) {
+		ret = qxl_device_client_caps(dst->dev, &caps);
+		if (ret)
+			return ret;
+	}
+	return qxl_composite_wants_device(dst->dev->policy, caps, dst, op);
 }
 
 QXL_PUBLIC int qxl_composite(struct qxl_surface *dst, const struct qxl_composite_op *op)

@@ -132,6 +132,8 @@ int qxl_put_pixels(struct qxl_surface *dst, int32_t x, int32_t y, uint32_t w, ui
 /* composite.c / fallback.c */
 int qxl_composite_check(const struct qxl_surface *dst, const struct qxl_composite_op *op);
 uint32_t qxl_composite_flags(const struct qxl_composite_op *op);
+bool qxl_composite_wants_device(enum qxl_policy policy, uint32_t caps,
+				const struct qxl_surface *dst, const struct qxl_composite_op *op);
 int qxl_composite_device(struct qxl_surface *dst, const struct qxl_composite_op *op);
 int qxl_composite_fallback(struct qxl_surface *dst, const struct qxl_composite_op *op);
 pixman_image_t *qxl_surface_pixman(struct qxl_surface *surf);
