@@ -585,6 +585,37 @@ static void t_master_primary(void)
 		close(mfd);
 }
 
+/*
+ * A device error resets the device, which forgets every surface: the
+ * driver creates them again with their pixels, and they keep working.
+ */
+static void t_reset(void)
+{
+	int resets = debugfs_value("resets"), inj, bad, ret = -1;
+
+	fill(surf, 0, 0, SW, SH, 0x3366cc);
+	update(surf, 0, 0, SW, SH);
+	inj = open("/sys/kernel/debug/dri/0/qxl_inject_device_error", O_WRONLY);
+	if (inj < 0 || write(inj, "1", 1) != 1) {
+		qt_result("surface-survives-reset", QT_FAIL, "inject: %s", strerror(errno));
+		return;
+	}
+	close(inj);
+	for (int i = 0; i < 100 && debugfs_value("resets") == resets; i++)
+		usleep(100000);
+	if (debugfs_value("resets") == resets) {
+		qt_result("surface-survives-reset", QT_FAIL, "no reset within 10 s");
+		return;
+	}
+	bad = rect_bad(spx, SW, 0, 0, SW, SH, 0x3366cc, 0xffffff);
+	if (!bad)
+		ret = fill(surf, 8, 8, 16, 16, 0xcc6633) || update(surf, 0, 0, SW, SH) ? -1 :
+		      rect_bad(spx, SW, 8, 8, 16, 16, 0xcc6633, 0xffffff);
+	qt_result("surface-survives-reset", !bad && !ret ? QT_PASS : QT_FAIL,
+		  "after a device reset: %d pixels lost, draw afterwards %s", bad,
+		  ret ? "failed" : "ok");
+}
+
 int main(void)
 {
 	int errors0;
@@ -615,6 +646,7 @@ int main(void)
 		  "device errors %d -> %d, resets %d, %d commands rejected", errors0,
 		  debugfs_value("device_errors"), debugfs_value("resets"),
 		  debugfs_value("exec_rejects"));
+	t_reset();
 	gem_close(surf);
 	return 0;
 }
