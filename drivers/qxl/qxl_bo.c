@@ -57,15 +57,18 @@ void qxl_bo_free_work(struct work_struct *work)
 		qxl_vram_free(qdev, bo);
 }
 
+/* Queue a surface command. Returns -ENODEV once the device is gone. */
 static int qxl_surface_cmd(struct qxl_device *qdev, struct qxl_bo *bo, u8 type, u32 flags)
 {
 	struct qxl_surface_cmd *cmd;
 	struct qxl_dmem *dmem;
-	int ret;
+	int idx, ret;
 
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return -ENODEV;
 	ret = qxl_dmem_alloc(qdev, sizeof(*cmd), &dmem);
 	if (ret)
-		return ret;
+		goto out;
 	cmd = qxl_dmem_ptr(qdev, dmem);
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->surface_id = cpu_to_le32(bo->surface_id);
@@ -81,7 +84,10 @@ static int qxl_surface_cmd(struct qxl_device *qdev, struct qxl_bo *bo, u8 type, 
 		dmem->released = qxl_surface_destroyed;
 		dmem->owner = bo;
 	}
-	return qxl_ring_push(qdev, false, QXL_CMD_SURFACE, dmem);
+	ret = qxl_ring_push(qdev, false, QXL_CMD_SURFACE, dmem);
+out:
+	drm_dev_exit(idx);
+	return ret;
 }
 
 static void qxl_bo_gem_free(struct drm_gem_object *obj)
@@ -149,6 +155,8 @@ static struct dma_buf *qxl_bo_export(struct drm_gem_object *obj, int flags)
 /* For the planes: a kernel view of the buffer, which is I/O memory. */
 static int qxl_bo_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
+	if (drm_dev_is_unplugged(obj->dev))
+		return -ENODEV;
 	iosys_map_set_vaddr_iomem(map, qxl_bo_io(to_qxl(obj->dev), to_qxl_bo(obj), 0));
 	return 0;
 }
@@ -201,6 +209,7 @@ void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
 	return qdev->vram + bo->node.start + offset;
 }
 
+/* The caller holds drm_dev_enter(): the buffer is cleared through the BAR. */
 static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size)
 {
 	struct qxl_bo *bo;
@@ -248,13 +257,16 @@ int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_qxl_alloc *args = data;
 	struct qxl_bo *bo;
+	int idx, ret;
 
 	if (!args->size)
 		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	bo = qxl_bo_create(to_qxl(drm), args->size);
-	if (IS_ERR(bo))
-		return PTR_ERR(bo);
-	return qxl_bo_handle(file, bo, &args->handle);
+	ret = IS_ERR(bo) ? PTR_ERR(bo) : qxl_bo_handle(file, bo, &args->handle);
+	drm_dev_exit(idx);
+	return ret;
 }
 
 int qxl_map_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
@@ -302,7 +314,7 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	unsigned int bpp = qxl_surface_bpp(args->format);
 	u32 stride = args->stride < 0 ? -(u32)args->stride : args->stride;
 	struct qxl_bo *bo;
-	int ret, id;
+	int ret, id, idx;
 	u64 size;
 
 	/* args->pad is not checked: upstream's Xorg driver leaves it uninitialised. */
@@ -320,10 +332,15 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	}
 	size = (u64)stride * args->height;
 
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	id = ida_alloc_range(&qdev->surface_ids, 1, qdev->n_surfaces - 1, GFP_KERNEL);
-	if (id < 0)
-		return id == -ENOSPC ? -ENOSPC : id;
+	if (id < 0) {
+		drm_dev_exit(idx);
+		return id;
+	}
 	bo = qxl_bo_create(qdev, size);
+	drm_dev_exit(idx);
 	if (IS_ERR(bo)) {
 		ida_free(&qdev->surface_ids, id);
 		return PTR_ERR(bo);

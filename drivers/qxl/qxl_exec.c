@@ -770,7 +770,7 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	struct drm_qxl_command cmd;
 	struct qxl_job **jobs;
 	u32 i, built = 0;
-	int ret = 0;
+	int idx, ret = 0;
 
 	if (args->flags || !args->commands_num || args->commands_num > QXL_MAX_EXEC_COMMANDS) {
 		drm_dbg_driver(drm, "EXECBUFFER: flags %#x, %u commands\n", args->flags,
@@ -781,6 +781,11 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	if (!jobs)
 		return -ENOMEM;
 
+	/* The verifier reads and writes device memory: hold the device. */
+	if (!drm_dev_enter(drm, &idx)) {
+		kfree(jobs);
+		return -ENODEV;
+	}
 	/* Verify every command before the device sees any of them. */
 	for (i = 0; i < args->commands_num; i++) {
 		if (copy_from_user(&cmd, ucmds + i, sizeof(cmd))) {
@@ -807,6 +812,7 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 				qxl_scanout_damage(qdev, id, &bbox);
 		}
 	}
+	drm_dev_exit(idx);
 	kfree(jobs);
 	return ret;
 }
@@ -821,8 +827,10 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
  */
 int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
 {
-	int ret;
+	int idx, ret;
 
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return -ENODEV;
 	mutex_lock(&qdev->io_lock);
 	writel(r->y1, &qdev->ram_hdr->update_area.top);
 	writel(r->x1, &qdev->ram_hdr->update_area.left);
@@ -831,6 +839,7 @@ int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm
 	writel(surface_id, &qdev->ram_hdr->update_surface);
 	ret = qxl_io_async_locked(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0);
 	mutex_unlock(&qdev->io_lock);
+	drm_dev_exit(idx);
 	return ret;
 }
 

@@ -20,7 +20,7 @@ hold() { # start a holder and wait until it has its mapping
 	# Empty the file first: the redirection below happens in the child,
 	# possibly after the first grep, which must not see the last round's.
 	: >/tmp/hold.out
-	hold_fd "$1" >>/tmp/hold.out 2>&1 &
+	hold_fd "$1" $2 >>/tmp/hold.out 2>&1 &
 	HOLD=$!
 	t=0
 	while ! grep -q ready /tmp/hold.out && [ "$t" -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
@@ -48,3 +48,15 @@ while [ "$i" -le 10 ]; do
 	i=$((i + 1))
 done
 echo "@@TEST unplug-remove-rescan-x10 PASS 10 rounds with an open fd and a mapped buffer"
+
+# A 2D client: render node, a mapped device surface, fills in flight.
+i=1
+while [ "$i" -le 5 ]; do
+	hold 1.5 2d || fail unplug-2d-client-x5 "holder did not start (round $i): $(cat /tmp/hold.out)"
+	echo "$dev" >/sys/bus/pci/drivers/qxl/unbind || fail unplug-2d-client-x5 "unbind failed (round $i)"
+	wait "$HOLD" || fail unplug-2d-client-x5 "holder died (round $i): $(cat /tmp/hold.out)"
+	echo "$dev" >/sys/bus/pci/drivers/qxl/bind || fail unplug-2d-client-x5 "bind failed (round $i)"
+	wait_card || fail unplug-2d-client-x5 "no card after rebind (round $i)"
+	i=$((i + 1))
+done
+echo "@@TEST unplug-2d-client-x5 PASS 5 rounds with a render-node client submitting to a mapped surface ($(grep 2d: /tmp/hold.out))"
