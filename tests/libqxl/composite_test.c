@@ -6,7 +6,8 @@
  * pad, reflect) it composites with libqxl onto a device surface, reads the
  * surface back (UPDATE_AREA) and compares it with pixman doing the same on
  * twins of the same pixels. Each call must also have taken the expected
- * path. Then a smaller set with XRGB8888, RGB565, RGB555 and A8 destinations.
+ * path. Then a smaller set with XRGB8888, RGB565, RGB555 and A8 destinations,
+ * and one with XRGB8888, RGB565 and A8 sources.
  *
  * usage: composite_test expect=device|fallback [policy=auto|device|fallback]
  *                       [ops=all|short] [tag=NAME]
@@ -246,6 +247,40 @@ static int setup_sources(void)
 	return ret;
 }
 
+/* OVER and ADD from XRGB8888, RGB565 and A8 sources onto ARGB8888. */
+static void run_source_formats(void)
+{
+	static const enum qxl_format fmts[] = {
+		QXL_FORMAT_XRGB8888, QXL_FORMAT_RGB565, QXL_FORMAT_A8,
+	};
+	struct twin argb_src = src, dst, other;
+	char prefix[32];
+	size_t i;
+	int k, ret;
+
+	ret = twin_new(dev, QXL_FORMAT_ARGB8888, 40, 40, &dst);
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "src-%s:", qxl_format_name(fmts[i]));
+		if (!ret)
+			ret = twin_new(dev, fmts[i], 24, 20, &other);
+		if (!ret)
+			ret = twin_pattern(&other, 44 + (uint32_t)i);
+		if (ret) {
+			qt_result(rname(prefix), QT_FAIL, "surfaces: %s", strerror(-ret));
+			break;
+		}
+		src = other;
+		for (k = 0; k < MASK_KINDS; k++) {
+			run_matrix(&dst, QXL_OPERATOR_OVER, (enum mask_kind)k, prefix, false);
+			run_matrix(&dst, QXL_OPERATOR_ADD, (enum mask_kind)k, prefix, false);
+		}
+		src = argb_src;
+		twin_free(&other);
+	}
+	if (!ret)
+		twin_free(&dst);
+}
+
 /* The path the caller asked for must be the one the client caps allow. */
 static int check_caps(enum qxl_policy policy)
 {
@@ -357,6 +392,7 @@ int main(int argc, char **argv)
 		}
 		twin_free(&dst);
 	}
+	run_source_formats();
 	printf("composite_test: %.1f s\n", now_s() - t0);
 	twin_free(&src);
 	twin_free(&mask_a8);
