@@ -48,6 +48,35 @@ enum qxl_format {
 
 /**
  * enum qxl_operator - Porter-Duff and blend operators of qxl_composite()
+ * @QXL_OPERATOR_CLEAR: transparent black
+ * @QXL_OPERATOR_SRC: the source
+ * @QXL_OPERATOR_DST: the destination, unchanged
+ * @QXL_OPERATOR_OVER: source over destination
+ * @QXL_OPERATOR_OVER_REVERSE: destination over source
+ * @QXL_OPERATOR_IN: source inside the destination's alpha
+ * @QXL_OPERATOR_IN_REVERSE: destination inside the source's alpha
+ * @QXL_OPERATOR_OUT: source outside the destination's alpha
+ * @QXL_OPERATOR_OUT_REVERSE: destination outside the source's alpha
+ * @QXL_OPERATOR_ATOP: source atop destination
+ * @QXL_OPERATOR_ATOP_REVERSE: destination atop source
+ * @QXL_OPERATOR_XOR: source or destination, not both
+ * @QXL_OPERATOR_ADD: sum, saturated
+ * @QXL_OPERATOR_SATURATE: source added as far as the destination's alpha allows
+ * @QXL_OPERATOR_MULTIPLY: PDF separable blend: multiply
+ * @QXL_OPERATOR_SCREEN: PDF blend: screen
+ * @QXL_OPERATOR_OVERLAY: PDF blend: overlay
+ * @QXL_OPERATOR_DARKEN: PDF blend: darken
+ * @QXL_OPERATOR_LIGHTEN: PDF blend: lighten
+ * @QXL_OPERATOR_COLOR_DODGE: PDF blend: color dodge
+ * @QXL_OPERATOR_COLOR_BURN: PDF blend: color burn
+ * @QXL_OPERATOR_HARD_LIGHT: PDF blend: hard light
+ * @QXL_OPERATOR_SOFT_LIGHT: PDF blend: soft light
+ * @QXL_OPERATOR_DIFFERENCE: PDF blend: difference
+ * @QXL_OPERATOR_EXCLUSION: PDF blend: exclusion
+ * @QXL_OPERATOR_HSL_HUE: PDF non-separable blend: hue
+ * @QXL_OPERATOR_HSL_SATURATION: PDF blend: saturation
+ * @QXL_OPERATOR_HSL_COLOR: PDF blend: color
+ * @QXL_OPERATOR_HSL_LUMINOSITY: PDF blend: luminosity
  *
  * The values are the device's (and X Render's, and pixman's) numbers.
  */
