@@ -14,6 +14,8 @@ PKGS=(
 	qemu-system-x86 gdb
 	# consumers run inside the guest
 	libdrm-tests drm-info weston xkb-data fontconfig fonts-dejavu-core
+	# Xorg with the qxl DDX and X clients in the guest (mkinitramfs --with-xorg)
+	xserver-xorg-core xserver-xorg-video-qxl x11-apps x11-utils xfonts-base
 	# kmscube on Mesa llvmpipe (kms_swrast) in the guest (mkinitramfs --with-mesa)
 	kmscube libgl1-mesa-dri libgbm1 libegl1 libegl-mesa0 libgles2
 	# real SPICE clients on the host

@@ -339,6 +339,8 @@ class Run:
             cmd.append("--with-weston")
         if self.a.with_udev:
             cmd.append("--with-udev")
+        if getattr(self.a, "with_xorg", False):
+            cmd.append("--with-xorg")
         if getattr(self.a, "with_mesa", False):
             cmd.append("--with-mesa")
         for extra in self.a.add:
@@ -660,6 +662,40 @@ class Run:
                 if time.monotonic() >= end:
                     return False, "screendump region %dx%d+%d+%d: %s" % (
                         exp[0], exp[1], x0, y0, diff)
+                time.sleep(0.25)
+        if kind == "screendump-colors":
+            # screendump-colors <X> <Y> <W> <H> <COLOR> <MINPCT> [...]: in each
+            # rectangle of the screendump, at least MINPCT percent of the pixels
+            # are exactly COLOR (windows of X clients whose exact pixels depend on
+            # antialiasing and the time of day); screendumps polled for up to 10 s
+            if not args or len(args) % 6:
+                return False, "expected <X> <Y> <W> <H> <COLOR> <MINPCT> [...]"
+            groups = []
+            for i in range(0, len(args), 6):
+                x, y, rw, rh = (int(v, 0) for v in args[i:i + 4])
+                groups.append((x, y, rw, rh, parse_color(args[i + 4]), float(args[i + 5])))
+            end = time.monotonic() + SPICE_CONVERGE_S
+            while True:
+                w, h, px = self.screendump()
+                bad, notes = [], []
+                for x, y, rw, rh, col, need in groups:
+                    name = "%dx%d+%d+%d 0x%s" % (rw, rh, x, y, col.hex())
+                    if rw <= 0 or rh <= 0 or x < 0 or y < 0 or x + rw > w or y + rh > h:
+                        bad.append("%s: outside the %dx%d screendump" % (name, w, h))
+                        continue
+                    n = 0
+                    for yy in range(y, y + rh):
+                        row = px[(yy * w + x) * 3:(yy * w + x + rw) * 3]
+                        n += sum(1 for j in range(0, len(row), 3) if row[j:j + 3] == col)
+                    pct = 100.0 * n / (rw * rh)
+                    note = "%s %.1f%%" % (name, pct)
+                    notes.append(note)
+                    if pct < need:
+                        bad.append("%s, expected >= %g%%" % (note, need))
+                if not bad:
+                    return True, "; ".join(notes)
+                if time.monotonic() >= end:
+                    return False, "screendump %dx%d: %s" % (w, h, "; ".join(bad))
                 time.sleep(0.25)
         if kind == "screendump-stats":
             img = self.screendump()
@@ -1006,6 +1042,8 @@ def main():
     ap.add_argument("--keep-logs", metavar="DIR", help="copy console/QEMU/client logs "
                     "and every screendump / SPICE client picture to DIR")
     ap.add_argument("--with-weston", action="store_true", help="put weston in the image")
+    ap.add_argument("--with-xorg", action="store_true",
+                    help="put Xorg (qxl + modesetting DDX), xeyes, xclock, x11perf in the image")
     ap.add_argument("--with-mesa", action="store_true",
                     help="put kmscube + Mesa (kms_swrast, llvmpipe) in the image")
     ap.add_argument("--add", action="append", default=[], metavar="SRC:DST",
