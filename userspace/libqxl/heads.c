@@ -32,6 +32,9 @@ static int qxl_kms_fd(struct qxl_device *dev)
 	fd = open(info->nodes[DRM_NODE_PRIMARY], O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		fd = -errno;
+	/* The first opener becomes master: give it up at once, queries need none. */
+	else if (drmIsMaster(fd))
+		drmDropMaster(fd);
 	drmFreeDevice(&info);
 	return fd;
 }
