@@ -10,7 +10,7 @@ CHECKPATCH ?= $(CURDIR)/build/checkpatch/checkpatch.pl
 
 export KVER KDIR
 
-.PHONY: all module userspace clean check checkpatch sparse test bench demo
+.PHONY: all module userspace clean check checkpatch sparse test bench bench-xorg demo
 
 all: module userspace
 
@@ -42,6 +42,9 @@ test:
 
 bench:
 	tests/bench.sh
+
+bench-xorg:
+	tests/xorg/bench.sh
 
 demo:
 	tests/demo.sh

@@ -8,7 +8,8 @@
 # picture (xorg_spice), a short x11perf run completes with a figure for every
 # test (xorg_x11perf; figures as "@@XPERF <option> <ops/s> <test name>" lines), no EXECBUFFER
 # was refused (xorg_exec_rejects, qxl-ng's debugfs) and Xorg exits on TERM
-# (xorg_stop). perf: xorg_start, xorg_kms and xorg_x11perf only (tests/xorg/bench.sh).
+# (xorg_stop). perf: no clients, only start, kms, x11perf, exec_rejects, stop
+# (tests/xorg/bench.sh).
 # Results are named xorg_* for the qxl DDX and xorg_ms_* for modesetting.
 # Needs an image built with --with-xorg (SKIP otherwise).
 . /tests/scripts/qtlib.sh
@@ -233,20 +234,18 @@ if ! kill -0 $XP 2>/dev/null; then
 fi
 
 # 5. qxl-ng counts the EXECBUFFERs it refused (the reasons are in dmesg with drm.debug=0x2)
-if [ "$MODE" = full ]; then
-	st=/sys/kernel/debug/dri/0/qxl_status
-	if [ ! -f $st ]; then
-		qt_result ${P}_exec_rejects SKIP "no $st (not qxl-ng)"
+st=/sys/kernel/debug/dri/0/qxl_status
+if [ ! -f $st ]; then
+	qt_result ${P}_exec_rejects SKIP "no $st (not qxl-ng)"
+else
+	rej=$(awk '$1 == "exec_rejects:" { print $2; exit }' $st)
+	if [ -z "$rej" ]; then
+		qt_result ${P}_exec_rejects SKIP "$st has no exec_rejects counter"
+	elif [ "$rej" -eq 0 ]; then
+		qt_result ${P}_exec_rejects PASS "0 refused ($(grep -E '^(surfaces|scanout_copies|device_errors|resets):' $st | tr '\n' ' ' | sed 's/ $//'))"
 	else
-		rej=$(awk '$1 == "exec_rejects:" { print $2; exit }' $st)
-		if [ -z "$rej" ]; then
-			qt_result ${P}_exec_rejects SKIP "$st has no exec_rejects counter"
-		elif [ "$rej" -eq 0 ]; then
-			qt_result ${P}_exec_rejects PASS "0 refused ($(grep -E '^(surfaces|scanout_copies|device_errors|resets):' $st | tr '\n' ' ' | sed 's/ $//'))"
-		else
-			qt_result ${P}_exec_rejects FAIL "$rej EXECBUFFERs refused (boot with drm.debug=0x2 for the reasons): $(dmesg | grep 'EXECBUFFER:' | tail -n 2 | tr '\n' ' ')"
-			rc=1
-		fi
+		qt_result ${P}_exec_rejects FAIL "$rej EXECBUFFERs refused (boot with drm.debug=0x2 for the reasons): $(dmesg | grep 'EXECBUFFER:' | tail -n 2 | tr '\n' ' ')"
+		rc=1
 	fi
 fi
 
