@@ -257,6 +257,28 @@ static void t_image(enum qxl_format f, struct twin *t)
 		ret = twin_compare(t, 0, &d);
 	report_diff(name, ret, &d, "an ARGB image, converted by the device, drawn twice");
 	qxl_image_free(img);
+
+	/* an A1 image: libqxl widens it to RGBA, the device narrows it again */
+	snprintf(name, sizeof(name), "%s-draw-a1-image", qxl_format_name(f));
+	{
+		static uint32_t bits[2 * 5];
+		pixman_image_t *p = pixman_image_create_bits(PIXMAN_a1, 45, 5, bits, 8);
+
+		img = NULL;
+		for (i = 0; i < 10; i++)
+			bits[i] = rnd(&s);
+		ret = twin_pattern(t, 89);
+		if (!ret)
+			ret = qxl_image_new(dev, QXL_FORMAT_A1, 45, 5, bits, 8, &img);
+		if (!ret)
+			ret = qxl_surface_draw_image(t->surf, 7, 30, img, 0, 0, 45, 5);
+		pixman_image_composite32(PIXMAN_OP_SRC, p, NULL, t->ref, 0, 0, 0, 0, 7, 30, 45, 5);
+		pixman_image_unref(p);
+		if (!ret)
+			ret = twin_compare(t, 0, &d);
+		report_diff(name, ret, &d, "a 45x5 A1 image");
+		qxl_image_free(img);
+	}
 }
 
 static void t_format(enum qxl_format f)
