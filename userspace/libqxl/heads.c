@@ -2,6 +2,8 @@
 /*
  * Heads and modes. A render node has no KMS, so these read the connectors
  * through the same device's primary node (read-only queries need no master).
+ * They report the connectors' current state without forcing a probe: the
+ * driver updates it itself when the SPICE client's layout changes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +113,7 @@ QXL_PUBLIC int qxl_device_heads(struct qxl_device *dev, struct qxl_head *heads,
 		return n;
 	}
 	for (i = 0; i < res->count_connectors; i++) {
-		drmModeConnectorPtr c = drmModeGetConnector(fd, res->connectors[i]);
+		drmModeConnectorPtr c = drmModeGetConnectorCurrent(fd, res->connectors[i]);
 
 		if (!c)
 			continue;
@@ -136,7 +138,7 @@ QXL_PUBLIC int qxl_device_modes(struct qxl_device *dev, uint32_t connector_id,
 	fd = qxl_kms_fd(dev);
 	if (fd < 0)
 		return fd;
-	c = drmModeGetConnector(fd, connector_id);
+	c = drmModeGetConnectorCurrent(fd, connector_id);
 	if (!c) {
 		qxl_kms_put(dev, fd);
 		return -ENOENT;
