@@ -46,5 +46,11 @@ if ! grep -q '^BENCH-TABLE-END' "$logs/console.log" 2>/dev/null; then
 	exit 1
 fi
 sed -n '/^BENCH-TABLE-BEGIN/,/^BENCH-TABLE-END/p' "$logs/console.log" | sed '1d;$d' | tr -d '\r'
+if [ $rc -ne 0 ]; then
+	echo "bench.sh: the benchmark failed (vmtest exit $rc); logs kept in $logs" >&2
+	grep -aE '^(FAIL |libqxl_bench:)|ring stalled' "$logs/vmtest.out" "$logs/console.log" |
+		head >&2
+	exit 1
+fi
 [ -z "$keep" ] && rm -rf "$logs"
 exit 0

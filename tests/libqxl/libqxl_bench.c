@@ -14,8 +14,9 @@
  *   pixman:         the same operation on pixman images in guest memory
  *
  * usage: libqxl_bench [SECONDS-PER-CELL]   (default 0.4, at most 5)
- * Prints a table between BENCH-TABLE-BEGIN and BENCH-TABLE-END; exits 1 with
- * a message when an operation fails.
+ * Prints a table between BENCH-TABLE-BEGIN and BENCH-TABLE-END. When an
+ * operation fails it says so on stderr, stops measuring, prints the table of
+ * what was measured (the failed cell shows the error) and exits 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -152,10 +153,15 @@ static void ctx_free(struct bench_ctx *c)
 		pixman_image_unref(c->pcomp_src);
 }
 
+/* A cell: ops/s; NOT_RUN (not measured) or a negative errno (failed). */
+#define NOT_RUN (-1e9)
+
 static void print_rate(double r)
 {
-	if (r < 0)
+	if (r == NOT_RUN)
 		printf(" %14s", "-");
+	else if (r < 0)
+		printf(" %14s", strerror((int)-r));
 	else
 		printf(" %14.0f", r);
 }
@@ -167,7 +173,7 @@ int main(int argc, char **argv)
 	struct qxl_head head;
 	struct bench_ctx c;
 	unsigned int s, k, m;
-	int ret;
+	int ret, failed = 0;
 
 	if (argc > 1) {
 		budget = atof(argv[1]);
@@ -185,25 +191,30 @@ int main(int argc, char **argv)
 		sizes[2][0] = head.width;
 		sizes[2][1] = head.height;
 	}
-	for (s = 0; s < 3; s++) {
+	for (s = 0; s < 3; s++)
+		for (k = 0; k < OP_KINDS; k++)
+			for (m = 0; m < M_MODES; m++)
+				res[s][k][m] = NOT_RUN;
+	/* On the first failure stop measuring, but still print what was measured. */
+	for (s = 0; s < 3 && !failed; s++) {
 		ret = ctx_new(&c, sizes[s][0], sizes[s][1]);
 		if (ret) {
 			fprintf(stderr, "libqxl_bench: %ux%u surfaces: %s\n", sizes[s][0],
 				sizes[s][1], strerror(-ret));
-			return 1;
+			failed = 1;
+			break;
 		}
-		for (k = 0; k < OP_KINDS; k++) {
-			for (m = 0; m < M_MODES; m++) {
-				if (m == M_FALLBACK && k != OP_COMPOSITE) {
-					res[s][k][m] = -1;
+		for (k = 0; k < OP_KINDS && !failed; k++) {
+			for (m = 0; m < M_MODES && !failed; m++) {
+				if (m == M_FALLBACK && k != OP_COMPOSITE)
 					continue;
-				}
 				res[s][k][m] = run_cell(&c, (enum op_kind)k, (enum mode)m);
 				if (res[s][k][m] < 0) {
 					fprintf(stderr, "libqxl_bench: %s %ux%u: %s\n", op_names[k],
 						sizes[s][0], sizes[s][1],
 						strerror((int)-res[s][k][m]));
-					return 1;
+					failed = 1;
+					break;
 				}
 				printf("BENCH %s %ux%u %s %.1f\n", op_names[k], sizes[s][0],
 				       sizes[s][1], m == M_QUEUED ? "device-queued" :
@@ -231,5 +242,5 @@ int main(int argc, char **argv)
 	}
 	printf("BENCH-TABLE-END\n");
 	qxl_device_free(dev);
-	return 0;
+	return failed;
 }
