@@ -71,6 +71,7 @@ static const char *rname(const char *name)
 	snprintf(buf, sizeof(buf), "%s%s", tag, name);
 	return buf;
 }
+
 static struct twin src, mask_a8, mask_ca;
 
 /* What the cases of one result line found. */
