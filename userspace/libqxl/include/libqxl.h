@@ -5,7 +5,9 @@
  * Objects are opaque: a device (an open DRM node of the qxl driver), off-screen
  * surfaces (device surfaces the device renders into) and images (pixel data in
  * device memory, usable as a copy source). Every call that can fail returns 0
- * or a non-negative value on success and a negative errno on failure.
+ * or a non-negative value on success and a negative errno on failure. Calls
+ * that submit a command return -EBUSY when the device did not take it within
+ * the driver's bound (5 s): nothing was drawn and the call can be repeated.
  *
  * Overview and measured figures: Documentation/libqxl.rst.
  */
