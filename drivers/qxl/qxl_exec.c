@@ -619,8 +619,8 @@ static int qxl_read_clip_header(struct qxl_verify *v)
 
 	switch (le32_to_cpu(v->d.clip.type)) {
 	case QXL_CLIP_TYPE_NONE:
-		if (v->d.clip.data)
-			return qxl_reject(v, -EINVAL, "clip data without clip type");
+		/* Upstream's Xorg driver leaves clip.data uninitialised here. */
+		v->d.clip.data = 0;
 		return 0;
 	case QXL_CLIP_TYPE_RECTS:
 		break;

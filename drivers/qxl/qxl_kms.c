@@ -237,8 +237,10 @@ static const struct drm_mode_config_helper_funcs qxl_mode_config_helper_funcs = 
 void qxl_kms_reset_work(struct work_struct *work)
 {
 	struct qxl_device *qdev = container_of(work, struct qxl_device, reset_work);
+	struct drm_device *drm = &qdev->drm;
+	struct drm_modeset_acquire_ctx ctx;
 	struct drm_atomic_state *saved;
-	int idx;
+	int idx, ret;
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return;
@@ -255,11 +257,24 @@ void qxl_kms_reset_work(struct work_struct *work)
 	qxl_dmem_free_all_released(qdev);
 	qxl_bo_reset_surfaces(qdev);
 
+	/*
+	 * Not drm_atomic_helper_resume(): it starts with
+	 * drm_mode_config_reset(), which replaces every plane state without
+	 * locks and races with the fbdev damage worker (a NULL plane->state
+	 * seen by drm_atomic_helper_dirtyfb). Here the saved state is just
+	 * committed again, under all modeset locks.
+	 */
 	saved = drm_atomic_helper_suspend(&qdev->drm);
-	if (IS_ERR(saved))
+	if (IS_ERR(saved)) {
 		drm_err(&qdev->drm, "saving the display state failed: %pe\n", saved);
-	else if (drm_atomic_helper_resume(&qdev->drm, saved))
-		drm_err(&qdev->drm, "restoring the display after reset failed\n");
+	} else {
+		DRM_MODESET_LOCK_ALL_BEGIN(drm, ctx, 0, ret);
+		ret = drm_atomic_helper_commit_duplicated_state(saved, &ctx);
+		DRM_MODESET_LOCK_ALL_END(drm, ctx, ret);
+		drm_atomic_state_put(saved);
+		if (ret)
+			drm_err(&qdev->drm, "restoring the display after reset failed: %d\n", ret);
+	}
 
 	drm_dev_exit(idx);
 }

@@ -19,15 +19,20 @@ static bool qxl_ring_has_room(struct qxl_ring_hdr __iomem *hdr, u32 size)
 	return readl(&hdr->prod) - readl(&hdr->cons) < size;
 }
 
+/* A producer waiting for room re-checks and re-notifies the device this often. */
+#define QXL_RING_POLL_MS	10
+
 /*
  * Wait, bounded, until the ring has a free slot. When it is full, ask the
  * device for a DISPLAY interrupt once it consumed the next command, and
  * re-check after arming so that a consumption in between is not missed.
+ * The interrupt can be late (QEMU delivers it from its main loop), so the
+ * ring is also polled.
  */
 static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iomem *hdr,
-			      u32 size)
+			      u32 size, enum qxl_io_port notify)
 {
-	long left = msecs_to_jiffies(QXL_RING_TIMEOUT_MS);
+	unsigned long deadline = jiffies + msecs_to_jiffies(QXL_RING_TIMEOUT_MS);
 
 	while (!qxl_ring_has_room(hdr, size)) {
 		writel(readl(&hdr->cons) + 1, &hdr->notify_on_cons);
@@ -35,11 +40,39 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
 		mb();
 		if (qxl_ring_has_room(hdr, size))
 			break;
-		left = wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size), left);
-		if (!left)
+		/*
+		 * spice-server polls a ring it found non-empty on a 10 ms timer
+		 * instead of asking for a notification: wake it now, the ring
+		 * is full.
+		 */
+		qxl_io_write(qdev, notify, 0);
+		if (wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size),
+				       msecs_to_jiffies(QXL_RING_POLL_MS)))
+			break;
+		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
 	}
 	return 0;
+}
+
+/*
+ * The ring stayed full for QXL_RING_TIMEOUT_MS. That is either a device
+ * that stopped working, or one that is alive but holds back, as
+ * spice-server does while a slow client has not taken what it was sent.
+ * An asynchronous port operation tells them apart: a live device answers
+ * it (then the caller gets EBUSY and nothing is reset); a dead one does
+ * not, and qxl_io_async() schedules the reset.
+ */
+static int qxl_ring_stalled(struct qxl_device *qdev, bool cursor)
+{
+	if (!qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0)) {
+		drm_dbg_driver(&qdev->drm, "%s ring full for %d ms, device alive\n",
+			       cursor ? "cursor" : "command", QXL_RING_TIMEOUT_MS);
+		return -EBUSY;
+	}
+	drm_err_ratelimited(&qdev->drm, "%s ring stalled, resetting the device\n",
+			    cursor ? "cursor" : "command");
+	return -ETIMEDOUT;
 }
 
 /**
@@ -52,8 +85,9 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
  * Ownership of @dmem passes to the device on success and is freed on
  * failure. Waits at most QXL_RING_TIMEOUT_MS for a free slot.
  *
- * Return: 0, -ETIMEDOUT if the device stopped consuming, -ENODEV after
- * unplug.
+ * Return: 0, -EBUSY if the device is alive but did not take commands for
+ * that long, -ETIMEDOUT if it stopped working (a reset is then scheduled),
+ * -ENODEV after unplug.
  */
 int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 		  struct qxl_dmem *dmem)
@@ -74,12 +108,11 @@ int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 
 	info->id = cpu_to_le64(dmem->id);
 	mutex_lock(lock);
-	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE);
+	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE,
+				 cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD);
 	if (ret) {
 		mutex_unlock(lock);
-		drm_err_ratelimited(&qdev->drm, "%s ring stalled, resetting the device\n",
-				    cursor ? "cursor" : "command");
-		schedule_work(&qdev->reset_work);
+		ret = qxl_ring_stalled(qdev, cursor);
 		qxl_dmem_free(qdev, dmem);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
@@ -385,6 +386,9 @@ static void t_reject_commands(void)
 	reject("reject-source-area", &c, -EINVAL, "source area past the image");
 	c = good; put32(c.d + D_CLIP, 1);
 	reject("reject-clip-not-relocated", &c, -EINVAL, "clip rects without relocation");
+	c = good; put64(c.d + D_CLIP + 4, 0xdeadbeefdeadbeefull);
+	expect("clip-data-ignored-without-clip", submit(&c), 0,
+	       "garbage clip data with clip type NONE (upstream's Xorg driver sends it)");
 	c = good; put32(c.d + D_CLIP, 7);
 	reject("reject-clip-type", &c, -EINVAL, "clip type 7");
 	c = good;
@@ -585,6 +589,26 @@ static void t_master_primary(void)
 		close(mfd);
 }
 
+/* Many small commands in a row: the ring fills up; nothing fails or resets. */
+static void t_burst(void)
+{
+	int resets = debugfs_value("resets"), failed = 0, n = 5000, bad;
+	struct timespec t0, t1;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < n; i++)
+		failed += fill(surf, i % 48, 0, i % 48 + 16, 16, 0x010203 * (i & 0x3f)) != 0;
+	fill(surf, 0, 0, SW, SH, 0x5a5a5a);
+	update(surf, 0, 0, SW, SH);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	bad = rect_bad(spx, SW, 0, 0, SW, SH, 0x5a5a5a, 0xffffff);
+	qt_result("burst-5000-fills", !failed && !bad && debugfs_value("resets") == resets ?
+		  QT_PASS : QT_FAIL, "%d failed, %d wrong pixels, resets %d -> %d, %.0f fills/s",
+		  failed, bad, resets, debugfs_value("resets"), n / s);
+}
+
 /*
  * A device error resets the device, which forgets every surface: the
  * driver creates them again with their pixels, and they keep working.
@@ -640,6 +664,7 @@ int main(void)
 	t_reject_commands();
 	t_buffer_ioctls();
 	t_master_primary();
+	t_burst();
 
 	qt_result("no-device-error", debugfs_value("device_errors") == errors0 &&
 		  debugfs_value("resets") == 0 ? QT_PASS : QT_FAIL,
