@@ -291,13 +291,14 @@ int qxl_map_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 /*
  * Bits per pixel of the surface formats offered, 0 for the others. 1-bit
  * surfaces are refused: spice-server's canvas asserts when it draws into
- * them, which aborts QEMU. 16-bit 555 is refused as untested.
+ * them, which aborts QEMU.
  */
 static unsigned int qxl_surface_bpp(u32 format)
 {
 	switch (format) {
 	case QXL_SURF_FMT_8_A:
 		return 8;
+	case QXL_SURF_FMT_16_555:
 	case QXL_SURF_FMT_16_565:
 		return 16;
 	case QXL_SURF_FMT_32_XRGB:
