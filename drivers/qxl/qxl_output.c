@@ -414,8 +414,10 @@ static int qxl_connector_helper_get_modes(struct drm_connector *connector)
 		mode->type |= DRM_MODE_TYPE_PREFERRED;
 		drm_mode_probed_add(connector, mode);
 		count++;
+	} else {
+		/* Only then: it would also mark the standard mode of that size. */
+		drm_set_preferred_mode(connector, want.w, want.h);
 	}
-	drm_set_preferred_mode(connector, want.w, want.h);
 	drm_object_property_set_value(&connector->base, drm->mode_config.suggested_x_property,
 				      want.x);
 	drm_object_property_set_value(&connector->base, drm->mode_config.suggested_y_property,

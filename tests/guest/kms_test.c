@@ -42,7 +42,7 @@ static int show_solid(struct kfb *fb, drmModeModeInfo *mode, uint32_t color)
 static void t_connectors(void)
 {
 	drmModeConnector *c = drmModeGetConnector(dev.fd, dev.conn_id);
-	int i, has1024 = 0, too_big = 0;
+	int i, has1024 = 0, too_big = 0, preferred = 0;
 
 	if (!c) {
 		qt_result("connectors", 1, "GetConnector failed: %s", strerror(errno));
@@ -53,10 +53,12 @@ static void t_connectors(void)
 			has1024 = 1;
 		if ((uint64_t)c->modes[i].hdisplay * c->modes[i].vdisplay * 4 > 16u << 20)
 			too_big++;
+		preferred += !!(c->modes[i].type & DRM_MODE_TYPE_PREFERRED);
 	}
-	if (!has1024 || too_big || c->connection != DRM_MODE_CONNECTED)
-		qt_result("connectors", 1, "%d modes, 1024x768 %s, %d modes above vgamem",
-			  c->count_modes, has1024 ? "listed" : "missing", too_big);
+	if (!has1024 || too_big || preferred != 1 || c->connection != DRM_MODE_CONNECTED)
+		qt_result("connectors", 1,
+			  "%d modes, 1024x768 %s, %d modes above vgamem, %d preferred (want 1)",
+			  c->count_modes, has1024 ? "listed" : "missing", too_big, preferred);
 	else
 		qt_result("connectors", 0, "%d modes, preferred %dx%d", c->count_modes,
 			  dev.pref.hdisplay, dev.pref.vdisplay);
