@@ -62,6 +62,9 @@ static void t_params(void)
 	qt_result("client-caps-with-client", ret || (caps & 0xf) != 0xf,
 		  "caps 0x%llx with spice-gtk connected (SIZED_STREAM, MONITORS_CONFIG, COMPOSITE, A8)",
 		  (unsigned long long)caps);
+	ret = getparam(QXL_NG_PARAM_CLIENT_CAPS_SEQ, &v);
+	qt_result("client-caps-seq", ret || !v, "%llu CLIENT interrupts seen (the client's connect)",
+		  (unsigned long long)v);
 	expect("clientcap-a8", clientcap(3, 0), 0, "A8_SURFACE");
 	expect("clientcap-absent", clientcap(40, 0), -EOPNOTSUPP, "cap 40");
 	expect("clientcap-out-of-range", clientcap(100000, 0), -EOPNOTSUPP, "index 100000");
