@@ -43,18 +43,12 @@ static void qxl_surface_destroyed(struct qxl_device *qdev, struct qxl_dmem *dmem
 {
 	struct qxl_bo *bo = dmem->owner;
 
-	llist_add(&bo->free_node, &qdev->bo_free_list);
-	schedule_work(&qdev->bo_free_work);
+	qxl_defer(qdev, &bo->free);
 }
 
-void qxl_bo_free_work(struct work_struct *work)
+static void qxl_bo_deferred_free(struct qxl_device *qdev, struct qxl_deferred *d)
 {
-	struct qxl_device *qdev = container_of(work, struct qxl_device, bo_free_work);
-	struct llist_node *list = llist_del_all(&qdev->bo_free_list);
-	struct qxl_bo *bo, *next;
-
-	llist_for_each_entry_safe(bo, next, list, free_node)
-		qxl_vram_free(qdev, bo);
+	qxl_vram_free(qdev, container_of(d, struct qxl_bo, free));
 }
 
 /* Queue a surface command. Returns -ENODEV once the device is gone. */
@@ -234,6 +228,7 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size)
 		return ERR_PTR(-ENOMEM);
 	}
 	bo->base.funcs = &qxl_bo_funcs;
+	bo->free.fn = qxl_bo_deferred_free;
 	drm_gem_private_object_init(&qdev->drm, &bo->base, size);
 	ret = drm_gem_create_mmap_offset(&bo->base);
 	if (ret) {
@@ -391,8 +386,7 @@ static void qxl_bo_fini(struct drm_device *drm, void *data)
 {
 	struct qxl_device *qdev = data;
 
-	flush_work(&qdev->job_free_work);
-	flush_work(&qdev->bo_free_work);
+	flush_work(&qdev->deferred_work);
 	xa_destroy(&qdev->surfaces);
 	ida_destroy(&qdev->surface_ids);
 	drm_mm_takedown(&qdev->vram_mm);
@@ -411,9 +405,5 @@ int qxl_bo_init(struct qxl_device *qdev)
 	drm_mm_init(&qdev->vram_mm, 0, qdev->vram_size);
 	ida_init(&qdev->surface_ids);
 	xa_init(&qdev->surfaces);
-	init_llist_head(&qdev->bo_free_list);
-	init_llist_head(&qdev->job_free_list);
-	INIT_WORK(&qdev->bo_free_work, qxl_bo_free_work);
-	INIT_WORK(&qdev->job_free_work, qxl_job_free_work);
 	return drmm_add_action_or_reset(&qdev->drm, qxl_bo_fini, qdev);
 }

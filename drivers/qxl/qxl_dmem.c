@@ -20,11 +20,29 @@
 /* How long one reclaim round waits for the device to publish releases. */
 #define QXL_RECLAIM_WAIT_MS	20
 
+static void qxl_deferred_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, deferred_work);
+	struct llist_node *list = llist_del_all(&qdev->deferred_list);
+	struct qxl_deferred *d, *next;
+
+	llist_for_each_entry_safe(d, next, list, node)
+		d->fn(qdev, d);
+}
+
+/* Run @d->fn soon, in process context; callable under mem_lock. */
+void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d)
+{
+	llist_add(&d->node, &qdev->deferred_list);
+	schedule_work(&qdev->deferred_work);
+}
+
 static void qxl_dmem_fini(struct drm_device *drm, void *data)
 {
 	struct qxl_device *qdev = data;
 
 	qxl_dmem_free_all_released(qdev);
+	flush_work(&qdev->deferred_work);
 	xa_destroy(&qdev->releases);
 	drm_mm_takedown(&qdev->mm);
 }
@@ -38,6 +56,8 @@ int qxl_dmem_init(struct qxl_device *qdev)
 		return ret;
 	drm_mm_init(&qdev->mm, qdev->pool_offset, qdev->pool_end - qdev->pool_offset);
 	xa_init_flags(&qdev->releases, XA_FLAGS_ALLOC1);
+	init_llist_head(&qdev->deferred_list);
+	INIT_WORK(&qdev->deferred_work, qxl_deferred_work);
 	return drmm_add_action_or_reset(&qdev->drm, qxl_dmem_fini, qdev);
 }
 

@@ -46,6 +46,19 @@
 
 struct qxl_device;
 
+/**
+ * struct qxl_deferred - work a release hook leaves for process context
+ * @node: entry of qdev->deferred_list
+ * @fn: what to do; may sleep and take any lock
+ *
+ * Release hooks run under mem_lock; what they free may need to sleep or
+ * to send a command, so they queue it with qxl_defer().
+ */
+struct qxl_deferred {
+	struct llist_node node;
+	void (*fn)(struct qxl_device *qdev, struct qxl_deferred *d);
+};
+
 struct qxl_memslot {
 	u8 id;
 	u8 generation;
@@ -87,7 +100,7 @@ struct qxl_dmem {
  * @width: surface width
  * @height: surface height
  * @stride: surface stride, negative for bottom-up
- * @free_node: entry of qdev->bo_free_list once the device let go of it
+ * @free: frees it once the device let go of it
  */
 struct qxl_bo {
 	struct drm_gem_object base;
@@ -97,7 +110,7 @@ struct qxl_bo {
 	u32 width;
 	u32 height;
 	s32 stride;
-	struct llist_node free_node;
+	struct qxl_deferred free;
 };
 
 /**
@@ -248,10 +261,8 @@ struct qxl_device {
 	struct mutex surf_lock;		/* see above */
 	struct xarray surfaces;
 	struct ida surface_ids;
-	struct llist_head bo_free_list;
-	struct work_struct bo_free_work;
-	struct llist_head job_free_list;
-	struct work_struct job_free_work;
+	struct llist_head deferred_list;
+	struct work_struct deferred_work;
 	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
 
 	/*
@@ -344,6 +355,7 @@ int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
 void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
 void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick);
+void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d);
 void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
 u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
 
@@ -361,13 +373,11 @@ s64 qxl_bo_resolve(struct qxl_device *qdev, struct drm_gem_object **objs, unsign
 		   u64 addr, u64 len, struct qxl_bo **out);
 struct qxl_bo *qxl_bo_surface(struct qxl_device *qdev, u32 id);
 void qxl_bo_reset_surfaces(struct qxl_device *qdev);
-void qxl_bo_free_work(struct work_struct *work);
 int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_map_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 
 /* qxl_exec.c: command submission with its verifier, update area, wait */
-void qxl_job_free_work(struct work_struct *work);
 int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file);

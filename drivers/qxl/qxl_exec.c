@@ -61,7 +61,7 @@
  * @fence: signalled when the device released the command; first member,
  *	the job is freed with it
  * @lock: the fence's lock
- * @free_node: entry of qdev->job_free_list once released
+ * @free: frees it once released
  * @dmem: the command and the copies it points to
  * @dst_surface: the surface the command draws on
  * @bbox: the area it draws
@@ -72,7 +72,7 @@
 struct qxl_job {
 	struct dma_fence fence;
 	spinlock_t lock;		/* see @lock above */
-	struct llist_node free_node;
+	struct qxl_deferred free;
 	struct qxl_dmem *dmem;
 	u32 dst_surface;
 	struct drm_rect bbox;
@@ -120,14 +120,9 @@ static void qxl_job_free(struct qxl_device *qdev, struct qxl_job *job)
 	dma_fence_put(&job->fence);
 }
 
-void qxl_job_free_work(struct work_struct *work)
+static void qxl_job_deferred_free(struct qxl_device *qdev, struct qxl_deferred *d)
 {
-	struct qxl_device *qdev = container_of(work, struct qxl_device, job_free_work);
-	struct llist_node *list = llist_del_all(&qdev->job_free_list);
-	struct qxl_job *job, *next;
-
-	llist_for_each_entry_safe(job, next, list, free_node)
-		qxl_job_free(qdev, job);
+	qxl_job_free(qdev, container_of(d, struct qxl_job, free));
 }
 
 /* Called under mem_lock when the device released the command. */
@@ -136,8 +131,7 @@ static void qxl_job_released(struct qxl_device *qdev, struct qxl_dmem *dmem)
 	struct qxl_job *job = dmem->owner;
 
 	dma_fence_signal(&job->fence);
-	llist_add(&job->free_node, &qdev->job_free_list);
-	schedule_work(&qdev->job_free_work);
+	qxl_defer(qdev, &job->free);
 }
 
 static int qxl_reject(struct qxl_verify *v, int err, const char *what)
@@ -665,6 +659,7 @@ static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
 		return -ENOMEM;
 	}
 	spin_lock_init(&job->lock);
+	job->free.fn = qxl_job_deferred_free;
 	dma_fence_init(&job->fence, &qxl_fence_ops, &job->lock, dma_fence_context_alloc(1), 1);
 	v->qdev = qdev;
 	v->file = file;
