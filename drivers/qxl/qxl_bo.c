@@ -346,6 +346,7 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	bo->width = args->width;
 	bo->height = args->height;
 	bo->stride = args->stride;
+	bo->bpp = bpp;
 
 	mutex_lock(&qdev->surf_lock);
 	ret = qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_CREATE, 0);

@@ -100,6 +100,7 @@ struct qxl_dmem {
  * @width: surface width
  * @height: surface height
  * @stride: surface stride, negative for bottom-up
+ * @bpp: bits per pixel of the surface format
  * @free: frees it once the device let go of it
  */
 struct qxl_bo {
@@ -110,6 +111,7 @@ struct qxl_bo {
 	u32 width;
 	u32 height;
 	s32 stride;
+	u32 bpp;
 	struct qxl_deferred free;
 };
 

@@ -94,6 +94,8 @@ struct qxl_verify {
 	u32 surf_id[QXL_MAX_SURF_IDS];	/* surface ids from SURF relocations */
 	u32 surf_w[QXL_MAX_SURF_IDS];
 	u32 surf_h[QXL_MAX_SURF_IDS];
+	u32 surf_bpp[QXL_MAX_SURF_IDS];
+	u32 dst_bpp;			/* of the destination surface */
 	u32 clip_rects;			/* from the clip list, read once */
 	u64 clip_addr;
 };
@@ -203,7 +205,7 @@ static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
 			return qxl_reject(v, -EINVAL, "relocation source outside its buffer");
 		put_unaligned_le64(qxl_bo_phys(v->qdev, src, r->src_offset), val);
 	} else {
-		u32 id = 0, w, h;
+		u32 id = 0, w, h, bpp = 32;
 
 		if (r->src_offset)
 			return qxl_reject(v, -EINVAL, "surface relocation with a source offset");
@@ -216,6 +218,7 @@ static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
 			id = src->surface_id;
 			w = src->width;
 			h = src->height;
+			bpp = src->bpp;
 		} else {
 			/* The primary surface: for the display's owner only. */
 			if (!drm_is_current_master(v->file))
@@ -228,6 +231,7 @@ static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
 		v->surf_id[v->nsurf] = id;
 		v->surf_w[v->nsurf] = w;
 		v->surf_h[v->nsurf] = h;
+		v->surf_bpp[v->nsurf] = bpp;
 		v->nsurf++;
 		put_unaligned_le32(id, val);
 	}
@@ -344,10 +348,11 @@ bad:
 
 /*
  * Verify the image at *@field, copy it next to the command and point
- * *@field at the copy. @optional allows 0.
+ * *@field at the copy. @optional allows 0. Optionally returns its size and,
+ * for an image of a surface, the surface's bits per pixel (else 0).
  */
 static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
-			    u32 *w, u32 *h)
+			    u32 *w, u32 *h, u32 *surf_bpp)
 {
 	u64 addr = le64_to_cpu(*field);
 	struct qxl_image img;
@@ -380,6 +385,8 @@ static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
 			return qxl_reject(v, -EINVAL, "image of a surface not relocated by the caller");
 		width = v->surf_w[i];
 		height = v->surf_h[i];
+		if (surf_bpp)
+			*surf_bpp = v->surf_bpp[i];
 		img.descriptor.width = cpu_to_le32(width);
 		img.descriptor.height = cpu_to_le32(height);
 		memset((u8 *)&img.bitmap + 4, 0, sizeof(img.bitmap) - 4);
@@ -460,15 +467,21 @@ static int qxl_verify_rop(struct qxl_verify *v, __le16 rop, u8 scale_mode)
 	return 0;
 }
 
-/* A source bitmap and the area of it the draw reads. */
+/*
+ * A source image and the area of it the draw reads. The device converts
+ * bitmaps to the destination's format, but copies a surface's pixels as
+ * they are: its canvas asserts (and QEMU aborts) when the depths differ.
+ */
 static int qxl_verify_src(struct qxl_verify *v, __le64 *bitmap, const struct qxl_rect *area)
 {
-	u32 w, h;
+	u32 w, h, bpp = 0;
 	int ret;
 
-	ret = qxl_verify_image(v, bitmap, false, &w, &h);
+	ret = qxl_verify_image(v, bitmap, false, &w, &h, &bpp);
 	if (ret)
 		return ret;
+	if (bpp && bpp != v->dst_bpp)
+		return qxl_reject(v, -EINVAL, "copy between surfaces of different depths");
 	if (!qxl_rect_inside(area, w, h))
 		return qxl_reject(v, -EINVAL, "source area outside the source image");
 	return 0;
@@ -493,9 +506,9 @@ static int qxl_verify_composite(struct qxl_verify *v, struct qxl_composite *c)
 	/* The device derives these from the pointers itself. */
 	c->flags = cpu_to_le32(flags & ~QXL_COMPOSITE_DERIVED);
 
-	ret = qxl_verify_image(v, &c->src, false, NULL, NULL);
+	ret = qxl_verify_image(v, &c->src, false, NULL, NULL, NULL);
 	if (!ret)
-		ret = qxl_verify_image(v, &c->mask, true, NULL, NULL);
+		ret = qxl_verify_image(v, &c->mask, true, NULL, NULL, NULL);
 	if (!ret)
 		ret = qxl_verify_transform(v, &c->src_transform);
 	if (!ret)
@@ -585,6 +598,7 @@ static int qxl_verify_drawable(struct qxl_verify *v)
 		return qxl_reject(v, -EINVAL, "destination surface not relocated by the caller");
 	dst_w = v->surf_w[s];
 	dst_h = v->surf_h[s];
+	v->dst_bpp = v->surf_bpp[s];
 	if (d->effect > QXL_EFFECT_OPAQUE_BRUSH || d->self_bitmap)
 		return qxl_reject(v, -EINVAL, "effect or self bitmap invalid");
 	if (!qxl_rect_inside(&d->bbox, dst_w, dst_h))

@@ -589,6 +589,117 @@ static void t_master_primary(void)
 		close(mfd);
 }
 
+/*
+ * Every accepted combination of destination surface format, draw and
+ * source format, drawn and rendered: the device must survive all of them
+ * (spice-server aborts QEMU on some inputs; the verifier must not let
+ * those through).
+ */
+static void t_matrix(void)
+{
+	static const struct { uint32_t fmt, bpp; } sf[] = {
+		{ 8, 8 }, { 16, 16 }, { 80, 16 }, { FMT_XRGB, 32 }, { FMT_ARGB, 32 } };
+	static const struct { uint8_t fmt, bpp; } bf[] = {
+		{ 6, 16 }, { 7, 24 }, { BMP_32BIT, 32 }, { BMP_RGBA, 32 }, { 10, 8 } };
+	int accepted = 0, refused = 0, ret, errors0 = debugfs_value("device_errors");
+
+	for (unsigned int d = 0; d < 5; d++) {
+		uint32_t dst, stride = (32 * sf[d].bpp / 8 + 3) & ~3u;
+		struct cmd c;
+
+		if (surf_alloc(sf[d].fmt, 32, 32, stride, &dst)) {
+			refused++;
+			continue;
+		}
+		printf("matrix: dst format %u\n", sf[d].fmt);
+		fflush(stdout);
+		accepted += !fill(dst, 0, 0, 32, 32, 0x11223344);
+		for (unsigned int b = 0; b < 5; b++) {
+			uint32_t bst = (16 * bf[b].bpp / 8 + 3) & ~3u, img = bo_alloc(4096);
+			uint8_t *p = bo_map(fd, img, 4096);
+
+			if (!p)
+				continue;
+			memset(p, 0x5a, 4096);
+			memset(p, 0, I_SIZE);
+			p[I_TYPE] = IMG_BITMAP;
+			put32(p + I_W, 16);
+			put32(p + I_H, 16);
+			p[I_FMT] = bf[b].fmt;
+			p[I_BFLAGS] = BMP_TOP_DOWN | BMP_DIRECT;
+			put32(p + I_X, 16);
+			put32(p + I_Y, 16);
+			put32(p + I_STRIDE, bst);
+			draw_init(&c, DRAW_COPY, dst, 4, 4, 20, 20);
+			reloc(&c, QXL_RELOC_TYPE_BO, 0, COPY_SRC, img, 0);
+			reloc(&c, QXL_RELOC_TYPE_BO, img, I_DATA, img, 1024);
+			put_rect(c.d + COPY_AREA, 0, 0, 16, 16);
+			c.d[COPY_ROP] = ROPD_OP_PUT;
+			for (int scaled = 0; scaled < 2; scaled++) {
+				/* Unscaled, then stretched 16x16 -> 28x28 (nearest). */
+				if (scaled) {
+					put_rect(c.d + D_BBOX, 2, 2, 30, 30);
+					c.d[COPY_ROP + 2] = 1;
+				}
+				ret = submit(&c);
+				printf("matrix: copy bitmap format %u%s: %d\n", bf[b].fmt,
+				       scaled ? " scaled" : "", ret);
+				fflush(stdout);
+				if (ret)
+					refused++;
+				else
+					accepted++;
+				update(dst, 0, 0, 32, 32);
+			}
+			gem_close(img);
+		}
+		for (unsigned int s = 0; s < 5; s++) {
+			uint32_t src, sst = (16 * sf[s].bpp / 8 + 3) & ~3u, img = bo_alloc(I_SIZE);
+			uint8_t *p = bo_map(fd, img, I_SIZE);
+
+			if (!p || surf_alloc(sf[s].fmt, 16, 16, sst, &src))
+				continue;
+			fill(src, 0, 0, 16, 16, 0x80402010);
+			memset(p, 0, I_SIZE);
+			p[I_TYPE] = IMG_SURFACE;
+			for (int op = 0; op < 2; op++) {
+				draw_init(&c, op ? DRAW_COMPOSITE : DRAW_COPY, dst, 2, 2, 18, 18);
+				if (op) {
+					put32(c.d + CMP_FLAGS, OP_OVER);
+					reloc(&c, QXL_RELOC_TYPE_BO, 0, CMP_SRC, img, 0);
+				} else {
+					reloc(&c, QXL_RELOC_TYPE_BO, 0, COPY_SRC, img, 0);
+					put_rect(c.d + COPY_AREA, 0, 0, 16, 16);
+					c.d[COPY_ROP] = ROPD_OP_PUT;
+				}
+				reloc(&c, QXL_RELOC_TYPE_SURF, img, I_FMT, src, 0);
+				put32(c.d + D_SURF_DEST, 0);
+				reloc(&c, QXL_RELOC_TYPE_SURF, 0, D_SURF_DEST, src, 0);
+				put_rect(c.d + D_SURF_RECTS, 0, 0, 16, 16);
+				ret = submit(&c);
+				printf("matrix: %s from surface format %u: %d\n",
+				       op ? "composite" : "copy", sf[s].fmt, ret);
+				fflush(stdout);
+				if (ret)
+					refused++;
+				else
+					accepted++;
+				update(dst, 0, 0, 32, 32);
+			}
+			gem_close(src);
+			gem_close(img);
+		}
+		draw_init(&c, DRAW_COPY_BITS, dst, 10, 10, 20, 20);
+		accepted += !submit(&c);
+		update(dst, 0, 0, 32, 32);
+		gem_close(dst);
+	}
+	qt_result("format-matrix-survives", still_renders(0x778899) &&
+		  debugfs_value("device_errors") == errors0 ? QT_PASS : QT_FAIL,
+		  "%d draws accepted and rendered, %d refused, device still renders", accepted,
+		  refused);
+}
+
 /* Many small commands in a row: the ring fills up; nothing fails or resets. */
 static void t_burst(void)
 {
@@ -665,6 +776,7 @@ int main(void)
 	t_buffer_ioctls();
 	t_master_primary();
 	t_burst();
+	t_matrix();
 
 	qt_result("no-device-error", debugfs_value("device_errors") == errors0 &&
 		  debugfs_value("resets") == 0 ? QT_PASS : QT_FAIL,
