@@ -38,8 +38,27 @@ Requests (PASS/FAIL detail back to the guest):
         (none of the kinds it only counts as "unrendered")
   probe-status
         spice-probe's status line
+  probe-saw <MSG> [<KEY>=<VALUE> | <KEY>&=<BITS>]...
+        spice-probe received a display-channel message named MSG (e.g.
+        SURFACE_CREATE, DRAW_COMPOSITE; case-insensitive) whose JSON log entry
+        has those fields (dotted keys reach into objects: mask.type=104;
+        KEY&=BITS: all those bits set; KEY=A,B,C,D: a list such as a box
+        [left,top,right,bottom]; numbers in any base Python's int(x, 0)
+        reads). Derived keys: surface_format = the format of the last
+        SURFACE_CREATE of the message's target surface; per image field F
+        (src, mask) F.surface_format = the same for the surface that image
+        names. Polled 10 s; the detail is the first match
+  probe-none <MSG>
+        once spice-probe has received no display message for a surface other
+        than 0 for 1.5 s (at most 10 s), no display-channel message named MSG
+        was received since spice-probe (re)connected (the guest should first
+        probe-saw a message that follows the ones it means)
+  probe-reconnect [--cap [+|-]NAME]...
+        stop spice-probe and connect a new one with those capability changes
+        (its log: spice-probe-<N>.json); waits 30 s for it to link
 """
 
+import json
 import os
 import re
 import select
@@ -103,14 +122,18 @@ def crop(img, x, y, cw, ch):
 class SpiceProbe:
     """The spice-probe --control process, started and stopped by PID."""
 
-    def __init__(self, port, tmp, timeout):
+    def __init__(self, port, tmp, timeout, extra=(), name="spice-probe"):
         if not os.access(PROBE, os.X_OK):
             raise RuntimeError("%s is not built (make userspace)" % PROBE)
         self.tmp = tmp
-        self.errf = open(os.path.join(tmp, "spice-probe.log"), "w")
+        self.port = port
+        self.timeout = timeout
+        self.name = name
+        self.log_path = os.path.join(tmp, name + ".json")
+        self.errf = open(os.path.join(tmp, name + ".log"), "w")
         self.proc = subprocess.Popen(
             [PROBE, "-H", "127.0.0.1", "-p", str(port), "--control", "-t", str(timeout),
-             "-l", os.path.join(tmp, "spice-probe.json")],
+             "-l", self.log_path] + list(extra),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errf, bufsize=0)
         self.buf = b""
         self.nshot = 0
@@ -183,6 +206,105 @@ class SpiceProbe:
         self.errf.close()
 
 
+def display_messages(probe):
+    """The display-channel messages spice-probe received so far, from its
+    JSON-line log (every control command flushes the log first)."""
+    probe.request("status")
+    msgs = []
+    with open(probe.log_path, errors="replace") as f:
+        for line in f:
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue    # a line being written
+            if m.get("ch") == "display" and m.get("dir") == "in" and "name" in m:
+                msgs.append(m)
+    return msgs
+
+
+def field(m, key, formats):
+    """m's value at a dotted key; F.surface_format is derived (see probe-saw)."""
+    if key == "surface_format":
+        return formats.get(m.get("surface"))
+    if key.endswith(".surface_format"):
+        img = m.get(key[:-len(".surface_format")])
+        if not isinstance(img, dict) or "surface" not in img:
+            return None
+        return formats.get(img["surface"])
+    v = m
+    for k in key.split("."):
+        if not isinstance(v, dict) or k not in v:
+            return None
+        v = v[k]
+    return v
+
+
+def matches(m, name, conds, formats):
+    if m["name"].lower() != name:
+        return False
+    for key, op, want in conds:
+        v = field(m, key, formats)
+        if isinstance(want, list):
+            if v != want:
+                return False
+            continue
+        if not isinstance(v, int) or isinstance(v, bool):
+            return False
+        if (op == "=" and v != want) or (op == "&=" and v & want != want):
+            return False
+    return True
+
+
+def saw(probe, name, conds):
+    """The first display message matching (name, conds), or None, and how many
+    of that name were received."""
+    formats, count, first = {}, 0, None
+    for m in display_messages(probe):
+        if m["name"] == "surface_create" and "surface" in m:
+            formats[m["surface"]] = m.get("format")
+        if m["name"].lower() == name:
+            count += 1
+            if first is None and matches(m, name, conds, formats):
+                first = m
+    return first, count
+
+
+def parse_conds(args):
+    conds = []
+    for a in args:
+        mt = re.match(r"^([\w.]+)(&?=)(-?\w+(?:,-?\w+)*)$", a)
+        if not mt or ("," in mt.group(3) and mt.group(2) != "="):
+            raise ValueError("bad condition %r (KEY=VALUE[,VALUE...] or KEY&=BITS)" % a)
+        try:
+            vals = [int(v, 0) for v in mt.group(3).split(",")]
+        except ValueError:
+            raise ValueError("bad number in %r" % a)
+        conds.append((mt.group(1), mt.group(2), vals if "," in mt.group(3) else vals[0]))
+    return conds
+
+
+def brief(m):
+    """A message's log entry without the bulky or timing fields."""
+    return json.dumps({k: v for k, v in m.items() if k not in ("t", "ch", "dir", "id")},
+                      separators=(",", ":"))
+
+
+def quiet(probe, quiet_s=1.5, timeout=CONVERGE_S):
+    """Waits until spice-probe has received no display message for a surface
+    other than 0 (the primary, where the console cursor blinks) for quiet_s
+    (bounded by timeout); True if it got quiet."""
+    end = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < end:
+        n = sum(1 for m in display_messages(probe) if m.get("surface", 0) != 0)
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def converge(get, want, compare, timeout=CONVERGE_S):
     """Poll get() until compare(want(), got) is None or timeout; last diff."""
     end = time.monotonic() + timeout
@@ -200,6 +322,51 @@ def handle(run, probe, kind, args, expected_image, compare):
     """One probe-* request for vmtest.Run `run`; returns (ok, detail)."""
     if probe is None:
         return False, "no spice-probe (run vmtest.py with --spice-probe)"
+    if kind == "probe-saw":
+        if not args:
+            return False, "usage: probe-saw <MSG> [KEY=VALUE|KEY&=BITS]..."
+        name = args[0].lower()
+        try:
+            conds = parse_conds(args[1:])
+        except ValueError as e:
+            return False, str(e)
+        end = time.monotonic() + CONVERGE_S
+        while True:
+            m, count = saw(probe, name, conds)
+            if m is not None:
+                return True, "%s: %s" % (probe.name, brief(m))
+            if time.monotonic() >= end:
+                return False, "%s received %d %s message(s), none with %s" % (
+                    probe.name, count, args[0], " ".join(args[1:]) or "any fields")
+            time.sleep(0.3)
+    if kind == "probe-none":
+        if len(args) != 1:
+            return False, "usage: probe-none <MSG>"
+        name = args[0].lower()
+        q = quiet(probe)
+        m, count = saw(probe, name, [])
+        if m is not None:
+            return False, "%s received %d %s message(s), first: %s" % (
+                probe.name, count, args[0], brief(m))
+        return True, "%s received no %s (%s)" % (
+            probe.name, args[0], "display traffic quiet" if q else
+            "display traffic never quiet for 1.5 s within 10 s")
+    if kind == "probe-reconnect":
+        extra = []
+        for i in range(0, len(args), 2):
+            if args[i] != "--cap" or i + 1 >= len(args) or \
+                    not re.match(r"^[+-]?[A-Z0-9_]+$", args[i + 1]):
+                return False, "usage: probe-reconnect [--cap [+|-]NAME]..."
+            extra += args[i:i + 2]
+        probe.stop()
+        run.probe = None
+        n = getattr(run, "probe_generation", 1) + 1
+        run.probe_generation = n
+        new = SpiceProbe(probe.port, probe.tmp, probe.timeout, extra, "spice-probe-%d" % n)
+        run.probe = new
+        if not new.wait_linked(30):
+            return False, "%s did not link within 30 s (see %s.log)" % (new.name, new.name)
+        return True, "%s linked (%s)" % (new.name, " ".join(extra) or "default caps")
     if kind == "probe-status":
         r = probe.request("status")
         return r.startswith("ok"), r

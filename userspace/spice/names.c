@@ -595,8 +595,11 @@ static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const u
 				json_rect(o, "src_area", &d.src_area);
 				json_image(o, "src", b, n, d.src_off);
 			}
-			if (t == SPICE_MSG_DISPLAY_DRAW_COMPOSITE)
+			if (t == SPICE_MSG_DISPLAY_DRAW_COMPOSITE) {
 				sw_wprintf(o, ",\"composite_flags\":%u", d.comp_flags);
+				if (d.comp_flags & SPICE_COMPOSITE_HAS_MASK)
+					json_image(o, "mask", b, n, d.mask_src_off);
+			}
 		}
 		return;
 	}

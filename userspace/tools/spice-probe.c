@@ -693,6 +693,9 @@ static int control_command(struct probe *p, char *line)
 	char *arg = strtok_r(NULL, "\r", &save);
 	if (!cmd)
 		return 0;
+	/* whoever drives --control may read the -l log next: make it complete */
+	if (p->log)
+		fflush(p->log);
 	if (p->pending != PEND_NONE) {
 		answer("err busy");
 		return 0;
