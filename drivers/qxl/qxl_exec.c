@@ -95,7 +95,8 @@ struct qxl_verify {
 	u32 surf_w[QXL_MAX_SURF_IDS];
 	u32 surf_h[QXL_MAX_SURF_IDS];
 	u32 surf_bpp[QXL_MAX_SURF_IDS];
-	u32 dst_bpp;			/* of the destination surface */
+	u32 dst_id;			/* the destination surface */
+	u32 dst_bpp;			/* and its bits per pixel */
 	u32 clip_rects;			/* from the clip list, read once */
 	u64 clip_addr;
 };
@@ -383,6 +384,13 @@ static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
 
 		if (i < 0 || !id)
 			return qxl_reject(v, -EINVAL, "image of a surface not relocated by the caller");
+		/*
+		 * A draw reading its own destination reaches SPICE clients as an
+		 * image of a surface they are drawing into: spice-gtk drops the
+		 * connection. Scrolling is what COPY_BITS is for.
+		 */
+		if (id == v->dst_id)
+			return qxl_reject(v, -EINVAL, "image of the destination surface");
 		width = v->surf_w[i];
 		height = v->surf_h[i];
 		if (surf_bpp)
@@ -598,6 +606,7 @@ static int qxl_verify_drawable(struct qxl_verify *v)
 		return qxl_reject(v, -EINVAL, "destination surface not relocated by the caller");
 	dst_w = v->surf_w[s];
 	dst_h = v->surf_h[s];
+	v->dst_id = v->surf_id[s];
 	v->dst_bpp = v->surf_bpp[s];
 	if (d->effect > QXL_EFFECT_OPAQUE_BRUSH || d->self_bitmap)
 		return qxl_reject(v, -EINVAL, "effect or self bitmap invalid");

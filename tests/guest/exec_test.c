@@ -601,7 +601,8 @@ static void t_matrix(void)
 		{ 8, 8 }, { 16, 16 }, { 80, 16 }, { FMT_XRGB, 32 }, { FMT_ARGB, 32 } };
 	static const struct { uint8_t fmt, bpp; } bf[] = {
 		{ 6, 16 }, { 7, 24 }, { BMP_32BIT, 32 }, { BMP_RGBA, 32 }, { 10, 8 } };
-	int accepted = 0, refused = 0, ret, errors0 = debugfs_value("device_errors");
+	int accepted = 0, refused = 0, self_refused = 0, ret;
+	int errors0 = debugfs_value("device_errors");
 
 	for (unsigned int d = 0; d < 5; d++) {
 		uint32_t dst, stride = (32 * sf[d].bpp / 8 + 3) & ~3u;
@@ -692,12 +693,36 @@ static void t_matrix(void)
 		draw_init(&c, DRAW_COPY_BITS, dst, 10, 10, 20, 20);
 		accepted += !submit(&c);
 		update(dst, 0, 0, 32, 32);
+		{
+			/* A copy from the destination surface itself, as a SURFACE image. */
+			uint32_t img = bo_alloc(I_SIZE);
+			uint8_t *p = bo_map(fd, img, I_SIZE);
+
+			if (p) {
+				memset(p, 0, I_SIZE);
+				p[I_TYPE] = IMG_SURFACE;
+				draw_init(&c, DRAW_COPY, dst, 16, 16, 32, 32);
+				reloc(&c, QXL_RELOC_TYPE_BO, 0, COPY_SRC, img, 0);
+				reloc(&c, QXL_RELOC_TYPE_SURF, img, I_FMT, dst, 0);
+				put_rect(c.d + COPY_AREA, 0, 0, 16, 16);
+				c.d[COPY_ROP] = ROPD_OP_PUT;
+				ret = submit(&c);
+				printf("matrix: copy from itself: %d\n", ret);
+				fflush(stdout);
+				self_refused += ret == -EINVAL;
+				update(dst, 0, 0, 32, 32);
+				gem_close(img);
+			}
+		}
 		gem_close(dst);
 	}
 	qt_result("format-matrix-survives", still_renders(0x778899) &&
 		  debugfs_value("device_errors") == errors0 ? QT_PASS : QT_FAIL,
 		  "%d draws accepted and rendered, %d refused, device still renders", accepted,
 		  refused);
+	qt_result("reject-image-of-destination", self_refused == 5 ? QT_PASS : QT_FAIL,
+		  "a COPY reading its own destination surface: %d of 5 refused (spice-gtk drops the connection on them)",
+		  self_refused);
 }
 
 /* Many small commands in a row: the ring fills up; nothing fails or resets. */
