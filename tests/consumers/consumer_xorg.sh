@@ -145,7 +145,10 @@ win_rect() {
 		END { if (w) print x, y, w, h }'
 }
 
-if [ "$MODE" = full ]; then
+if [ "$MODE" = full ] && ! command -v qthost >/dev/null; then
+	qt_result ${P}_clients FAIL "no qthost in the image (build/guest/bin/qthost: tests/run-all.sh builds it)"
+	rc=1
+elif [ "$MODE" = full ]; then
 	# 3. xeyes and xclock at known places, colours nothing else on screen has
 	# (xeyes is a shaped window: the root shows around the eyes; xclock -norender
 	# draws without antialiasing, so ticks and hands have exactly their colours)
@@ -214,7 +217,12 @@ for t in $X11PERF_TESTS; do
 		figs="$figs${figs:+; }${t#-} $ops/s ($((t2 - t1)) s)"
 	else
 		why=$(grep -v 'reps @' /tmp/x11perf.out | grep . | tail -n 1)
-		[ $st -eq 137 ] && why="killed after 40 s"
+		if [ $st -eq 137 ]; then
+			# where the server is: running (drawing) or asleep, and on what
+			why="killed after 40 s; Xorg $(awk '/^State:/ { print $2 }' /proc/$XP/status 2>/dev/null) wchan $(cat /proc/$XP/wchan 2>/dev/null) cpu $(awk '{ print $14 + $15 }' /proc/$XP/stat 2>/dev/null) ticks"
+			echo "--- Xorg kernel stack after $t was killed"; cat /proc/$XP/stack 2>/dev/null
+			[ -f /sys/kernel/debug/dri/0/qxl_status ] && cat /sys/kernel/debug/dri/0/qxl_status
+		fi
 		echo "@@XPERF-NA $t exit $st: $why"
 		fails="$fails${fails:+; }$t: exit $st $why"
 	fi
