@@ -53,6 +53,10 @@ Requests (PASS/FAIL detail back to the guest):
         than 0 for 1.5 s (at most 10 s), no display-channel message named MSG
         was received since spice-probe (re)connected (the guest should first
         probe-saw a message that follows the ones it means)
+  probe-surfaces-gone
+        every off-screen surface (id != 0) spice-probe was sent a
+        SURFACE_CREATE for got its SURFACE_DESTROY since (polled 10 s): run it
+        after the program that owned them exited
   probe-reconnect [--cap [+|-]NAME]...
         stop spice-probe and connect a new one with those capability changes
         (its log: spice-probe-<N>.json); waits 30 s for it to link
@@ -351,6 +355,25 @@ def handle(run, probe, kind, args, expected_image, compare):
         return True, "%s received no %s (%s)" % (
             probe.name, args[0], "display traffic quiet" if q else
             "display traffic never quiet for 1.5 s within 10 s")
+    if kind == "probe-surfaces-gone":
+        end = time.monotonic() + CONVERGE_S
+        while True:
+            live = {}
+            for m in display_messages(probe):
+                sid = m.get("surface")
+                if m["name"] == "surface_create" and sid:
+                    live[sid] = m
+                elif m["name"] == "surface_destroy":
+                    live.pop(sid, None)
+            if not live:
+                return True, "%s: no off-screen surface left" % probe.name
+            if time.monotonic() >= end:
+                return False, "%s: %d off-screen surface(s) never destroyed after %d s: %s" % (
+                    probe.name, len(live), CONVERGE_S, " ".join(
+                        "%d(%dx%d fmt %s, created t=%d ms)" % (
+                            k, v.get("width", 0), v.get("height", 0), v.get("format"),
+                            v.get("t", 0)) for k, v in sorted(live.items())))
+            time.sleep(0.3)
     if kind == "probe-reconnect":
         extra = []
         for i in range(0, len(args), 2):
