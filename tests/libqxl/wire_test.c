@@ -19,9 +19,12 @@
  * -COMPOSITE); the caps the driver reports must lose COMPOSITE, the same
  * composite must take the FALLBACK path with the same pixels, the result
  * must reach that spice-probe as a bitmap DRAW_COPY of the composited box,
- * and it must receive no DRAW_COMPOSITE. Then spice-probe reconnects
- * with its default caps: COMPOSITE must come back, the device path be taken
- * again and DRAW_COMPOSITE reach the new spice-probe.
+ * and it must receive no DRAW_COMPOSITE. Then without A8_SURFACE (--cap
+ * -A8_SURFACE): the A8-masked composite must fall back while an unmasked
+ * one takes the device path; that spice-probe gets its DRAW_COMPOSITE but
+ * no masked one and no 8_A surface. Then spice-probe reconnects with its
+ * default caps: COMPOSITE and A8_SURFACE must come back, the device path be
+ * taken again and DRAW_COMPOSITE reach the new spice-probe.
  *
  * Results are named wire:<what> (wire-reconnect:<what> in mode=reconnect).
  */
@@ -56,9 +59,9 @@ static const char *path_name(int r)
 }
 
 /*
- * Composites src through the A8 mask onto dst with libqxl and onto dst's
- * twin with pixman (OVER, then ADD at an offset), and compares. Returns the
- * number of failures; the result line is @name.
+ * Composites src through the A8 mask (or none: mask NULL) onto dst with
+ * libqxl and onto dst's twin with pixman (OVER, then ADD at an offset), and
+ * compares. Returns the number of failures; the result line is @name.
  */
 static int composite_check(const char *name, struct twin *dst, struct twin *src,
 			   struct twin *mask, int want_path)
@@ -76,7 +79,7 @@ static int composite_check(const char *name, struct twin *dst, struct twin *src,
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		struct qxl_composite_op op = {
-			.op = ops[i], .src = src->surf, .mask = mask->surf,
+			.op = ops[i], .src = src->surf, .mask = mask ? mask->surf : NULL,
 			.src_x = 1, .src_y = 2, .mask_x = 3 * (int32_t)i, .mask_y = 1,
 			.dst_x = 4 + 6 * (int32_t)i, .dst_y = 5 + 3 * (int32_t)i,
 			.width = 17, .height = 15,
@@ -95,7 +98,8 @@ static int composite_check(const char *name, struct twin *dst, struct twin *src,
 				  qxl_operator_name(ops[i]), path_name(ret), path_name(want_path));
 			return 1;
 		}
-		pixman_image_composite32((pixman_op_t)op.op, src->ref, mask->ref, dst->ref,
+		pixman_image_composite32((pixman_op_t)op.op, src->ref, mask ? mask->ref : NULL,
+					 dst->ref,
 					 op.src_x, op.src_y, op.mask_x, op.mask_y, op.dst_x,
 					 op.dst_y, (int)op.width, (int)op.height);
 	}
@@ -110,8 +114,9 @@ static int composite_check(const char *name, struct twin *dst, struct twin *src,
 			  (unsigned long long)d.pixels, d.x, d.y, d.got, d.want);
 		return 1;
 	}
-	qt_result(rname(name), QT_PASS, "%s onto %s %ux%u through an A8 mask: equal to pixman",
-		  paths, qxl_format_name(dst->format), dst->width, dst->height);
+	qt_result(rname(name), QT_PASS, "%s onto %s %ux%u %s: equal to pixman", paths,
+		  qxl_format_name(dst->format), dst->width, dst->height,
+		  mask ? "through an A8 mask" : "without a mask");
 	return 0;
 }
 
@@ -245,6 +250,24 @@ int main(int argc, char **argv)
 		fails += host_check("fallback-on-wire", "probe-saw DRAW_COPY surface_format=32 "
 				    "box=10,8,27,23 src.type=0");
 		fails += host_check("no-draw-composite", "probe-none DRAW_COMPOSITE");
+		/* without A8_SURFACE at one client (COMPOSITE back): an A8-masked
+		 * composite falls back, an unmasked ARGB one goes to the device;
+		 * the last (unmasked ADD onto xRGB) is the barrier; no masked
+		 * DRAW_COMPOSITE and no 8_A surface may reach that client */
+		if (host_check("probe-without-a8", "probe-reconnect --cap -A8_SURFACE") ||
+		    wait_caps("caps-lose-a8", QXL_CLIENT_CAP_COMPOSITE)) {
+			fails++;
+			goto out;
+		}
+		fails += composite_check("no-a8-masked-argb", &argb, &src, &mask,
+					 QXL_RESULT_FALLBACK);
+		fails += composite_check("no-a8-unmasked-xrgb", &xrgb, &src, NULL,
+					 QXL_RESULT_DEVICE);
+		fails += host_check("no-a8-draw-composite", "probe-saw DRAW_COMPOSITE "
+				    "surface_format=32 src.surface_format=96 box=10,8,27,23");
+		fails += host_check("no-a8-no-masked-composite",
+				    "probe-none DRAW_COMPOSITE composite_flags&=0x80000");
+		fails += host_check("no-a8-no-a8-surface", "probe-none SURFACE_CREATE format=8");
 		/* and back */
 		if (host_check("probe-default-caps", "probe-reconnect") ||
 		    wait_caps("caps-regain-composite", NEED_CAPS)) {

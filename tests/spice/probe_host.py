@@ -48,10 +48,11 @@ Requests (PASS/FAIL detail back to the guest):
         SURFACE_CREATE of the message's target surface; per image field F
         (src, mask) F.surface_format = the same for the surface that image
         names. Polled 10 s; the detail is the first match
-  probe-none <MSG>
+  probe-none <MSG> [<KEY>=<VALUE> | <KEY>&=<BITS>]...
         once spice-probe has received no display message for a surface other
         than 0 for 1.5 s (at most 10 s), no display-channel message named MSG
-        was received since spice-probe (re)connected (the guest should first
+        with those fields (as probe-saw) was received since spice-probe
+        (re)connected (the guest should first
         probe-saw a message that follows the ones it means)
   probe-surfaces-gone
         every off-screen surface (id != 0) spice-probe was sent a
@@ -344,16 +345,21 @@ def handle(run, probe, kind, args, expected_image, compare):
                     probe.name, count, args[0], " ".join(args[1:]) or "any fields")
             time.sleep(0.3)
     if kind == "probe-none":
-        if len(args) != 1:
-            return False, "usage: probe-none <MSG>"
+        if not args:
+            return False, "usage: probe-none <MSG> [KEY=VALUE|KEY&=BITS]..."
         name = args[0].lower()
+        try:
+            conds = parse_conds(args[1:])
+        except ValueError as e:
+            return False, str(e)
         q = quiet(probe)
-        m, count = saw(probe, name, [])
+        m, count = saw(probe, name, conds)
+        what = " ".join(args)
         if m is not None:
-            return False, "%s received %d %s message(s), first: %s" % (
-                probe.name, count, args[0], brief(m))
-        return True, "%s received no %s (%s)" % (
-            probe.name, args[0], "display traffic quiet" if q else
+            return False, "%s received %s: %s (%d %s in all)" % (
+                probe.name, what, brief(m), count, args[0])
+        return True, "%s received no %s (%d %s in all; %s)" % (
+            probe.name, what, count, args[0], "display traffic quiet" if q else
             "display traffic never quiet for 1.5 s within 10 s")
     if kind == "probe-surfaces-gone":
         end = time.monotonic() + CONVERGE_S
