@@ -52,8 +52,8 @@ Requests (PASS/FAIL detail back to the guest):
         once spice-probe has received no display message for a surface other
         than 0 for 1.5 s (at most 10 s), no display-channel message named MSG
         with those fields (as probe-saw) was received since spice-probe
-        (re)connected (the guest should first
-        probe-saw a message that follows the ones it means)
+        (re)connected (the guest should first probe-saw a message that the
+        device sends after the ones it means)
   probe-surfaces-gone
         every off-screen surface (id != 0) spice-probe was sent a
         SURFACE_CREATE for got its SURFACE_DESTROY since (polled 10 s): run it
