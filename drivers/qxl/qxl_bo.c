@@ -387,6 +387,8 @@ static void qxl_bo_fini(struct drm_device *drm, void *data)
 {
 	struct qxl_device *qdev = data;
 
+	/* A client closed after unplug may have scheduled it. */
+	cancel_delayed_work_sync(&qdev->idle_work);
 	flush_work(&qdev->deferred_work);
 	xa_destroy(&qdev->surfaces);
 	ida_destroy(&qdev->surface_ids);

@@ -30,6 +30,34 @@ static void qxl_deferred_work(struct work_struct *work)
 		d->fn(qdev, d);
 }
 
+/*
+ * The device hands releases back in batches of 32, so the last commands
+ * before a pause (and the buffers and surfaces they keep alive) would wait
+ * for unrelated traffic. Shortly after the last command, ask for the
+ * partial batch; after a client closed, also make the device render what
+ * it holds, so that its surfaces can go.
+ */
+void qxl_idle_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, idle_work.work);
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	if (atomic_xchg(&qdev->idle_render, 0))
+		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
+	qxl_io_write(qdev, QXL_IO_FLUSH_RELEASE, 0);
+	drm_dev_exit(idx);
+}
+
+/* Schedule qxl_idle_work() QXL_IDLE_FLUSH_MS after the latest call. */
+void qxl_idle_flush(struct qxl_device *qdev, bool render)
+{
+	if (render)
+		atomic_set(&qdev->idle_render, 1);
+	mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
+}
+
 /* Run @d->fn soon, in process context; callable under mem_lock. */
 void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d)
 {
@@ -119,8 +147,11 @@ static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size
 
 /*
  * One round of reclaim: take what the device already released; if that is
- * not enough, ask it to publish its partial release batch and to drop what
- * it can, then wait a little for the DISPLAY interrupt that announces it.
+ * not enough, make it render every surface (spice-server keeps drawables
+ * in its tree until they are rendered or covered, and holds their memory
+ * meanwhile: clipped updates are never covered), ask it to publish its
+ * partial release batch and to drop what it can, then wait a little for
+ * the DISPLAY interrupt that announces it.
  */
 void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
 {
@@ -132,6 +163,7 @@ void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
 	qxl_release_process(qdev);
 	if (kick) {
 		atomic_inc(&qdev->reclaim_kicks);
+		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
 		qxl_io_write(qdev, QXL_IO_FLUSH_RELEASE, 0);
 		qxl_io_write(qdev, QXL_IO_NOTIFY_OOM, 0);
 		wait_event_timeout(qdev->ring_wq, atomic_read(&qdev->irq_seq) != seq,
@@ -148,6 +180,7 @@ void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
  * @out: the block
  *
  * May sleep while the device returns memory, at most QXL_ALLOC_TIMEOUT_MS.
+ * The caller must not hold io_lock.
  *
  * Return: 0, -E2BIG if the request can never fit the pool, -ENOMEM if the
  * device did not give back enough memory in time, -ENODEV after unplug.

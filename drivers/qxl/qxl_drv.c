@@ -125,6 +125,7 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	INIT_WORK(&qdev->reset_work, qxl_kms_reset_work);
 	INIT_WORK(&qdev->client_work, qxl_client_work);
 	INIT_DELAYED_WORK(&qdev->scanout_work, qxl_scanout_work);
+	INIT_DELAYED_WORK(&qdev->idle_work, qxl_idle_work);
 	spin_lock_init(&qdev->scanout_lock);
 
 	ret = qxl_hw_init(qdev);

@@ -34,6 +34,8 @@
 #define QXL_IO_TIMEOUT_MS	5000
 #define QXL_RING_TIMEOUT_MS	5000
 #define QXL_ALLOC_TIMEOUT_MS	5000
+/* Releases are asked for this long after the last command. */
+#define QXL_IDLE_FLUSH_MS	50
 
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
@@ -265,6 +267,8 @@ struct qxl_device {
 	struct ida surface_ids;
 	struct llist_head deferred_list;
 	struct work_struct deferred_work;
+	struct delayed_work idle_work;	/* see qxl_idle_work() */
+	atomic_t idle_render;
 	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
 
 	/*
@@ -358,6 +362,8 @@ void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
 void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick);
 void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d);
+void qxl_idle_work(struct work_struct *work);
+void qxl_idle_flush(struct qxl_device *qdev, bool render);
 void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);
 u64 qxl_dmem_phys(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 offset);
 

@@ -254,6 +254,7 @@ static void qxl_cancel_work(void *data)
 	cancel_work_sync(&qdev->reset_work);
 	cancel_work_sync(&qdev->client_work);
 	cancel_delayed_work_sync(&qdev->scanout_work);
+	cancel_delayed_work_sync(&qdev->idle_work);
 }
 
 /**

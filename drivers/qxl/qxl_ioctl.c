@@ -33,6 +33,8 @@ int qxl_file_open(struct drm_device *drm, struct drm_file *file)
 
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file)
 {
+	/* Commands of the client may still hold its surfaces: let them go. */
+	qxl_idle_flush(to_qxl(drm), true);
 	kfree(file->driver_priv);
 	file->driver_priv = NULL;
 }

@@ -134,6 +134,7 @@ int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 	if (readl(&ring->hdr.notify_on_prod) == prod + 1)
 		qxl_io_write(qdev, cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD, 0);
 	mutex_unlock(lock);
+	qxl_idle_flush(qdev, false);
 out:
 	drm_dev_exit(idx);
 	return ret;
