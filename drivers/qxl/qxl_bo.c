@@ -32,7 +32,9 @@ static void qxl_vram_free(struct qxl_device *qdev, struct qxl_bo *bo)
 {
 	mutex_lock(&qdev->vram_lock);
 	drm_mm_remove_node(&bo->node);
+	bo->account->bytes -= bo->base.size;
 	mutex_unlock(&qdev->vram_lock);
+	qxl_vram_account_put(bo->account);
 	if (bo->surface_id)
 		ida_free(&qdev->surface_ids, bo->surface_id);
 	kfree(bo);
@@ -84,14 +86,12 @@ out:
 	return ret;
 }
 
-static void qxl_bo_gem_free(struct drm_gem_object *obj)
+static void qxl_bo_deferred_destroy(struct qxl_device *qdev, struct qxl_deferred *d)
 {
-	struct qxl_bo *bo = to_qxl_bo(obj);
-	struct qxl_device *qdev = to_qxl(obj->dev);
+	struct qxl_bo *bo = container_of(d, struct qxl_bo, free);
 	bool live;
 
-	drm_gem_free_mmap_offset(obj);
-	drm_gem_object_release(obj);
+	bo->free.fn = qxl_bo_deferred_free;
 	if (bo->surface_id) {
 		mutex_lock(&qdev->surf_lock);
 		live = xa_erase(&qdev->surfaces, bo->surface_id);
@@ -104,6 +104,21 @@ static void qxl_bo_gem_free(struct drm_gem_object *obj)
 	}
 	/* The device never saw this surface, or a reset made it forget it. */
 	qxl_vram_free(qdev, bo);
+}
+
+/*
+ * The last reference can go anywhere, also where surf_lock is held (the
+ * verifier drops references it took): destroying the surface, which takes
+ * surf_lock and queues a command, is left to the deferred list.
+ */
+static void qxl_bo_gem_free(struct drm_gem_object *obj)
+{
+	struct qxl_bo *bo = to_qxl_bo(obj);
+
+	drm_gem_free_mmap_offset(obj);
+	drm_gem_object_release(obj);
+	bo->free.fn = qxl_bo_deferred_destroy;
+	qxl_defer(to_qxl(obj->dev), &bo->free);
 }
 
 static vm_fault_t qxl_bo_fault(struct vm_fault *vmf)
@@ -203,9 +218,16 @@ void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
 	return qdev->vram + bo->node.start + offset;
 }
 
-/* The caller holds drm_dev_enter(): the buffer is cleared through the BAR. */
-static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size)
+/*
+ * The caller holds drm_dev_enter(): the buffer is cleared through the BAR.
+ * Its memory is charged to @account; one client may hold at most
+ * QXL_VRAM_CLIENT_QUARTERS quarters of the BAR, so that it cannot take all
+ * of it from the others.
+ */
+static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
+				    struct qxl_vram_account *account)
 {
+	u64 limit = div_u64(qdev->vram_size * QXL_VRAM_CLIENT_QUARTERS, 4);
 	struct qxl_bo *bo;
 	int ret;
 
@@ -219,16 +241,21 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&qdev->vram_lock);
-	ret = drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
+	ret = account->bytes + size > limit ? -EDQUOT :
+	      drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
 					 DRM_MM_INSERT_BEST);
+	if (!ret)
+		account->bytes += size;
 	mutex_unlock(&qdev->vram_lock);
 	if (ret) {
-		drm_dbg_driver(&qdev->drm, "no room for a %llu byte buffer\n", size);
+		drm_dbg_driver(&qdev->drm, "no room for a %llu byte buffer (%s)\n", size,
+			       ret == -EDQUOT ? "the client's share is used up" : "BAR full");
 		kfree(bo);
 		return ERR_PTR(-ENOMEM);
 	}
+	kref_get(&account->ref);
+	bo->account = account;
 	bo->base.funcs = &qxl_bo_funcs;
-	bo->free.fn = qxl_bo_deferred_free;
 	drm_gem_private_object_init(&qdev->drm, &bo->base, size);
 	ret = drm_gem_create_mmap_offset(&bo->base);
 	if (ret) {
@@ -258,7 +285,7 @@ int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		return -EINVAL;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
-	bo = qxl_bo_create(to_qxl(drm), args->size);
+	bo = qxl_bo_create(to_qxl(drm), args->size, qxl_file_account(file));
 	ret = IS_ERR(bo) ? PTR_ERR(bo) : qxl_bo_handle(file, bo, &args->handle);
 	drm_dev_exit(idx);
 	return ret;
@@ -335,7 +362,7 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 		drm_dev_exit(idx);
 		return id;
 	}
-	bo = qxl_bo_create(qdev, size);
+	bo = qxl_bo_create(qdev, size, qxl_file_account(file));
 	drm_dev_exit(idx);
 	if (IS_ERR(bo)) {
 		ida_free(&qdev->surface_ids, id);
@@ -362,19 +389,19 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 
 /*
  * After a reset the device knows no surface: create every live one again,
- * keeping the pixels in its memory.
+ * keeping the pixels in its memory. The caller holds surf_lock since
+ * before the reset, so no command reaches the device in between.
  */
 void qxl_bo_reset_surfaces(struct qxl_device *qdev)
 {
 	struct qxl_bo *bo;
 	unsigned long id;
 
-	mutex_lock(&qdev->surf_lock);
+	lockdep_assert_held(&qdev->surf_lock);
 	xa_for_each(&qdev->surfaces, id, bo) {
 		if (qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_CREATE, QXL_SURF_FLAG_KEEP_DATA))
 			xa_erase(&qdev->surfaces, id);
 	}
-	mutex_unlock(&qdev->surf_lock);
 }
 
 /* The surface a hardware id names, if it is alive. Caller holds surf_lock. */

@@ -4,6 +4,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
+#include <linux/kref.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
@@ -93,6 +94,20 @@ struct qxl_dmem {
 #define QXL_MAX_SURFACE_DIM	8192
 
 /**
+ * struct qxl_vram_account - surfaces-BAR memory charged to one client
+ * @ref: held by the client's file and by each of its buffers, which can
+ *	outlive the file while commands use them
+ * @bytes: memory of its live buffers, under vram_lock
+ */
+struct qxl_vram_account {
+	struct kref ref;
+	u64 bytes;
+};
+
+/* One client may hold at most this share of the surfaces BAR, in quarters. */
+#define QXL_VRAM_CLIENT_QUARTERS	3
+
+/**
  * struct qxl_bo - a buffer in the surfaces BAR (qxl_bo.c)
  * @base: GEM object
  * @node: the range of the surfaces BAR
@@ -103,6 +118,7 @@ struct qxl_dmem {
  * @height: surface height
  * @stride: surface stride, negative for bottom-up
  * @bpp: bits per pixel of the surface format
+ * @account: the client its memory is charged to
  * @free: frees it once the device let go of it
  */
 struct qxl_bo {
@@ -114,6 +130,7 @@ struct qxl_bo {
 	u32 height;
 	s32 stride;
 	u32 bpp;
+	struct qxl_vram_account *account;
 	struct qxl_deferred free;
 };
 
@@ -397,6 +414,8 @@ struct drm_ioctl_desc;
 #define QXL_NUM_IOCTLS	(DRM_QXL_NG_WAIT + 1)
 extern const struct drm_ioctl_desc qxl_ioctls[QXL_NUM_IOCTLS];
 int qxl_file_open(struct drm_device *drm, struct drm_file *file);
+struct qxl_vram_account *qxl_file_account(struct drm_file *file);
+void qxl_vram_account_put(struct qxl_vram_account *account);
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file);
 void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 		       const struct drm_rect *rects, unsigned int n, bool full);

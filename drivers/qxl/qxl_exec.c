@@ -731,7 +731,7 @@ static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
 err:
 	if (job->dmem)
 		qxl_dmem_free(qdev, job->dmem);
-	qxl_job_free(qdev, job);
+	qxl_defer(qdev, &job->free);
 	kfree(v);
 	return ret;
 }
@@ -753,7 +753,7 @@ static int qxl_job_push(struct qxl_device *qdev, struct qxl_job *job)
 		if (i)
 			drm_gem_unlock_reservations(job->objs, job->nobjs, &ctx);
 		qxl_dmem_free(qdev, job->dmem);
-		qxl_job_free(qdev, job);
+		qxl_defer(qdev, &job->free);
 		return ret;
 	}
 	/*
@@ -774,7 +774,7 @@ static int qxl_job_push(struct qxl_device *qdev, struct qxl_job *job)
 		dma_fence_set_error(&job->fence, ret);
 		dma_fence_signal(&job->fence);
 		job->dmem = NULL;
-		qxl_job_free(qdev, job);
+		qxl_defer(qdev, &job->free);
 	}
 	dma_fence_put(&job->fence);
 	return ret;
@@ -804,15 +804,20 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 		kfree(jobs);
 		return -ENODEV;
 	}
-	/* Verify every command before the device sees any of them. */
+	/*
+	 * Verify every command before the device sees any of them. surf_lock
+	 * is held until they are queued: a reset in between would make the
+	 * device forget the surfaces they draw on. Jobs are freed through the
+	 * deferred list here, as dropping a buffer may destroy a surface,
+	 * which takes surf_lock.
+	 */
+	mutex_lock(&qdev->surf_lock);
 	for (i = 0; i < args->commands_num; i++) {
 		if (copy_from_user(&cmd, ucmds + i, sizeof(cmd))) {
 			ret = -EFAULT;
 			break;
 		}
-		mutex_lock(&qdev->surf_lock);
 		ret = qxl_job_build(qdev, file, &cmd, &jobs[i]);
-		mutex_unlock(&qdev->surf_lock);
 		if (ret)
 			break;
 		built++;
@@ -820,7 +825,7 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	for (i = 0; i < built; i++) {
 		if (ret) {
 			qxl_dmem_free(qdev, jobs[i]->dmem);
-			qxl_job_free(qdev, jobs[i]);
+			qxl_defer(qdev, &jobs[i]->free);
 		} else {
 			u32 id = jobs[i]->dst_surface;
 			struct drm_rect bbox = jobs[i]->bbox;
@@ -830,6 +835,7 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 				qxl_scanout_damage(qdev, id, &bbox);
 		}
 	}
+	mutex_unlock(&qdev->surf_lock);
 	drm_dev_exit(idx);
 	kfree(jobs);
 	return ret;

@@ -21,21 +21,48 @@
 
 struct qxl_file {
 	u64 damage_seen[QXL_MAX_HEADS];
+	struct qxl_vram_account *account;
 };
 
 int qxl_file_open(struct drm_device *drm, struct drm_file *file)
 {
 	struct qxl_file *qf = kzalloc(sizeof(*qf), GFP_KERNEL);
 
+	if (!qf)
+		return -ENOMEM;
+	qf->account = kzalloc(sizeof(*qf->account), GFP_KERNEL);
+	if (!qf->account) {
+		kfree(qf);
+		return -ENOMEM;
+	}
+	kref_init(&qf->account->ref);
 	file->driver_priv = qf;
-	return qf ? 0 : -ENOMEM;
+	return 0;
+}
+
+struct qxl_vram_account *qxl_file_account(struct drm_file *file)
+{
+	return ((struct qxl_file *)file->driver_priv)->account;
+}
+
+static void qxl_vram_account_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct qxl_vram_account, ref));
+}
+
+void qxl_vram_account_put(struct qxl_vram_account *account)
+{
+	kref_put(&account->ref, qxl_vram_account_release);
 }
 
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file)
 {
+	struct qxl_file *qf = file->driver_priv;
+
 	/* Commands of the client may still hold its surfaces: let them go. */
 	qxl_idle_flush(to_qxl(drm), true);
-	kfree(file->driver_priv);
+	qxl_vram_account_put(qf->account);
+	kfree(qf);
 	file->driver_priv = NULL;
 }
 

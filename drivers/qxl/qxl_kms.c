@@ -247,6 +247,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 
 	drm_warn(&qdev->drm, "device error, resetting it\n");
 	atomic_inc(&qdev->reset_count);
+	mutex_lock(&qdev->surf_lock);
 	mutex_lock(&qdev->io_lock);
 	mutex_lock(&qdev->cmd_lock);
 	mutex_lock(&qdev->cursor_lock);
@@ -256,6 +257,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 	mutex_unlock(&qdev->io_lock);
 	qxl_dmem_free_all_released(qdev);
 	qxl_bo_reset_surfaces(qdev);
+	mutex_unlock(&qdev->surf_lock);
 
 	/*
 	 * Not drm_atomic_helper_resume(): it starts with

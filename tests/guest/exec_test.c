@@ -567,9 +567,20 @@ static void t_buffer_ioctls(void)
 	expect("reject-wait-timeout", xioctl(fd, DRM_IOCTL_QXL_NG_WAIT, &w), -EINVAL,
 	       "timeout above the maximum");
 
-	/* Device memory: exhaust it, free it, get it all back. */
+	/* Device memory: exhaust this client's share, free it, get it all back. */
 	for (; n1 < 64 && (handles[n1] = bo_alloc(4 << 20)); n1++)
 		;
+	{
+		/* Another client still gets memory while this one holds its share. */
+		int fd2 = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+		uint32_t other = fd2 < 0 ? 0 : qc_bo_alloc(fd2, 4 << 20);
+
+		qt_result("vram-share-per-client", n1 > 0 && n1 < 16 && other ? QT_PASS : QT_FAIL,
+			  "this client got %d x 4 MiB of the 64 MiB BAR; another one then got %s",
+			  n1, other ? "4 MiB more" : "nothing");
+		if (fd2 >= 0)
+			close(fd2);
+	}
 	for (int i = 0; i < n1; i++)
 		gem_close(handles[i]);
 	for (; n2 < 64 && (handles[n2] = bo_alloc(4 << 20)); n2++)
