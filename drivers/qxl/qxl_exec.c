@@ -40,8 +40,8 @@
 #define QXL_MAX_CLIP_RECTS	1024
 #define QXL_MAX_CHUNKS		64
 #define QXL_DRAW_CMD_SIZE	(sizeof(struct qxl_drawable) - sizeof(struct qxl_release_info))
-/* Images a drawable can name: source, mask, brush pattern. */
-#define QXL_MAX_IMAGES		3
+/* Images an accepted drawable can name: source and (composite) mask. */
+#define QXL_MAX_IMAGES		2
 #define QXL_MAX_TRANSFORMS	2
 #define QXL_MAX_OBJS		(2 * QXL_MAX_RELOCS)
 #define QXL_MAX_SURF_IDS	QXL_MAX_RELOCS
@@ -81,6 +81,14 @@ struct qxl_job {
 	struct drm_gem_object *objs[QXL_MAX_OBJS];
 };
 
+/* A surface a SURF relocation of the command wrote, with what it is. */
+struct qxl_surf_ref {
+	u32 id;
+	u32 w;
+	u32 h;
+	u32 bpp;
+};
+
 /* State of the verification of one command. */
 struct qxl_verify {
 	struct qxl_device *qdev;
@@ -91,12 +99,8 @@ struct qxl_verify {
 	unsigned int nimages;
 	unsigned int ntransforms;
 	unsigned int nsurf;
-	u32 surf_id[QXL_MAX_SURF_IDS];	/* surface ids from SURF relocations */
-	u32 surf_w[QXL_MAX_SURF_IDS];
-	u32 surf_h[QXL_MAX_SURF_IDS];
-	u32 surf_bpp[QXL_MAX_SURF_IDS];
-	u32 dst_id;			/* the destination surface */
-	u32 dst_bpp;			/* and its bits per pixel */
+	struct qxl_surf_ref surf[QXL_MAX_SURF_IDS];
+	const struct qxl_surf_ref *dst;	/* the destination surface */
 	u32 clip_rects;			/* from the clip list, read once */
 	u64 clip_addr;
 };
@@ -206,8 +210,10 @@ static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
 			return qxl_reject(v, -EINVAL, "relocation source outside its buffer");
 		put_unaligned_le64(qxl_bo_phys(v->qdev, src, r->src_offset), val);
 	} else {
-		u32 id = 0, w, h, bpp = 32;
+		struct qxl_surf_ref *ref = &v->surf[v->nsurf];
 
+		if (v->nsurf == QXL_MAX_SURF_IDS)
+			return qxl_reject(v, -EINVAL, "too many surface relocations");
 		if (r->src_offset)
 			return qxl_reject(v, -EINVAL, "surface relocation with a source offset");
 		if (r->src_handle) {
@@ -216,25 +222,20 @@ static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
 				return ret;
 			if (!src->surface_id)
 				return qxl_reject(v, -EINVAL, "surface relocation from a plain buffer");
-			id = src->surface_id;
-			w = src->width;
-			h = src->height;
-			bpp = src->bpp;
+			*ref = (struct qxl_surf_ref){ src->surface_id, src->width, src->height,
+						      src->bpp };
 		} else {
 			/* The primary surface: for the display's owner only. */
 			if (!drm_is_current_master(v->file))
 				return qxl_reject(v, -EACCES, "primary surface without DRM master");
-			w = v->qdev->primary_live ? v->qdev->primary_width : 0;
-			h = v->qdev->primary_live ? v->qdev->primary_height : 0;
+			*ref = (struct qxl_surf_ref){ 0, 0, 0, 32 };
+			if (v->qdev->primary_live) {
+				ref->w = v->qdev->primary_width;
+				ref->h = v->qdev->primary_height;
+			}
 		}
-		if (v->nsurf == QXL_MAX_SURF_IDS)
-			return qxl_reject(v, -EINVAL, "too many surface relocations");
-		v->surf_id[v->nsurf] = id;
-		v->surf_w[v->nsurf] = w;
-		v->surf_h[v->nsurf] = h;
-		v->surf_bpp[v->nsurf] = bpp;
 		v->nsurf++;
-		put_unaligned_le32(id, val);
+		put_unaligned_le32(ref->id, val);
 	}
 
 	if (dst)
@@ -245,14 +246,14 @@ static int qxl_apply_reloc(struct qxl_verify *v, const struct drm_qxl_reloc *r)
 }
 
 /* Find a surface id among those this command's relocations wrote. */
-static int qxl_surf_lookup(struct qxl_verify *v, u32 id)
+static const struct qxl_surf_ref *qxl_surf_lookup(struct qxl_verify *v, u32 id)
 {
 	unsigned int i;
 
 	for (i = 0; i < v->nsurf; i++)
-		if (v->surf_id[i] == id)
-			return i;
-	return -1;
+		if (v->surf[i].id == id)
+			return &v->surf[i];
+	return NULL;
 }
 
 static bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h)
@@ -307,7 +308,7 @@ static u32 qxl_bitmap_bpp(u8 format)
  */
 static int qxl_verify_chunks(struct qxl_verify *v, struct qxl_image *img, u64 need)
 {
-	u64 addr = le64_to_cpu(img->bitmap.data), copied = 0;
+	u64 addr = le64_to_cpu(img->bitmap.data), copied = 0, take;
 	struct qxl_data_chunk hdr;
 	struct qxl_dmem *copy = NULL;
 	unsigned int n;
@@ -326,17 +327,16 @@ static int qxl_verify_chunks(struct qxl_verify *v, struct qxl_image *img, u64 ne
 			return 0;
 		}
 		if (!copy) {
-			if (need > U32_MAX)
-				goto bad;
+			/* need <= 8192 rows of 32 KiB: it fits the u32 size. */
 			ret = qxl_dmem_alloc(v->qdev, need, &copy);
 			if (ret)
 				return ret;
 			v->job->extra[v->nimages - 1] = copy;
 		}
+		take = min_t(u64, need - copied, le32_to_cpu(hdr.data_size));
 		memcpy_fromio((u8 *)qxl_dmem_ptr(v->qdev, copy) + copied,
-			      qxl_bo_io(v->qdev, bo, off + sizeof(hdr)),
-			      min_t(u64, need - copied, le32_to_cpu(hdr.data_size)));
-		copied += min_t(u64, need - copied, le32_to_cpu(hdr.data_size));
+			      qxl_bo_io(v->qdev, bo, off + sizeof(hdr)), take);
+		copied += take;
 		addr = le64_to_cpu(hdr.next_chunk);
 	}
 	if (copied < need)
@@ -349,11 +349,11 @@ bad:
 
 /*
  * Verify the image at *@field, copy it next to the command and point
- * *@field at the copy. @optional allows 0. Optionally returns its size and,
- * for an image of a surface, the surface's bits per pixel (else 0).
+ * *@field at the copy. @optional allows 0. Optionally returns its size and
+ * the surface it shows (NULL for a bitmap).
  */
 static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
-			    u32 *w, u32 *h, u32 *surf_bpp)
+			    u32 *w, u32 *h, const struct qxl_surf_ref **surf)
 {
 	u64 addr = le64_to_cpu(*field);
 	struct qxl_image img;
@@ -380,21 +380,21 @@ static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
 
 	if (img.descriptor.type == QXL_IMAGE_SURFACE) {
 		u32 id = get_unaligned_le32(&img.bitmap);
-		int i = qxl_surf_lookup(v, id);
+		const struct qxl_surf_ref *ref = qxl_surf_lookup(v, id);
 
-		if (i < 0 || !id)
+		if (!ref || !id)
 			return qxl_reject(v, -EINVAL, "image of a surface not relocated by the caller");
 		/*
 		 * A draw reading its own destination reaches SPICE clients as an
 		 * image of a surface they are drawing into: spice-gtk drops the
 		 * connection. Scrolling is what COPY_BITS is for.
 		 */
-		if (id == v->dst_id)
+		if (id == v->dst->id)
 			return qxl_reject(v, -EINVAL, "image of the destination surface");
-		width = v->surf_w[i];
-		height = v->surf_h[i];
-		if (surf_bpp)
-			*surf_bpp = v->surf_bpp[i];
+		width = ref->w;
+		height = ref->h;
+		if (surf)
+			*surf = ref;
 		img.descriptor.width = cpu_to_le32(width);
 		img.descriptor.height = cpu_to_le32(height);
 		memset((u8 *)&img.bitmap + 4, 0, sizeof(img.bitmap) - 4);
@@ -482,13 +482,14 @@ static int qxl_verify_rop(struct qxl_verify *v, __le16 rop, u8 scale_mode)
  */
 static int qxl_verify_src(struct qxl_verify *v, __le64 *bitmap, const struct qxl_rect *area)
 {
-	u32 w, h, bpp = 0;
+	const struct qxl_surf_ref *surf = NULL;
+	u32 w, h;
 	int ret;
 
-	ret = qxl_verify_image(v, bitmap, false, &w, &h, &bpp);
+	ret = qxl_verify_image(v, bitmap, false, &w, &h, &surf);
 	if (ret)
 		return ret;
-	if (bpp && bpp != v->dst_bpp)
+	if (surf && surf->bpp != v->dst->bpp)
 		return qxl_reject(v, -EINVAL, "copy between surfaces of different depths");
 	if (!qxl_rect_inside(area, w, h))
 		return qxl_reject(v, -EINVAL, "source area outside the source image");
@@ -532,7 +533,7 @@ static int qxl_verify_composite(struct qxl_verify *v, struct qxl_composite *c)
  * BLACKNESS family) reach spice-server code paths that assert on inputs
  * the kernel cannot fully check, so they are refused.
  */
-static int qxl_verify_payload(struct qxl_verify *v, u32 dst_w, u32 dst_h)
+static int qxl_verify_payload(struct qxl_verify *v)
 {
 	struct qxl_drawable *d = &v->d;
 	int ret;
@@ -560,7 +561,7 @@ static int qxl_verify_payload(struct qxl_verify *v, u32 dst_w, u32 dst_h)
 		s64 w = (s32)le32_to_cpu(d->bbox.right) - (s32)le32_to_cpu(d->bbox.left);
 		s64 h = (s32)le32_to_cpu(d->bbox.bottom) - (s32)le32_to_cpu(d->bbox.top);
 
-		if (x < 0 || y < 0 || x + w > dst_w || y + h > dst_h)
+		if (x < 0 || y < 0 || x + w > v->dst->w || y + h > v->dst->h)
 			return qxl_reject(v, -EINVAL, "copy-bits source outside the surface");
 		return 0;
 	}
@@ -598,35 +599,31 @@ static int qxl_verify_clip(struct qxl_verify *v)
 static int qxl_verify_drawable(struct qxl_verify *v)
 {
 	struct qxl_drawable *d = &v->d;
-	u32 dst_w, dst_h;
-	int i, s, ret;
+	const struct qxl_surf_ref *dep;
+	int i, ret;
 
-	s = qxl_surf_lookup(v, le32_to_cpu(d->surface_id));
-	if (s < 0)
+	v->dst = qxl_surf_lookup(v, le32_to_cpu(d->surface_id));
+	if (!v->dst)
 		return qxl_reject(v, -EINVAL, "destination surface not relocated by the caller");
-	dst_w = v->surf_w[s];
-	dst_h = v->surf_h[s];
-	v->dst_id = v->surf_id[s];
-	v->dst_bpp = v->surf_bpp[s];
 	if (d->effect > QXL_EFFECT_OPAQUE_BRUSH || d->self_bitmap)
 		return qxl_reject(v, -EINVAL, "effect or self bitmap invalid");
-	if (!qxl_rect_inside(&d->bbox, dst_w, dst_h))
+	if (!qxl_rect_inside(&d->bbox, v->dst->w, v->dst->h))
 		return qxl_reject(v, -EINVAL, "bounding box outside the destination surface");
 	for (i = 0; i < 3; i++) {
 		s32 id = le32_to_cpu(d->surfaces_dest[i]);
 
 		if (id == QXL_SURFACE_NONE)
 			continue;
-		s = qxl_surf_lookup(v, id);
-		if (s < 0)
+		dep = qxl_surf_lookup(v, id);
+		if (!dep)
 			return qxl_reject(v, -EINVAL, "dependency surface not relocated by the caller");
-		if (!qxl_rect_inside(&d->surfaces_rects[i], v->surf_w[s], v->surf_h[s]))
+		if (!qxl_rect_inside(&d->surfaces_rects[i], dep->w, dep->h))
 			return qxl_reject(v, -EINVAL, "dependency rectangle outside its surface");
 	}
 	ret = qxl_verify_clip(v);
 	if (ret)
 		return ret;
-	return qxl_verify_payload(v, dst_w, dst_h);
+	return qxl_verify_payload(v);
 }
 
 /* Read the clip list header once: its length sizes the command's block. */
@@ -717,7 +714,7 @@ static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
 	if (ret)
 		goto err;
 	v->d.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
-	job->dst_surface = le32_to_cpu(v->d.surface_id);
+	job->dst_surface = v->dst->id;
 	job->bbox = DRM_RECT_INIT(le32_to_cpu(v->d.bbox.left), le32_to_cpu(v->d.bbox.top),
 				  le32_to_cpu(v->d.bbox.right) - le32_to_cpu(v->d.bbox.left),
 				  le32_to_cpu(v->d.bbox.bottom) - le32_to_cpu(v->d.bbox.top));

@@ -154,6 +154,29 @@ static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
 }
 
 /*
+ * A DRAW_COPY onto the primary surface of (@sx, @sy, @w, @h) of the image at
+ * device address @image to (@dx, @dy), unclipped.
+ */
+static void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
+				  u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h)
+{
+	unsigned int i;
+
+	memset(draw, 0, sizeof(*draw));
+	draw->surface_id = 0;
+	draw->effect = QXL_EFFECT_OPAQUE;
+	draw->type = QXL_DRAW_COPY;
+	qxl_rect_to_hw(&draw->bbox, dx, dy, dx + w, dy + h);
+	draw->clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	draw->mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	for (i = 0; i < ARRAY_SIZE(draw->surfaces_dest); i++)
+		draw->surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+	draw->u.copy.src_bitmap = cpu_to_le64(image);
+	qxl_rect_to_hw(&draw->u.copy.src_area, sx, sy, sx + w, sy + h);
+	draw->u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+}
+
+/*
  * Fill an upload block with the pixels of @src from @fb and a DRAW_COPY that
  * puts them at (@dst_x, @dst_y) of the primary surface, then queue it.
  */
@@ -168,7 +191,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 	u32 pixels = qxl_upload_pixels_off(up->count);
 	unsigned int dst_pitch[DRM_FORMAT_MAX_PLANES] = { w * 4 };
 	int dst_x = src->x1 + dx, dst_y = src->y1 + dy;
-	struct qxl_drawable draw = {};
+	struct qxl_drawable draw;
 	struct qxl_image image = {};
 	unsigned int i;
 
@@ -192,11 +215,8 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 	image.bitmap.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, pixels));
 	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
 
-	draw.surface_id = 0;
-	draw.effect = QXL_EFFECT_OPAQUE;
-	draw.type = QXL_DRAW_COPY;
-	qxl_rect_to_hw(&draw.bbox, dst_x, dst_y, dst_x + w, dst_y + h);
-	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	qxl_primary_copy_init(qdev, &draw, qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF),
+			      0, 0, dst_x, dst_y, w, h);
 	if (up->count > 1) {
 		struct qxl_clip_rects *cr = blk + QXL_UPLOAD_CLIPS_OFF;
 		struct qxl_rect *r = (struct qxl_rect *)cr->chunk.data;
@@ -213,12 +233,6 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 		draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_RECTS);
 		draw.clip.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_CLIPS_OFF));
 	}
-	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
-	for (i = 0; i < ARRAY_SIZE(draw.surfaces_dest); i++)
-		draw.surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
-	draw.u.copy.src_bitmap = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF));
-	qxl_rect_to_hw(&draw.u.copy.src_area, 0, 0, w, h);
-	draw.u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
 	memcpy(blk, &draw, sizeof(draw));
 
 	return qxl_ring_push(qdev, false, QXL_CMD_DRAW, dmem);
@@ -247,7 +261,7 @@ static int qxl_draw_surface_copy(struct qxl_device *qdev, struct qxl_dmem *dmem,
 				 int dx, int dy)
 {
 	void *blk = qxl_dmem_ptr(qdev, dmem);
-	struct qxl_drawable draw = {};
+	struct qxl_drawable draw;
 	struct qxl_image image = {};
 
 	image.descriptor.type = QXL_IMAGE_SURFACE;
@@ -256,20 +270,12 @@ static int qxl_draw_surface_copy(struct qxl_device *qdev, struct qxl_dmem *dmem,
 	put_unaligned_le32(bo->surface_id, &image.bitmap);
 	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
 
-	draw.surface_id = 0;
-	draw.effect = QXL_EFFECT_OPAQUE;
-	draw.type = QXL_DRAW_COPY;
-	qxl_rect_to_hw(&draw.bbox, src->x1 + dx, src->y1 + dy, src->x2 + dx, src->y2 + dy);
-	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
-	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	qxl_primary_copy_init(qdev, &draw, qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF),
+			      src->x1, src->y1, src->x1 + dx, src->y1 + dy,
+			      drm_rect_width(src), drm_rect_height(src));
 	/* The device renders what is pending on the surface first. */
 	draw.surfaces_dest[0] = cpu_to_le32(bo->surface_id);
-	draw.surfaces_dest[1] = cpu_to_le32(QXL_SURFACE_NONE);
-	draw.surfaces_dest[2] = cpu_to_le32(QXL_SURFACE_NONE);
 	qxl_rect_to_hw(&draw.surfaces_rects[0], src->x1, src->y1, src->x2, src->y2);
-	draw.u.copy.src_bitmap = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF));
-	qxl_rect_to_hw(&draw.u.copy.src_area, src->x1, src->y1, src->x2, src->y2);
-	draw.u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
 	memcpy(blk, &draw, sizeof(draw));
 
 	atomic_inc(&qdev->scanout_copies);

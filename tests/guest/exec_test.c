@@ -612,6 +612,20 @@ static void t_master_primary(void)
 }
 
 /*
+ * One draw of the format matrix: submitted, logged first (should QEMU die
+ * on it, the console names it), then rendered. Returns the submit result.
+ */
+static int matrix_draw(struct cmd *c, uint32_t dst, const char *what, unsigned int fmt)
+{
+	int ret = submit(c);
+
+	printf("matrix: %s %u: %d\n", what, fmt, ret);
+	fflush(stdout);
+	update(dst, 0, 0, 32, 32);
+	return ret;
+}
+
+/*
  * Every accepted combination of destination surface format, draw and
  * source format, drawn and rendered: the device must survive all of them
  * (spice-server aborts QEMU on some inputs; the verifier must not let
@@ -664,15 +678,10 @@ static void t_matrix(void)
 					put_rect(c.d + D_BBOX, 2, 2, 30, 30);
 					c.d[COPY_ROP + 2] = 1;
 				}
-				ret = submit(&c);
-				printf("matrix: copy bitmap format %u%s: %d\n", bf[b].fmt,
-				       scaled ? " scaled" : "", ret);
-				fflush(stdout);
-				if (ret)
-					refused++;
-				else
-					accepted++;
-				update(dst, 0, 0, 32, 32);
+				ret = matrix_draw(&c, dst, scaled ? "copy stretched bitmap format" :
+						  "copy bitmap format", bf[b].fmt);
+				refused += ret != 0;
+				accepted += ret == 0;
 			}
 			gem_close(img);
 		}
@@ -699,22 +708,16 @@ static void t_matrix(void)
 				put32(c.d + D_SURF_DEST, 0);
 				reloc(&c, QXL_RELOC_TYPE_SURF, 0, D_SURF_DEST, src, 0);
 				put_rect(c.d + D_SURF_RECTS, 0, 0, 16, 16);
-				ret = submit(&c);
-				printf("matrix: %s from surface format %u: %d\n",
-				       op ? "composite" : "copy", sf[s].fmt, ret);
-				fflush(stdout);
-				if (ret)
-					refused++;
-				else
-					accepted++;
-				update(dst, 0, 0, 32, 32);
+				ret = matrix_draw(&c, dst, op ? "composite from surface format" :
+						  "copy from surface format", sf[s].fmt);
+				refused += ret != 0;
+				accepted += ret == 0;
 			}
 			gem_close(src);
 			gem_close(img);
 		}
 		draw_init(&c, DRAW_COPY_BITS, dst, 10, 10, 20, 20);
-		accepted += !submit(&c);
-		update(dst, 0, 0, 32, 32);
+		accepted += !matrix_draw(&c, dst, "copy-bits, format", sf[d].fmt);
 		{
 			/* A copy from the destination surface itself, as a SURFACE image. */
 			uint32_t img = bo_alloc(I_SIZE);
@@ -728,11 +731,8 @@ static void t_matrix(void)
 				reloc(&c, QXL_RELOC_TYPE_SURF, img, I_FMT, dst, 0);
 				put_rect(c.d + COPY_AREA, 0, 0, 16, 16);
 				c.d[COPY_ROP] = ROPD_OP_PUT;
-				ret = submit(&c);
-				printf("matrix: copy from itself: %d\n", ret);
-				fflush(stdout);
+				ret = matrix_draw(&c, dst, "copy from itself, format", sf[d].fmt);
 				self_refused += ret == -EINVAL;
-				update(dst, 0, 0, 32, 32);
 				gem_close(img);
 			}
 		}
