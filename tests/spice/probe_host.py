@@ -323,16 +323,21 @@ def converge(get, want, compare, timeout=CONVERGE_S):
         time.sleep(0.3)
 
 
+def msg_args(kind, args):
+    """<MSG> [conditions] of probe-saw/probe-none: (name, conds), or raise
+    ValueError with the usage or the bad condition."""
+    if not args:
+        raise ValueError("usage: %s <MSG> [KEY=VALUE|KEY&=BITS]..." % kind)
+    return args[0].lower(), parse_conds(args[1:])
+
+
 def handle(run, probe, kind, args, expected_image, compare):
     """One probe-* request for vmtest.Run `run`; returns (ok, detail)."""
     if probe is None:
         return False, "no spice-probe (run vmtest.py with --spice-probe)"
     if kind == "probe-saw":
-        if not args:
-            return False, "usage: probe-saw <MSG> [KEY=VALUE|KEY&=BITS]..."
-        name = args[0].lower()
         try:
-            conds = parse_conds(args[1:])
+            name, conds = msg_args(kind, args)
         except ValueError as e:
             return False, str(e)
         end = time.monotonic() + CONVERGE_S
@@ -345,11 +350,8 @@ def handle(run, probe, kind, args, expected_image, compare):
                     probe.name, count, args[0], " ".join(args[1:]) or "any fields")
             time.sleep(0.3)
     if kind == "probe-none":
-        if not args:
-            return False, "usage: probe-none <MSG> [KEY=VALUE|KEY&=BITS]..."
-        name = args[0].lower()
         try:
-            conds = parse_conds(args[1:])
+            name, conds = msg_args(kind, args)
         except ValueError as e:
             return False, str(e)
         q = quiet(probe)
