@@ -157,6 +157,7 @@ done
 [ -x build/userspace/tools/qxlctl ] && cp build/userspace/tools/qxlctl build/guest/bin/
 # libqxl's host checks: encoder and argument unit tests, the exported symbol list
 step libqxl-unit "$logs/libqxl-unit.log" build/userspace/libqxl/libqxl-unit
+step scanout-hostile-producer "$logs/scanout-hostile.log" build/userspace/scanout/scanout-selftest --no-drm malformed seals bad_peer
 step libqxl-symbols "$logs/libqxl-symbols.log" python3 userspace/libqxl/check-symbols.py \
 	build/userspace/libqxl/libqxl.so userspace/libqxl/libqxl.sym
 

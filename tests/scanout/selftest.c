@@ -5,6 +5,9 @@
  * buffers exported with PRIME (real dma-bufs); with --no-drm (host, meson
  * test) they are memfds.
  *
+ * Memfd planes are sealed against shrinking (qs_memfd_create), as consumers
+ * require; the "seals" and "bad_peer" tests use memfds in both modes.
+ *
  * Prints "@@TEST scanout_<name> PASS|FAIL|SKIP <msg>" lines (qtest format).
  * Usage: scanout-selftest [--no-drm] [test...]
  */
@@ -39,7 +42,7 @@ static char sock_path[108];
 static void result(const char *name, int st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void result(const char *name, int st, const char *fmt, ...)
 {
-	char msg[600];
+	char msg[3000];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -105,9 +108,12 @@ static int buf_new(struct buf *b, size_t size)
 		return 0;
 	}
 	b->size = size;
-	b->fd = memfd_create("plane", MFD_CLOEXEC);
-	if (b->fd < 0 || ftruncate(b->fd, (off_t)size))
+	b->fd = qs_memfd_create("plane", size);
+	if (b->fd < 0) {
+		errno = -b->fd;
+		b->fd = -1;
 		return -errno;
+	}
 	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
 	return b->map == MAP_FAILED ? -errno : 0;
 }
@@ -637,7 +643,71 @@ struct bad {
 	uint16_t type;
 	int nfds;
 	int kind;
+	int want;	/* the consumer's -errno, 0: any error */
 };
+
+/* A memfd consumers must refuse: not sealed at all, or sealed but not with
+ * F_SEAL_SHRINK (seals given). */
+static int unsealed_memfd(size_t size, int seals)
+{
+	int fd = memfd_create("unsealed", MFD_CLOEXEC | (seals ? MFD_ALLOW_SEALING : 0));
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) || (seals && fcntl(fd, F_ADD_SEALS, seals))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The fd a fake producer sends as its plane: its sealed buffer's, or for the
+ * wrong-kind cases an unsealed memfd, a pipe, a device node. *extra is a
+ * second fd to close afterwards (the pipe's other end), or -1.
+ */
+static int fake_plane_fd(int kind, const struct buf *pb, int *extra)
+{
+	int pp[2];
+
+	*extra = -1;
+	switch (kind) {
+	case 10:	/* a memfd without seals */
+		return unsealed_memfd(pb->size, 0);
+	case 11:	/* a pipe: no size, nothing to map */
+		if (pipe2(pp, O_CLOEXEC))
+			return -1;
+		*extra = pp[1];
+		return pp[0];
+	case 14:	/* sealed against growing, not shrinking */
+		return unsealed_memfd(pb->size, F_SEAL_GROW | F_SEAL_SEAL);
+	case 15:	/* a device node (on devtmpfs, which says it is tmpfs) */
+		return open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	default:
+		return dup(pb->fd);
+	}
+}
+
+/*
+ * Kind 10's attack: once the consumer has acknowledged the whole-frame draw
+ * (so it mapped and read the plane), truncate the memfd and announce another
+ * draw. A consumer that mapped the unsealed memfd dies of SIGBUS reading it.
+ */
+static void shrink_under_consumer(struct sw_channel *ch, int plane_fd)
+{
+	struct sw_gl_draw d = { 0, 0, 64, 64 };
+	struct sw_msg msg;
+	struct sw_buf m;
+
+	sw_buf_init(&m);
+	sw_put_gl_draw(&m, &d);
+	sw_channel_send(ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
+	if (sw_channel_read(ch, &msg, 5000) == 0 && msg.type == SPICE_MSGC_DISPLAY_GL_DRAW_DONE) {
+		if (ftruncate(plane_fd, 0) == 0)
+			sw_channel_send(ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
+	}
+	sw_buf_free(&m);
+}
 
 static int fake_producer(int fd, const struct bad *b)
 {
@@ -646,7 +716,7 @@ static int fake_producer(int fd, const struct bad *b)
 	struct sw_link_mess got;
 	struct sw_buf m;
 	struct buf pb;
-	int fds[4];
+	int fds[8], plane, extra;
 
 	memset(&rep, 0, sizeof(rep));
 	sw_channel_from_fd(&ch, fd, true);
@@ -657,8 +727,11 @@ static int fake_producer(int fd, const struct bad *b)
 		return 2;
 	if (buf_new(&pb, 4096 * 4))
 		return 3;
-	for (int i = 0; i < 4; i++)
-		fds[i] = pb.fd;
+	plane = fake_plane_fd(b->kind, &pb, &extra);
+	if (plane < 0)
+		return 4;
+	for (int i = 0; i < 8; i++)
+		fds[i] = plane;
 	sw_buf_init(&m);
 	struct sw_gl_scanout2 s2 = { .width = 64, .height = 64, .drm_fourcc_format = DRM_FORMAT_XRGB8888,
 				     .num_planes = 1, .modifier = DRM_FORMAT_MOD_LINEAR };
@@ -703,6 +776,11 @@ static int fake_producer(int fd, const struct bad *b)
 		m.data[16] = 5;	/* num_planes */
 		sw_wbytes(&m, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 32);
 		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds, 4);
+	} else if (b->kind == 12) {	/* a valid one-plane scanout with 6 fds */
+		sw_put_gl_scanout2(&m, &s2);
+		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds, 6);
+	} else if (b->kind == 13) {	/* a message type no display channel has, with an fd */
+		sw_channel_send_fds(&ch, 0x7fff, "\1\2\3\4", 4, fds, 1);
 	} else {
 		sw_put_gl_scanout2(&m, &s2);
 		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds,
@@ -718,8 +796,13 @@ static int fake_producer(int fd, const struct bad *b)
 			if (b->kind == 4)
 				sw_channel_send(&ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
 		}
+		if (b->kind == 10)
+			shrink_under_consumer(&ch, plane);
 	}
 	sw_buf_free(&m);
+	close(plane);
+	if (extra >= 0)
+		close(extra);
 	buf_free(&pb);
 	/* wait (bounded) for the consumer to hang up */
 	struct sw_msg msg;
@@ -729,65 +812,436 @@ static int fake_producer(int fd, const struct bad *b)
 	return 0;
 }
 
+/* Reads every byte of every visible row, as a consumer handling a draw does;
+ * a plane shrunk under its mapping makes this raise SIGBUS. Volatile: the
+ * sum is not used, and the reads are the point. */
+static void read_frame(const struct qs_mapped_frame *f)
+{
+	unsigned sum = 0;
+
+	for (uint32_t p = 0; f && p < f->num_planes; p++) {
+		const volatile uint8_t *data = f->planes[p].data;
+		uint32_t cpp = 1, hs = 1, vs = 1;
+
+		qs_format_plane(f->fourcc, p, &cpp, &hs, &vs, NULL);
+		for (uint32_t y = 0; y < (f->height + vs - 1) / vs; y++)
+			for (uint32_t x = 0; x < (f->width + hs - 1) / hs * cpp; x++)
+				sum += data[(size_t)y * f->planes[p].stride + x];
+	}
+	(void)sum;
+}
+
+/*
+ * One fake producer of kind b (a child process, over a socketpair) against a
+ * consumer in this process that acknowledges every draw (but for kind 4) and,
+ * if read_pixels, reads the frame first like a real consumer (a SIGBUS if it
+ * mapped something that shrank: only for consumers in a child process),
+ * until the consumer refuses something or 5 events went through. Returns the
+ * last qs_client_next() result (0: all accepted), -ENOLINK if the link
+ * failed; err gets the consumer's error text.
+ */
+static int bad_peer_round(const struct bad *b, bool read_pixels, char *err, size_t el)
+{
+	struct qs_client *c;
+	struct qs_event ev;
+	int sv[2], ret, st, events = 0;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		ret = -errno;
+		snprintf(err, el, "socketpair: %s", strerror(-ret));
+		return ret;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		alarm(20);
+		_exit(fake_producer(sv[1], b));
+	}
+	close(sv[1]);
+	ret = qs_client_from_fd(&c, sv[0], 0, 5000);
+	if (ret) {
+		snprintf(err, el, "link failed: %s", strerror(-ret));
+		ret = -ENOLINK;
+	} else {
+		do {
+			ret = qs_client_next(c, &ev, 5000);
+			events += !ret;
+			if (!ret && ev.type == QS_EVENT_DRAW && b->kind != 4) {
+				if (read_pixels)
+					read_frame(qs_client_frame(c));
+				qs_client_ack(c);
+			}
+		} while (!ret && events < 5);
+		snprintf(err, el, "%s", ret ? qs_client_error(c) : "ACCEPTED");
+		qs_client_free(c);
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return ret;
+}
+
 static void t_malformed_to_consumer(void)
 {
 	static const struct bad cases[] = {
-		{ "2 planes for XR24", 0, 0, 0 },
-		{ "no fd", 0, 0, 1 },
-		{ "stride x height beyond the dma-buf", 0, 0, 2 },
-		{ "GL_DRAW outside the frame", 0, 0, 3 },
-		{ "second GL_DRAW before GL_DRAW_DONE", 0, 0, 4 },
-		{ "GL_DRAW before any scanout", 0, 0, 5 },
-		{ "truncated GL_SCANOUT2", 0, 0, 6 },
-		{ "5 planes", 0, 0, 7 },
-		{ "X-tiled modifier (cannot be mapped)", 0, 0, 8 },
-		{ "stride smaller than a row", 0, 0, 9 },
+		{ "2 planes for XR24", 0, 0, 0, 0 },
+		{ "no fd", 0, 0, 1, 0 },
+		{ "stride x height beyond the dma-buf", 0, 0, 2, 0 },
+		{ "GL_DRAW outside the frame", 0, 0, 3, 0 },
+		{ "second GL_DRAW before GL_DRAW_DONE", 0, 0, 4, 0 },
+		{ "GL_DRAW before any scanout", 0, 0, 5, 0 },
+		{ "truncated GL_SCANOUT2", 0, 0, 6, 0 },
+		{ "5 planes", 0, 0, 7, 0 },
+		{ "X-tiled modifier (cannot be mapped)", 0, 0, 8, 0 },
+		{ "stride smaller than a row", 0, 0, 9, 0 },
+		{ "unsealed memfd", 0, 0, 10, -EPERM },
+		{ "a pipe as the plane", 0, 0, 11, -EINVAL },
+		{ "6 fds with one plane", 0, 0, 12, -E2BIG },
+		{ "unknown message type with an fd", 0, 0, 13, 0 },
+		{ "memfd sealed against growing only", 0, 0, 14, -EPERM },
+		{ "/dev/zero as the plane", 0, 0, 15, -EINVAL },
 	};
-	char detail[2000] = "";
+	char detail[3000] = "";
 	int bad = 0, fds0 = count_fds();
 	size_t dl = 0;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int sv[2];
-		pid_t pid;
-		struct qs_client *c;
-		struct qs_event ev;
-		int ret, st, events = 0;
+		char err[300];
+		int ret = bad_peer_round(&cases[i], false, err, sizeof(err));
+		bool ok = ret && ret != -ETIMEDOUT && ret != -ENOLINK && (!cases[i].want || ret == cases[i].want);
 
-		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-		fflush(stdout);
-		pid = fork();
-		if (pid == 0) {
-			close(sv[0]);
-			alarm(20);
-			_exit(fake_producer(sv[1], &cases[i]));
-		}
-		close(sv[1]);
-		ret = qs_client_from_fd(&c, sv[0], 0, 5000);
-		if (!ret) {
-			do {
-				ret = qs_client_next(c, &ev, 5000);
-				events += !ret;
-				if (!ret && ev.type == QS_EVENT_DRAW && cases[i].kind != 4)
-					qs_client_ack(c);
-			} while (!ret && events < 5);
-			dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s%s: %s", i ? "; " : "",
-					       cases[i].name, ret ? strerror(-ret) : "ACCEPTED");
-			if (!ret || ret == -ETIMEDOUT)
-				bad++;
-			qs_client_free(c);
-		} else {
-			bad++;
-			dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%slink failed", i ? "; " : "");
-		}
-		waitpid(pid, &st, 0);
+		bad += !ok;
+		dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s%s: %s%s", i ? "; " : "", cases[i].name,
+				       ret ? strerror(-ret) : "ACCEPTED", ok ? "" : " (WRONG)");
 		if (dl >= sizeof(detail))
 			dl = sizeof(detail) - 1;
 	}
 	int fds1 = count_fds();
 
-	result("malformed_to_consumer", bad || fds0 != fds1 ? 1 : 0, "%d not refused, fds %d -> %d: %s", bad, fds0,
-	       fds1, detail);
+	result("malformed_to_consumer", bad || fds0 != fds1 ? 1 : 0, "%d not refused as expected, fds %d -> %d: %s",
+	       bad, fds0, fds1, detail);
+}
+
+/* ---- a hostile producer: unsealed memfds, shrinking, malformed messages ---- */
+
+/*
+ * The consumer runs in a child so that a SIGBUS shows up as its exit status
+ * instead of killing the test: against kind 10 (an unsealed memfd shrunk
+ * after the first draw) it must refuse the scanout with EPERM and still be
+ * there to report it.
+ */
+static int unsealed_consumer(void *arg, char *why, size_t wl)
+{
+	static const struct bad kind10 = { "unsealed memfd, shrunk after the first draw", 0, 0, 10, -EPERM };
+	char err[300];
+	int ret;
+
+	(void)arg;
+	ret = bad_peer_round(&kind10, true, err, sizeof(err));
+	if (ret != -EPERM || !strstr(err, "F_SEAL_SHRINK"))
+		return snprintf(why, wl, "consumer got %s (%s), want EPERM naming F_SEAL_SHRINK",
+				ret ? strerror(-ret) : "no error", err), 2;
+	snprintf(why, wl, "refused with EPERM (%s); the consumer lived to tell", err);
+	return 0;
+}
+
+static void t_unsealed(void)
+{
+	struct child ch;
+	char why[600] = "";
+	int rc;
+
+	child_start(&ch, unsealed_consumer, NULL);
+	rc = child_wait(&ch, NULL, 40, why, sizeof(why));
+	if (rc == 128 + SIGBUS)
+		snprintf(why, sizeof(why), "the consumer died of SIGBUS: it mapped an unsealed memfd that shrank");
+	result("unsealed_memfd_refused", rc ? 1 : 0, "%s", why);
+}
+
+/* An XR24 frame of XW x XH in a sealed memfd, stride 512. */
+#define XW 100
+#define XH 32
+struct xr24 {
+	int fd;
+	uint8_t *map;
+	struct qs_frame f;
+};
+
+static uint32_t xr24_px(uint32_t x, uint32_t y, uint32_t gen)
+{
+	return 0xff000000u | gen << 16 | y << 8 | x;
+}
+
+static int xr24_new(struct xr24 *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = qs_memfd_create("selftest-xr24", 512 * XH);
+	if (x->fd < 0)
+		return x->fd;
+	x->map = mmap(NULL, 512 * XH, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
+	if (x->map == MAP_FAILED) {
+		close(x->fd);
+		return -errno;
+	}
+	x->f = (struct qs_frame){ .width = XW, .height = XH, .fourcc = DRM_FORMAT_XRGB8888,
+				  .modifier = DRM_FORMAT_MOD_LINEAR, .num_planes = 1 };
+	x->f.planes[0] = (struct qs_plane){ x->fd, 0, 512 };
+	return 0;
+}
+
+static void xr24_free(struct xr24 *x)
+{
+	munmap(x->map, 512 * XH);
+	close(x->fd);
+}
+
+static void xr24_paint(struct xr24 *x, const struct qs_rect *r, uint32_t gen)
+{
+	for (uint32_t y = r->y; y < r->y + r->h; y++)
+		for (uint32_t xx = r->x; xx < r->x + r->w; xx++)
+			((uint32_t *)(x->map + y * 512))[xx] = xr24_px(xx, y, gen);
+}
+
+/* Every pixel of the consumer's frame: gen 2 inside r (if any), 1 elsewhere. */
+static int xr24_check(const struct qs_mapped_frame *f, const struct qs_rect *r, char *why, size_t wl)
+{
+	if (!f || f->num_planes != 1 || f->width != XW || f->height != XH || f->fourcc != DRM_FORMAT_XRGB8888)
+		return snprintf(why, wl, "no %ux%u XR24 frame", XW, XH), -1;
+	for (uint32_t y = 0; y < XH; y++)
+		for (uint32_t x = 0; x < XW; x++) {
+			bool in = r && x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
+			uint32_t v = ((const uint32_t *)(f->planes[0].data + (size_t)y * f->planes[0].stride))[x];
+
+			if (v != xr24_px(x, y, in ? 2 : 1))
+				return snprintf(why, wl, "(%u,%u) = 0x%08x, want 0x%08x", x, y, v,
+						xr24_px(x, y, in ? 2 : 1)), -1;
+		}
+	return 0;
+}
+
+static const struct qs_rect seal_rect = { 10, 4, 30, 12 };
+
+/* Whole frame, ack, then the producer's update after its shrink attempt. */
+static int sealed_consumer(void *arg, char *why, size_t wl)
+{
+	struct qs_client *c;
+	struct qs_event ev;
+	int ret = qs_client_connect(&c, sock_path, 0, 5000);
+
+	(void)arg;
+	if (ret)
+		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
+	if (expect(c, QS_EVENT_SCANOUT, &ev, why, wl) || expect(c, QS_EVENT_DRAW, &ev, why, wl))
+		return 2;
+	if (xr24_check(qs_client_frame(c), NULL, why, wl))
+		return 3;
+	if (qs_client_ack(c))
+		return snprintf(why, wl, "ack: %s", qs_client_error(c)), 4;
+	if (expect(c, QS_EVENT_DRAW, &ev, why, wl))
+		return 5;
+	if (ev.rect.x != seal_rect.x || ev.rect.y != seal_rect.y || ev.rect.w != seal_rect.w ||
+	    ev.rect.h != seal_rect.h)
+		return snprintf(why, wl, "draw %u,%u %ux%u", ev.rect.x, ev.rect.y, ev.rect.w, ev.rect.h), 6;
+	/* every row, the last ones too: they would be gone had the shrink worked */
+	if (xr24_check(qs_client_frame(c), &seal_rect, why, wl))
+		return 7;
+	qs_client_ack(c);
+	qs_client_free(c);
+	snprintf(why, wl, "all %ux%u pixels read after the shrink attempt", XW, XH);
+	return 0;
+}
+
+/* Serves s until the first GL_DRAW_DONE (bounded); 0 if it came. */
+static int wait_first_ack(struct qs_server *s, double bound)
+{
+	struct qs_server_stats st;
+	double end = now_s() + bound;
+
+	do {
+		qs_server_dispatch(s, 20);
+		qs_server_get_stats(s, &st);
+	} while (st.draws_done < 1 && now_s() < end);
+	return st.draws_done < 1 ? -1 : 0;
+}
+
+/*
+ * What a producer could do to a plane a consumer has mapped: shrink it (to
+ * nothing, by a row), grow it, add a seal. Each must fail with EPERM on a
+ * qs_memfd_create() plane; returns how many did not, and says what happened.
+ */
+static int try_to_change(int fd, char *out, size_t ol)
+{
+	static const off_t sizes[] = { 0, 512 * (XH - 1), 512 * XH + 4096 };
+	size_t len = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int r = ftruncate(fd, sizes[i]), e = errno;
+
+		bad += !(r == -1 && e == EPERM);
+		len += (size_t)snprintf(out + len, ol - len, "ftruncate(%lld): %s, ", (long long)sizes[i],
+					r ? strerror(e) : "SUCCEEDED");
+		if (len >= ol)
+			len = ol - 1;
+	}
+	int r = fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), e = errno;
+
+	bad += !(r == -1 && e == EPERM);
+	snprintf(out + len, ol - len, "adding F_SEAL_WRITE: %s", r ? strerror(e) : "SUCCEEDED");
+	return bad;
+}
+
+/* The producer side refuses an unsealed memfd before any consumer sees it. */
+static void t_producer_unsealed(struct qs_server *s, const struct qs_frame *f)
+{
+	struct qs_frame uf = *f;
+	int ret = -1;
+
+	uf.planes[0].fd = unsealed_memfd(512 * XH, 0);
+	if (uf.planes[0].fd >= 0) {
+		ret = qs_server_set_frame(s, &uf);
+		close(uf.planes[0].fd);
+	}
+	result("producer_refuses_unsealed", ret == -EPERM ? 0 : 1,
+	       "qs_server_set_frame with an unsealed memfd: %s (want EPERM)", ret ? strerror(-ret) : "accepted");
+}
+
+/*
+ * Our producer side seals its memfds, and that holds against the producer
+ * itself: once a consumer has the frame, the plane cannot shrink, grow or
+ * get another seal, and the consumer reads every pixel of an update made
+ * after those attempts.
+ */
+static void t_seals(void)
+{
+	const int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	struct qs_server *s = server(10000);
+	struct xr24 x;
+	struct child ch;
+	char why[400] = "", tried[400] = "no ack of the first draw";
+	int rc, seals, bad = 0;
+
+	if (!s || xr24_new(&x)) {
+		result("sealed_memfd", 1, "setup failed: %s", s ? "qs_memfd_create" : "server");
+		qs_server_free(s);
+		return;
+	}
+	t_producer_unsealed(s, &x.f);
+	xr24_paint(&x, &(struct qs_rect){ 0, 0, XW, XH }, 1);
+	seals = fcntl(x.fd, F_GET_SEALS);
+	rc = qs_server_set_frame(s, &x.f);
+	if (rc) {
+		result("sealed_memfd", 1, "set_frame refused a sealed memfd: %s", strerror(-rc));
+	} else {
+		child_start(&ch, sealed_consumer, NULL);
+		/* once the consumer has it mapped and read, try to take it away */
+		if (wait_first_ack(s, 10))
+			bad++;
+		else
+			bad += try_to_change(x.fd, tried, sizeof(tried));
+		xr24_paint(&x, &seal_rect, 2);
+		qs_server_damage(s, &seal_rect);
+		rc = child_wait(&ch, s, 15, why, sizeof(why));
+		if (rc == 128 + SIGBUS)
+			snprintf(why, sizeof(why), "the consumer died of SIGBUS");
+		result("sealed_memfd", rc || bad || seals != want ? 1 : 0, "seals 0x%x (want 0x%x); %s; consumer: %s",
+		       (unsigned)seals, (unsigned)want, tried, why);
+	}
+	qs_server_free(s);
+	xr24_free(&x);
+}
+
+/*
+ * One consumer process, two producers: the real one (the parent's server)
+ * and, one after the other, fake ones that misbehave. Each fake one must be
+ * closed with an error while the real connection stays open, keeps its
+ * mapping readable and delivers the next update.
+ */
+static int two_peers_consumer(void *arg, char *why, size_t wl)
+{
+	static const struct bad kinds[] = {
+		{ "unsealed memfd", 0, 0, 10, -EPERM },
+		{ "pipe as the plane", 0, 0, 11, -EINVAL },
+		{ "6 fds", 0, 0, 12, -E2BIG },
+		{ "truncated GL_SCANOUT2", 0, 0, 6, -EBADMSG },
+		{ "GL_DRAW outside the frame", 0, 0, 3, -EINVAL },
+	};
+	struct qs_client *good;
+	struct qs_event ev;
+	char list[600] = "";
+	size_t ll = 0;
+	int ret = qs_client_connect(&good, sock_path, 0, 5000);
+
+	(void)arg;
+	if (ret)
+		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
+	if (expect(good, QS_EVENT_SCANOUT, &ev, why, wl) || expect(good, QS_EVENT_DRAW, &ev, why, wl))
+		return 2;
+	if (xr24_check(qs_client_frame(good), NULL, why, wl))
+		return 3;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char err[300];
+
+		ret = bad_peer_round(&kinds[i], true, err, sizeof(err));
+		if (ret != kinds[i].want)
+			return snprintf(why, wl, "bad peer '%s': got %s (%s), want %s", kinds[i].name,
+					ret ? strerror(-ret) : "accepted", err, strerror(-kinds[i].want)), 4;
+		ll += (size_t)snprintf(list + ll, sizeof(list) - ll, "%s%s: %s", i ? ", " : "", kinds[i].name,
+				       strerror(-ret));
+		if (ll >= sizeof(list))
+			ll = sizeof(list) - 1;
+		/* the good connection is untouched: open, nothing lost or queued */
+		ret = qs_client_next(good, &ev, 0);
+		if (ret != -ETIMEDOUT)
+			return snprintf(why, wl, "after bad peer '%s' the good one gave %s (%s)", kinds[i].name,
+					ret ? strerror(-ret) : "an event", qs_client_error(good)), 5;
+	}
+	if (xr24_check(qs_client_frame(good), NULL, why, wl))
+		return 6;
+	if (qs_client_ack(good))
+		return snprintf(why, wl, "ack: %s", qs_client_error(good)), 7;
+	if (expect(good, QS_EVENT_DRAW, &ev, why, wl))
+		return 8;
+	if (xr24_check(qs_client_frame(good), &seal_rect, why, wl))
+		return 9;
+	qs_client_ack(good);
+	qs_client_free(good);
+	snprintf(why, wl, "closed %zu bad producers (%s); the good one delivered its update, pixels match",
+		 sizeof(kinds) / sizeof(kinds[0]), list);
+	return 0;
+}
+
+static void t_bad_peer(void)
+{
+	struct qs_server *s = server(60000);
+	struct qs_server_stats st;
+	struct xr24 x;
+	struct child ch;
+	char why[1000] = "";
+	int rc;
+
+	if (!s || xr24_new(&x)) {
+		result("bad_peer_closed", 1, "setup failed: %s", s ? "qs_memfd_create" : "server");
+		qs_server_free(s);
+		return;
+	}
+	xr24_paint(&x, &(struct qs_rect){ 0, 0, XW, XH }, 1);
+	qs_server_set_frame(s, &x.f);
+	child_start(&ch, two_peers_consumer, NULL);
+	/* the consumer acks the first draw once it has seen off the bad peers */
+	if (!wait_first_ack(s, 40)) {
+		xr24_paint(&x, &seal_rect, 2);
+		qs_server_damage(s, &seal_rect);
+	}
+	rc = child_wait(&ch, s, 15, why, sizeof(why));
+	qs_server_get_stats(s, &st);
+	if (rc == 128 + SIGBUS)
+		snprintf(why, sizeof(why), "the consumer died of SIGBUS");
+	result("bad_peer_closed", rc || st.dropped ? 1 : 0, "%s; producer dropped %llu", why,
+	       (unsigned long long)st.dropped);
+	qs_server_free(s);
+	xr24_free(&x);
 }
 
 static int bad_consumer(void *arg, char *why, size_t wl)
@@ -942,6 +1396,12 @@ int main(int argc, char **argv)
 		t_malformed_to_consumer();
 		t_malformed_to_producer();
 	}
+	if (want(argc, argv, first, "seals")) {
+		t_unsealed();
+		t_seals();
+	}
+	if (want(argc, argv, first, "bad_peer"))
+		t_bad_peer();
 	unlink(sock_path);
 	return failures ? 1 : 0;
 }

@@ -14,11 +14,13 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/magic.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -93,18 +95,108 @@ QS_API int qs_format_plane(uint32_t fourcc, uint32_t plane, uint32_t *cpp, uint3
 	return -ENOTSUP;
 }
 
-static uint64_t fd_size(int fd)
+/* A dma-buf's size is fixed at export; lseek(SEEK_END) is how it tells it. */
+static uint64_t dmabuf_size(int fd, const struct stat *st)
 {
 	off_t end = lseek(fd, 0, SEEK_END);
-	struct stat st;
 
 	if (end > 0) {
 		lseek(fd, 0, SEEK_SET);
 		return (uint64_t)end;
 	}
-	if (fstat(fd, &st) == 0 && st.st_size > 0)
-		return (uint64_t)st.st_size;
+	return st->st_size > 0 ? (uint64_t)st->st_size : 0;
+}
+
+/*
+ * Checks that a memfd can never shrink under a mapping and returns its size.
+ * Truncating a shared file below a mapped page turns the next read of that
+ * page into SIGBUS, which kills the whole consumer process, not just the one
+ * connection: F_SEAL_SHRINK forbids it. Seals can be added but never removed,
+ * so once seen the seal holds for good, and the size read after it can only
+ * grow later.
+ */
+static int memfd_size(int fd, uint64_t *size, char *why, size_t whylen)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	struct stat st;
+
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		snprintf(why, whylen, "memfd not sealed against shrinking (F_SEAL_SHRINK): it could be "
+			 "truncated under the mapping");
+		return -EPERM;
+	}
+	if (fstat(fd, &st)) {
+		int ret = -errno;
+
+		snprintf(why, whylen, "fstat: %s", strerror(errno));
+		return ret;
+	}
+	*size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
 	return 0;
+}
+
+/*
+ * The size of a plane's fd, if the fd is of a kind that is safe to map for as
+ * long as the frame stays current, whatever the process at the other end
+ * does: a dma-buf (its size never changes) or a memfd sealed against
+ * shrinking (memfd_size()). Anything else is refused: a file on disk or an
+ * unsealed tmpfs file can be truncated (SIGBUS), hugetlbfs can fail a fault
+ * with SIGBUS once a hole is punched in it, and pipes, sockets or devices
+ * have no size to check. Returns 0 or a negative errno with why filled in.
+ */
+static int plane_fd_size(int fd, uint64_t *size, char *why, size_t whylen)
+{
+	struct statfs sfs;
+	struct stat st;
+	int ret;
+
+	*size = 0;
+	if (fstatfs(fd, &sfs) || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(why, whylen, "fstat: %s", strerror(errno));
+		return ret;
+	}
+	if ((unsigned long)sfs.f_type == DMA_BUF_MAGIC) {
+		*size = dmabuf_size(fd, &st);
+	} else if ((unsigned long)sfs.f_type == TMPFS_MAGIC && S_ISREG(st.st_mode)) {
+		/* S_ISREG: devtmpfs reports TMPFS_MAGIC for /dev's device nodes too */
+		ret = memfd_size(fd, size, why, whylen);
+		if (ret)
+			return ret;
+	} else {
+		snprintf(why, whylen, "fd is neither a dma-buf nor a memfd (filesystem 0x%lx, mode 0%o)",
+			 (unsigned long)sfs.f_type, (unsigned)st.st_mode);
+		return -EINVAL;
+	}
+	if (!*size) {
+		snprintf(why, whylen, "fd is empty");
+		return -EINVAL;
+	}
+	if (*size > SIZE_MAX) {
+		snprintf(why, whylen, "fd of %llu bytes is too large to map", (unsigned long long)*size);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+QS_API int qs_memfd_create(const char *name, uint64_t size)
+{
+	int fd, ret;
+
+	if (!size || size > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	fd = memfd_create(name ? name : "qxl-scanout-plane", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	/* consumers refuse a memfd that could shrink (plane_fd_size()); growing
+	 * would be harmless but is sealed too, and F_SEAL_SEAL keeps it so */
+	if (ftruncate(fd, (off_t)size) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
 }
 
 /*
@@ -503,10 +595,16 @@ QS_API int qs_server_set_frame(struct qs_server *s, const struct qs_frame *f)
 	}
 	if (f->num_planes < 1 || f->num_planes > QS_MAX_PLANES)
 		return -EINVAL;
+	/* the fds consumers would refuse (an unsealed memfd, a file) are
+	 * refused here, where the mistake can be fixed, not by every consumer */
 	for (uint32_t p = 0; p < f->num_planes; p++) {
-		sizes[p] = fd_size(f->planes[p].fd);
-		if (!sizes[p])
-			return -EBADF;
+		char fwhy[160];
+
+		ret = plane_fd_size(f->planes[p].fd, &sizes[p], fwhy, sizeof(fwhy));
+		if (ret) {
+			slog(s, "refusing frame: plane %u: %s", p, fwhy);
+			return ret;
+		}
 	}
 	ret = check_layout(f, sizes, why, sizeof(why));
 	if (ret == -ENOTSUP)
@@ -846,81 +944,133 @@ static void close_fds(const struct sw_msg *m)
 		close(m->fds[k]);
 }
 
-static int take_scanout(struct qs_client *c, const struct sw_msg *m, struct qs_event *ev)
+/* Fills f from a GL_SCANOUT2_UNIX or GL_SCANOUT_UNIX body; no fds yet. */
+static int parse_scanout(const struct sw_msg *m, struct qs_frame *f, bool *multi_plane, char *why, size_t whylen)
 {
-	struct qs_frame f;
-	uint64_t sizes[QS_MAX_PLANES];
-	char why[200];
-	int ret, err;
+	int err;
 
-	memset(&f, 0, sizeof(f));
+	memset(f, 0, sizeof(*f));
 	if (m->type == SW_MSG_DISPLAY_GL_SCANOUT2_UNIX) {
 		struct sw_gl_scanout2 s2;
 
 		err = sw_get_gl_scanout2(m->data, m->size, &s2);
-		if (err)
-			return close_fds(m), cfail(c, sw_to_errno(err), "malformed GL_SCANOUT2_UNIX: %s", sw_strerror(err));
-		f.width = s2.width;
-		f.height = s2.height;
-		f.fourcc = s2.drm_fourcc_format;
-		f.flags = s2.flags;
-		f.modifier = s2.modifier;
-		f.num_planes = s2.num_planes;
-		for (uint32_t p = 0; p < s2.num_planes; p++) {
-			f.planes[p].offset = s2.offsets[p];
-			f.planes[p].stride = s2.strides[p];
+		if (err) {
+			snprintf(why, whylen, "malformed GL_SCANOUT2_UNIX: %s", sw_strerror(err));
+			return sw_to_errno(err);
 		}
-		ev->multi_plane = true;
-	} else {
-		struct sw_gl_scanout s1;
+		f->width = s2.width;
+		f->height = s2.height;
+		f->fourcc = s2.drm_fourcc_format;
+		f->flags = s2.flags;
+		f->modifier = s2.modifier;
+		f->num_planes = s2.num_planes;
+		for (uint32_t p = 0; p < s2.num_planes && p < QS_MAX_PLANES; p++) {
+			f->planes[p].offset = s2.offsets[p];
+			f->planes[p].stride = s2.strides[p];
+		}
+		*multi_plane = true;
+		return 0;
+	}
+	struct sw_gl_scanout s1;
 
-		err = sw_get_gl_scanout(m->data, m->size, &s1);
-		if (err)
-			return close_fds(m), cfail(c, sw_to_errno(err), "malformed GL_SCANOUT_UNIX: %s", sw_strerror(err));
-		f.width = s1.width;
-		f.height = s1.height;
-		f.fourcc = s1.drm_fourcc_format;
-		f.flags = s1.flags;
-		f.modifier = MOD_INVALID;
-		f.num_planes = 1;
-		f.planes[0].stride = s1.stride;
-		ev->multi_plane = false;
+	err = sw_get_gl_scanout(m->data, m->size, &s1);
+	if (err) {
+		snprintf(why, whylen, "malformed GL_SCANOUT_UNIX: %s", sw_strerror(err));
+		return sw_to_errno(err);
 	}
-	if (f.num_planes < 1 || (uint32_t)m->nfds != f.num_planes)
-		return close_fds(m), cfail(c, -EPROTO, "scanout with %u planes carried %d fds", f.num_planes, m->nfds);
-	for (uint32_t p = 0; p < f.num_planes; p++) {
-		f.planes[p].fd = m->fds[p];
-		sizes[p] = fd_size(m->fds[p]);
+	f->width = s1.width;
+	f->height = s1.height;
+	f->fourcc = s1.drm_fourcc_format;
+	f->flags = s1.flags;
+	f->modifier = MOD_INVALID;
+	f->num_planes = 1;
+	f->planes[0].stride = s1.stride;
+	*multi_plane = false;
+	return 0;
+}
+
+/*
+ * Checks the fds that came with a scanout: one per plane, each of a kind that
+ * is safe to map (plane_fd_size()), and the layout inside their sizes, which
+ * go to sizes[]. Nothing is mapped before all of it holds.
+ */
+static int check_planes(const struct sw_msg *m, struct qs_frame *f, uint64_t *sizes, char *why, size_t whylen)
+{
+	int ret;
+
+	if (f->num_planes < 1 || f->num_planes > QS_MAX_PLANES || (uint32_t)m->nfds != f->num_planes) {
+		snprintf(why, whylen, "scanout with %u planes carried %d fds", f->num_planes, m->nfds);
+		return -EPROTO;
 	}
-	ret = check_layout(&f, sizes, why, sizeof(why));
-	if (ret)
-		return close_fds(m), cfail(c, ret, "refused scanout: %s", why);
+	for (uint32_t p = 0; p < f->num_planes; p++) {
+		char fwhy[160];
+
+		f->planes[p].fd = m->fds[p];
+		ret = plane_fd_size(m->fds[p], &sizes[p], fwhy, sizeof(fwhy));
+		if (ret) {
+			snprintf(why, whylen, "plane %u: %s", p, fwhy);
+			return ret;
+		}
+	}
+	return check_layout(f, sizes, why, whylen);
+}
+
+/* Maps the planes of a checked frame; the client owns the fds from here on. */
+static int map_planes(struct qs_client *c, const struct qs_frame *f, const uint64_t *sizes, char *why,
+		      size_t whylen)
+{
 	unmap_frame(c);
-	for (uint32_t p = 0; p < f.num_planes; p++) {
-		void *map = mmap(NULL, sizes[p], PROT_READ, MAP_SHARED, m->fds[p], 0);
+	for (uint32_t p = 0; p < f->num_planes; p++)
+		c->fds[p] = f->planes[p].fd;	/* unmap_frame() closes them all on failure */
+	for (uint32_t p = 0; p < f->num_planes; p++) {
+		void *map = mmap(NULL, (size_t)sizes[p], PROT_READ, MAP_SHARED, c->fds[p], 0);
 
-		c->fds[p] = m->fds[p];
 		if (map == MAP_FAILED) {
-			ret = -errno;
-			for (uint32_t q = p + 1; q < f.num_planes; q++)
-				close(m->fds[q]);
+			int ret = -errno;
+
+			snprintf(why, whylen, "mmap of plane %u: %s", p, strerror(errno));
 			unmap_frame(c);
-			return cfail(c, ret, "mmap of plane %u: %s", p, strerror(-ret));
+			return ret;
 		}
 		c->maps[p] = map;
-		c->map_len[p] = sizes[p];
-		c->mf.planes[p].data = (const uint8_t *)map + f.planes[p].offset;
-		c->mf.planes[p].offset = f.planes[p].offset;
-		c->mf.planes[p].stride = f.planes[p].stride;
+		c->map_len[p] = (size_t)sizes[p];
+		c->mf.planes[p].data = (const uint8_t *)map + f->planes[p].offset;
+		c->mf.planes[p].offset = f->planes[p].offset;
+		c->mf.planes[p].stride = f->planes[p].stride;
 		c->mf.planes[p].fd_size = sizes[p];
 	}
-	c->mf.width = f.width;
-	c->mf.height = f.height;
-	c->mf.fourcc = f.fourcc;
-	c->mf.flags = f.flags;
-	c->mf.modifier = f.modifier;
-	c->mf.num_planes = f.num_planes;
+	c->mf.width = f->width;
+	c->mf.height = f->height;
+	c->mf.fourcc = f->fourcc;
+	c->mf.flags = f->flags;
+	c->mf.modifier = f->modifier;
+	c->mf.num_planes = f->num_planes;
 	c->have_frame = true;
+	return 0;
+}
+
+/*
+ * A new frame: parsed, checked, then mapped. Anything wrong closes this
+ * connection only (cfail) with every fd of the message closed; the process
+ * and its other connections go on.
+ */
+static int take_scanout(struct qs_client *c, const struct sw_msg *m, struct qs_event *ev)
+{
+	struct qs_frame f;
+	uint64_t sizes[QS_MAX_PLANES];
+	char why[240];
+	int ret;
+
+	ret = parse_scanout(m, &f, &ev->multi_plane, why, sizeof(why));
+	if (!ret)
+		ret = check_planes(m, &f, sizes, why, sizeof(why));
+	if (ret) {
+		close_fds(m);
+		return cfail(c, ret, "refused scanout: %s", why);
+	}
+	ret = map_planes(c, &f, sizes, why, sizeof(why));
+	if (ret)
+		return cfail(c, ret, "refused scanout: %s", why);
 	ev->type = QS_EVENT_SCANOUT;
 	return 0;
 }
@@ -949,16 +1099,14 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 	case SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX:
 	case SW_MSG_DISPLAY_GL_SCANOUT2_UNIX:
 		if (c->draw_pending) {
-			for (int k = 0; k < m.nfds; k++)
-				close(m.fds[k]);
+			close_fds(&m);
 			return cfail(c, -EPROTO, "a scanout arrived before GL_DRAW_DONE");
 		}
 		return take_scanout(c, &m, ev);
 	case SPICE_MSG_DISPLAY_GL_DRAW: {
 		struct sw_gl_draw d;
 
-		for (int k = 0; k < m.nfds; k++)
-			close(m.fds[k]);
+		close_fds(&m);
 		if (m.nfds)
 			return cfail(c, -EPROTO, "GL_DRAW carried file descriptors");
 		err = sw_get_gl_draw(m.data, m.size, &d);
@@ -978,8 +1126,7 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 		return 0;
 	}
 	default:
-		for (int k = 0; k < m.nfds; k++)
-			close(m.fds[k]);
+		close_fds(&m);
 		return cfail(c, -EPROTO, "unexpected message %s (type %u)", sw_msg_name(SPICE_CHANNEL_DISPLAY, true, m.type),
 			     m.type);
 	}

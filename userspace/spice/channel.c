@@ -947,17 +947,20 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 		ch->ack_count = ch->ack_window;
 		send_ack = true;
 	}
+	/* More fds than a message can hand over is a malformed message, not
+	 * one to deliver with some of its fds silently dropped; failing closes
+	 * them (sw_channel_close) and m->nfds stays 0. */
+	const int max_fds = (int)(sizeof(m->fds) / sizeof(m->fds[0]));
+	if (ch->npending_fds > max_fds)
+		return sw_channel_fail(ch, SW_E_LIMIT, "%s channel: message type %u carried more than %d fds",
+				       sw_channel_name(ch->type), h.type, max_fds);
 	m->type = h.type;
 	m->size = h.size;
 	m->data = ch->rbuf;
 	m->serial = ch->in_serial;
 	m->nfds = ch->npending_fds;
-	for (int i = 0; i < ch->npending_fds && i < 4; i++)
+	for (int i = 0; i < ch->npending_fds; i++)
 		m->fds[i] = ch->pending_fds[i];
-	for (int i = 4; i < ch->npending_fds; i++)
-		close(ch->pending_fds[i]);
-	if (m->nfds > 4)
-		m->nfds = 4;
 	ch->npending_fds = 0;
 	if (h.type == SPICE_MSG_LIST || h.sub_list) {
 		int err = sw_sublist_begin(&ch->sub, ch->rbuf, h.size, h.type == SPICE_MSG_LIST ? 0 : h.sub_list);

@@ -26,8 +26,14 @@ extern "C" {
  * (several planes, a modifier). spice-protocol's SPICE_DISPLAY_CAP_MULTI_PLANE. */
 #define QS_DISPLAY_CAP_MULTI_PLANE 15
 
+/*
+ * A plane's fd is a dma-buf or a memfd sealed with F_SEAL_SHRINK (see
+ * qs_memfd_create()): consumers keep it mapped, and a file that could be
+ * truncated under that mapping would kill them with SIGBUS, so both ends
+ * refuse any other kind of fd.
+ */
 struct qs_plane {
-	int fd;			/* dma-buf (or any mmappable fd) holding the plane */
+	int fd;			/* dma-buf or sealed memfd holding the plane */
 	uint32_t offset;	/* byte offset of the plane in fd */
 	uint32_t stride;	/* bytes per row */
 };
@@ -82,6 +88,9 @@ int qs_server_pollfds(struct qs_server *s, int *fds, int max);
  * (or GL_SCANOUT_UNIX to consumers without QS_DISPLAY_CAP_MULTI_PLANE; such
  * a consumer is dropped if f cannot be described without planes/offset) and
  * marks the whole frame damaged. f NULL: no frame (consumers get nothing).
+ * Refuses what consumers would refuse: -EPERM for a memfd not sealed against
+ * shrinking, -EINVAL for an fd that is neither a dma-buf nor a memfd or a
+ * layout that does not fit the fds.
  */
 int qs_server_set_frame(struct qs_server *s, const struct qs_frame *f);
 /* Adds damage; a GL_DRAW goes out to each consumer with no draw in flight,
@@ -136,10 +145,13 @@ void qs_client_free(struct qs_client *c);
 int qs_client_fd(const struct qs_client *c);
 /*
  * Waits up to timeout_ms for the next message. A malformed or inconsistent
- * message (bad plane count, fds missing, strides or sizes that do not fit
- * the fds, a draw outside the frame or before any scanout, an unmappable
- * modifier) closes the connection and returns a negative errno (-EPROTO,
- * -EBADMSG, -EINVAL, -ENOTSUP); -ETIMEDOUT if nothing came.
+ * message (bad plane count, fds missing or too many, strides or sizes that do
+ * not fit the fds, a draw outside the frame or before any scanout, an
+ * unmappable modifier, a plane fd that is neither a dma-buf nor a memfd)
+ * closes this connection only and returns a negative errno (-EPROTO,
+ * -EBADMSG, -EINVAL, -ENOTSUP, -E2BIG); a memfd plane not sealed with
+ * F_SEAL_SHRINK gives -EPERM. -ETIMEDOUT if nothing came. After an error,
+ * qs_client_error() says why.
  */
 int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_ms);
 const struct qs_mapped_frame *qs_client_frame(const struct qs_client *c);
@@ -150,6 +162,14 @@ int qs_client_end_read(struct qs_client *c);
 int qs_client_ack(struct qs_client *c);
 /* Last error text (after a negative return). */
 const char *qs_client_error(const struct qs_client *c);
+
+/*
+ * A memfd for a plane, size bytes, sealed so that it can never shrink or grow
+ * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), as consumers require of memfd
+ * planes. Map it, draw into it, hand it to qs_server_set_frame(). Returns the
+ * fd (close-on-exec) or a negative errno.
+ */
+int qs_memfd_create(const char *name, uint64_t size);
 
 /* Bytes per pixel of plane p of fourcc and its subsampling; 0 if unknown. */
 int qs_format_plane(uint32_t fourcc, uint32_t plane, uint32_t *cpp, uint32_t *hsub, uint32_t *vsub,
