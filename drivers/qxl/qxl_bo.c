@@ -28,16 +28,91 @@
 
 #include "qxl_drv.h"
 
+/*
+ * Accounts are per process, not per file: a client that opens the render
+ * node twice still gets one share.
+ */
+struct qxl_vram_account *qxl_vram_account_get(struct qxl_device *qdev)
+{
+	struct pid *tgid = task_tgid(current);
+	struct qxl_vram_account *a;
+
+	mutex_lock(&qdev->vram_lock);
+	list_for_each_entry(a, &qdev->accounts, link) {
+		if (a->tgid == tgid) {
+			kref_get(&a->ref);
+			goto out;
+		}
+	}
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (a) {
+		kref_init(&a->ref);
+		a->tgid = get_pid(tgid);
+		list_add(&a->link, &qdev->accounts);
+	}
+out:
+	mutex_unlock(&qdev->vram_lock);
+	return a;
+}
+
+static void qxl_vram_account_release(struct kref *ref)
+{
+	struct qxl_vram_account *a = container_of(ref, struct qxl_vram_account, ref);
+
+	list_del(&a->link);
+	put_pid(a->tgid);
+	kfree(a);
+}
+
+void qxl_vram_account_put(struct qxl_device *qdev, struct qxl_vram_account *account)
+{
+	if (kref_put_mutex(&account->ref, qxl_vram_account_release, &qdev->vram_lock))
+		mutex_unlock(&qdev->vram_lock);
+}
+
+/*
+ * May @a take @more of a resource of which @used of @total are in use and
+ * it holds @mine? At most QXL_SHARE_MAX_EIGHTHS of the total, and the last
+ * QXL_SHARE_FLOOR_EIGHTHS only while it holds no more than that much.
+ */
+static bool qxl_share_ok(u64 mine, u64 more, u64 used, u64 total)
+{
+	u64 floor = div_u64(total * QXL_SHARE_FLOOR_EIGHTHS, 8);
+
+	if (mine + more > div_u64(total * QXL_SHARE_MAX_EIGHTHS, 8))
+		return false;
+	return used + more + floor <= total || mine + more <= floor;
+}
+
 static void qxl_vram_free(struct qxl_device *qdev, struct qxl_bo *bo)
 {
 	mutex_lock(&qdev->vram_lock);
 	drm_mm_remove_node(&bo->node);
 	bo->account->bytes -= bo->base.size;
+	qdev->vram_mm_used -= bo->base.size;
+	if (bo->surface_id) {
+		bo->account->surfaces--;
+		qdev->surfaces_used--;
+	}
 	mutex_unlock(&qdev->vram_lock);
-	qxl_vram_account_put(bo->account);
+	qxl_vram_account_put(qdev, bo->account);
 	if (bo->surface_id)
 		ida_free(&qdev->surface_ids, bo->surface_id);
 	kfree(bo);
+}
+
+/*
+ * A surface whose DESTROY could not be queued (the device busy, or being
+ * reset) is still the device's: its memory and id are reused only once a
+ * DESTROY went through or a reset made the device forget it. Until then
+ * it is retried every QXL_ZOMBIE_RETRY_MS.
+ */
+#define QXL_ZOMBIE_RETRY_MS	100
+
+static void qxl_bo_zombie(struct qxl_device *qdev, struct qxl_bo *bo)
+{
+	llist_add(&bo->zombie, &qdev->zombies);
+	mod_delayed_work(system_wq, &qdev->zombie_work, msecs_to_jiffies(QXL_ZOMBIE_RETRY_MS));
 }
 
 /* Called under mem_lock when the device released a surface's DESTROY. */
@@ -86,17 +161,31 @@ out:
 	return ret;
 }
 
+/*
+ * Send a dead surface's DESTROY. On success the release of the DESTROY
+ * frees the memory; after unplug nothing needs it any more; otherwise the
+ * surface waits on the zombie list. The caller holds surf_lock.
+ */
+static void qxl_bo_send_destroy(struct qxl_device *qdev, struct qxl_bo *bo)
+{
+	int ret = qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_DESTROY, 0);
+
+	if (ret == -ENODEV)
+		qxl_vram_free(qdev, bo);
+	else if (ret)
+		qxl_bo_zombie(qdev, bo);
+}
+
 static void qxl_bo_deferred_destroy(struct qxl_device *qdev, struct qxl_deferred *d)
 {
 	struct qxl_bo *bo = container_of(d, struct qxl_bo, free);
-	bool live;
 
 	bo->free.fn = qxl_bo_deferred_free;
 	if (bo->surface_id) {
 		mutex_lock(&qdev->surf_lock);
-		live = xa_erase(&qdev->surfaces, bo->surface_id);
-		/* On success the release of the DESTROY frees the memory. */
-		if (live && !qxl_surface_cmd(qdev, bo, QXL_SURFACE_CMD_DESTROY, 0)) {
+		if (xa_erase(&qdev->surfaces, bo->surface_id)) {
+			bo->zombie_resets = atomic_read(&qdev->reset_count);
+			qxl_bo_send_destroy(qdev, bo);
 			mutex_unlock(&qdev->surf_lock);
 			return;
 		}
@@ -104,6 +193,23 @@ static void qxl_bo_deferred_destroy(struct qxl_device *qdev, struct qxl_deferred
 	}
 	/* The device never saw this surface, or a reset made it forget it. */
 	qxl_vram_free(qdev, bo);
+}
+
+static void qxl_bo_zombie_work(struct work_struct *work)
+{
+	struct qxl_device *qdev = container_of(work, struct qxl_device, zombie_work.work);
+	struct llist_node *list = llist_del_all(&qdev->zombies);
+	struct qxl_bo *bo, *next;
+
+	/* Under surf_lock a moved reset count means the reset is complete. */
+	mutex_lock(&qdev->surf_lock);
+	llist_for_each_entry_safe(bo, next, list, zombie) {
+		if (atomic_read(&qdev->reset_count) != bo->zombie_resets)
+			qxl_vram_free(qdev, bo);
+		else
+			qxl_bo_send_destroy(qdev, bo);
+	}
+	mutex_unlock(&qdev->surf_lock);
 }
 
 /*
@@ -126,7 +232,11 @@ static vm_fault_t qxl_bo_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct drm_gem_object *obj = vma->vm_private_data;
 	struct qxl_device *qdev = to_qxl(obj->dev);
-	unsigned long page = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	/*
+	 * vm_pgoff follows the mapping through partial mmap, munmap and
+	 * mremap; the address's distance from vm_start does not.
+	 */
+	unsigned long page = vmf->pgoff - drm_vma_node_start(&obj->vma_node);
 	unsigned long first = (qdev->vram_phys + to_qxl_bo(obj)->node.start) >> PAGE_SHIFT;
 	vm_fault_t ret;
 	int idx;
@@ -220,14 +330,13 @@ void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
 
 /*
  * The caller holds drm_dev_enter(): the buffer is cleared through the BAR.
- * Its memory is charged to @account; one client may hold at most
- * QXL_VRAM_CLIENT_QUARTERS quarters of the BAR, so that it cannot take all
- * of it from the others.
+ * Its memory (and its surface id, for a @surface) is charged to @account,
+ * within the limits of qxl_share_ok(), so that no process can take all of
+ * it from the others.
  */
 static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
-				    struct qxl_vram_account *account)
+				    struct qxl_vram_account *account, bool surface)
 {
-	u64 limit = div_u64(qdev->vram_size * QXL_VRAM_CLIENT_QUARTERS, 4);
 	struct qxl_bo *bo;
 	int ret;
 
@@ -241,17 +350,29 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&qdev->vram_lock);
-	ret = account->bytes + size > limit ? -EDQUOT :
-	      drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
-					 DRM_MM_INSERT_BEST);
-	if (!ret)
+	if (!qxl_share_ok(account->bytes, size, qdev->vram_mm_used, qdev->vram_size))
+		ret = -EDQUOT;
+	else if (surface && !qxl_share_ok(account->surfaces, 1, qdev->surfaces_used,
+					   qdev->n_surfaces - 1))
+		ret = -ENOSPC;
+	else
+		ret = drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
+						 DRM_MM_INSERT_BEST);
+	if (!ret) {
 		account->bytes += size;
+		qdev->vram_mm_used += size;
+		account->surfaces += surface;
+		qdev->surfaces_used += surface;
+	}
 	mutex_unlock(&qdev->vram_lock);
 	if (ret) {
-		drm_dbg_driver(&qdev->drm, "no room for a %llu byte buffer (%s)\n", size,
-			       ret == -EDQUOT ? "the client's share is used up" : "BAR full");
+		drm_dbg_driver(&qdev->drm, "no room for a %llu byte %s (%s)\n", size,
+			       surface ? "surface" : "buffer",
+			       ret == -EDQUOT ? "the process's share of memory is used up" :
+			       ret == -ENOSPC ? "the process's share of surfaces is used up" :
+			       "BAR full");
 		kfree(bo);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret == -ENOSPC ? -ENOSPC : -ENOMEM);
 	}
 	kref_get(&account->ref);
 	bo->account = account;
@@ -285,7 +406,7 @@ int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		return -EINVAL;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
-	bo = qxl_bo_create(to_qxl(drm), args->size, qxl_file_account(file));
+	bo = qxl_bo_create(to_qxl(drm), args->size, qxl_file_account(file), false);
 	ret = IS_ERR(bo) ? PTR_ERR(bo) : qxl_bo_handle(file, bo, &args->handle);
 	drm_dev_exit(idx);
 	return ret;
@@ -362,7 +483,7 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 		drm_dev_exit(idx);
 		return id;
 	}
-	bo = qxl_bo_create(qdev, size, qxl_file_account(file));
+	bo = qxl_bo_create(qdev, size, qxl_file_account(file), true);
 	drm_dev_exit(idx);
 	if (IS_ERR(bo)) {
 		ida_free(&qdev->surface_ids, id);
@@ -417,6 +538,9 @@ static void qxl_bo_fini(struct drm_device *drm, void *data)
 	/* A client closed after unplug may have scheduled it. */
 	cancel_delayed_work_sync(&qdev->idle_work);
 	flush_work(&qdev->deferred_work);
+	/* The device is gone: nothing holds the zombies any more. */
+	cancel_delayed_work_sync(&qdev->zombie_work);
+	qxl_bo_zombie_work(&qdev->zombie_work.work);
 	xa_destroy(&qdev->surfaces);
 	ida_destroy(&qdev->surface_ids);
 	drm_mm_takedown(&qdev->vram_mm);
@@ -433,6 +557,9 @@ int qxl_bo_init(struct qxl_device *qdev)
 	if (ret)
 		return ret;
 	drm_mm_init(&qdev->vram_mm, 0, qdev->vram_size);
+	INIT_LIST_HEAD(&qdev->accounts);
+	init_llist_head(&qdev->zombies);
+	INIT_DELAYED_WORK(&qdev->zombie_work, qxl_bo_zombie_work);
 	ida_init(&qdev->surface_ids);
 	xa_init(&qdev->surfaces);
 	return drmm_add_action_or_reset(&qdev->drm, qxl_bo_fini, qdev);

@@ -23,6 +23,7 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	struct qxl_dmem *dmem;
 	void *entry;
 	u64 used = 0;
+	unsigned int i;
 
 	mutex_lock(&qdev->mem_lock);
 	xa_for_each(&qdev->releases, id, dmem) {
@@ -39,6 +40,9 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bytes_held_by_device: %llu\n", used);
 	seq_printf(m, "pool_bytes: %u\n", qdev->pool_end - qdev->pool_offset);
 	seq_printf(m, "exec_rejects: %d\n", atomic_read(&qdev->exec_rejects));
+	seq_printf(m, "nudge_messages: %d\n", atomic_read(&qdev->nudge_messages));
+	for (i = 0; i < QXL_IO_PORTS; i++)
+		seq_printf(m, "port_%u_writes: %d\n", i, atomic_read(&qdev->port_writes[i]));
 	mutex_lock(&qdev->surf_lock);
 	held = 0;
 	xa_for_each(&qdev->surfaces, id, entry)
@@ -49,8 +53,11 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	used = 0;
 	drm_mm_for_each_node(node, &qdev->vram_mm)
 		used += node->size;
+	i = qdev->surfaces_used;
 	mutex_unlock(&qdev->vram_lock);
 	seq_printf(m, "vram_bytes_used: %llu of %pa\n", used, &qdev->vram_size);
+	/* Includes surfaces whose DESTROY the device has not released yet. */
+	seq_printf(m, "surface_ids_used: %u\n", i);
 	seq_printf(m, "primary: %ux%u%s\n", qdev->primary_width, qdev->primary_height,
 		   qdev->primary_live ? "" : " (none)");
 	return 0;

@@ -33,9 +33,10 @@ static void qxl_deferred_work(struct work_struct *work)
 /*
  * The device hands releases back in batches of 32, so the last commands
  * before a pause (and the buffers and surfaces they keep alive) would wait
- * for unrelated traffic. Shortly after the last command, ask for the
- * partial batch; after a client closed, also make the device render what
- * it holds, so that its surfaces can go.
+ * for unrelated traffic. Shortly after the last command, nudge the device
+ * into publishing its partial batch; after a client closed, also make it
+ * render what it holds, so that its surfaces can go. If the ring had no
+ * room for the whole nudge, try again later.
  */
 void qxl_idle_work(struct work_struct *work)
 {
@@ -46,7 +47,8 @@ void qxl_idle_work(struct work_struct *work)
 		return;
 	if (atomic_xchg(&qdev->idle_render, 0))
 		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
-	qxl_io_write(qdev, QXL_IO_FLUSH_RELEASE, 0);
+	if (qxl_release_nudge(qdev) < QXL_NUDGE_MESSAGES)
+		qxl_idle_flush(qdev, false);
 	drm_dev_exit(idx);
 }
 
@@ -146,14 +148,67 @@ static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size
 }
 
 /*
+ * QEMU has a port that publishes the partial release batch (FLUSH_RELEASE),
+ * but its handler runs on the vCPU thread and appends to the same list that
+ * spice-server's worker thread appends released resources to, with no lock
+ * between them: QEMU 7.2 crashes in interface_release_resource when the two
+ * meet. The driver never writes it. Instead it hands the device one-byte
+ * QXL_CMD_MESSAGE commands, which spice-server reads and releases at once,
+ * on its own thread: the 32nd release in a row completes a batch, and
+ * everything released before it is published with it. Unlike NOTIFY_OOM,
+ * messages have no side effect on SPICE clients (OOM drops video streams
+ * when nothing is pending). See "Ports and the device's threads" in
+ * Documentation/qxl-ng.rst.
+ */
+struct qxl_message_cmd {
+	struct qxl_release_info release_info;
+	u8 text[8];
+} __packed;
+
+/**
+ * qxl_release_nudge - make the device publish the releases it holds back
+ * @qdev: the device; the caller holds drm_dev_enter()
+ *
+ * Never waits: messages that find no room in the ring or the pool are not
+ * sent. Until the first primary surface after a reset the device is in
+ * VGA mode and does not read the ring.
+ *
+ * Return: the number of messages handed to the device (QXL_NUDGE_MESSAGES
+ * when the nudge is complete).
+ */
+int qxl_release_nudge(struct qxl_device *qdev)
+{
+	struct qxl_message_cmd *msg;
+	struct qxl_dmem *dmem;
+	int n;
+
+	if (!READ_ONCE(qdev->ring_live))
+		return QXL_NUDGE_MESSAGES;
+	for (n = 0; n < QXL_NUDGE_MESSAGES; n++) {
+		if (qxl_dmem_alloc_nowait(qdev, sizeof(*msg), &dmem))
+			break;
+		msg = qxl_dmem_ptr(qdev, dmem);
+		memset(msg, 0, sizeof(*msg));
+		if (qxl_ring_push_nowait(qdev, QXL_CMD_MESSAGE, dmem)) {
+			qxl_dmem_free(qdev, dmem);
+			break;
+		}
+	}
+	atomic_add(n, &qdev->nudge_messages);
+	return n;
+}
+
+/*
  * One round of reclaim: take what the device already released; if that is
  * not enough, make it render every surface (spice-server keeps drawables
  * in its tree until they are rendered or covered, and holds their memory
- * meanwhile: clipped updates are never covered), ask it to publish its
- * partial release batch and to drop what it can, then wait a little for
- * the DISPLAY interrupt that announces it.
+ * meanwhile: clipped updates are never covered), nudge it into publishing
+ * its partial release batch, then wait a little for the DISPLAY interrupt
+ * that announces it. From the second round on, the pool is still short:
+ * also ask spice-server to drop what it can (NOTIFY_OOM), which costs the
+ * clients their video streams, so it is not done on the normal path.
  */
-void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
+void qxl_dmem_reclaim(struct qxl_device *qdev, unsigned int round)
 {
 	int seq = atomic_read(&qdev->irq_seq);
 	int idx;
@@ -161,16 +216,62 @@ void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick)
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return;
 	qxl_release_process(qdev);
-	if (kick) {
+	if (round) {
 		atomic_inc(&qdev->reclaim_kicks);
 		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
-		qxl_io_write(qdev, QXL_IO_FLUSH_RELEASE, 0);
-		qxl_io_write(qdev, QXL_IO_NOTIFY_OOM, 0);
+		qxl_release_nudge(qdev);
+		if (round > 1) {
+			/* QEMU ignores it unless the release ring is empty. */
+			qxl_release_process(qdev);
+			qxl_io_write(qdev, QXL_IO_NOTIFY_OOM, 0);
+		}
 		wait_event_timeout(qdev->ring_wq, atomic_read(&qdev->irq_seq) != seq,
 				   msecs_to_jiffies(QXL_RECLAIM_WAIT_MS));
 		qxl_release_process(qdev);
 	}
 	drm_dev_exit(idx);
+}
+
+/* Reserve a release id for a block; 0 or -errno. */
+static struct qxl_dmem *qxl_dmem_new(struct qxl_device *qdev)
+{
+	struct qxl_dmem *dmem = kzalloc(sizeof(*dmem), GFP_KERNEL);
+	int ret;
+
+	if (!dmem)
+		return ERR_PTR(-ENOMEM);
+	mutex_lock(&qdev->mem_lock);
+	ret = xa_alloc_cyclic(&qdev->releases, &dmem->id, NULL, xa_limit_32b,
+			      &qdev->next_release_id, GFP_KERNEL);
+	mutex_unlock(&qdev->mem_lock);
+	if (ret < 0) {
+		kfree(dmem);
+		return ERR_PTR(ret);
+	}
+	return dmem;
+}
+
+static void qxl_dmem_drop(struct qxl_device *qdev, struct qxl_dmem *dmem)
+{
+	mutex_lock(&qdev->mem_lock);
+	xa_erase(&qdev->releases, dmem->id);
+	mutex_unlock(&qdev->mem_lock);
+	kfree(dmem);
+}
+
+/* qxl_dmem_alloc() that tries once, for the reclaim path itself. */
+int qxl_dmem_alloc_nowait(struct qxl_device *qdev, u32 size, struct qxl_dmem **out)
+{
+	struct qxl_dmem *dmem = qxl_dmem_new(qdev);
+
+	if (IS_ERR(dmem))
+		return PTR_ERR(dmem);
+	if (qxl_dmem_try(qdev, dmem, ALIGN(size, QXL_DMEM_ALIGN))) {
+		qxl_dmem_drop(qdev, dmem);
+		return -ENOMEM;
+	}
+	*out = dmem;
+	return 0;
 }
 
 /**
@@ -189,24 +290,15 @@ int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(QXL_ALLOC_TIMEOUT_MS);
 	struct qxl_dmem *dmem;
-	bool kick = false;
+	unsigned int round = 0;
 	int ret;
 
 	if (!size || size > qdev->pool_end - qdev->pool_offset)
 		return -E2BIG;
 
-	dmem = kzalloc(sizeof(*dmem), GFP_KERNEL);
-	if (!dmem)
-		return -ENOMEM;
-
-	mutex_lock(&qdev->mem_lock);
-	ret = xa_alloc_cyclic(&qdev->releases, &dmem->id, NULL, xa_limit_32b,
-			      &qdev->next_release_id, GFP_KERNEL);
-	mutex_unlock(&qdev->mem_lock);
-	if (ret < 0) {
-		kfree(dmem);
-		return ret;
-	}
+	dmem = qxl_dmem_new(qdev);
+	if (IS_ERR(dmem))
+		return PTR_ERR(dmem);
 
 	size = ALIGN(size, QXL_DMEM_ALIGN);
 	while (qxl_dmem_try(qdev, dmem, size)) {
@@ -220,16 +312,12 @@ int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out)
 			ret = -ENOMEM;
 			goto err;
 		}
-		qxl_dmem_reclaim(qdev, kick);
-		kick = true;
+		qxl_dmem_reclaim(qdev, round++);
 	}
 	*out = dmem;
 	return 0;
 
 err:
-	mutex_lock(&qdev->mem_lock);
-	xa_erase(&qdev->releases, dmem->id);
-	mutex_unlock(&qdev->mem_lock);
-	kfree(dmem);
+	qxl_dmem_drop(qdev, dmem);
 	return ret;
 }

@@ -33,10 +33,14 @@
 
 /* Bounds on every wait for the device, in milliseconds. */
 #define QXL_IO_TIMEOUT_MS	5000
+/* An asynchronous operation outstanding this long means a dead device. */
+#define QXL_IO_DEAD_MS		30000
 #define QXL_RING_TIMEOUT_MS	5000
 #define QXL_ALLOC_TIMEOUT_MS	5000
 /* Releases are asked for this long after the last command. */
 #define QXL_IDLE_FLUSH_MS	50
+/* Releases the device publishes at once (QEMU's QXL_FREE_BUNCH_SIZE). */
+#define QXL_NUDGE_MESSAGES	32
 
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
@@ -94,18 +98,35 @@ struct qxl_dmem {
 #define QXL_MAX_SURFACE_DIM	8192
 
 /**
- * struct qxl_vram_account - surfaces-BAR memory charged to one client
- * @ref: held by the client's file and by each of its buffers, which can
- *	outlive the file while commands use them
- * @bytes: memory of its live buffers, under vram_lock
+ * struct qxl_vram_account - surfaces-BAR memory and surface ids charged to
+ * one process (all the files it opened)
+ * @ref: held by each of its files and each of its buffers, which can
+ *	outlive the files while commands use them
+ * @link: in qxl_device.accounts
+ * @tgid: the process
+ * @bytes: memory of its live buffers
+ * @surfaces: surface ids of its live surfaces
+ *
+ * @link, @bytes and @surfaces are under vram_lock; the last reference is
+ * dropped under it too (kref_put_mutex), so a lookup never finds a dying
+ * account.
  */
 struct qxl_vram_account {
 	struct kref ref;
+	struct list_head link;
+	struct pid *tgid;
 	u64 bytes;
+	u32 surfaces;
 };
 
-/* One client may hold at most this share of the surfaces BAR, in quarters. */
-#define QXL_VRAM_CLIENT_QUARTERS	3
+/*
+ * One process may hold at most this share of the surfaces BAR and of the
+ * surface ids, in eighths; and none may take the last eighth unless what
+ * it holds stays within an eighth, so that a small client always finds
+ * room next to a greedy one.
+ */
+#define QXL_SHARE_MAX_EIGHTHS	6
+#define QXL_SHARE_FLOOR_EIGHTHS	1
 
 /**
  * struct qxl_bo - a buffer in the surfaces BAR (qxl_bo.c)
@@ -132,6 +153,8 @@ struct qxl_bo {
 	u32 bpp;
 	struct qxl_vram_account *account;
 	struct qxl_deferred free;
+	struct llist_node zombie;
+	int zombie_resets;
 };
 
 /**
@@ -242,10 +265,15 @@ struct qxl_device {
 	/*
 	 * io_lock serialises the asynchronous I/O ports: the device accepts
 	 * one outstanding operation and treats a second one as a guest bug.
-	 * io_done is set by the IO_CMD interrupt; io_wq is woken with it.
+	 * io_pending is set when an operation starts and cleared by the IO_CMD
+	 * interrupt that ends it, which also wakes io_wq; an operation a slow
+	 * device has not finished stays pending across io_lock (io_port and
+	 * io_started, under io_lock, say which and since when).
 	 */
 	struct mutex io_lock;
-	bool io_done;
+	bool io_pending;
+	enum qxl_io_port io_port;
+	unsigned long io_started;
 	wait_queue_head_t io_wq;
 
 	/*
@@ -279,6 +307,11 @@ struct qxl_device {
 	 */
 	struct mutex vram_lock;		/* see above */
 	struct drm_mm vram_mm;
+	u64 vram_mm_used;		/* bytes allocated from vram_mm, under vram_lock */
+	struct list_head accounts;	/* struct qxl_vram_account, under vram_lock */
+	u32 surfaces_used;		/* surface ids of all accounts, under vram_lock */
+	struct llist_head zombies;	/* surfaces whose DESTROY must be sent again */
+	struct delayed_work zombie_work;
 	struct mutex surf_lock;		/* see above */
 	struct xarray surfaces;
 	struct ida surface_ids;
@@ -303,6 +336,8 @@ struct qxl_device {
 	atomic_t error_count;		/* ERROR interrupts seen */
 	atomic_t reset_count;		/* recoveries by reset */
 	atomic_t reclaim_kicks;		/* times the pool had to ask for releases */
+	atomic_t nudge_messages;	/* messages sent by qxl_release_nudge() */
+	atomic_t port_writes[QXL_IO_PORTS];	/* writes to each I/O port, for tests */
 
 	/* Interrupt bits the driver handles; written to ram->int_mask. */
 	u32 int_mask;
@@ -315,6 +350,8 @@ struct qxl_device {
 	 * such commits by the atomic helpers.
 	 */
 	bool primary_live;
+	/* The device reads the command ring: a primary was created since the last reset. */
+	bool ring_live;
 	u32 primary_width;
 	u32 primary_height;
 	struct qxl_head_rect layout[QXL_MAX_HEADS];
@@ -367,6 +404,10 @@ int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
 void qxl_primary_destroy(struct qxl_device *qdev);
 
 /* qxl_ring.c: command ring and releases */
+int qxl_ring_push_nowait(struct qxl_device *qdev, enum qxl_cmd_type type,
+			 struct qxl_dmem *dmem);
+int qxl_ring_push_many(struct qxl_device *qdev, enum qxl_cmd_type type,
+		       struct qxl_dmem **dmems, unsigned int n);
 int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 		  struct qxl_dmem *dmem);
 void qxl_release_process(struct qxl_device *qdev);
@@ -377,7 +418,9 @@ int qxl_dmem_init(struct qxl_device *qdev);
 int qxl_dmem_alloc(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
 void qxl_dmem_free(struct qxl_device *qdev, struct qxl_dmem *dmem);
 void qxl_dmem_free_all_released(struct qxl_device *qdev);
-void qxl_dmem_reclaim(struct qxl_device *qdev, bool kick);
+void qxl_dmem_reclaim(struct qxl_device *qdev, unsigned int round);
+int qxl_dmem_alloc_nowait(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
+int qxl_release_nudge(struct qxl_device *qdev);
 void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d);
 void qxl_idle_work(struct work_struct *work);
 void qxl_idle_flush(struct qxl_device *qdev, bool render);
@@ -415,7 +458,8 @@ struct drm_ioctl_desc;
 extern const struct drm_ioctl_desc qxl_ioctls[QXL_NUM_IOCTLS];
 int qxl_file_open(struct drm_device *drm, struct drm_file *file);
 struct qxl_vram_account *qxl_file_account(struct drm_file *file);
-void qxl_vram_account_put(struct qxl_vram_account *account);
+struct qxl_vram_account *qxl_vram_account_get(struct qxl_device *qdev);
+void qxl_vram_account_put(struct qxl_device *qdev, struct qxl_vram_account *account);
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file);
 void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 		       const struct drm_rect *rects, unsigned int n, bool full);

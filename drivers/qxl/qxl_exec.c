@@ -36,7 +36,8 @@
 #include "qxl_drv.h"
 
 /* Limits of one EXECBUFFER; upstream userspace sends one command per call. */
-#define QXL_MAX_EXEC_COMMANDS	64
+/* At most a ring full, so that a call can be queued all at once. */
+#define QXL_MAX_EXEC_COMMANDS	QXL_CMD_RING_SIZE
 #define QXL_MAX_CLIP_RECTS	1024
 #define QXL_MAX_CHUNKS		64
 #define QXL_DRAW_CMD_SIZE	(sizeof(struct qxl_drawable) - sizeof(struct qxl_release_info))
@@ -101,6 +102,8 @@ struct qxl_verify {
 	unsigned int nsurf;
 	struct qxl_surf_ref surf[QXL_MAX_SURF_IDS];
 	const struct qxl_surf_ref *dst;	/* the destination surface */
+	unsigned int nread;
+	const struct qxl_surf_ref *read[QXL_MAX_IMAGES];	/* surfaces its images show */
 	u32 clip_rects;			/* from the clip list, read once */
 	u64 clip_addr;
 };
@@ -393,6 +396,7 @@ static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
 			return qxl_reject(v, -EINVAL, "image of the destination surface");
 		width = ref->w;
 		height = ref->h;
+		v->read[v->nread++] = ref;
 		if (surf)
 			*surf = ref;
 		img.descriptor.width = cpu_to_le32(width);
@@ -501,8 +505,30 @@ static bool qxl_composite_op_valid(u32 op)
 	return op <= 0x0d || (op >= 0x30 && op <= 0x3e);
 }
 
+/*
+ * The "opaque" hints of a composite make the device reinterpret a surface
+ * without its alpha channel, which only works where pixman has such a
+ * format: for an A8 surface it has none, and spice-server then aborts
+ * (destination) or dereferences NULL (source), taking QEMU and every
+ * connected client down. The hints are accepted only where the device
+ * survives them (Documentation/qxl-ng.rst, "What the device survives").
+ * The mask hint is read by neither spice-server nor spice-gtk: it is
+ * cleared rather than passed on to code that never tried it.
+ */
+static int qxl_verify_composite_opaque(struct qxl_verify *v, u32 *flags,
+				       const struct qxl_surf_ref *src)
+{
+	if ((*flags & QXL_COMPOSITE_DEST_OPAQUE) && v->dst->bpp == 8)
+		return qxl_reject(v, -EINVAL, "composite: opaque A8 destination");
+	if ((*flags & QXL_COMPOSITE_SOURCE_OPAQUE) && src && src->bpp == 8)
+		return qxl_reject(v, -EINVAL, "composite: opaque A8 source surface");
+	*flags &= ~QXL_COMPOSITE_MASK_OPAQUE;
+	return 0;
+}
+
 static int qxl_verify_composite(struct qxl_verify *v, struct qxl_composite *c)
 {
+	const struct qxl_surf_ref *src = NULL;
 	u32 flags = le32_to_cpu(c->flags);
 	int ret;
 
@@ -513,15 +539,18 @@ static int qxl_verify_composite(struct qxl_verify *v, struct qxl_composite *c)
 	    ((flags >> (QXL_COMPOSITE_FILTER_SHIFT + 3)) & 7) > 1)
 		return qxl_reject(v, -EINVAL, "composite operator or filter invalid");
 	/* The device derives these from the pointers itself. */
-	c->flags = cpu_to_le32(flags & ~QXL_COMPOSITE_DERIVED);
+	flags &= ~QXL_COMPOSITE_DERIVED;
 
-	ret = qxl_verify_image(v, &c->src, false, NULL, NULL, NULL);
+	ret = qxl_verify_image(v, &c->src, false, NULL, NULL, &src);
+	if (!ret)
+		ret = qxl_verify_composite_opaque(v, &flags, src);
 	if (!ret)
 		ret = qxl_verify_image(v, &c->mask, true, NULL, NULL, NULL);
 	if (!ret)
 		ret = qxl_verify_transform(v, &c->src_transform);
 	if (!ret)
 		ret = qxl_verify_transform(v, &c->mask_transform);
+	c->flags = cpu_to_le32(flags);
 	return ret;
 }
 
@@ -596,6 +625,43 @@ static int qxl_verify_clip(struct qxl_verify *v)
 	return 0;
 }
 
+/*
+ * spice-server keeps a surface alive, and renders what is pending on it
+ * first, only for the surfaces a drawable lists in surfaces_dest. A draw
+ * reading a surface it does not list can reach a SPICE client after that
+ * surface was destroyed, and spice-server then drops the client
+ * ("Invalid surface in SPICE_IMAGE_TYPE_SURFACE"). List every surface the
+ * command's images show, in a free slot, with its whole area.
+ */
+static int qxl_verify_dependencies(struct qxl_verify *v)
+{
+	struct qxl_drawable *d = &v->d;
+	unsigned int i, j;
+
+	for (i = 0; i < v->nread; i++) {
+		s32 free_slot = -1;
+
+		for (j = 0; j < 3; j++) {
+			s32 id = le32_to_cpu(d->surfaces_dest[j]);
+
+			if (id == v->read[i]->id)
+				break;
+			if (id == QXL_SURFACE_NONE && free_slot < 0)
+				free_slot = j;
+		}
+		if (j < 3)
+			continue;
+		if (free_slot < 0)
+			return qxl_reject(v, -EINVAL, "no room to list a surface the draw reads");
+		d->surfaces_dest[free_slot] = cpu_to_le32(v->read[i]->id);
+		d->surfaces_rects[free_slot] = (struct qxl_rect){
+			.right = cpu_to_le32(v->read[i]->w),
+			.bottom = cpu_to_le32(v->read[i]->h),
+		};
+	}
+	return 0;
+}
+
 static int qxl_verify_drawable(struct qxl_verify *v)
 {
 	struct qxl_drawable *d = &v->d;
@@ -621,9 +687,9 @@ static int qxl_verify_drawable(struct qxl_verify *v)
 			return qxl_reject(v, -EINVAL, "dependency rectangle outside its surface");
 	}
 	ret = qxl_verify_clip(v);
-	if (ret)
-		return ret;
-	return qxl_verify_payload(v);
+	if (!ret)
+		ret = qxl_verify_payload(v);
+	return ret ? ret : qxl_verify_dependencies(v);
 }
 
 /* Read the clip list header once: its length sizes the command's block. */
@@ -651,16 +717,20 @@ static int qxl_read_clip_header(struct qxl_verify *v)
 	return 0;
 }
 
-/* Copy, relocate and verify one command into a job ready to push. */
-static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
-			 const struct drm_qxl_command *cmd, struct qxl_job **out)
+/*
+ * One command of an EXECBUFFER call, copied from userspace before any
+ * device-wide lock is taken: a slow page fault on the caller's memory must
+ * not hold up other clients.
+ */
+struct qxl_exec_input {
+	struct drm_qxl_command cmd;
+	u8 body[QXL_DRAW_CMD_SIZE];
+	struct drm_qxl_reloc relocs[QXL_MAX_RELOCS];
+};
+
+static int qxl_exec_copy_in(struct qxl_device *qdev, struct qxl_exec_input *in)
 {
-	struct drm_qxl_reloc __user *urelocs = u64_to_user_ptr(cmd->relocs);
-	struct drm_qxl_reloc reloc;
-	struct qxl_verify *v;
-	struct qxl_job *job;
-	u32 i, size;
-	int ret;
+	const struct drm_qxl_command *cmd = &in->cmd;
 
 	/* cmd->pad is not checked: upstream's Xorg driver leaves it uninitialised. */
 	if (cmd->type != QXL_CMD_DRAW || !cmd->command_size ||
@@ -670,6 +740,21 @@ static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
 			       cmd->type, cmd->command_size, cmd->relocs_num);
 		return -EINVAL;
 	}
+	if (copy_from_user(in->body, u64_to_user_ptr(cmd->command), cmd->command_size) ||
+	    copy_from_user(in->relocs, u64_to_user_ptr(cmd->relocs),
+			   cmd->relocs_num * sizeof(in->relocs[0])))
+		return -EFAULT;
+	return 0;
+}
+
+/* Relocate and verify one command into a job ready to push. */
+static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
+			 const struct qxl_exec_input *in, struct qxl_job **out)
+{
+	struct qxl_verify *v;
+	struct qxl_job *job;
+	u32 i, size;
+	int ret;
 
 	v = kzalloc(sizeof(*v), GFP_KERNEL);
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
@@ -685,17 +770,9 @@ static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
 	v->file = file;
 	v->job = job;
 
-	if (copy_from_user((u8 *)&v->d + sizeof(struct qxl_release_info),
-			   u64_to_user_ptr(cmd->command), cmd->command_size)) {
-		ret = -EFAULT;
-		goto err;
-	}
-	for (i = 0; i < cmd->relocs_num; i++) {
-		if (copy_from_user(&reloc, urelocs + i, sizeof(reloc))) {
-			ret = -EFAULT;
-			goto err;
-		}
-		ret = qxl_apply_reloc(v, &reloc);
+	memcpy((u8 *)&v->d + sizeof(struct qxl_release_info), in->body, in->cmd.command_size);
+	for (i = 0; i < in->cmd.relocs_num; i++) {
+		ret = qxl_apply_reloc(v, &in->relocs[i]);
 		if (ret)
 			goto err;
 	}
@@ -733,73 +810,125 @@ err:
 	return ret;
 }
 
+/* Drop a job the device never saw. */
+static void qxl_job_discard(struct qxl_device *qdev, struct qxl_job *job, int err)
+{
+	dma_fence_set_error(&job->fence, err);
+	dma_fence_signal(&job->fence);
+	qxl_dmem_free(qdev, job->dmem);
+	job->dmem = NULL;
+	qxl_defer(qdev, &job->free);
+}
+
 /*
- * Fence every buffer of the job, then hand the command to the device. The
- * job is consumed, also on failure.
+ * Fence every buffer of the job.
+ *
+ * Bookkeeping only: the device orders its own commands (a copy from a
+ * surface renders what is pending on it first), so nobody has to wait for
+ * them to see the buffer's content. Implicit synchronisation, such as a
+ * modeset on a surface framebuffer, must not wait for a release the device
+ * may keep for as long as the drawable is live.
  */
-static int qxl_job_push(struct qxl_device *qdev, struct qxl_job *job)
+static int qxl_job_fence(struct qxl_job *job)
 {
 	struct ww_acquire_ctx ctx;
 	unsigned int i;
 	int ret;
 
 	ret = drm_gem_lock_reservations(job->objs, job->nobjs, &ctx);
+	if (ret)
+		return ret;
 	for (i = 0; !ret && i < job->nobjs; i++)
 		ret = dma_resv_reserve_fences(job->objs[i]->resv, 1);
-	if (ret) {
-		if (i)
-			drm_gem_unlock_reservations(job->objs, job->nobjs, &ctx);
-		qxl_dmem_free(qdev, job->dmem);
-		qxl_defer(qdev, &job->free);
-		return ret;
-	}
-	/*
-	 * Bookkeeping only: the device orders its own commands (a copy from a
-	 * surface renders what is pending on it first), so nobody has to wait
-	 * for them to see the buffer's content. Implicit synchronisation,
-	 * such as a modeset on a surface framebuffer, must not wait for a
-	 * release the device may keep for as long as the drawable is live.
-	 */
-	for (i = 0; i < job->nobjs; i++)
+	for (i = 0; !ret && i < job->nobjs; i++)
 		dma_resv_add_fence(job->objs[i]->resv, &job->fence, DMA_RESV_USAGE_BOOKKEEP);
 	drm_gem_unlock_reservations(job->objs, job->nobjs, &ctx);
-
-	/* The release hook owns the job from here, also on failure. */
-	dma_fence_get(&job->fence);
-	ret = qxl_ring_push(qdev, false, QXL_CMD_DRAW, job->dmem);
-	if (ret) {
-		dma_fence_set_error(&job->fence, ret);
-		dma_fence_signal(&job->fence);
-		job->dmem = NULL;
-		qxl_defer(qdev, &job->free);
-	}
-	dma_fence_put(&job->fence);
 	return ret;
 }
 
+/*
+ * Hand all @n jobs to the device, or none: a call that fails has queued
+ * nothing and can be repeated. The jobs are consumed, also on failure.
+ */
+static int qxl_jobs_push(struct qxl_device *qdev, struct qxl_job **jobs, unsigned int n)
+{
+	struct qxl_dmem *dmems[QXL_MAX_EXEC_COMMANDS];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < n; i++) {
+		ret = qxl_job_fence(jobs[i]);
+		dmems[i] = jobs[i]->dmem;
+	}
+	if (ret) {
+		for (i = 0; i < n; i++)
+			qxl_job_discard(qdev, jobs[i], ret);
+		return ret;
+	}
+	/* The release hooks own the jobs from here. */
+	for (i = 0; i < n; i++)
+		dma_fence_get(&jobs[i]->fence);
+	ret = qxl_ring_push_many(qdev, QXL_CMD_DRAW, dmems, n);
+	for (i = 0; i < n; i++) {
+		struct dma_fence *fence = &jobs[i]->fence;
+		u32 id = jobs[i]->dst_surface;
+		struct drm_rect bbox = jobs[i]->bbox;
+
+		if (ret)
+			qxl_job_discard(qdev, jobs[i], ret);
+		else
+			qxl_scanout_damage(qdev, id, &bbox);
+		dma_fence_put(fence);
+	}
+	return ret;
+}
+
+/**
+ * qxl_execbuffer_ioctl - verify and queue draw commands
+ * @drm: the device
+ * @data: struct drm_qxl_execbuffer
+ * @file: the caller
+ *
+ * All commands are copied in, then verified, then queued together: the
+ * call queues all of them or none (a failed call is safe to repeat).
+ *
+ * Return: 0; -EINVAL for a command the verifier refuses; -EFAULT, -ENOENT
+ * (unknown handle), -EACCES (the primary without being master), -ENOMEM
+ * (no device memory in time), -EBUSY (the device is alive but did not take
+ * commands in time), -ETIMEDOUT (the device stopped working and is being
+ * reset), -ENODEV after unplug.
+ */
 int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct qxl_device *qdev = to_qxl(drm);
 	struct drm_qxl_execbuffer *args = data;
 	struct drm_qxl_command __user *ucmds = u64_to_user_ptr(args->commands);
-	struct drm_qxl_command cmd;
+	struct qxl_exec_input *in;
 	struct qxl_job **jobs;
-	u32 i, built = 0;
+	u32 i, n = args->commands_num, built = 0;
 	int idx, ret = 0;
 
-	if (args->flags || !args->commands_num || args->commands_num > QXL_MAX_EXEC_COMMANDS) {
-		drm_dbg_driver(drm, "EXECBUFFER: flags %#x, %u commands\n", args->flags,
-			       args->commands_num);
+	if (args->flags || !n || n > QXL_MAX_EXEC_COMMANDS) {
+		drm_dbg_driver(drm, "EXECBUFFER: flags %#x, %u commands\n", args->flags, n);
 		return -EINVAL;
 	}
-	jobs = kcalloc(args->commands_num, sizeof(*jobs), GFP_KERNEL);
-	if (!jobs)
-		return -ENOMEM;
+	in = kvcalloc(n, sizeof(*in), GFP_KERNEL);
+	jobs = kcalloc(n, sizeof(*jobs), GFP_KERNEL);
+	if (!in || !jobs) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; !ret && i < n; i++) {
+		ret = copy_from_user(&in[i].cmd, ucmds + i, sizeof(in[i].cmd)) ? -EFAULT :
+		      qxl_exec_copy_in(qdev, &in[i]);
+	}
+	if (ret)
+		goto out_free;
 
 	/* The verifier reads and writes device memory: hold the device. */
 	if (!drm_dev_enter(drm, &idx)) {
-		kfree(jobs);
-		return -ENODEV;
+		ret = -ENODEV;
+		goto out_free;
 	}
 	/*
 	 * Verify every command before the device sees any of them. surf_lock
@@ -809,32 +938,21 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	 * which takes surf_lock.
 	 */
 	mutex_lock(&qdev->surf_lock);
-	for (i = 0; i < args->commands_num; i++) {
-		if (copy_from_user(&cmd, ucmds + i, sizeof(cmd))) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = qxl_job_build(qdev, file, &cmd, &jobs[i]);
-		if (ret)
-			break;
-		built++;
+	for (i = 0; !ret && i < n; i++) {
+		ret = qxl_job_build(qdev, file, &in[i], &jobs[i]);
+		built += !ret;
 	}
-	for (i = 0; i < built; i++) {
-		if (ret) {
-			qxl_dmem_free(qdev, jobs[i]->dmem);
-			qxl_defer(qdev, &jobs[i]->free);
-		} else {
-			u32 id = jobs[i]->dst_surface;
-			struct drm_rect bbox = jobs[i]->bbox;
-
-			ret = qxl_job_push(qdev, jobs[i]);
-			if (!ret)
-				qxl_scanout_damage(qdev, id, &bbox);
-		}
+	if (ret) {
+		for (i = 0; i < built; i++)
+			qxl_job_discard(qdev, jobs[i], ret);
+	} else {
+		ret = qxl_jobs_push(qdev, jobs, n);
 	}
 	mutex_unlock(&qdev->surf_lock);
 	drm_dev_exit(idx);
+out_free:
 	kfree(jobs);
+	kvfree(in);
 	return ret;
 }
 
@@ -844,7 +962,11 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
  * @surface_id: the surface, 0 for the primary
  * @r: the area
  *
- * Return: 0 once the pixels are in the surface's memory, or an error.
+ * An id the device does not know (a reset in between) is ignored by it.
+ *
+ * Return: 0 once the pixels are in the surface's memory; -EBUSY if the
+ * device is alive but still rendering after QXL_IO_TIMEOUT_MS; -ETIMEDOUT
+ * or -ENODEV as qxl_io_async().
  */
 int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
 {
@@ -884,11 +1006,12 @@ int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *f
 		ret = -EINVAL;
 		goto out;
 	}
+	/*
+	 * The reference keeps the surface alive on the device; no device-wide
+	 * lock is held while the device renders, which a client can make slow.
+	 */
 	r = (struct drm_rect){ args->left, args->top, args->right, args->bottom };
-	mutex_lock(&qdev->surf_lock);
-	ret = qxl_bo_surface(qdev, bo->surface_id) == bo ?
-	      qxl_io_update_area(qdev, bo->surface_id, &r) : -EIO;
-	mutex_unlock(&qdev->surf_lock);
+	ret = qxl_io_update_area(qdev, bo->surface_id, &r);
 out:
 	drm_gem_object_put(obj);
 	return ret;
@@ -897,14 +1020,18 @@ out:
 /*
  * The device keeps a drawable until it has rendered it, which it does
  * lazily: render every surface that a pending command on @obj draws on.
+ * Stops at the first error (a busy device stays busy for the others).
  */
-static void qxl_wait_render(struct qxl_device *qdev, struct drm_gem_object *obj)
+static int qxl_wait_render(struct qxl_device *qdev, struct drm_gem_object *obj)
 {
 	u32 ids[QXL_WAIT_MAX_SURFACES];
+	struct drm_gem_object *objs[QXL_WAIT_MAX_SURFACES];
+	struct drm_rect rects[QXL_WAIT_MAX_SURFACES];
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
-	unsigned int n = 0, i;
+	unsigned int n = 0, m = 0, i;
 	struct qxl_bo *bo;
+	int ret = 0;
 
 	dma_resv_lock(obj->resv, NULL);
 	dma_resv_for_each_fence(&cursor, obj->resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
@@ -920,30 +1047,53 @@ static void qxl_wait_render(struct qxl_device *qdev, struct drm_gem_object *obj)
 	}
 	dma_resv_unlock(obj->resv);
 
+	/* Look the surfaces up under surf_lock, render them without it. */
 	mutex_lock(&qdev->surf_lock);
 	for (i = 0; i < n; i++) {
-		struct drm_rect r = { 0, 0, qdev->primary_width, qdev->primary_height };
-
+		objs[m] = NULL;
 		if (ids[i]) {
 			bo = qxl_bo_surface(qdev, ids[i]);
 			if (!bo)
 				continue;
-			r = DRM_RECT_INIT(0, 0, bo->width, bo->height);
-		} else if (!qdev->primary_live) {
+			drm_gem_object_get(&bo->base);
+			objs[m] = &bo->base;
+			rects[m] = DRM_RECT_INIT(0, 0, bo->width, bo->height);
+		} else if (qdev->primary_live) {
+			rects[m] = DRM_RECT_INIT(0, 0, qdev->primary_width, qdev->primary_height);
+		} else {
 			continue;
 		}
-		qxl_io_update_area(qdev, ids[i], &r);
+		ids[m++] = ids[i];
 	}
 	mutex_unlock(&qdev->surf_lock);
+
+	for (i = 0; i < m; i++) {
+		if (!ret)
+			ret = qxl_io_update_area(qdev, ids[i], &rects[i]);
+		if (objs[i])
+			drm_gem_object_put(objs[i]);
+	}
+	return ret;
 }
 
+/**
+ * qxl_wait_ioctl - wait until the device released every command on a buffer
+ * @drm: the device
+ * @data: struct drm_qxl_ng_wait
+ * @file: the caller
+ *
+ * Return: 0 once idle; -EBUSY if not idle within the timeout (0 polls);
+ * -EINTR if a signal came first; -ETIMEDOUT if the device stopped working
+ * (it is being reset); -ENOENT, -EINVAL for bad arguments.
+ */
 int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct qxl_device *qdev = to_qxl(drm);
 	struct drm_qxl_ng_wait *args = data;
 	struct drm_gem_object *obj;
 	unsigned long deadline;
-	long ret;
+	long ret, left;
+	int idx;
 
 	if (args->flags || args->timeout_ns > QXL_NG_WAIT_MAX_NS)
 		return -EINVAL;
@@ -953,20 +1103,30 @@ int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	/*
 	 * The device batches releases and keeps drawables it has not
 	 * rendered yet: while waiting, ask it every round to render what it
-	 * holds and to publish its releases.
+	 * holds and to publish its releases. The time left is computed anew
+	 * each round and never goes below 0, whatever the rendering took.
 	 */
 	deadline = jiffies + nsecs_to_jiffies(args->timeout_ns);
 	for (;;) {
-		ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
-					    min_t(long, deadline - jiffies,
-						  msecs_to_jiffies(QXL_WAIT_ROUND_MS)));
-		if (ret || !time_before(jiffies, deadline))
+		left = clamp_t(long, (long)(deadline - jiffies), 0,
+			       msecs_to_jiffies(QXL_WAIT_ROUND_MS));
+		ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, true, left);
+		if (ret)
 			break;
-		qxl_wait_render(qdev, obj);
-		qxl_dmem_reclaim(qdev, true);
+		if (!time_before(jiffies, deadline)) {
+			ret = -EBUSY;
+			break;
+		}
+		ret = qxl_wait_render(qdev, obj);
+		if (ret == -ETIMEDOUT || ret == -ENODEV)
+			break;
+		if (drm_dev_enter(drm, &idx)) {
+			qxl_release_nudge(qdev);
+			drm_dev_exit(idx);
+		}
 	}
 	drm_gem_object_put(obj);
-	if (ret < 0)
-		return ret;
-	return ret ? 0 : -EBUSY;
+	if (ret == -ERESTARTSYS)
+		return -EINTR;
+	return ret < 0 ? ret : 0;
 }

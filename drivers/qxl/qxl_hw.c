@@ -21,6 +21,8 @@
  */
 void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 {
+	if (port < QXL_IO_PORTS)
+		atomic_inc(&qdev->port_writes[port]);
 	outb(val, qdev->io_base + port);
 }
 
@@ -38,27 +40,95 @@ int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 	return ret;
 }
 
-/* qxl_io_async() for callers that set up the port's arguments under io_lock. */
+/*
+ * Rendering requests finish when spice-server has drawn everything that is
+ * queued, which a client can make arbitrarily slow with valid commands:
+ * their callers get EBUSY after QXL_IO_TIMEOUT_MS and the operation stays
+ * outstanding on the device. Everything else is quick for a working device.
+ */
+static bool qxl_io_may_be_slow(enum qxl_io_port port)
+{
+	return port == QXL_IO_UPDATE_AREA_ASYNC || port == QXL_IO_FLUSH_SURFACES_ASYNC;
+}
+
+/*
+ * A device that stopped working raises the ERROR interrupt (QEMU's "guest
+ * bug" state), which resets it. Without that, a slow device and a dead one
+ * look the same from here: an operation outstanding for QXL_IO_DEAD_MS is
+ * taken as dead, and the device is reset.
+ */
+static int qxl_io_dead(struct qxl_device *qdev, enum qxl_io_port port)
+{
+	drm_err_ratelimited(&qdev->drm, "I/O port %d timed out, resetting the device\n", port);
+	schedule_work(&qdev->reset_work);
+	return -ETIMEDOUT;
+}
+
+/* Wait until no operation is outstanding, at most until @deadline. */
+static bool qxl_io_wait_idle(struct qxl_device *qdev, unsigned long deadline)
+{
+	long left = (long)(deadline - jiffies);
+
+	if (!READ_ONCE(qdev->io_pending))
+		return true;
+	return left > 0 && wait_event_timeout(qdev->io_wq, !READ_ONCE(qdev->io_pending), left);
+}
+
+/**
+ * qxl_io_async_locked - qxl_io_async() for callers that set up the port's
+ * arguments under io_lock
+ * @qdev: the device
+ * @port: an asynchronous port
+ * @val: the value written
+ *
+ * An operation that a slow device left outstanding is waited for first;
+ * the port is never written while one is (QEMU takes that as a guest bug).
+ *
+ * Return: 0 when the device finished the operation; -EBUSY if the device
+ * is still busy with this or an earlier rendering request after
+ * QXL_IO_TIMEOUT_MS (nothing is reset; the caller may retry); -ETIMEDOUT
+ * if the device is taken as dead (a reset is scheduled); -ENODEV after
+ * unplug.
+ */
 int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 {
-	long left;
+	unsigned long now = jiffies;
+	unsigned long deadline;
 	int idx, ret = 0;
 
 	lockdep_assert_held(&qdev->io_lock);
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
 
-	WRITE_ONCE(qdev->io_done, false);
-	qxl_io_write(qdev, port, val);
-	left = wait_event_timeout(qdev->io_wq, READ_ONCE(qdev->io_done),
-				  msecs_to_jiffies(QXL_IO_TIMEOUT_MS));
-	if (!left) {
-		drm_err_ratelimited(&qdev->drm, "I/O port %d timed out, resetting the device\n",
-				    port);
-		schedule_work(&qdev->reset_work);
-		ret = -ETIMEDOUT;
+	/* Quick operations wait for a slow one as long as it may take. */
+	deadline = now + msecs_to_jiffies(QXL_IO_TIMEOUT_MS);
+	if (!qxl_io_may_be_slow(port) && READ_ONCE(qdev->io_pending) &&
+	    time_after(qdev->io_started + msecs_to_jiffies(QXL_IO_DEAD_MS), deadline))
+		deadline = qdev->io_started + msecs_to_jiffies(QXL_IO_DEAD_MS);
+	if (!qxl_io_wait_idle(qdev, deadline)) {
+		if (time_after(jiffies, qdev->io_started + msecs_to_jiffies(QXL_IO_DEAD_MS)))
+			ret = qxl_io_dead(qdev, qdev->io_port);
+		else
+			ret = -EBUSY;
+		goto out;
 	}
 
+	qdev->io_started = jiffies;
+	qdev->io_port = port;
+	WRITE_ONCE(qdev->io_pending, true);
+	qxl_io_write(qdev, port, val);
+	deadline = qdev->io_started + msecs_to_jiffies(qxl_io_may_be_slow(port) ?
+						       QXL_IO_TIMEOUT_MS : QXL_IO_DEAD_MS);
+	if (!qxl_io_wait_idle(qdev, deadline)) {
+		if (qxl_io_may_be_slow(port)) {
+			drm_dbg_driver(&qdev->drm, "I/O port %d busy after %d ms\n", port,
+				       QXL_IO_TIMEOUT_MS);
+			ret = -EBUSY;
+		} else {
+			ret = qxl_io_dead(qdev, port);
+		}
+	}
+out:
 	drm_dev_exit(idx);
 	return ret;
 }
@@ -89,7 +159,10 @@ static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
 void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 {
 	qxl_io_write(qdev, QXL_IO_RESET, 0);
+	/* The reset cancels the device's outstanding operation. */
+	WRITE_ONCE(qdev->io_pending, false);
 	qdev->primary_live = false;
+	WRITE_ONCE(qdev->ring_live, false);
 
 	qxl_memslot_add(qdev, &qdev->main_slot);
 	qxl_memslot_add(qdev, &qdev->surf_slot);
@@ -122,6 +195,7 @@ int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height)
 	if (ret)
 		return ret;
 	qdev->primary_live = true;
+	WRITE_ONCE(qdev->ring_live, true);
 	qdev->primary_width = width;
 	qdev->primary_height = height;
 	return 0;
@@ -158,7 +232,7 @@ static irqreturn_t qxl_irq_handler(int irq, void *arg)
 	if (pending & QXL_INT_DISPLAY)
 		schedule_work(&qdev->release_work);
 	if (pending & QXL_INT_IO_CMD) {
-		WRITE_ONCE(qdev->io_done, true);
+		WRITE_ONCE(qdev->io_pending, false);
 		wake_up_all(&qdev->io_wq);
 	}
 	if (pending & QXL_INT_ERROR) {

@@ -43,8 +43,9 @@ enum qxl_io_port {
 	QXL_IO_DESTROY_SURFACE_ASYNC = 20,
 	QXL_IO_DESTROY_ALL_SURFACES_ASYNC = 21,
 	QXL_IO_FLUSH_SURFACES_ASYNC = 22,
-	QXL_IO_FLUSH_RELEASE = 23,
+	QXL_IO_FLUSH_RELEASE = 23,	/* never written: races in QEMU (qxl_dmem.c) */
 	QXL_IO_MONITORS_CONFIG_ASYNC = 24,
+	QXL_IO_PORTS		/* number of ports, not a port */
 };
 
 /* Interrupt bits in ram->int_pending and ram->int_mask. */
@@ -446,7 +447,9 @@ struct qxl_fill {
 #define QXL_COMPOSITE_REPEAT_SHIFT	14	/* 2 bits source, 2 bits mask */
 #define QXL_COMPOSITE_COMPONENT_ALPHA	BIT(18)
 #define QXL_COMPOSITE_DERIVED		(BIT(19) | BIT(20) | BIT(21))
-#define QXL_COMPOSITE_OPAQUE_BITS	(BIT(22) | BIT(23) | BIT(24))
+#define QXL_COMPOSITE_SOURCE_OPAQUE	BIT(22)
+#define QXL_COMPOSITE_MASK_OPAQUE	BIT(23)
+#define QXL_COMPOSITE_DEST_OPAQUE	BIT(24)
 
 struct qxl_composite {
 	__le32 flags;

@@ -30,12 +30,11 @@ int qxl_file_open(struct drm_device *drm, struct drm_file *file)
 
 	if (!qf)
 		return -ENOMEM;
-	qf->account = kzalloc(sizeof(*qf->account), GFP_KERNEL);
+	qf->account = qxl_vram_account_get(to_qxl(drm));
 	if (!qf->account) {
 		kfree(qf);
 		return -ENOMEM;
 	}
-	kref_init(&qf->account->ref);
 	file->driver_priv = qf;
 	return 0;
 }
@@ -45,23 +44,13 @@ struct qxl_vram_account *qxl_file_account(struct drm_file *file)
 	return ((struct qxl_file *)file->driver_priv)->account;
 }
 
-static void qxl_vram_account_release(struct kref *ref)
-{
-	kfree(container_of(ref, struct qxl_vram_account, ref));
-}
-
-void qxl_vram_account_put(struct qxl_vram_account *account)
-{
-	kref_put(&account->ref, qxl_vram_account_release);
-}
-
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file)
 {
 	struct qxl_file *qf = file->driver_priv;
 
 	/* Commands of the client may still hold its surfaces: let them go. */
 	qxl_idle_flush(to_qxl(drm), true);
-	qxl_vram_account_put(qf->account);
+	qxl_vram_account_put(to_qxl(drm), qf->account);
 	kfree(qf);
 	file->driver_priv = NULL;
 }

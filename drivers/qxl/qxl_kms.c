@@ -246,12 +246,13 @@ void qxl_kms_reset_work(struct work_struct *work)
 		return;
 
 	drm_warn(&qdev->drm, "device error, resetting it\n");
-	atomic_inc(&qdev->reset_count);
 	mutex_lock(&qdev->surf_lock);
 	mutex_lock(&qdev->io_lock);
 	mutex_lock(&qdev->cmd_lock);
 	mutex_lock(&qdev->cursor_lock);
 	qxl_hw_reset_and_setup(qdev);
+	/* Under surf_lock: whoever sees the count move knows the reset is done. */
+	atomic_inc(&qdev->reset_count);
 	mutex_unlock(&qdev->cursor_lock);
 	mutex_unlock(&qdev->cmd_lock);
 	mutex_unlock(&qdev->io_lock);

@@ -103,11 +103,21 @@ static void qxl_crc_work(struct work_struct *work)
 	struct drm_crtc *crtc = &head->crtc;
 	struct qxl_device *qdev = to_qxl(crtc->dev);
 	struct qxl_head_rect r = qdev->layout[drm_crtc_index(crtc)];
+	u32 width = READ_ONCE(qdev->primary_width), height = READ_ONCE(qdev->primary_height);
 	u32 frame = head->crc_frame, crc = 0, x, y;
 	__le32 *row;
 	int idx;
 
-	if (!r.w || !drm_dev_enter(crtc->dev, &idx))
+	/*
+	 * A modeset may change the layout and the primary while this runs
+	 * (nonblocking commits take no lock the worker could): whatever it
+	 * reads, it stays inside the primary surface's area.
+	 */
+	if ((u64)width * height * 4 > qdev->surface0_size || r.x >= width || r.y >= height)
+		return;
+	r.w = min(r.w, width - r.x);
+	r.h = min(r.h, height - r.y);
+	if (!r.w || !r.h || !drm_dev_enter(crtc->dev, &idx))
 		return;
 	row = kmalloc_array(r.w, 4, GFP_KERNEL);
 	if (!row)
@@ -117,7 +127,7 @@ static void qxl_crc_work(struct work_struct *work)
 		goto out_free;
 
 	for (y = 0; y < r.h; y++) {
-		const u32 *src = qdev->ram + ((r.y + y) * qdev->primary_width + r.x) * 4;
+		const u32 *src = qdev->ram + ((r.y + y) * width + r.x) * 4;
 
 		for (x = 0; x < r.w; x++)
 			row[x] = cpu_to_le32(src[x] & 0x00ffffff);

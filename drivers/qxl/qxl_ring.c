@@ -14,9 +14,10 @@
 
 #include "qxl_drv.h"
 
-static bool qxl_ring_has_room(struct qxl_ring_hdr __iomem *hdr, u32 size)
+/* Room for @need more items in a ring of @size. */
+static bool qxl_ring_has_room(struct qxl_ring_hdr __iomem *hdr, u32 size, u32 need)
 {
-	return readl(&hdr->prod) - readl(&hdr->cons) < size;
+	return readl(&hdr->prod) - readl(&hdr->cons) + need <= size;
 }
 
 /* A producer waiting for room re-checks and re-notifies the device this often. */
@@ -30,15 +31,15 @@ static bool qxl_ring_has_room(struct qxl_ring_hdr __iomem *hdr, u32 size)
  * ring is also polled.
  */
 static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iomem *hdr,
-			      u32 size, enum qxl_io_port notify)
+			      u32 size, u32 need, enum qxl_io_port notify)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(QXL_RING_TIMEOUT_MS);
 
-	while (!qxl_ring_has_room(hdr, size)) {
+	while (!qxl_ring_has_room(hdr, size, need)) {
 		writel(readl(&hdr->cons) + 1, &hdr->notify_on_cons);
 		/* Pairs with the device reading notify_on_cons after it bumps cons. */
 		mb();
-		if (qxl_ring_has_room(hdr, size))
+		if (qxl_ring_has_room(hdr, size, need))
 			break;
 		/*
 		 * spice-server polls a ring it found non-empty on a 10 ms timer
@@ -46,7 +47,7 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
 		 * is full.
 		 */
 		qxl_io_write(qdev, notify, 0);
-		if (wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size),
+		if (wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size, need),
 				       msecs_to_jiffies(QXL_RING_POLL_MS)))
 			break;
 		if (time_after(jiffies, deadline))
@@ -58,21 +59,48 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
 /*
  * The ring stayed full for QXL_RING_TIMEOUT_MS. That is either a device
  * that stopped working, or one that is alive but holds back, as
- * spice-server does while a slow client has not taken what it was sent.
- * An asynchronous port operation tells them apart: a live device answers
- * it (then the caller gets EBUSY and nothing is reset); a dead one does
- * not, and qxl_io_async() schedules the reset.
+ * spice-server does while a slow client has not taken what it was sent or
+ * while it renders a long queue. An asynchronous port operation tells them
+ * apart: a live device answers it or is still busy (the caller gets EBUSY
+ * and nothing is reset); a dead one does not, and qxl_io_async() schedules
+ * the reset.
  */
 static int qxl_ring_stalled(struct qxl_device *qdev, bool cursor)
 {
-	if (!qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0)) {
-		drm_dbg_driver(&qdev->drm, "%s ring full for %d ms, device alive\n",
-			       cursor ? "cursor" : "command", QXL_RING_TIMEOUT_MS);
-		return -EBUSY;
-	}
-	drm_err_ratelimited(&qdev->drm, "%s ring stalled, resetting the device\n",
-			    cursor ? "cursor" : "command");
-	return -ETIMEDOUT;
+	int ret = qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
+
+	if (ret == -ETIMEDOUT || ret == -ENODEV)
+		return ret;
+	drm_dbg_driver(&qdev->drm, "%s ring full for %d ms, device alive\n",
+		       cursor ? "cursor" : "command", QXL_RING_TIMEOUT_MS);
+	return -EBUSY;
+}
+
+/*
+ * Write one item into the ring and kick the device if it asked for it.
+ * The caller holds the ring's lock and has checked that there is room.
+ */
+static void qxl_ring_put(struct qxl_device *qdev, struct qxl_cmd_ring __iomem *ring,
+			 bool cursor, enum qxl_cmd_type type, struct qxl_dmem *dmem)
+{
+	u32 prod;
+
+	/* From here the device may release the block at any time. */
+	mutex_lock(&qdev->mem_lock);
+	xa_store(&qdev->releases, dmem->id, dmem, GFP_NOWAIT);
+	mutex_unlock(&qdev->mem_lock);
+
+	prod = readl(&ring->hdr.prod);
+	writeq(qxl_dmem_phys(qdev, dmem, 0), &ring->items[prod % QXL_CMD_RING_SIZE].data);
+	writel(type, &ring->items[prod % QXL_CMD_RING_SIZE].type);
+	writel(0, &ring->items[prod % QXL_CMD_RING_SIZE].pad);
+	/* The item must be visible before the device sees the new prod. */
+	wmb();
+	writel(prod + 1, &ring->hdr.prod);
+	/* Pairs with the device setting notify_on_prod when it found the ring empty. */
+	mb();
+	if (readl(&ring->hdr.notify_on_prod) == prod + 1)
+		qxl_io_write(qdev, cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD, 0);
 }
 
 /**
@@ -96,7 +124,6 @@ int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 						     &qdev->ram_hdr->cmd_ring;
 	struct mutex *lock = cursor ? &qdev->cursor_lock : &qdev->cmd_lock;
 	struct qxl_release_info *info = qxl_dmem_ptr(qdev, dmem);
-	u32 prod;
 	int idx, ret;
 
 	static_assert(QXL_CMD_RING_SIZE == QXL_CURSOR_RING_SIZE);
@@ -108,7 +135,7 @@ int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 
 	info->id = cpu_to_le64(dmem->id);
 	mutex_lock(lock);
-	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE,
+	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE, 1,
 				 cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD);
 	if (ret) {
 		mutex_unlock(lock);
@@ -116,27 +143,84 @@ int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 		qxl_dmem_free(qdev, dmem);
 		goto out;
 	}
-
-	/* From here the device may release the block at any time. */
-	mutex_lock(&qdev->mem_lock);
-	xa_store(&qdev->releases, dmem->id, dmem, GFP_NOWAIT);
-	mutex_unlock(&qdev->mem_lock);
-
-	prod = readl(&ring->hdr.prod);
-	writeq(qxl_dmem_phys(qdev, dmem, 0), &ring->items[prod % QXL_CMD_RING_SIZE].data);
-	writel(type, &ring->items[prod % QXL_CMD_RING_SIZE].type);
-	writel(0, &ring->items[prod % QXL_CMD_RING_SIZE].pad);
-	/* The item must be visible before the device sees the new prod. */
-	wmb();
-	writel(prod + 1, &ring->hdr.prod);
-	/* Pairs with the device setting notify_on_prod when it found the ring empty. */
-	mb();
-	if (readl(&ring->hdr.notify_on_prod) == prod + 1)
-		qxl_io_write(qdev, cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD, 0);
+	qxl_ring_put(qdev, ring, cursor, type, dmem);
 	mutex_unlock(lock);
 	qxl_idle_flush(qdev, false);
 out:
 	drm_dev_exit(idx);
+	return ret;
+}
+
+/**
+ * qxl_ring_push_many - hand several resources to the device, all or none
+ * @qdev: the device
+ * @type: command type (command ring)
+ * @dmems: the resources, each starting with struct qxl_release_info
+ * @n: how many, at most QXL_CMD_RING_SIZE
+ *
+ * Waits, like qxl_ring_push(), until the ring has room for all of them.
+ * On success the device owns every block; on failure none was queued and
+ * they all stay the caller's.
+ *
+ * Return: 0, -EBUSY, -ETIMEDOUT or -ENODEV as qxl_ring_push().
+ */
+int qxl_ring_push_many(struct qxl_device *qdev, enum qxl_cmd_type type,
+		       struct qxl_dmem **dmems, unsigned int n)
+{
+	struct qxl_cmd_ring __iomem *ring = &qdev->ram_hdr->cmd_ring;
+	unsigned int i;
+	int idx, ret;
+
+	if (WARN_ON(n > QXL_CMD_RING_SIZE))
+		return -EINVAL;
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return -ENODEV;
+	for (i = 0; i < n; i++) {
+		struct qxl_release_info *info = qxl_dmem_ptr(qdev, dmems[i]);
+
+		info->id = cpu_to_le64(dmems[i]->id);
+	}
+	mutex_lock(&qdev->cmd_lock);
+	ret = qxl_ring_wait_room(qdev, &ring->hdr, QXL_CMD_RING_SIZE, n, QXL_IO_NOTIFY_CMD);
+	if (ret) {
+		mutex_unlock(&qdev->cmd_lock);
+		ret = qxl_ring_stalled(qdev, false);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		qxl_ring_put(qdev, ring, false, type, dmems[i]);
+	mutex_unlock(&qdev->cmd_lock);
+	qxl_idle_flush(qdev, false);
+out:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/**
+ * qxl_ring_push_nowait - qxl_ring_push() for a command that may be dropped
+ * @qdev: the device
+ * @type: command type (command ring)
+ * @dmem: the resource, owned by the device on success
+ *
+ * Never waits for room and does not re-arm the idle flush. The caller holds
+ * drm_dev_enter().
+ *
+ * Return: 0, or -EAGAIN if the ring is full (@dmem stays the caller's).
+ */
+int qxl_ring_push_nowait(struct qxl_device *qdev, enum qxl_cmd_type type,
+			 struct qxl_dmem *dmem)
+{
+	struct qxl_cmd_ring __iomem *ring = &qdev->ram_hdr->cmd_ring;
+	struct qxl_release_info *info = qxl_dmem_ptr(qdev, dmem);
+	int ret = -EAGAIN;
+
+	info->id = cpu_to_le64(dmem->id);
+	mutex_lock(&qdev->cmd_lock);
+	if (qxl_ring_has_room(&ring->hdr, QXL_CMD_RING_SIZE, 1)) {
+		qxl_ring_put(qdev, ring, false, type, dmem);
+		ret = 0;
+	}
+	mutex_unlock(&qdev->cmd_lock);
 	return ret;
 }
 
