@@ -67,6 +67,10 @@ struct drm_qxl_command {
 	__u32 pad;
 };
 
+/*
+ * qxl-ng queues all commands of a call or none: a call that fails queued
+ * nothing and may be repeated. At most 32 commands per call.
+ */
 struct drm_qxl_execbuffer {
 	__u32 flags;
 	__u32 commands_num;
@@ -179,8 +183,9 @@ struct drm_qxl_ng_scanout_damage {
  * @timeout_ns: in: how long to wait, at most QXL_NG_WAIT_MAX_NS; 0 polls
  *
  * Returns 0 once every command submitted with the buffer has been
- * released by the device, EBUSY if that did not happen in time. The
- * buffer's reservation object carries the same fences.
+ * released by the device, EBUSY if that did not happen in time, EINTR if a
+ * signal came first, ETIMEDOUT if the device stopped working (qxl-ng then
+ * resets it). The buffer's reservation object carries the same fences.
  */
 struct drm_qxl_ng_wait {
 	__u32 handle;
