@@ -353,7 +353,7 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
 	if (!qxl_share_ok(account->bytes, size, qdev->vram_mm_used, qdev->vram_size))
 		ret = -EDQUOT;
 	else if (surface && !qxl_share_ok(account->surfaces, 1, qdev->surfaces_used,
-					   qdev->n_surfaces - 1))
+					  qdev->n_surfaces - 1))
 		ret = -ENOSPC;
 	else
 		ret = drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
