@@ -8,7 +8,10 @@ KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/lin
 KDIR ?= /usr/src/linux-headers-$(KVER)
 CHECKPATCH ?= $(CURDIR)/build/checkpatch/checkpatch.pl
 
-export KVER KDIR
+# Not exported: `make demo` and `make test` install the headers first and
+# their own `make module` must look again (an exported empty KVER made the
+# first `make demo` on a fresh machine fail). Command-line values still
+# reach sub-makes through MAKEFLAGS.
 
 .PHONY: all module userspace clean check checkpatch sparse test bench bench-xorg demo
 
