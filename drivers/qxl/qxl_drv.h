@@ -33,7 +33,7 @@
 
 /* Bounds on every wait for the device, in milliseconds. */
 #define QXL_IO_TIMEOUT_MS	5000
-/* An asynchronous operation outstanding this long means a dead device. */
+/* An asynchronous operation outstanding this long, with no interrupt, means a dead device. */
 #define QXL_IO_DEAD_MS		30000
 #define QXL_RING_TIMEOUT_MS	5000
 #define QXL_ALLOC_TIMEOUT_MS	5000
@@ -106,6 +106,7 @@ struct qxl_dmem {
  * @tgid: the process
  * @bytes: memory of its live buffers
  * @surfaces: surface ids of its live surfaces
+ * @queued_px: pixels drawn by its commands that the device holds (qxl_exec.c)
  *
  * @link, @bytes and @surfaces are under vram_lock; the last reference is
  * dropped under it too (kref_put_mutex), so a lookup never finds a dying
@@ -117,6 +118,7 @@ struct qxl_vram_account {
 	struct pid *tgid;
 	u64 bytes;
 	u32 surfaces;
+	atomic64_t queued_px;
 };
 
 /*
@@ -274,6 +276,7 @@ struct qxl_device {
 	bool io_pending;
 	enum qxl_io_port io_port;
 	unsigned long io_started;
+	unsigned long last_progress;	/* jiffies of the last DISPLAY or CURSOR interrupt */
 	wait_queue_head_t io_wq;
 
 	/*

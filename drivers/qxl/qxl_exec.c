@@ -50,6 +50,11 @@
 #define QXL_WAIT_ROUND_MS	20
 /* ...after rendering at most this many surfaces the buffer's commands draw on. */
 #define QXL_WAIT_MAX_SURFACES	16
+/*
+ * Pixels of one process's draws the device may hold unreleased before its
+ * EXECBUFFER waits for them (8 full 2048x2048 surfaces, 40 1024x768 screens).
+ */
+#define QXL_QUEUED_MAX_PX	(32ull << 20)
 
 /* Layout of a verified command in the pool: drawable, then the copies. */
 #define QXL_EXTRA_IMAGES	ALIGN(sizeof(struct qxl_drawable), 8)
@@ -67,6 +72,8 @@
  * @dst_surface: the surface the command draws on
  * @bbox: the area it draws
  * @extra: pixel copies of multi-chunk images, freed with the job
+ * @account: the submitting process, whose queue the command counts in
+ * @px: the area it draws, in pixels, counted in @account until release
  * @nobjs: number of @objs
  * @objs: buffers the command uses, referenced until release
  */
@@ -78,6 +85,8 @@ struct qxl_job {
 	u32 dst_surface;
 	struct drm_rect bbox;
 	struct qxl_dmem *extra[QXL_MAX_IMAGES];
+	struct qxl_vram_account *account;
+	u64 px;
 	unsigned int nobjs;
 	struct drm_gem_object *objs[QXL_MAX_OBJS];
 };
@@ -127,6 +136,8 @@ static void qxl_job_free(struct qxl_device *qdev, struct qxl_job *job)
 	for (i = 0; i < QXL_MAX_IMAGES; i++)
 		if (job->extra[i])
 			qxl_dmem_free(qdev, job->extra[i]);
+	if (job->account)
+		qxl_vram_account_put(qdev, job->account);
 	dma_fence_put(&job->fence);
 }
 
@@ -140,6 +151,8 @@ static void qxl_job_released(struct qxl_device *qdev, struct qxl_dmem *dmem)
 {
 	struct qxl_job *job = dmem->owner;
 
+	atomic64_sub(job->px, &job->account->queued_px);
+	wake_up_all(&qdev->ring_wq);
 	dma_fence_signal(&job->fence);
 	qxl_defer(qdev, &job->free);
 }
@@ -795,6 +808,9 @@ static int qxl_job_build(struct qxl_device *qdev, struct drm_file *file,
 	job->bbox = DRM_RECT_INIT(le32_to_cpu(v->d.bbox.left), le32_to_cpu(v->d.bbox.top),
 				  le32_to_cpu(v->d.bbox.right) - le32_to_cpu(v->d.bbox.left),
 				  le32_to_cpu(v->d.bbox.bottom) - le32_to_cpu(v->d.bbox.top));
+	job->px = (u64)drm_rect_width(&job->bbox) * drm_rect_height(&job->bbox);
+	job->account = qxl_file_account(file);
+	kref_get(&job->account->ref);
 	memcpy(v->out, &v->d, sizeof(v->d));
 	job->dmem->released = qxl_job_released;
 	job->dmem->owner = job;
@@ -866,21 +882,59 @@ static int qxl_jobs_push(struct qxl_device *qdev, struct qxl_job **jobs, unsigne
 		return ret;
 	}
 	/* The release hooks own the jobs from here. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		dma_fence_get(&jobs[i]->fence);
+		atomic64_add(jobs[i]->px, &jobs[i]->account->queued_px);
+	}
 	ret = qxl_ring_push_many(qdev, QXL_CMD_DRAW, dmems, n);
 	for (i = 0; i < n; i++) {
 		struct dma_fence *fence = &jobs[i]->fence;
 		u32 id = jobs[i]->dst_surface;
 		struct drm_rect bbox = jobs[i]->bbox;
 
-		if (ret)
+		if (ret) {
+			atomic64_sub(jobs[i]->px, &jobs[i]->account->queued_px);
 			qxl_job_discard(qdev, jobs[i], ret);
-		else
+		} else {
 			qxl_scanout_damage(qdev, id, &bbox);
+		}
 		dma_fence_put(fence);
 	}
 	return ret;
+}
+
+/*
+ * The device renders on one thread, in order: a process that queued a lot
+ * of expensive work would make every other client wait for it. Beyond
+ * QXL_QUEUED_MAX_PX pixels of its draws queued and not yet released, a
+ * process's EXECBUFFER first has the device render and waits (at most
+ * QXL_IO_TIMEOUT_MS) for its own queue to drain: a flooding client waits
+ * for its own work, and the others keep getting the device.
+ */
+static int qxl_exec_throttle(struct qxl_device *qdev, struct qxl_vram_account *a)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(QXL_IO_TIMEOUT_MS);
+	long left;
+	int idx, ret;
+
+	while (atomic64_read(&a->queued_px) > QXL_QUEUED_MAX_PX) {
+		if (!time_before(jiffies, deadline))
+			return -EBUSY;
+		ret = qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
+		if (ret == -ETIMEDOUT || ret == -ENODEV)
+			return ret;
+		if (!drm_dev_enter(&qdev->drm, &idx))
+			return -ENODEV;
+		qxl_release_nudge(qdev);
+		drm_dev_exit(idx);
+		left = wait_event_interruptible_timeout(qdev->ring_wq,
+							atomic64_read(&a->queued_px) <=
+							QXL_QUEUED_MAX_PX,
+							msecs_to_jiffies(QXL_WAIT_ROUND_MS));
+		if (left < 0)
+			return -EINTR;
+	}
+	return 0;
 }
 
 /**
@@ -895,8 +949,9 @@ static int qxl_jobs_push(struct qxl_device *qdev, struct qxl_job **jobs, unsigne
  * Return: 0; -EINVAL for a command the verifier refuses; -EFAULT, -ENOENT
  * (unknown handle), -EACCES (the primary without being master), -ENOMEM
  * (no device memory in time), -EBUSY (the device is alive but did not take
- * commands in time), -ETIMEDOUT (the device stopped working and is being
- * reset), -ENODEV after unplug.
+ * commands, or render the caller's queue, in time), -EINTR (a signal while
+ * throttled), -ETIMEDOUT (the device stopped working and is being reset),
+ * -ENODEV after unplug.
  */
 int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -922,6 +977,8 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 		ret = copy_from_user(&in[i].cmd, ucmds + i, sizeof(in[i].cmd)) ? -EFAULT :
 		      qxl_exec_copy_in(qdev, &in[i]);
 	}
+	if (!ret)
+		ret = qxl_exec_throttle(qdev, qxl_file_account(file));
 	if (ret)
 		goto out_free;
 
