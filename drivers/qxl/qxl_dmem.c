@@ -35,8 +35,8 @@ static void qxl_deferred_work(struct work_struct *work)
  * before a pause (and the buffers and surfaces they keep alive) would wait
  * for unrelated traffic. Shortly after the last command, nudge the device
  * into publishing its partial batch; after a client closed, also make it
- * render what it holds, so that its surfaces can go. If the ring had no
- * room for the whole nudge, try again later.
+ * render what it holds, so that its surfaces can go. If the ring or the
+ * pool had no room for the whole nudge, try again later, a few times.
  */
 void qxl_idle_work(struct work_struct *work)
 {
@@ -47,7 +47,9 @@ void qxl_idle_work(struct work_struct *work)
 		return;
 	if (atomic_xchg(&qdev->idle_render, 0))
 		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
-	if (qxl_release_nudge(qdev) < QXL_NUDGE_MESSAGES)
+	if (qxl_release_nudge(qdev) == QXL_NUDGE_MESSAGES)
+		qdev->idle_retries = 0;
+	else if (qdev->idle_retries++ < QXL_IDLE_RETRIES)
 		qxl_idle_flush(qdev, false);
 	drm_dev_exit(idx);
 }
@@ -152,8 +154,8 @@ static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size
  * but its handler runs on the vCPU thread and appends to the same list that
  * spice-server's worker thread appends released resources to, with no lock
  * between them: QEMU 7.2 crashes in interface_release_resource when the two
- * meet. The driver never writes it. Instead it hands the device one-byte
- * QXL_CMD_MESSAGE commands, which spice-server reads and releases at once,
+ * meet. The driver never writes it. Instead it hands the device empty
+ * QXL_CMD_MESSAGE commands (one NUL byte of text), which spice-server reads and releases at once,
  * on its own thread: the 32nd release in a row completes a batch, and
  * everything released before it is published with it. Unlike NOTIFY_OOM,
  * messages have no side effect on SPICE clients (OOM drops video streams
@@ -232,7 +234,7 @@ void qxl_dmem_reclaim(struct qxl_device *qdev, unsigned int round)
 	drm_dev_exit(idx);
 }
 
-/* Reserve a release id for a block; 0 or -errno. */
+/* A block with its release id reserved, not yet placed; or an ERR_PTR. */
 static struct qxl_dmem *qxl_dmem_new(struct qxl_device *qdev)
 {
 	struct qxl_dmem *dmem = kzalloc(sizeof(*dmem), GFP_KERNEL);

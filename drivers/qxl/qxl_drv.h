@@ -41,6 +41,8 @@
 #define QXL_IDLE_FLUSH_MS	50
 /* Releases the device publishes at once (QEMU's QXL_FREE_BUNCH_SIZE). */
 #define QXL_NUDGE_MESSAGES	32
+/* Times the idle work tries again when a nudge was cut short. */
+#define QXL_IDLE_RETRIES	10
 
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
@@ -321,6 +323,7 @@ struct qxl_device {
 	struct llist_head deferred_list;
 	struct work_struct deferred_work;
 	struct delayed_work idle_work;	/* see qxl_idle_work() */
+	unsigned int idle_retries;	/* only touched by idle_work */
 	atomic_t idle_render;
 	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
 
