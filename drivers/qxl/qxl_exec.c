@@ -345,6 +345,8 @@ static int qxl_verify_chunks(struct qxl_verify *v, struct qxl_image *img, u64 ne
 		if (!copy) {
 			/* need <= 8192 rows of 32 KiB: it fits the u32 size. */
 			ret = qxl_dmem_alloc(v->qdev, need, &copy);
+			if (ret == -E2BIG)
+				return qxl_reject(v, -EINVAL, "chunked bitmap larger than the pool");
 			if (ret)
 				return ret;
 			v->job->extra[v->nimages - 1] = copy;
