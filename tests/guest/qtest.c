@@ -100,19 +100,18 @@ static int qt_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int qt_host(const char *fmt, ...)
+static int qt_vhost(char *reply, size_t reply_len, const char *fmt, va_list ap)
 {
 	static unsigned int counter;
 	char req[QT_LINE_MAX], line[QT_LINE_MAX], prefix[64], *out;
 	size_t used = 0, plen;
 	long long deadline;
 	unsigned long seq;
-	va_list ap;
 	int fd, ret = -1;
 
-	va_start(ap, fmt);
+	if (reply && reply_len)
+		reply[0] = '\0';
 	vsnprintf(req, sizeof(req), fmt, ap);
-	va_end(ap);
 	qt_flatten(req);
 
 	seq = (unsigned long)getpid() * 1000UL + (++counter % 1000U);
@@ -170,6 +169,8 @@ int qt_host(const char *fmt, ...)
 		used = 0;
 		if (strncmp(line, prefix, plen) != 0)
 			continue; /* an answer to someone else, or noise */
+		if (reply && reply_len)
+			snprintf(reply, reply_len, "%s", line + plen);
 		if (strncmp(line + plen, "PASS", 4) == 0) {
 			printf("host: PASS%s\n", line + plen + 4);
 			ret = 0;
@@ -182,5 +183,27 @@ done:
 	fflush(stdout);
 	free(out);
 	close(fd);
+	return ret;
+}
+
+int qt_host(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = qt_vhost(NULL, 0, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = qt_vhost(reply, len, fmt, ap);
+	va_end(ap);
 	return ret;
 }

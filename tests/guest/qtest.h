@@ -8,6 +8,8 @@
 #ifndef QTEST_H
 #define QTEST_H
 
+#include <stddef.h>
+
 /* qt_result(name, QT_PASS, "") is a normal call: allow the empty format. */
 #pragma GCC diagnostic ignored "-Wformat-zero-length"
 
@@ -28,5 +30,13 @@ void qt_result(const char *name, int status, const char *fmt, ...)
  * PASS, -1 on FAIL or timeout.
  */
 int qt_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * qt_host() that also copies the host's answer ("PASS <detail>" or
+ * "FAIL <detail>", empty if there was none) into @reply, for callers that
+ * must tell one reason for a FAIL from another.
+ */
+int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* QTEST_H */
