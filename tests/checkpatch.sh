@@ -17,8 +17,11 @@ rc=0
 for f in "$top"/drivers/qxl/*.[ch] "$top"/uapi/*.h; do
 	case $f in *.mod.c) continue ;; esac
 	[ -f "$f" ] || continue
+	# Kernel-version tests are allowed in the compatibility header only.
+	extra=
+	[ "$(basename "$f")" = qxl_compat.h ] && extra=,LINUX_VERSION_CODE,CONSTANT_COMPARISON
 	out=$("$dir/scripts/checkpatch.pl" --no-tree --strict --max-line-length=100 \
-		--ignore=BIT_MACRO,SPLIT_STRING,LONG_LINE_STRING,BOOL_MEMBER,FILE_PATH_CHANGES \
+		--ignore=BIT_MACRO,SPLIT_STRING,LONG_LINE_STRING,BOOL_MEMBER,FILE_PATH_CHANGES$extra \
 		--show-types -q -f "$f" 2>&1)
 	if [ -n "$out" ]; then
 		echo "FAIL checkpatch-$(basename "$f"): $(echo "$out" | grep -cE '^(ERROR|WARNING|CHECK)') findings"
@@ -28,4 +31,11 @@ for f in "$top"/drivers/qxl/*.[ch] "$top"/uapi/*.h; do
 		echo "PASS checkpatch-$(basename "$f")"
 	fi
 done
+stray=$(grep -l 'LINUX_VERSION_CODE' "$top"/drivers/qxl/*.[ch] | grep -v '/qxl_compat.h$')
+if [ -n "$stray" ]; then
+	echo "FAIL checkpatch-compat-in-one-place: LINUX_VERSION_CODE outside qxl_compat.h: $stray"
+	rc=1
+else
+	echo "PASS checkpatch-compat-in-one-place"
+fi
 exit $rc

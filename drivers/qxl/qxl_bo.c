@@ -259,7 +259,7 @@ static const struct vm_operations_struct qxl_bo_vm_ops = {
 /* Pages are inserted on fault, so an unplug can revoke them (qxl_pci_remove). */
 static int qxl_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 {
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
 	vma->vm_ops = &qxl_bo_vm_ops;
 	return 0;

@@ -3,14 +3,13 @@
  * qxl-ng: a DRM/KMS driver for QEMU's QXL paravirtual display device.
  */
 
+#include <linux/aperture.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 
-#include <drm/drm_aperture.h>
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_drv.h>
-#include <drm/drm_fb_helper.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_managed.h>
@@ -62,7 +61,8 @@ static int qxl_dumb_create(struct drm_file *file, struct drm_device *drm,
 DEFINE_DRM_GEM_FOPS(qxl_fops);
 
 static const struct drm_driver qxl_drm_driver = {
-	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_RENDER,
+	.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC | DRIVER_RENDER |
+			   QXL_DRIVER_CURSOR_HOTSPOT,
 	.fops = &qxl_fops,
 	.debugfs_init = qxl_debugfs_init,
 	.open = qxl_file_open,
@@ -73,11 +73,12 @@ static const struct drm_driver qxl_drm_driver = {
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
-	.gem_prime_mmap = drm_gem_prime_mmap,
+	QXL_DRIVER_PRIME_MMAP
+	QXL_DRIVER_FBDEV_OPS
 	.dumb_create = qxl_dumb_create,
 	.name = QXL_DRIVER_NAME,
 	.desc = QXL_DRIVER_DESC,
-	.date = "20261123",
+	QXL_DRIVER_DATE
 	.major = QXL_DRIVER_MAJOR,
 	.minor = QXL_DRIVER_MINOR,
 };
@@ -88,7 +89,7 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	struct drm_device *drm;
 	int ret;
 
-	ret = drm_aperture_remove_conflicting_pci_framebuffers(pdev, &qxl_drm_driver);
+	ret = aperture_remove_conflicting_pci_devices(pdev, qxl_drm_driver.name);
 	if (ret)
 		return ret;
 
@@ -148,7 +149,7 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		 QXL_DRIVER_VERSION, qdev->revision, qdev->surface0_size / 1024,
 		 (qdev->pool_end - qdev->pool_offset) / 1024, &qdev->vram_size);
 
-	drm_fbdev_generic_setup(drm, 32);
+	qxl_fbdev_setup(drm);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <drm/drm_plane.h>
 #include <drm/drm_rect.h>
 
+#include "qxl_compat.h"
 #include "qxl_drm.h"
 #include "qxl_hw.h"
 

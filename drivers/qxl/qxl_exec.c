@@ -21,7 +21,6 @@
  * DRM_IOCTL_QXL_NG_WAIT waits on those fences.
  */
 
-#include <asm/unaligned.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/slab.h>

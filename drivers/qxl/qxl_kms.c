@@ -22,7 +22,7 @@
 
 #define QXL_MAX_FB_SIZE		8192
 
-static bool qxl_state_has_modeset(struct drm_atomic_state *state)
+static bool qxl_state_has_modeset(struct drm_atomic_commit *state)
 {
 	struct drm_crtc_state *crtc_state;
 	struct drm_crtc *crtc;
@@ -34,7 +34,7 @@ static bool qxl_state_has_modeset(struct drm_atomic_state *state)
 	return false;
 }
 
-static int qxl_mode_config_atomic_check(struct drm_device *drm, struct drm_atomic_state *state)
+static int qxl_mode_config_atomic_check(struct drm_device *drm, struct drm_atomic_commit *state)
 {
 	struct qxl_device *qdev = to_qxl(drm);
 	struct drm_crtc_state *crtc_state;
@@ -85,7 +85,7 @@ static int qxl_mode_config_atomic_check(struct drm_device *drm, struct drm_atomi
 }
 
 /* Place the active heads side by side and size the primary surface. */
-static void qxl_layout_apply(struct qxl_device *qdev, struct drm_atomic_state *state)
+static void qxl_layout_apply(struct qxl_device *qdev, struct drm_atomic_commit *state)
 {
 	struct qxl_head_rect layout[QXL_MAX_HEADS] = {};
 	struct drm_crtc_state *crtc_state;
@@ -151,7 +151,7 @@ static void qxl_monitors_config_send(struct qxl_device *qdev)
  * old framebuffers are released: their pixels were copied when they were
  * shown, the device never reads them afterwards.
  */
-static void qxl_atomic_commit_tail(struct drm_atomic_state *state)
+static void qxl_atomic_commit_tail(struct drm_atomic_commit *state)
 {
 	struct drm_device *drm = state->dev;
 	bool modeset = qxl_state_has_modeset(state);
@@ -202,6 +202,7 @@ out:
 }
 
 static struct drm_framebuffer *qxl_fb_create(struct drm_device *drm, struct drm_file *file,
+					     QXL_FB_CREATE_INFO_ARG
 					     const struct drm_mode_fb_cmd2 *cmd)
 {
 	int ret;
@@ -216,7 +217,7 @@ static struct drm_framebuffer *qxl_fb_create(struct drm_device *drm, struct drm_
 			    &cmd->pixel_format, cmd->modifier[0]);
 		return ERR_PTR(-EINVAL);
 	}
-	return drm_gem_fb_create_with_dirty(drm, file, cmd);
+	return qxl_gem_fb_create_with_dirty(drm, file, cmd);
 }
 
 static const struct drm_mode_config_funcs qxl_mode_config_funcs = {
@@ -239,7 +240,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 	struct qxl_device *qdev = container_of(work, struct qxl_device, reset_work);
 	struct drm_device *drm = &qdev->drm;
 	struct drm_modeset_acquire_ctx ctx;
-	struct drm_atomic_state *saved;
+	struct drm_atomic_commit *saved;
 	int idx, ret;
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
@@ -274,7 +275,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 		DRM_MODESET_LOCK_ALL_BEGIN(drm, ctx, 0, ret);
 		ret = drm_atomic_helper_commit_duplicated_state(saved, &ctx);
 		DRM_MODESET_LOCK_ALL_END(drm, ctx, ret);
-		drm_atomic_state_put(saved);
+		drm_atomic_commit_put(saved);
 		if (ret)
 			drm_err(&qdev->drm, "restoring the display after reset failed: %d\n", ret);
 	}

@@ -15,7 +15,6 @@
  * (scanout_work).
  */
 
-#include <asm/unaligned.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
@@ -379,7 +378,7 @@ static const u64 qxl_primary_modifiers[] = {
 };
 
 static int qxl_primary_plane_helper_atomic_check(struct drm_plane *plane,
-						 struct drm_atomic_state *state)
+						 struct drm_atomic_commit *state)
 {
 	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
 	struct drm_crtc_state *crtc_state = NULL;
@@ -441,7 +440,7 @@ static int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_st
 				    int ret)
 {
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	drm_gem_cleanup_shadow_fb(plane, state);
+	drm_gem_end_shadow_fb_access(plane, state);
 	return ret;
 }
 
@@ -461,7 +460,7 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	bool merge;
 	int ret;
 
-	ret = drm_gem_prepare_shadow_fb(plane, new_state);
+	ret = drm_gem_begin_shadow_fb_access(plane, new_state);
 	if (ret || !new_state->fb || !new_state->visible)
 		return ret;
 
@@ -507,7 +506,7 @@ static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
 						struct drm_plane_state *state)
 {
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	drm_gem_cleanup_shadow_fb(plane, state);
+	drm_gem_end_shadow_fb_access(plane, state);
 }
 
 /*
@@ -530,7 +529,7 @@ static void qxl_rect_add(struct drm_rect *rects, unsigned int *n, const struct d
 }
 
 static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
-						   struct drm_atomic_state *state)
+						   struct drm_atomic_commit *state)
 {
 	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
 	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
@@ -654,7 +653,7 @@ static const u32 qxl_cursor_formats[] = {
 };
 
 static int qxl_cursor_plane_helper_atomic_check(struct drm_plane *plane,
-						struct drm_atomic_state *state)
+						struct drm_atomic_commit *state)
 {
 	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
 	struct drm_crtc_state *crtc_state = NULL;
@@ -686,7 +685,7 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 	unsigned int i, n = 1;
 	int ret;
 
-	ret = drm_gem_prepare_shadow_fb(plane, new_state);
+	ret = drm_gem_begin_shadow_fb_access(plane, new_state);
 	if (ret)
 		return ret;
 	if (new_state->crtc)
@@ -694,6 +693,8 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 
 	if (fb && new_state->visible) {
 		if (fb != old_state->fb || !old_state->visible ||
+		    qxl_cursor_hot_x(new_state) != qxl_cursor_hot_x(old_state) ||
+		    qxl_cursor_hot_y(new_state) != qxl_cursor_hot_y(old_state) ||
 		    (crtc_state && drm_atomic_crtc_needs_modeset(crtc_state))) {
 			qps->cursor_op = QXL_CURSOR_SET;
 			size = QXL_CURSOR_SHAPE_OFF + sizeof(struct qxl_cursor) +
@@ -748,8 +749,8 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 	if (fb && new_state->crtc) {
 		const struct qxl_head_rect *head = &qdev->layout[drm_crtc_index(new_state->crtc)];
 
-		x = head->x + new_state->crtc_x + fb->hot_x;
-		y = head->y + new_state->crtc_y + fb->hot_y;
+		x = head->x + new_state->crtc_x + qxl_cursor_hot_x(new_state);
+		y = head->y + new_state->crtc_y + qxl_cursor_hot_y(new_state);
 	}
 	cmd = qxl_dmem_ptr(qdev, dmem);
 	memset(cmd, 0, sizeof(*cmd));
@@ -768,8 +769,8 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		shape->type = cpu_to_le16(QXL_CURSOR_TYPE_ALPHA);
 		shape->width = cpu_to_le16(fb->width);
 		shape->height = cpu_to_le16(fb->height);
-		shape->hot_spot_x = cpu_to_le16(fb->hot_x);
-		shape->hot_spot_y = cpu_to_le16(fb->hot_y);
+		shape->hot_spot_x = cpu_to_le16(qxl_cursor_hot_x(new_state));
+		shape->hot_spot_y = cpu_to_le16(qxl_cursor_hot_y(new_state));
 		shape->data_size = cpu_to_le32(bytes);
 		shape->chunk.data_size = cpu_to_le32(bytes);
 		iosys_map_set_vaddr(&dst, shape->chunk.data);
@@ -809,13 +810,13 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 }
 
 static void qxl_cursor_plane_helper_atomic_update(struct drm_plane *plane,
-						  struct drm_atomic_state *state)
+						  struct drm_atomic_commit *state)
 {
 	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
 }
 
 static void qxl_cursor_plane_helper_atomic_disable(struct drm_plane *plane,
-						   struct drm_atomic_state *state)
+						   struct drm_atomic_commit *state)
 {
 	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
 }

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One source tree, every kernel users run: Debian 12's 6.1, the 6.12 LTS of
+ * Debian 13 and the newest kernel Debian ships (7.x). The kernel interfaces
+ * that changed in between are wrapped here and nowhere else, each keyed on
+ * the kernel that changed it (or, where a header moved, on the header), so
+ * that the driver reads as written for the newest kernel and 6.1 takes the
+ * old path. Build them all with tests/kernels/build.sh. Versions were
+ * checked against the headers of 6.1, 6.12, 7.2 and 7.3; where a change
+ * landed in between, the version named is the kernel's changelog's. This is
+ * the only file that tests LINUX_VERSION_CODE (tests/checkpatch.sh checks).
+ */
+#ifndef QXL_COMPAT_H
+#define QXL_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#include <drm/drm_drv.h>
+
+/* 6.12 moved the unaligned accessors out of asm/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * 6.6 routes the mmap of an exported dma-buf through the GEM object's own
+ * mmap; before, the driver had to name drm_gem_prime_mmap() for it.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#include <drm/drm_prime.h>
+#define QXL_DRIVER_PRIME_MMAP	.gem_prime_mmap = drm_gem_prime_mmap,
+#else
+#define QXL_DRIVER_PRIME_MMAP
+#endif
+
+/* 6.14 dropped the driver date from struct drm_driver. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 14, 0)
+#define QXL_DRIVER_DATE		.date = "20261123",
+#else
+#define QXL_DRIVER_DATE
+#endif
+
+/*
+ * The fbdev console on shmem buffers: drm_fbdev_generic_setup() up to 6.10,
+ * drm_fbdev_shmem_setup() in 6.11 and 6.12, and from 6.13 the generic
+ * in-kernel client setup, which needs the shmem fbdev hooks in the driver
+ * (defined as DRM_FBDEV_SHMEM_DRIVER_OPS from then on); its header moved to
+ * drm/clients/ in 6.15.
+ */
+#include <drm/drm_fb_helper.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#include <drm/drm_fbdev_shmem.h>
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#include <drm/clients/drm_client_setup.h>
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#include <drm/drm_client_setup.h>
+#endif
+
+#ifdef DRM_FBDEV_SHMEM_DRIVER_OPS
+#define QXL_DRIVER_FBDEV_OPS	DRM_FBDEV_SHMEM_DRIVER_OPS,
+static inline void qxl_fbdev_setup(struct drm_device *drm)
+{
+	drm_client_setup(drm, NULL);
+}
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define QXL_DRIVER_FBDEV_OPS
+static inline void qxl_fbdev_setup(struct drm_device *drm)
+{
+	drm_fbdev_shmem_setup(drm, 32);
+}
+#else
+#define QXL_DRIVER_FBDEV_OPS
+static inline void qxl_fbdev_setup(struct drm_device *drm)
+{
+	drm_fbdev_generic_setup(drm, 32);
+}
+#endif
+
+/*
+ * Shadow-plane buffers: 6.2 renamed the vmap around plane updates from
+ * drm_gem_prepare/cleanup_shadow_fb() to drm_gem_begin/end_shadow_fb_access().
+ */
+#include <drm/drm_gem_atomic_helper.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define drm_gem_begin_shadow_fb_access	drm_gem_prepare_shadow_fb
+#define drm_gem_end_shadow_fb_access	drm_gem_cleanup_shadow_fb
+#endif
+
+/*
+ * 6.8 moved the cursor hotspot from the framebuffer (set by the legacy
+ * SetCursor2 only) to the cursor plane's state, where SetCursor2 and atomic
+ * clients with DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT (the HOTSPOT_X/Y
+ * properties, which the core creates for a driver that declares
+ * DRIVER_CURSOR_HOTSPOT) put it. mutter >= 46 and KWin keep atomic
+ * modesetting on a virtual driver only with that cap.
+ */
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_plane.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define QXL_DRIVER_CURSOR_HOTSPOT	DRIVER_CURSOR_HOTSPOT
+static inline int qxl_cursor_hot_x(const struct drm_plane_state *state)
+{
+	return state->hotspot_x;
+}
+
+static inline int qxl_cursor_hot_y(const struct drm_plane_state *state)
+{
+	return state->hotspot_y;
+}
+#else
+#define QXL_DRIVER_CURSOR_HOTSPOT	0
+static inline int qxl_cursor_hot_x(const struct drm_plane_state *state)
+{
+	return state->fb ? state->fb->hot_x : 0;
+}
+
+static inline int qxl_cursor_hot_y(const struct drm_plane_state *state)
+{
+	return state->fb ? state->fb->hot_y : 0;
+}
+#endif
+
+/* 6.13 added hrtimer_setup(), which later kernels require. */
+#include <linux/hrtimer.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+static inline void hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*function)(struct hrtimer *),
+				 clockid_t clock_id, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+}
+#endif
+
+/*
+ * .fb_create gained the looked-up format (6.17: not in the 6.12 headers,
+ * present in 7.2's); drm_gem_fb_create_with_dirty() with it.
+ */
+#include <drm/drm_gem_framebuffer_helper.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#define QXL_FB_CREATE_INFO_ARG		const struct drm_format_info *info,
+#define qxl_gem_fb_create_with_dirty(drm, file, cmd) \
+	drm_gem_fb_create_with_dirty(drm, file, info, cmd)
+#else
+#define QXL_FB_CREATE_INFO_ARG
+#define qxl_gem_fb_create_with_dirty(drm, file, cmd) \
+	drm_gem_fb_create_with_dirty(drm, file, cmd)
+#endif
+
+/*
+ * 7.2 renamed struct drm_atomic_state to struct drm_atomic_commit, with its
+ * functions (drm_atomic_state_put() to drm_atomic_commit_put(), ...). The
+ * driver uses the new names; before 7.2 they are mapped back here. Older
+ * kernels also have a function drm_atomic_commit(), which the driver never
+ * calls; every kernel header is included above, so the mapping only
+ * reaches the driver's own code.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 2, 0)
+#include <drm/drm_atomic.h>
+#define drm_atomic_commit	drm_atomic_state
+#define drm_atomic_commit_put	drm_atomic_state_put
+#endif
+
+#endif /* QXL_COMPAT_H */
