@@ -97,6 +97,9 @@ struct qxl_dmem {
 	void *owner;
 };
 
+/* Largest cursor image side; reported as DRM_CAP_CURSOR_WIDTH/HEIGHT. */
+#define QXL_CURSOR_MAX		256
+
 /* Largest off-screen surface side, as the device's primary. */
 #define QXL_MAX_SURFACE_DIM	8192
 

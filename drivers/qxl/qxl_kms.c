@@ -304,8 +304,9 @@ int qxl_kms_init(struct qxl_device *qdev)
 	drm->mode_config.max_width = QXL_MAX_FB_SIZE;
 	drm->mode_config.max_height = QXL_MAX_FB_SIZE;
 	drm->mode_config.preferred_depth = 24;
-	drm->mode_config.cursor_width = 64;
-	drm->mode_config.cursor_height = 64;
+	/* The real limit: compositors size their cursor buffers by it. */
+	drm->mode_config.cursor_width = QXL_CURSOR_MAX;
+	drm->mode_config.cursor_height = QXL_CURSOR_MAX;
 	drm->mode_config.funcs = &qxl_mode_config_funcs;
 	drm->mode_config.helper_private = &qxl_mode_config_helper_funcs;
 

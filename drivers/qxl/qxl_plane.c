@@ -644,7 +644,6 @@ static const struct drm_plane_funcs qxl_primary_plane_funcs = {
  * position only from MOVE. With several heads, the last update wins.
  */
 
-#define QXL_CURSOR_MAX		256
 #define QXL_CURSOR_SHAPE_OFF	192
 static_assert(sizeof(struct qxl_cursor_cmd) <= QXL_CURSOR_SHAPE_OFF);
 

@@ -71,6 +71,16 @@ int main(void)
 	kms_set(&dev, &fb, &mode);
 	plane = cursor_plane();
 	qt_result("cursor-plane", plane ? 0 : 1, "cursor plane %u for CRTC 0", plane);
+	{
+		/* Compositors size their cursor buffers by these: the real limit. */
+		uint64_t cw = 0, ch = 0;
+
+		drmGetCap(dev.fd, DRM_CAP_CURSOR_WIDTH, &cw);
+		drmGetCap(dev.fd, DRM_CAP_CURSOR_HEIGHT, &ch);
+		qt_result("cursor-size-cap", cw == 256 && ch == 256 ? 0 : 1,
+			  "DRM_CAP_CURSOR_WIDTH/HEIGHT %llu x %llu, want 256 x 256 (the largest accepted)",
+			  (unsigned long long)cw, (unsigned long long)ch);
+	}
 
 	paint_cursor(&c, q1);
 	ret = drmModeSetCursor2(dev.fd, dev.crtc_id, c.handle, 64, 64, 5, 7);
