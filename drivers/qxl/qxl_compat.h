@@ -89,13 +89,36 @@ static inline void qxl_fbdev_setup(struct drm_device *drm)
 #endif
 
 /*
- * Shadow-plane buffers: 6.2 renamed the vmap around plane updates from
- * drm_gem_prepare/cleanup_shadow_fb() to drm_gem_begin/end_shadow_fb_access().
+ * Shadow-plane buffers: up to 6.1, drm_gem_prepare_shadow_fb() took the
+ * framebuffer's implicit fences and mapped it, and
+ * drm_gem_cleanup_shadow_fb() unmapped it. 6.2 split the fences
+ * (drm_gem_plane_helper_prepare_fb()) from the mapping
+ * (drm_gem_begin/end_shadow_fb_access()). The driver's prepare_fb and
+ * cleanup_fb call these two.
  */
 #include <drm/drm_gem_atomic_helper.h>
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define drm_gem_begin_shadow_fb_access	drm_gem_prepare_shadow_fb
-#define drm_gem_end_shadow_fb_access	drm_gem_cleanup_shadow_fb
+static inline int qxl_shadow_fb_prepare(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	return drm_gem_prepare_shadow_fb(plane, state);
+}
+
+static inline void qxl_shadow_fb_cleanup(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	drm_gem_cleanup_shadow_fb(plane, state);
+}
+#else
+static inline int qxl_shadow_fb_prepare(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	int ret = drm_gem_plane_helper_prepare_fb(plane, state);
+
+	return ret ? ret : drm_gem_begin_shadow_fb_access(plane, state);
+}
+
+static inline void qxl_shadow_fb_cleanup(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	drm_gem_end_shadow_fb_access(plane, state);
+}
 #endif
 
 /*

@@ -440,7 +440,7 @@ static int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_st
 				    int ret)
 {
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	drm_gem_end_shadow_fb_access(plane, state);
+	qxl_shadow_fb_cleanup(plane, state);
 	return ret;
 }
 
@@ -460,7 +460,7 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	bool merge;
 	int ret;
 
-	ret = drm_gem_begin_shadow_fb_access(plane, new_state);
+	ret = qxl_shadow_fb_prepare(plane, new_state);
 	if (ret || !new_state->fb || !new_state->visible)
 		return ret;
 
@@ -506,7 +506,7 @@ static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
 						struct drm_plane_state *state)
 {
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	drm_gem_end_shadow_fb_access(plane, state);
+	qxl_shadow_fb_cleanup(plane, state);
 }
 
 /*
@@ -684,7 +684,7 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 	unsigned int i, n = 1;
 	int ret;
 
-	ret = drm_gem_begin_shadow_fb_access(plane, new_state);
+	ret = qxl_shadow_fb_prepare(plane, new_state);
 	if (ret)
 		return ret;
 	if (new_state->crtc)
