@@ -1021,15 +1021,20 @@ out_free:
  * @r: the area
  *
  * An id the device does not know (a reset in between) is ignored by it.
+ * After a reset the device is in VGA mode until the display is committed
+ * again, and answers without rendering anything: wait for that first.
  *
  * Return: 0 once the pixels are in the surface's memory; -EBUSY if the
- * device is alive but still rendering after QXL_IO_TIMEOUT_MS; -ETIMEDOUT
- * or -ENODEV as qxl_io_async().
+ * device is alive but still rendering (or still in VGA mode) after
+ * QXL_IO_TIMEOUT_MS; -ETIMEDOUT or -ENODEV as qxl_io_async().
  */
 int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
 {
 	int idx, ret;
 
+	if (!wait_event_timeout(qdev->io_wq, READ_ONCE(qdev->ring_live),
+				msecs_to_jiffies(QXL_IO_TIMEOUT_MS)))
+		return -EBUSY;
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
 	mutex_lock(&qdev->io_lock);

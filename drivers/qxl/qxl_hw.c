@@ -207,6 +207,8 @@ int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height)
 		return ret;
 	qdev->primary_live = true;
 	WRITE_ONCE(qdev->ring_live, true);
+	/* Renders waiting for the device to leave VGA mode (qxl_io_update_area()). */
+	wake_up_all(&qdev->io_wq);
 	qdev->primary_width = width;
 	qdev->primary_height = height;
 	return 0;
