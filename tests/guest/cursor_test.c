@@ -26,6 +26,73 @@ static int client_cursor(int visible, int w, int h, int hx, int hy, int x, int y
 		       hx, hy, x, y, q[0], q[1], q[2], q[3]);
 }
 
+#ifndef DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT
+#define DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT 6
+#endif
+
+/* Kernels >= 6.8 keep the hotspot in the plane state (HOTSPOT_X/Y). */
+static int hotspot_in_plane;
+
+static int probe_hotspot_cap(void)
+{
+	int f = open("/dev/dri/card0", O_RDWR | O_CLOEXEC), ok;
+
+	ok = f >= 0 && !drmSetClientCap(f, DRM_CLIENT_CAP_ATOMIC, 1) &&
+	     !drmSetClientCap(f, DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT, 1);
+	if (f >= 0)
+		close(f);
+	return ok;
+}
+
+/* One atomic commit of the cursor plane with hotspot (hx, hy). */
+static int atomic_cursor(uint32_t plane, uint32_t fb, int x, int y, int hx, int hy)
+{
+	static const char *const names[] = { "FB_ID", "CRTC_ID", "CRTC_X", "CRTC_Y", "CRTC_W",
+		"CRTC_H", "SRC_X", "SRC_Y", "SRC_W", "SRC_H", "HOTSPOT_X", "HOTSPOT_Y" };
+	uint64_t vals[] = { fb, dev.crtc_id, x, y, 64, 64, 0, 0, 64 << 16, 64 << 16, hx, hy };
+	drmModeAtomicReq *req = drmModeAtomicAlloc();
+	int ret = 0;
+
+	for (unsigned int i = 0; req && i < 12 && !ret; i++) {
+		uint32_t id = kms_prop_id(&dev, plane, DRM_MODE_OBJECT_PLANE, names[i]);
+
+		ret = id ? drmModeAtomicAddProperty(req, plane, id, vals[i]) < 0 : -ENOENT;
+	}
+	if (!req)
+		return -ENOMEM;
+	if (!ret)
+		ret = drmModeAtomicCommit(dev.fd, req, 0, NULL) ? -errno : 0;
+	drmModeAtomicFree(req);
+	return ret;
+}
+
+/*
+ * An atomic client that declares hotspot support sets the hotspot through
+ * the cursor plane's HOTSPOT_X/Y properties (what mutter >= 46 and KWin
+ * do); it reaches the SPICE client, and a hotspot change alone is sent.
+ */
+static void atomic_hotspot(uint32_t plane, uint32_t fb, const uint32_t q[4])
+{
+	int ret;
+
+	if (!hotspot_in_plane) {
+		qt_result("cursor-atomic-hotspot", QT_SKIP,
+			  "kernel before 6.8: no HOTSPOT_X/Y properties, the hotspot is the framebuffer's");
+		return;
+	}
+	ret = drmSetClientCap(dev.fd, DRM_CLIENT_CAP_ATOMIC, 1) ? -errno :
+	      drmSetClientCap(dev.fd, DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT, 1) ? -errno :
+	      atomic_cursor(plane, fb, 200, 150, 3, 4);
+	qt_result("cursor-atomic-hotspot", ret || client_cursor(1, 64, 64, 3, 4, 203, 154, q),
+		  "atomic commit with HOTSPOT_X/Y 3,4 at 200,150: %s", ret ? strerror(-ret) : "sent");
+	ret = ret ? ret : atomic_cursor(plane, fb, 200, 150, 10, 12);
+	qt_result("cursor-atomic-hotspot-change",
+		  ret || client_cursor(1, 64, 64, 10, 12, 210, 162, q),
+		  "only the hotspot changes to 10,12: %s", ret ? strerror(-ret) : "sent");
+	drmSetClientCap(dev.fd, DRM_CLIENT_CAP_ATOMIC, 0);
+	drmSetClientCap(dev.fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+}
+
 static uint32_t cursor_plane(void)
 {
 	drmModePlaneRes *pr = drmModeGetPlaneResources(dev.fd);
@@ -71,6 +138,7 @@ int main(void)
 	kms_set(&dev, &fb, &mode);
 	plane = cursor_plane();
 	qt_result("cursor-plane", plane ? 0 : 1, "cursor plane %u for CRTC 0", plane);
+	hotspot_in_plane = probe_hotspot_cap();
 	{
 		/* Compositors size their cursor buffers by these: the real limit. */
 		uint64_t cw = 0, ch = 0;
@@ -102,7 +170,7 @@ int main(void)
 	/* Atomic: a new image through the cursor plane's FB_ID. */
 	if (plane && !kfb_create(&dev, &c2, 64, 64)) {
 		uint32_t h[4] = { c2.handle }, p[4] = { c2.pitch }, o[4] = { 0 }, argb = 0;
-		int x = 300, y = 250;
+		int x = 300, y = 250, hx, hy;
 
 		paint_cursor(&c2, q2);
 		/* Cursor planes take ARGB8888 only. */
@@ -110,10 +178,19 @@ int main(void)
 		if (!ret)
 			ret = drmModeSetPlane(dev.fd, plane, dev.crtc_id, argb, 0, x, y, 64, 64,
 					      0, 0, 64 << 16, 64 << 16);
+		/*
+		 * Before 6.8 the hotspot belongs to the framebuffer (this one has
+		 * none); from 6.8 it is a property of the plane, which SetPlane
+		 * leaves as SetCursor2 set it.
+		 */
+		hx = hotspot_in_plane ? 5 : 0;
+		hy = hotspot_in_plane ? 7 : 0;
 		qt_result("cursor-plane-update",
-			  ret || client_cursor(1, 64, 64, 0, 0, x, y, q2),
-			  "SetPlane on the cursor plane at %d,%d: %s", x, y,
+			  ret || client_cursor(1, 64, 64, hx, hy, x + hx, y + hy, q2),
+			  "SetPlane on the cursor plane at %d,%d (hotspot %d,%d %s): %s", x, y,
+			  hx, hy, hotspot_in_plane ? "kept in the plane state" : "of the new fb",
 			  ret ? strerror(errno) : "sent");
+		atomic_hotspot(plane, argb, q2);
 		drmModeSetPlane(dev.fd, plane, dev.crtc_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 		if (argb)
 			drmModeRmFB(dev.fd, argb);
