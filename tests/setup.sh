@@ -22,6 +22,9 @@ PKGS=(
 	python3 python3-gi gir1.2-spiceclientglib-2.0 spice-client-gtk
 	# DKMS packaging test
 	dkms
+	# other releases' kernels: chroots for their headers and compilers
+	# (tests/kernels/chroot.sh)
+	mmdebstrap
 )
 # the SPICE protocol library and its tests list theirs in one file
 top=$(cd "$(dirname "$0")/.." && pwd)

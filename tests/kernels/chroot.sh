@@ -35,7 +35,7 @@ STAMP=.qxl-ng-chroot-complete
 # bring the release's gcc-N, linux-kbuild-* and pahole). sparse is optional
 # for build.sh but cheap.
 PACKAGES=(build-essential make gcc libc6-dev libelf-dev libssl-dev bc bison flex
-	pahole kmod sparse)
+	pahole kmod sparse dkms)
 
 # Packages linux-image-* needs that a header-only chroot does not: a stand-in
 # for the initramfs generator (trixie's linux-headers-6.12 depends on the
