@@ -11,20 +11,22 @@
 # RELEASE: trixie (Debian 13, 6.12 LTS, gcc-14), trixie-backports (trixie plus
 # the newest kernel backported to it) or sid (unstable).
 #
-# The chroot lives in build/chroots/<release>-<hash>, where <hash> is taken
+# The chroot lives in $QXL_CACHE/chroots/<release>-<hash> (QXL_CACHE defaults
+# to ~/.cache/qxl-ng, outside the checkout, so that a fresh clone on the same
+# machine, as CI's, reuses it), where <hash> is taken
 # over everything that decides its contents (release, sources, package list,
 # dpkg options): changing the list makes a new chroot. A stamp file written
 # last marks it complete; a directory without it (an interrupted run) is
 # removed and built again. Made with mmdebstrap --mode=root as root; host-side
 # apt queries (--newest) use a private apt configuration under
-# build/chroots/.apt, so the host's own apt state is never touched.
+# $QXL_CACHE/chroots/.apt, so the host's own apt state is never touched.
 #
 # Environment: MIRROR (default http://deb.debian.org/debian),
 # CHROOT_TIMEOUT (seconds for mmdebstrap, default 1800).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-chroots=$top/build/chroots
+chroots=${QXL_CACHE:-$HOME/.cache/qxl-ng}/chroots
 logs=$top/build/logs
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 CHROOT_TIMEOUT=${CHROOT_TIMEOUT:-1800}

@@ -4,8 +4,8 @@
 # kernel: that release's chroot (tests/kernels/chroot.sh), the module built
 # against its headers (tests/kernels/build.sh), and its kernel image and
 # module tree, downloaded from the release with the chroot's own apt and
-# unpacked under build/kimages/<kver>/ (cached by kernel version; a stamp
-# marks a complete one).
+# unpacked under $QXL_CACHE/kimages/<kver>/ (QXL_CACHE defaults to
+# ~/.cache/qxl-ng; cached by kernel version; a stamp marks a complete one).
 #
 #   tests/kernels/guest-kernel.sh RELEASE
 #
@@ -16,7 +16,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 release=${1:?usage: $0 RELEASE}
-kimages=$top/build/kimages
+kimages=${QXL_CACHE:-$HOME/.cache/qxl-ng}/kimages
 STAMP=.qxl-ng-kimage-complete
 t0=$(date +%s)
 
