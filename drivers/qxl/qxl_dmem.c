@@ -35,8 +35,11 @@ static void qxl_deferred_work(struct work_struct *work)
  * before a pause (and the buffers and surfaces they keep alive) would wait
  * for unrelated traffic. Shortly after the last command, nudge the device
  * into publishing its partial batch; after a client closed, also make it
- * render what it holds, so that its surfaces can go. If the ring or the
- * pool had no room for the whole nudge, try again later, a few times.
+ * render what it holds, so that its surfaces can go. A SPICE client that
+ * is slow to take what it was sent makes the device release later than
+ * that, so the nudge is repeated twice, QXL_IDLE_FOLLOWUP_MS apart. If the
+ * ring or the pool had no room for the whole nudge, it is tried again
+ * sooner, a few times.
  */
 void qxl_idle_work(struct work_struct *work)
 {
@@ -47,10 +50,12 @@ void qxl_idle_work(struct work_struct *work)
 		return;
 	if (atomic_xchg(&qdev->idle_render, 0))
 		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
-	if (qxl_release_nudge(qdev) == QXL_NUDGE_MESSAGES)
-		qdev->idle_retries = 0;
-	else if (qdev->idle_retries++ < QXL_IDLE_RETRIES)
-		qxl_idle_flush(qdev, false);
+	if (qxl_release_nudge(qdev) < QXL_NUDGE_MESSAGES &&
+	    atomic_inc_return(&qdev->idle_retries) <= QXL_IDLE_RETRIES)
+		mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
+	else if (atomic_dec_if_positive(&qdev->idle_followups) >= 0)
+		mod_delayed_work(system_wq, &qdev->idle_work,
+				 msecs_to_jiffies(QXL_IDLE_FOLLOWUP_MS));
 	drm_dev_exit(idx);
 }
 
@@ -59,6 +64,8 @@ void qxl_idle_flush(struct qxl_device *qdev, bool render)
 {
 	if (render)
 		atomic_set(&qdev->idle_render, 1);
+	atomic_set(&qdev->idle_retries, 0);
+	atomic_set(&qdev->idle_followups, 2);
 	mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
 }
 

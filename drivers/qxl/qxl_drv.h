@@ -44,6 +44,8 @@
 #define QXL_NUDGE_MESSAGES	32
 /* Times the idle work tries again when a nudge was cut short. */
 #define QXL_IDLE_RETRIES	10
+/* The idle nudge is repeated twice this long apart, for slow SPICE clients. */
+#define QXL_IDLE_FOLLOWUP_MS	500
 
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
@@ -327,7 +329,8 @@ struct qxl_device {
 	struct llist_head deferred_list;
 	struct work_struct deferred_work;
 	struct delayed_work idle_work;	/* see qxl_idle_work() */
-	unsigned int idle_retries;	/* only touched by idle_work */
+	atomic_t idle_retries;		/* nudges cut short in a row */
+	atomic_t idle_followups;	/* nudges still to repeat after the last command */
 	atomic_t idle_render;
 	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
 

@@ -1115,10 +1115,13 @@ static int qxl_wait_render(struct qxl_device *qdev, struct drm_gem_object *obj)
 	for (i = 0; i < n; i++) {
 		objs[m] = NULL;
 		if (ids[i]) {
+			/*
+			 * A surface stays in the table after its last reference
+			 * went, until the deferred destroy takes it out: skip it.
+			 */
 			bo = qxl_bo_surface(qdev, ids[i]);
-			if (!bo)
+			if (!bo || !kref_get_unless_zero(&bo->base.refcount))
 				continue;
-			drm_gem_object_get(&bo->base);
 			objs[m] = &bo->base;
 			rects[m] = DRM_RECT_INIT(0, 0, bo->width, bo->height);
 		} else if (qdev->primary_live) {
