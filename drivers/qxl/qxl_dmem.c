@@ -36,11 +36,23 @@ static void qxl_deferred_work(struct work_struct *work)
  * for unrelated traffic. Shortly after the last command, nudge the device
  * into publishing its partial batch; after a client closed, also make it
  * render what it holds, so that its surfaces can go. A SPICE client that
- * is slow to take what it was sent makes the device release later than
- * that, so the nudge is repeated twice, QXL_IDLE_FOLLOWUP_MS apart. If the
+ * is slow to take what it was sent (seconds, after a burst of composites)
+ * makes the device release later than that, so the nudge is repeated
+ * QXL_IDLE_FOLLOWUPS times, QXL_IDLE_FOLLOWUP_MS apart and doubling. If the
  * ring or the pool had no room for the whole nudge, it is tried again
  * sooner, a few times.
  */
+/* Arm the next repetition of the idle nudge, if any is left. */
+static void qxl_idle_followup(struct qxl_device *qdev)
+{
+	int left = atomic_dec_if_positive(&qdev->idle_followups);
+
+	if (left >= 0)
+		mod_delayed_work(system_wq, &qdev->idle_work,
+				 msecs_to_jiffies(QXL_IDLE_FOLLOWUP_MS <<
+						  (QXL_IDLE_FOLLOWUPS - 1 - left)));
+}
+
 void qxl_idle_work(struct work_struct *work)
 {
 	struct qxl_device *qdev = container_of(work, struct qxl_device, idle_work.work);
@@ -53,9 +65,8 @@ void qxl_idle_work(struct work_struct *work)
 	if (qxl_release_nudge(qdev) < QXL_NUDGE_MESSAGES &&
 	    atomic_inc_return(&qdev->idle_retries) <= QXL_IDLE_RETRIES)
 		mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
-	else if (atomic_dec_if_positive(&qdev->idle_followups) >= 0)
-		mod_delayed_work(system_wq, &qdev->idle_work,
-				 msecs_to_jiffies(QXL_IDLE_FOLLOWUP_MS));
+	else
+		qxl_idle_followup(qdev);
 	drm_dev_exit(idx);
 }
 
@@ -65,7 +76,7 @@ void qxl_idle_flush(struct qxl_device *qdev, bool render)
 	if (render)
 		atomic_set(&qdev->idle_render, 1);
 	atomic_set(&qdev->idle_retries, 0);
-	atomic_set(&qdev->idle_followups, 2);
+	atomic_set(&qdev->idle_followups, QXL_IDLE_FOLLOWUPS);
 	mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
 }
 

@@ -44,7 +44,8 @@
 #define QXL_NUDGE_MESSAGES	32
 /* Times the idle work tries again when a nudge was cut short. */
 #define QXL_IDLE_RETRIES	10
-/* The idle nudge is repeated twice this long apart, for slow SPICE clients. */
+/* The idle nudge is repeated after 0.5, 1, 2 and 4 s, for slow SPICE clients. */
+#define QXL_IDLE_FOLLOWUPS	4
 #define QXL_IDLE_FOLLOWUP_MS	500
 
 /* More damage rectangles than this in one update are merged into one. */
