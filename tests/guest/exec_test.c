@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
@@ -95,40 +94,6 @@ static void reject(const char *name, struct cmd *c, int want, const char *what)
 	qt_result(name, ret == want && still_renders(0x10203 * n) ? QT_PASS : QT_FAIL,
 		  "%s: got %d (%s), want %d; device renders afterwards", what, ret,
 		  ret ? strerror(-ret) : "ok", want);
-}
-
-static int debugfs_value(const char *key)
-{
-	char line[256];
-	int v = -1;
-	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			v = atoi(line + strlen(key) + 1);
-	fclose(f);
-	return v;
-}
-
-/*
- * A child process opens its own render-node file and allocates @size:
- * 1 if it got it, 0 if not, -1 if the child could not run.
- */
-static int other_process_allocates(uint32_t size)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int cfd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
-
-		_exit(cfd >= 0 && qc_bo_alloc(cfd, size) ? 0 : 1);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status) == 0;
 }
 
 static void t_fill(void)
@@ -598,7 +563,7 @@ static void t_buffer_ioctls(void)
 		 */
 		int fd2 = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 		uint32_t same = fd2 < 0 ? 0 : qc_bo_alloc(fd2, 4 << 20);
-		int other = other_process_allocates(4 << 20);
+		int other = qc_other_process_allocates(4 << 20);
 
 		qt_result("vram-share-per-client", n1 > 0 && n1 < 16 && other == 1 && !same ?
 			  QT_PASS : QT_FAIL,
@@ -664,7 +629,7 @@ static void t_matrix(void)
 	static const struct { uint8_t fmt, bpp; } bf[] = {
 		{ 6, 16 }, { 7, 24 }, { BMP_32BIT, 32 }, { BMP_RGBA, 32 }, { 10, 8 } };
 	int accepted = 0, refused = 0, self_refused = 0, ret;
-	int errors0 = debugfs_value("device_errors");
+	int errors0 = qt_status("device_errors");
 
 	for (unsigned int d = 0; d < 5; d++) {
 		uint32_t dst, stride = (32 * sf[d].bpp / 8 + 3) & ~3u;
@@ -765,7 +730,7 @@ static void t_matrix(void)
 		gem_close(dst);
 	}
 	qt_result("format-matrix-survives", still_renders(0x778899) &&
-		  debugfs_value("device_errors") == errors0 ? QT_PASS : QT_FAIL,
+		  qt_status("device_errors") == errors0 ? QT_PASS : QT_FAIL,
 		  "%d draws accepted and rendered, %d refused, device still renders", accepted,
 		  refused);
 	qt_result("reject-image-of-destination", self_refused == 5 ? QT_PASS : QT_FAIL,
@@ -776,7 +741,7 @@ static void t_matrix(void)
 /* Many small commands in a row: the ring fills up; nothing fails or resets. */
 static void t_burst(void)
 {
-	int resets = debugfs_value("resets"), failed = 0, n = 5000, bad;
+	int resets = qt_status("resets"), failed = 0, n = 5000, bad;
 	struct timespec t0, t1;
 	double s;
 
@@ -788,9 +753,9 @@ static void t_burst(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	bad = rect_bad(spx, SW, 0, 0, SW, SH, 0x5a5a5a, 0xffffff);
-	qt_result("burst-5000-fills", !failed && !bad && debugfs_value("resets") == resets ?
+	qt_result("burst-5000-fills", !failed && !bad && qt_status("resets") == resets ?
 		  QT_PASS : QT_FAIL, "%d failed, %d wrong pixels, resets %d -> %d, %.0f fills/s",
-		  failed, bad, resets, debugfs_value("resets"), n / s);
+		  failed, bad, resets, qt_status("resets"), n / s);
 }
 
 /*
@@ -799,7 +764,7 @@ static void t_burst(void)
  */
 static void t_reset(void)
 {
-	int resets = debugfs_value("resets"), inj, bad, ret = -1;
+	int resets = qt_status("resets"), inj, bad, ret = -1;
 
 	fill(surf, 0, 0, SW, SH, 0x3366cc);
 	update(surf, 0, 0, SW, SH);
@@ -809,9 +774,9 @@ static void t_reset(void)
 		return;
 	}
 	close(inj);
-	for (int i = 0; i < 100 && debugfs_value("resets") == resets; i++)
+	for (int i = 0; i < 100 && qt_status("resets") == resets; i++)
 		usleep(100000);
-	if (debugfs_value("resets") == resets) {
+	if (qt_status("resets") == resets) {
 		qt_result("surface-survives-reset", QT_FAIL, "no reset within 10 s");
 		return;
 	}
@@ -833,7 +798,7 @@ int main(void)
 		  fd < 0 ? strerror(errno) : "/dev/dri/renderD128");
 	if (fd < 0)
 		return 1;
-	errors0 = debugfs_value("device_errors");
+	errors0 = qt_status("device_errors");
 	if (surf_alloc(FMT_XRGB, SW, SH, SW * 4, &surf) || !(spx = bo_map(fd, surf, SW * SH * 4))) {
 		qt_result("surface-create", QT_FAIL, "ALLOC_SURF/MAP: %s", strerror(errno));
 		return 1;
@@ -851,11 +816,11 @@ int main(void)
 	t_burst();
 	t_matrix();
 
-	qt_result("no-device-error", debugfs_value("device_errors") == errors0 &&
-		  debugfs_value("resets") == 0 ? QT_PASS : QT_FAIL,
+	qt_result("no-device-error", qt_status("device_errors") == errors0 &&
+		  qt_status("resets") == 0 ? QT_PASS : QT_FAIL,
 		  "device errors %d -> %d, resets %d, %d commands rejected", errors0,
-		  debugfs_value("device_errors"), debugfs_value("resets"),
-		  debugfs_value("exec_rejects"));
+		  qt_status("device_errors"), qt_status("resets"),
+		  qt_status("exec_rejects"));
 	t_reset();
 	gem_close(surf);
 	return 0;

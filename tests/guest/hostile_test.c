@@ -52,21 +52,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int status_value(const char *key)
-{
-	char line[256];
-	int v = -1;
-	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			v = atoi(line + strlen(key) + 1);
-	fclose(f);
-	return v;
-}
-
 /* An image buffer describing surface @s (a SURFACE image). */
 static uint32_t surface_image(int f, uint32_t s, struct cmd *c, uint64_t field)
 {
@@ -161,46 +146,47 @@ static int opaque_allowed(uint32_t flags, unsigned int dst_bpp, int src_surface_
 	return 1;
 }
 
+/*
+ * One 16x16 COMPOSITE with @flags from a surface of @sfmt onto one of
+ * @dfmt, rendered at once: it must be refused with EINVAL.
+ */
+static void issue_composite(const char *name, uint32_t dfmt, int32_t dstride, uint32_t sfmt,
+			    int32_t sstride, uint32_t flags, const char *what)
+{
+	uint32_t dst, src, img;
+	struct cmd c;
+	int ret;
+
+	if (qc_surf_alloc(fd, dfmt, 16, 16, dstride, &dst) ||
+	    qc_surf_alloc(fd, sfmt, 16, 16, sstride, &src)) {
+		qt_result(name, QT_FAIL, "surfaces: %s", strerror(errno));
+		return;
+	}
+	draw_init(&c, DRAW_COMPOSITE, dst, 0, 0, 16, 16);
+	put32(c.d + CMP_FLAGS, flags);
+	img = surface_image(fd, src, &c, CMP_SRC);
+	ret = submit_on(fd, &c);
+	render(dst, 16, 16);
+	qt_result(name, ret == -EINVAL ? QT_PASS : QT_FAIL,
+		  "%s (flags 0x%x): got %d, want EINVAL", what, flags, ret);
+	qc_gem_close(fd, img);
+	qc_gem_close(fd, dst);
+	qc_gem_close(fd, src);
+}
+
 static void t_composite_opaque(void)
 {
 	int accepted = 0, refused = 0, unexpected = 0, render_failed = 0;
-	int errors0 = status_value("device_errors"), resets0 = status_value("resets");
-	uint32_t dst, src;
+	int errors0 = qt_status("device_errors"), resets0 = qt_status("resets");
+	uint32_t dst;
 	struct cmd c;
 	int ret;
 
 	/* The two commands of the issue, exactly. */
-	if (!qc_surf_alloc(fd, FMT_A8, 16, 16, 16, &dst) &&
-	    !qc_surf_alloc(fd, FMT_ARGB, 16, 16, 64, &src)) {
-		uint32_t img;
-
-		draw_init(&c, DRAW_COMPOSITE, dst, 0, 0, 16, 16);
-		put32(c.d + CMP_FLAGS, 0x1000003);
-		img = surface_image(fd, src, &c, CMP_SRC);
-		ret = submit_on(fd, &c);
-		render(dst, 16, 16);
-		qt_result("reject-composite-opaque-a8-destination", ret == -EINVAL ? QT_PASS : QT_FAIL,
-			  "OVER onto A8 with DEST_OPAQUE (flags 0x1000003): got %d, want EINVAL", ret);
-		qc_gem_close(fd, img);
-		qc_gem_close(fd, dst);
-		qc_gem_close(fd, src);
-	}
-	if (!qc_surf_alloc(fd, FMT_ARGB, 16, 16, 64, &dst) &&
-	    !qc_surf_alloc(fd, FMT_A8, 16, 16, 16, &src)) {
-		uint32_t img;
-
-		draw_init(&c, DRAW_COMPOSITE, dst, 0, 0, 16, 16);
-		put32(c.d + CMP_FLAGS, 0x400003);
-		img = surface_image(fd, src, &c, CMP_SRC);
-		ret = submit_on(fd, &c);
-		render(dst, 16, 16);
-		qt_result("reject-composite-opaque-a8-source", ret == -EINVAL ? QT_PASS : QT_FAIL,
-			  "OVER from an A8 surface with SOURCE_OPAQUE (flags 0x400003): got %d, want EINVAL",
-			  ret);
-		qc_gem_close(fd, img);
-		qc_gem_close(fd, dst);
-		qc_gem_close(fd, src);
-	}
+	issue_composite("reject-composite-opaque-a8-destination", FMT_A8, 16, FMT_ARGB, 64,
+			0x1000003, "OVER onto A8 with DEST_OPAQUE");
+	issue_composite("reject-composite-opaque-a8-source", FMT_ARGB, 64, FMT_A8, 16, 0x400003,
+			"OVER from an A8 surface with SOURCE_OPAQUE");
 
 	/*
 	 * The matrix: destination format x source (every surface format,
@@ -244,7 +230,7 @@ static void t_composite_opaque(void)
 		qc_gem_close(fd, dst);
 	}
 	qt_result("composite-opaque-matrix", !unexpected && !render_failed && device_works(0x123456) &&
-		  status_value("device_errors") == errors0 && status_value("resets") == resets0 ?
+		  qt_status("device_errors") == errors0 && qt_status("resets") == resets0 ?
 		  QT_PASS : QT_FAIL,
 		  "%d accepted and rendered, %d refused, %d not as the whitelist says, %d renders failed",
 		  accepted, refused, unexpected, render_failed);
@@ -263,7 +249,7 @@ static void t_composite_params(void)
 		{ 0, 0, 0, 0, 0, 0 },				/* singular */
 		{ 0x7fffffff, 0x7fffffff, 0x7fffffff, -0x7fffffff, 0x7fffffff, -0x7fffffff },
 	};
-	int accepted = 0, failed = 0, errors0 = status_value("device_errors");
+	int accepted = 0, failed = 0, errors0 = qt_status("device_errors");
 	uint32_t dst, src, mask8, maskc;
 	struct cmd c;
 
@@ -315,7 +301,7 @@ static void t_composite_params(void)
 		}
 	}
 	qt_result("composite-parameters-survive", !failed && device_works(0x654321) &&
-		  status_value("device_errors") == errors0 ? QT_PASS : QT_FAIL,
+		  qt_status("device_errors") == errors0 ? QT_PASS : QT_FAIL,
 		  "%d composites (29 operators, masks none/A8/component alpha, 2 filters, 4 repeats, 5 transform classes) accepted and rendered, %d failed",
 		  accepted, failed);
 	qc_gem_close(fd, dst);
@@ -328,8 +314,8 @@ static void t_composite_params(void)
 
 static void t_ports(void)
 {
-	int flush0 = status_value("port_23_writes"), oom0 = status_value("port_4_writes");
-	int nudge0 = status_value("nudge_messages"), held0, held = 0, idle = 0, base;
+	int flush0 = qt_status("port_23_writes"), oom0 = qt_status("port_4_writes");
+	int nudge0 = qt_status("nudge_messages"), held0, held = 0, idle = 0, base;
 	struct drm_qxl_ng_wait w = { .timeout_ns = 2000000000ull };
 	uint32_t s, img;
 	struct cmd c;
@@ -362,7 +348,7 @@ static void t_ports(void)
 	 * published, which the idle nudge (50 ms after the last command)
 	 * makes the device do.
 	 */
-	held0 = status_value("vram_bytes_used");
+	held0 = qt_status("vram_bytes_used");
 	/*
 	 * Up to 10 s (a SPICE client with a backlog releases late) until the
 	 * only device memory in use is the surface's: the closed image's
@@ -372,7 +358,7 @@ static void t_ports(void)
 	held = held0;
 	for (int i = 0; i < 200 && held > base; i++) {
 		usleep(50000);
-		held = status_value("vram_bytes_used");
+		held = qt_status("vram_bytes_used");
 	}
 	idle = held == base;
 	qt_result("idle-releases-come-back", idle ? QT_PASS : QT_FAIL,
@@ -380,11 +366,11 @@ static void t_ports(void)
 		  held0, held, base);
 	qc_gem_close(fd, s);
 	qt_result("no-flush-release-port",
-		  status_value("port_23_writes") == flush0 && status_value("port_4_writes") == oom0 &&
-		  status_value("nudge_messages") > nudge0 ? QT_PASS : QT_FAIL,
+		  qt_status("port_23_writes") == flush0 && qt_status("port_4_writes") == oom0 &&
+		  qt_status("nudge_messages") > nudge0 ? QT_PASS : QT_FAIL,
 		  "FLUSH_RELEASE writes %d -> %d, NOTIFY_OOM %d -> %d (both must not move), nudge messages %d -> %d",
-		  flush0, status_value("port_23_writes"), oom0, status_value("port_4_writes"), nudge0,
-		  status_value("nudge_messages"));
+		  flush0, qt_status("port_23_writes"), oom0, qt_status("port_4_writes"), nudge0,
+		  qt_status("nudge_messages"));
 }
 
 /* ---- 3 and 4. a busy device is not a dead one; WAIT's errnos ------------- */
@@ -447,7 +433,7 @@ static void flood(int secs, int out)
  */
 static void t_slow_device(void)
 {
-	int resets0 = status_value("resets"), pipefd[2], r[5] = { -1, -1, -1, -1, -1 }, status;
+	int resets0 = qt_status("resets"), pipefd[2], r[5] = { -1, -1, -1, -1, -1 }, status;
 	double worst = 0, t0;
 	int fails = 0;
 	uint32_t s;
@@ -484,9 +470,9 @@ static void t_slow_device(void)
 	qt_result("flood-errnos", r[0] >= 0 && !r[2] && !r[3] && !r[4] ? QT_PASS : QT_FAIL,
 		  "flooder: %d EBUSY, %d other EXECBUFFER errors, %d WAIT and %d UPDATE_AREA results other than 0/EBUSY",
 		  r[1], r[2], r[3], r[4]);
-	qt_result("busy-device-not-reset", status_value("resets") == resets0 &&
+	qt_result("busy-device-not-reset", qt_status("resets") == resets0 &&
 		  device_works(0x0a0b0c) ? QT_PASS : QT_FAIL,
-		  "resets %d -> %d; a fresh draw renders", resets0, status_value("resets"));
+		  "resets %d -> %d; a fresh draw renders", resets0, qt_status("resets"));
 	qc_gem_close(fd, s);
 }
 
@@ -596,31 +582,12 @@ static void t_slow_fault(void)
 
 /* ---- 6. shares are per process, with a floor for the others ------------- */
 
-/* In a child: allocate @what (0 memory, 1 surfaces) until refused; exit 0 if >0. */
-static int child_allocates(int what)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int f = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
-		uint32_t h;
-
-		if (what)
-			_exit(f >= 0 && !qc_surf_alloc(f, FMT_XRGB, 1, 1, 4, &h) ? 0 : 1);
-		_exit(f >= 0 && qc_bo_alloc(f, 4 << 20) ? 0 : 1);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return 0;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static void t_shares(void)
 {
 	int fa = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 	int fb = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 	static uint32_t h[2][1100];
-	int n[2] = { 0, 0 }, ids = 0, last = 0, other, ids0 = status_value("surface_ids_used");
+	int n[2] = { 0, 0 }, ids = 0, last = 0, other, ids0 = qt_status("surface_ids_used");
 
 	if (fa < 0 || fb < 0) {
 		qt_result("memory-share-per-process", QT_FAIL, "open: %s", strerror(errno));
@@ -636,7 +603,7 @@ static void t_shares(void)
 		if (b)
 			h[f][n[f]++] = b;
 	}
-	other = child_allocates(0);
+	other = qc_other_process_allocates(4 << 20) == 1;
 	qt_result("memory-share-per-process", n[0] + n[1] < 16 && other ? QT_PASS : QT_FAIL,
 		  "two files of one process got %d + %d x 4 MiB of the 64 MiB BAR; another process then %s",
 		  n[0], n[1], other ? "got 4 MiB" : "got nothing");
@@ -655,7 +622,7 @@ static void t_shares(void)
 		h[f][ids / 2] = s;
 		ids++;
 	}
-	other = child_allocates(1);
+	other = qc_other_process_allocates(0) == 1;
 	qt_result("surface-share-per-process", ids < 1023 && last == -ENOSPC && other ?
 		  QT_PASS : QT_FAIL,
 		  "two files of one process got %d of 1023 surface ids (then %s); another process then %s",
@@ -663,11 +630,11 @@ static void t_shares(void)
 	close(fa);
 	close(fb);
 	/* Their ids come back once the device released the DESTROYs. */
-	for (int i = 0; i < 100 && status_value("surface_ids_used") > ids0; i++)
+	for (int i = 0; i < 100 && qt_status("surface_ids_used") > ids0; i++)
 		usleep(50000);
-	qt_result("surface-ids-come-back", status_value("surface_ids_used") <= ids0 ?
+	qt_result("surface-ids-come-back", qt_status("surface_ids_used") <= ids0 ?
 		  QT_PASS : QT_FAIL, "surface ids in use: %d before, %d after the files closed",
-		  ids0, status_value("surface_ids_used"));
+		  ids0, qt_status("surface_ids_used"));
 }
 
 /* ---- 7. each mapped page shows its own offset --------------------------- */
@@ -818,7 +785,7 @@ int main(int argc, char **argv)
 		qt_result("render-node-open", QT_FAIL, "%s", strerror(errno));
 		return 1;
 	}
-	errors0 = status_value("device_errors");
+	errors0 = qt_status("device_errors");
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		int run = argc < 2;
 
@@ -827,8 +794,8 @@ int main(int argc, char **argv)
 		if (run)
 			parts[i].fn();
 	}
-	qt_result("no-device-error", status_value("device_errors") == errors0 ? QT_PASS : QT_FAIL,
-		  "device errors %d -> %d", errors0, status_value("device_errors"));
+	qt_result("no-device-error", qt_status("device_errors") == errors0 ? QT_PASS : QT_FAIL,
+		  "device errors %d -> %d", errors0, qt_status("device_errors"));
 	t_alive();
 	close(fd);
 	return 0;

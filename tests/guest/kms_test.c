@@ -346,21 +346,6 @@ static void t_negative(struct kfb *fb, drmModeModeInfo *mode)
 		  "modeset + full frame after the rejected calls");
 }
 
-static int read_status(const char *key)
-{
-	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
-	char line[128];
-	int v = -1;
-	size_t n = strlen(key);
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = atoi(line + n + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /* Many full-frame updates in a row: the pool fills and must be recycled. */
 static void t_stress(struct kfb *fb, drmModeModeInfo *mode)
 {
@@ -378,7 +363,7 @@ static void t_stress(struct kfb *fb, drmModeModeInfo *mode)
 	}
 	qt_result("stress-full-frames", fails ? 1 : 0,
 		  "120 x 3 MiB updates through a 48 MiB pool, %d failed, %d reclaim kicks",
-		  fails, read_status("reclaim_kicks"));
+		  fails, qt_status("reclaim_kicks"));
 	qt_result("stress-last-frame-shown",
 		  screen_is(mode->hdisplay, mode->vdisplay, c, 0, NULL) ? 1 : 0,
 		  "the last of 120 frames is on screen");
@@ -394,7 +379,7 @@ static void t_recovery(struct kfb *fb, drmModeModeInfo *mode)
 		qt_result("recovery-after-device-error", 1, "initial picture wrong");
 		return;
 	}
-	resets = read_status("resets");
+	resets = qt_status("resets");
 	fd = open("/sys/kernel/debug/dri/0/qxl_inject_device_error", O_WRONLY);
 	if (fd < 0 || write(fd, "1", 1) != 1) {
 		qt_result("recovery-after-device-error", 1, "inject: %s", strerror(errno));
@@ -404,9 +389,9 @@ static void t_recovery(struct kfb *fb, drmModeModeInfo *mode)
 	}
 	close(fd);
 	t0 = kms_now();
-	for (i = 0; i < 100 && read_status("resets") <= resets; i++)
+	for (i = 0; i < 100 && qt_status("resets") <= resets; i++)
 		usleep(100000);
-	if (read_status("resets") <= resets) {
+	if (qt_status("resets") <= resets) {
 		qt_result("recovery-after-device-error", 1, "no reset within 10 s");
 		return;
 	}

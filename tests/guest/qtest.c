@@ -207,3 +207,19 @@ int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return ret;
 }
+
+int qt_status(const char *key)
+{
+	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
+	size_t n = strlen(key);
+	char line[256];
+	int v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = atoi(line + n + 1);
+	fclose(f);
+	return v;
+}

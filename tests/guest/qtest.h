@@ -39,4 +39,10 @@ int qt_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The value of KEY in qxl-ng's debugfs counters (/sys/kernel/debug/dri/0/
+ * qxl_status, lines "key: value"), or -1 if the file or the key is missing.
+ */
+int qt_status(const char *key);
+
 #endif /* QTEST_H */

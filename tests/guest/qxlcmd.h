@@ -7,9 +7,12 @@
 #define QXLCMD_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xf86drm.h>
 
 /* qxl-ng's own header, not libdrm's upstream copy of the same name. */
@@ -149,6 +152,29 @@ static inline int qc_update(int fd, uint32_t h, int x1, int y1, int x2, int y2)
 					 .bottom = y2 };
 
 	return xioctl(fd, DRM_IOCTL_QXL_UPDATE_AREA, &u);
+}
+
+/*
+ * A child process opens its own render-node file and allocates a buffer of
+ * @size bytes, or with @size 0 a 1x1 XRGB surface: 1 if it got it, 0 if
+ * not, -1 if the child could not run. (Shares are per process.)
+ */
+static inline int qc_other_process_allocates(uint32_t size)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int f = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+		uint32_t h;
+
+		if (!size)
+			_exit(f >= 0 && !qc_surf_alloc(f, FMT_XRGB, 1, 1, 4, &h) ? 0 : 1);
+		_exit(f >= 0 && qc_bo_alloc(f, size) ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) == 0;
 }
 
 #endif /* QXLCMD_H */

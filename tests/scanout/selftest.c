@@ -303,6 +303,26 @@ static int expect(struct qs_client *c, enum qs_event_type t, struct qs_event *ev
 	return 0;
 }
 
+/* Connect as a consumer: 0, or 1 with @why set (a child's exit status). */
+static int consumer_connect(struct qs_client **c, char *why, size_t wl)
+{
+	int ret = qs_client_connect(c, sock_path, 0, 5000);
+
+	if (ret)
+		snprintf(why, wl, "connect: %s", strerror(-ret));
+	return ret ? 1 : 0;
+}
+
+/* Connect and take the whole first frame (scanout, then its draw): 0, 1 or 2. */
+static int consumer_first_frame(struct qs_client **c, struct qs_event *ev, char *why, size_t wl)
+{
+	if (consumer_connect(c, why, wl))
+		return 1;
+	if (expect(*c, QS_EVENT_SCANOUT, ev, why, wl) || expect(*c, QS_EVENT_DRAW, ev, why, wl))
+		return 2;
+	return 0;
+}
+
 /* ---- multiplane: GL_SCANOUT2 with 3 planes in 2 buffers, then draws ---- */
 static struct set g_set;
 
@@ -315,9 +335,8 @@ static int mp_consumer(void *arg, char *why, size_t wl)
 	int ret;
 
 	(void)arg;
-	ret = qs_client_connect(&c, sock_path, 0, 5000);
-	if (ret)
-		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
+	if (consumer_connect(&c, why, wl))
+		return 1;
 	if (expect(c, QS_EVENT_SCANOUT, &ev, why, wl))
 		return 2;
 	f = qs_client_frame(c);
@@ -481,13 +500,11 @@ static int fc_consumer(void *arg, char *why, size_t wl)
 {
 	struct qs_client *c;
 	struct qs_event ev;
-	int ret = qs_client_connect(&c, sock_path, 0, 5000);
+	int ret = consumer_first_frame(&c, &ev, why, wl);
 
 	(void)arg;
 	if (ret)
-		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
-	if (expect(c, QS_EVENT_SCANOUT, &ev, why, wl) || expect(c, QS_EVENT_DRAW, &ev, why, wl))
-		return 2;
+		return ret;
 	qs_client_ack(c);
 	if (expect(c, QS_EVENT_DRAW, &ev, why, wl))
 		return 3;
@@ -548,11 +565,11 @@ static int stuck_consumer(void *arg, char *why, size_t wl)
 {
 	struct qs_client *c;
 	struct qs_event ev;
-	int ret = qs_client_connect(&c, sock_path, 0, 5000);
+	int ret = 0;
 
 	(void)arg;
-	if (ret)
-		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
+	if (consumer_connect(&c, why, wl))
+		return 1;
 	/* read but never acknowledge, until the producer hangs up */
 	double end = now_s() + 10;
 
@@ -570,11 +587,11 @@ static int live_consumer(void *arg, char *why, size_t wl)
 {
 	struct qs_client *c;
 	struct qs_event ev;
-	int n = 0, ret = qs_client_connect(&c, sock_path, 0, 5000);
+	int n = 0, ret;
 
 	(void)arg;
-	if (ret)
-		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
+	if (consumer_connect(&c, why, wl))
+		return 1;
 	double end = now_s() + 4;
 
 	while (now_s() < end) {
@@ -1027,13 +1044,11 @@ static int sealed_consumer(void *arg, char *why, size_t wl)
 {
 	struct qs_client *c;
 	struct qs_event ev;
-	int ret = qs_client_connect(&c, sock_path, 0, 5000);
+	int ret = consumer_first_frame(&c, &ev, why, wl);
 
 	(void)arg;
 	if (ret)
-		return snprintf(why, wl, "connect: %s", strerror(-ret)), 1;
-	if (expect(c, QS_EVENT_SCANOUT, &ev, why, wl) || expect(c, QS_EVENT_DRAW, &ev, why, wl))
-		return 2;
+		return ret;
 	if (xr24_check(qs_client_frame(c), NULL, why, wl))
 		return 3;
 	if (qs_client_ack(c))
