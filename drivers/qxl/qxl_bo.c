@@ -328,6 +328,31 @@ void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
 	return qdev->vram + bo->node.start + offset;
 }
 
+/* Charge @size bytes (and a surface id) to @account and place @bo; 0 or -errno. */
+static int qxl_vram_reserve(struct qxl_device *qdev, struct qxl_bo *bo, u64 size,
+			    struct qxl_vram_account *account, bool surface)
+{
+	int ret;
+
+	mutex_lock(&qdev->vram_lock);
+	if (!qxl_share_ok(account->bytes, size, qdev->vram_mm_used, qdev->vram_size))
+		ret = -EDQUOT;
+	else if (surface && !qxl_share_ok(account->surfaces, 1, qdev->surfaces_used,
+					  qdev->n_surfaces - 1))
+		ret = -ENOSPC;
+	else
+		ret = drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
+						 DRM_MM_INSERT_BEST);
+	if (!ret) {
+		account->bytes += size;
+		qdev->vram_mm_used += size;
+		account->surfaces += surface;
+		qdev->surfaces_used += surface;
+	}
+	mutex_unlock(&qdev->vram_lock);
+	return ret;
+}
+
 /*
  * The caller holds drm_dev_enter(): the buffer is cleared through the BAR.
  * Its memory (and its surface id, for a @surface) is charged to @account,
@@ -349,22 +374,15 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 
-	mutex_lock(&qdev->vram_lock);
-	if (!qxl_share_ok(account->bytes, size, qdev->vram_mm_used, qdev->vram_size))
-		ret = -EDQUOT;
-	else if (surface && !qxl_share_ok(account->surfaces, 1, qdev->surfaces_used,
-					  qdev->n_surfaces - 1))
-		ret = -ENOSPC;
-	else
-		ret = drm_mm_insert_node_generic(&qdev->vram_mm, &bo->node, size, PAGE_SIZE, 0,
-						 DRM_MM_INSERT_BEST);
-	if (!ret) {
-		account->bytes += size;
-		qdev->vram_mm_used += size;
-		account->surfaces += surface;
-		qdev->surfaces_used += surface;
+	ret = qxl_vram_reserve(qdev, bo, size, account, surface);
+	if (ret) {
+		/*
+		 * Buffers closed just before are freed by the deferred list:
+		 * what the caller gave back must be there for it to take.
+		 */
+		flush_work(&qdev->deferred_work);
+		ret = qxl_vram_reserve(qdev, bo, size, account, surface);
 	}
-	mutex_unlock(&qdev->vram_lock);
 	if (ret) {
 		drm_dbg_driver(&qdev->drm, "no room for a %llu byte %s (%s)\n", size,
 			       surface ? "surface" : "buffer",
