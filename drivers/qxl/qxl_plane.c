@@ -619,8 +619,12 @@ static void qxl_plane_destroy_state(struct drm_plane *plane, struct drm_plane_st
 {
 	struct qxl_plane_state *qps = to_qxl_plane_state(state);
 
-	/* Reservations are consumed or released by cleanup_fb before this. */
-	WARN_ON(qps->num_uploads);
+	/*
+	 * Reservations are consumed by atomic_update or released by cleanup_fb,
+	 * except in a state that drm_mode_config_reset() (at resume) throws away
+	 * while it is the current one.
+	 */
+	qxl_plane_release_uploads(to_qxl(plane->dev), qps);
 	__drm_gem_destroy_shadow_plane_state(&qps->base);
 	kfree(qps);
 }
@@ -670,6 +674,17 @@ static int qxl_cursor_plane_helper_atomic_check(struct drm_plane *plane,
 						   true, true);
 }
 
+/*
+ * The commit updates a plane being disabled only if its CRTC is still on
+ * afterwards (DRM_PLANE_COMMIT_ACTIVE_ONLY).
+ */
+static bool qxl_crtc_stays_on(struct drm_atomic_commit *state, struct drm_crtc *crtc)
+{
+	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
+
+	return !crtc_state || crtc_state->active;
+}
+
 /* Decide between SET, MOVE and HIDE, and reserve device memory for it. */
 static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 					      struct drm_plane_state *new_state)
@@ -705,7 +720,9 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 		} else {
 			return 0;
 		}
-	} else if (old_state->fb && old_state->visible) {
+	} else if (old_state->fb && old_state->visible &&
+		   qxl_crtc_stays_on(new_state->state, old_state->crtc)) {
+		/* A CRTC turned off takes its cursor with it: no update is made. */
 		qps->cursor_op = QXL_CURSOR_HIDE;
 	} else {
 		return 0;
