@@ -183,6 +183,7 @@ static struct pci_driver qxl_pci_driver = {
 	.probe = qxl_pci_probe,
 	.remove = qxl_pci_remove,
 	.shutdown = qxl_pci_shutdown,
+	.driver.pm = pm_sleep_ptr(&qxl_pm_ops),
 };
 
 drm_module_pci_driver(qxl_pci_driver);

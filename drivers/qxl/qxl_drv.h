@@ -58,6 +58,7 @@
 #define QXL_MAX_HEADS		16
 
 struct qxl_device;
+struct qxl_vram_copy;
 
 /**
  * struct qxl_deferred - work a release hook leaves for process context
@@ -347,6 +348,12 @@ struct qxl_device {
 	atomic_t scanout_copies;	/* surface to primary copies pushed */
 
 	struct work_struct reset_work;
+	/*
+	 * Device memory buffers copied to RAM by the hibernation freeze, for
+	 * a restore into a device whose memory is new; freed by thaw/restore.
+	 */
+	struct qxl_vram_copy *pm_copies;
+	unsigned int pm_ncopies;
 	atomic_t error_count;		/* ERROR interrupts seen */
 	atomic_t reset_count;		/* recoveries by reset */
 	atomic_t reclaim_kicks;		/* times the pool had to ask for releases */
@@ -498,5 +505,9 @@ void qxl_client_work(struct work_struct *work);
 /* qxl_kms.c: mode config, layout of the heads on the primary surface */
 int qxl_kms_init(struct qxl_device *qdev);
 void qxl_kms_reset_work(struct work_struct *work);
+void qxl_kms_reset_device(struct qxl_device *qdev);
+
+/* qxl_pm.c */
+extern const struct dev_pm_ops qxl_pm_ops;
 
 #endif /* QXL_DRV_H */

@@ -230,6 +230,33 @@ static const struct drm_mode_config_helper_funcs qxl_mode_config_helper_funcs = 
 	.atomic_commit_tail = qxl_atomic_commit_tail,
 };
 
+/**
+ * qxl_kms_reset_device - reset the device and give it back what it held
+ * @qdev: the device
+ *
+ * Registers the memslots again and creates every off-screen surface over
+ * the pixels its memory still holds (QXL_SURF_FLAG_KEEP_DATA). The command
+ * blocks the device had not released are freed, and the reset count moves,
+ * so that waiters on them and on surfaces return. The display itself is
+ * restored by committing the saved state again, which the callers do.
+ */
+void qxl_kms_reset_device(struct qxl_device *qdev)
+{
+	mutex_lock(&qdev->surf_lock);
+	mutex_lock(&qdev->io_lock);
+	mutex_lock(&qdev->cmd_lock);
+	mutex_lock(&qdev->cursor_lock);
+	qxl_hw_reset_and_setup(qdev);
+	/* Under surf_lock: whoever sees the count move knows the reset is done. */
+	atomic_inc(&qdev->reset_count);
+	mutex_unlock(&qdev->cursor_lock);
+	mutex_unlock(&qdev->cmd_lock);
+	mutex_unlock(&qdev->io_lock);
+	qxl_dmem_free_all_released(qdev);
+	qxl_bo_reset_surfaces(qdev);
+	mutex_unlock(&qdev->surf_lock);
+}
+
 /*
  * After the device reported an error or stopped responding: reset it and
  * restore the display. The current state is committed again as a full
@@ -247,19 +274,7 @@ void qxl_kms_reset_work(struct work_struct *work)
 		return;
 
 	drm_warn(&qdev->drm, "device error, resetting it\n");
-	mutex_lock(&qdev->surf_lock);
-	mutex_lock(&qdev->io_lock);
-	mutex_lock(&qdev->cmd_lock);
-	mutex_lock(&qdev->cursor_lock);
-	qxl_hw_reset_and_setup(qdev);
-	/* Under surf_lock: whoever sees the count move knows the reset is done. */
-	atomic_inc(&qdev->reset_count);
-	mutex_unlock(&qdev->cursor_lock);
-	mutex_unlock(&qdev->cmd_lock);
-	mutex_unlock(&qdev->io_lock);
-	qxl_dmem_free_all_released(qdev);
-	qxl_bo_reset_surfaces(qdev);
-	mutex_unlock(&qdev->surf_lock);
+	qxl_kms_reset_device(qdev);
 
 	/*
 	 * Not drm_atomic_helper_resume(): it starts with
