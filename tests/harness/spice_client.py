@@ -24,10 +24,13 @@ only from what came over the wire). Commands on stdin, one per line:
     cursor        answers "ok <visible> <W> <H> <hotx> <hoty> <x> <y> <samples>" for the
                   cursor channel's last SET/MOVE/HIDE, where samples are the raw
                   bytes (hex) of the pixels at the centres of the image's quadrants
+    session       "ok <host> <port> <migration-state>": where the session is
+                  connected now (it moves when the client follows a migration)
     quit          disconnects and exits
 
 Events printed unprompted on stdout: "event display-open", "event primary <W> <H>",
-"event disconnected". vmtest.py drives this process and kills it by PID.
+"event disconnected", "event migration <state>". vmtest.py drives this process
+and kills it by PID.
 """
 
 import argparse
@@ -51,7 +54,8 @@ class _MonitorConfig(ctypes.Structure):  # SpiceDisplayMonitorConfig
 
 
 class Client:
-    def __init__(self, host, port):
+    def __init__(self, host, port, inputs=False):
+        self.inputs = inputs
         self.loop = GLib.MainLoop()
         self.session = SpiceClientGLib.Session()
         self.session.set_property("host", host)
@@ -67,6 +71,13 @@ class Client:
         self.cursor = [0, 0, 0, 0, 0, -1, -1, "-"]
         GObject.Object.connect(self.session, "channel-new", self.on_channel_new)
         GObject.Object.connect(self.session, "disconnected", self.on_disconnected)
+        GObject.Object.connect(self.session, "notify::migration-state", self.on_migration)
+
+    def migration_state(self):
+        return self.session.get_property("migration-state").value_nick
+
+    def on_migration(self, session, pspec):
+        self.say("event migration %s" % self.migration_state())
 
     def say(self, line):
         sys.stdout.write(line + "\n")
@@ -76,6 +87,10 @@ class Client:
         self.channels.append(channel)
         if isinstance(channel, SpiceClientGLib.MainChannel):
             self.main = channel
+        elif isinstance(channel, SpiceClientGLib.InputsChannel) and self.inputs:
+            # as every real client does; spice-gtk 0.42 crashes following a
+            # migration without it
+            channel.connect()
         elif isinstance(channel, SpiceClientGLib.CursorChannel):
             GObject.Object.connect(channel, "cursor-set", self.on_cursor_set)
             GObject.Object.connect(channel, "cursor-move", self.on_cursor_move)
@@ -303,6 +318,12 @@ class Client:
                 else:
                     self.say("ok %d %d %d %d %d" % (prim[1], prim[2], prim[0],
                                                     int(self.marked), self.invalidates))
+            elif words[0] == "session":
+                # where the session is connected (it changes when the client
+                # follows a migration) and its migration state
+                self.say("ok %s %s %s" % (self.session.get_property("host"),
+                                          self.session.get_property("port"),
+                                          self.migration_state()))
             elif words[0] == "quit":
                 self.session.disconnect()
                 self.loop.quit()
@@ -326,8 +347,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--inputs", action="store_true", help="connect the inputs channel too")
     args = ap.parse_args()
-    return Client(args.host, args.port).run()
+    return Client(args.host, args.port, args.inputs).run()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import lifecycle
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 SPICE_PYTHON = "/usr/bin/python3"  # Debian's, where python3-gi lives
@@ -186,10 +188,11 @@ class QMP:
 class SpiceClient:
     """The spice_client.py process, started and stopped by PID."""
 
-    def __init__(self, port, logpath):
+    def __init__(self, port, logpath, inputs=False):
         self.logf = open(logpath, "w")
         self.proc = subprocess.Popen(
-            [SPICE_PYTHON, os.path.join(HERE, "spice_client.py"), "--port", str(port)],
+            [SPICE_PYTHON, os.path.join(HERE, "spice_client.py"), "--port", str(port)] +
+            (["--inputs"] if inputs else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.logf,
             bufsize=0)
         self.buf = b""
@@ -316,6 +319,10 @@ class Run:
         self.nshot = 0
         self.spice_note = ""
         self.start = time.monotonic()
+        self.wakeup = None  # (delay_s, give_up_at): a pending system-wakeup request
+        self.gen = 0  # which QEMU runs the guest: 0 at boot, +1 per restore or migration
+        self.hibernating = False  # the guest said it hibernates: QEMU exits, restart it
+        self.img = self.port = None
 
     # ---- results
     def report(self, status, name, reason=""):
@@ -335,6 +342,8 @@ class Run:
                "--kver", self.kver, "--module", self.module, "--level", "1"]
         if self.a.moddir:
             cmd += ["--moddir", self.a.moddir]
+        if self.a.swap_mib:
+            cmd += ["--modules", "virtio_blk"]
         if self.a.with_weston:
             cmd.append("--with-weston")
         if self.a.with_udev:
@@ -353,73 +362,86 @@ class Run:
         subprocess.run(cmd, check=True)
         return img
 
-    def qemu_cmd(self, img, port):
+    def sock(self, name, gen=None):
+        """The unix socket NAME of QEMU number GEN (the current one by default):
+        a restored or migrated guest runs in a new QEMU with its own sockets."""
+        gen = self.gen if gen is None else gen
+        return os.path.join(self.tmp, "%s%s.sock" % (name, "-%d" % gen if gen else ""))
+
+    def qemu_cmd(self, img, port, gen=0, extra=()):
         dev = "qxl-vga,id=video0"
         if self.a.device_props:
             dev += "," + self.a.device_props
-        append = "console=ttyS0 loglevel=5 panic=-1 qtest.timeout=%d %s" % (
-            self.a.cmd_timeout, self.a.append or "")
-        cmd = [self.a.qemu, "-m", str(self.a.mem), "-smp", "1", "-accel", "tcg",
+        append = "console=ttyS0 loglevel=5 panic=-1 qtest.timeout=%d %s %s" % (
+            self.a.cmd_timeout, self.a.append or "", " ".join(
+                e[len("append="):] for e in extra if e.startswith("append=")))
+        cmd = shlex.split(self.a.qemu) + ["-m", str(self.a.mem), "-smp", "1", "-accel", "tcg",
                "-machine", "dump-guest-core=off",
                "-kernel", self.kernel, "-initrd", img, "-append", append.strip(),
                "-display", "none", "-nodefaults", "-no-reboot", "-vga", "none",
                "-device", "VGA" if self.a.no_qxl else dev,
-               "-qmp", "unix:%s/qmp.sock,server=on,wait=off" % self.tmp,
+               "-qmp", "unix:%s,server=on,wait=off" % self.sock("qmp", gen),
                "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on,"
                "image-compression=off,jpeg-wan-compression=never,"
                "zlib-glz-wan-compression=never,streaming-video=off" % port,
-               "-chardev", "file,id=con,path=%s/console.log" % self.tmp,
+               "-chardev", "file,id=con,path=%s/console.log,append=on" % self.tmp,
                "-serial", "chardev:con",
-               "-chardev", "socket,id=ctl,path=%s/ctl.sock,server=on,wait=off" % self.tmp,
+               "-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % self.sock("ctl", gen),
                "-serial", "chardev:ctl"]
         if self.a.vdagent:
             cmd += ["-device", "virtio-serial-pci",
                     "-chardev", "spicevmc,id=vdagent,name=vdagent",
                     "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0"]
-        for extra in self.a.qemu_arg:
-            cmd += shlex.split(extra)
+        if self.a.swap_mib:
+            cmd += ["-drive", "file=%s/swap.img,format=raw,if=virtio" % self.tmp]
+        for arg in self.a.qemu_arg:
+            cmd += shlex.split(arg)
+        cmd += [e for e in extra if not e.startswith("append=")]
         return cmd
 
-    def start_qemu(self, img, deadline):
-        """Start QEMU and connect the control channel; retry on a port clash."""
+    def start_qemu(self, img, deadline, gen=0, extra=()):
+        """Start QEMU number GEN (0 at boot; later ones restore or receive the
+        guest, with EXTRA arguments) and connect its control channel; retry
+        on a port clash. Returns (Popen, control socket, SPICE port)."""
+        suffix = "-%d" % gen if gen else ""
         for attempt in range(3):
-            port = self.a.spice_port or free_port()
-            cmd = self.qemu_cmd(img, port)
-            with open(os.path.join(self.tmp, "qemu.cmd"), "w") as f:
+            port = (self.a.spice_port if not gen else 0) or free_port()
+            cmd = self.qemu_cmd(img, port, gen, extra)
+            with open(os.path.join(self.tmp, "qemu%s.cmd" % suffix), "w") as f:
                 f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
-            qlog = open(os.path.join(self.tmp, "qemu.log"), "w")
+            qlog = open(os.path.join(self.tmp, "qemu%s.log" % suffix), "w")
             env = None
             if self.a.spice_probe and self.a.spice_client:
                 # two clients at once (spice-probe + spice-gtk): spice-server
                 # otherwise drops the first when the second connects
                 env = dict(os.environ, SPICE_DEBUG_ALLOW_MC="1")
-            self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                         stderr=subprocess.STDOUT, cwd=self.tmp,
-                                         preexec_fn=allow_core, env=env)
+            qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                                    stderr=subprocess.STDOUT, cwd=self.tmp,
+                                    preexec_fn=allow_core, env=env)
             qlog.close()
             try:
-                self.ctl = self.connect_ctl(min(deadline, time.monotonic() + 20))
-                return port
+                ctl = self.connect_ctl(qemu, self.sock("ctl", gen),
+                                       min(deadline, time.monotonic() + 20))
+                return qemu, ctl, port
             except RuntimeError:
-                with open(os.path.join(self.tmp, "qemu.log")) as f:
+                with open(os.path.join(self.tmp, "qemu%s.log" % suffix)) as f:
                     err = f.read().strip()
-                if self.qemu.poll() is None:
+                if qemu.poll() is None:
                     raise
                 if attempt < 2 and re.search(r"(?i)address already in use|failed to", err):
                     log("QEMU failed to start (%s); retrying" % err[-200:])
-                    for fn in ("qmp.sock", "ctl.sock"):
+                    for name in ("qmp", "ctl"):
                         try:
-                            os.unlink(os.path.join(self.tmp, fn))
+                            os.unlink(self.sock(name, gen))
                         except FileNotFoundError:
                             pass
                     continue
                 raise RuntimeError("QEMU exited at start: %s" % err[-500:])
         raise RuntimeError("QEMU did not start")
 
-    def connect_ctl(self, deadline):
-        path = os.path.join(self.tmp, "ctl.sock")
+    def connect_ctl(self, qemu, path, deadline):
         while time.monotonic() < deadline:
-            if self.qemu.poll() is not None:
+            if qemu.poll() is not None:
                 raise RuntimeError("QEMU exited at start (see qemu.log)")
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -828,6 +850,14 @@ class Run:
                 if time.monotonic() >= end:
                     return False, "client monitors %r, expected %r" % (got, want)
                 time.sleep(0.2)
+        if kind == "system-wakeup":
+            # system-wakeup <delay_ms>: once QMP query-status says the guest is
+            # suspended (polled for up to 60 s), wait delay_ms and send QMP
+            # system_wakeup. Answered at once: the guest suspends after it.
+            self.wakeup = (int(args[0], 0) / 1000.0 if args else 1.0, time.monotonic() + 60)
+            return True, "system_wakeup armed"
+        if kind in ("hibernate", "migrate"):
+            return lifecycle.handle(self, kind, args)
         if kind == "spice-info":
             if self.client is None:
                 return False, "no SPICE client"
@@ -855,9 +885,13 @@ class Run:
         img = self.build_image()
         boot_t0 = time.monotonic()
         try:
-            port = self.start_qemu(img, deadline)
-            self.qmp = QMP(os.path.join(self.tmp, "qmp.sock"),
-                           min(deadline, time.monotonic() + 20))
+            if a.swap_mib:
+                with open(os.path.join(self.tmp, "swap.img"), "wb") as f:
+                    f.truncate(a.swap_mib << 20)
+            self.img = img
+            self.qemu, self.ctl, port = self.start_qemu(img, deadline)
+            self.port = port
+            self.qmp = QMP(self.sock("qmp"), min(deadline, time.monotonic() + 20))
             if a.spice_probe:
                 # started first, so it is the client owning the agent port
                 sys.path.insert(0, os.path.join(REPO, "tests", "spice"))
@@ -869,7 +903,8 @@ class Run:
                     self.probe.stop()
                     self.probe = None
             if a.spice_client:
-                self.client = SpiceClient(port, os.path.join(self.tmp, "spice-client.log"))
+                self.client = SpiceClient(port, os.path.join(self.tmp, "spice-client.log"),
+                                          a.spice_inputs)
                 if not self.client.wait_event("display-open", 30):
                     self.report("FAIL", "spice-client", "client did not open the display "
                                 "channel within 30 s")
@@ -900,6 +935,9 @@ class Run:
             self.read_console()
             if self.done:
                 return
+            if self.qemu.poll() is not None and self.hibernating:
+                lifecycle.restart_after_hibernation(self, deadline)
+                continue
             if self.qemu.poll() is not None:
                 time.sleep(0.2)
                 self.read_console()
@@ -907,7 +945,8 @@ class Run:
                     last = self.cmd_name(self.cur) if self.cur is not None else "boot"
                     rc = self.qemu.returncode
                     try:
-                        with open(os.path.join(self.tmp, "qemu.log"), errors="replace") as f:
+                        with open(os.path.join(self.tmp, "qemu%s.log" % (
+                                "-%d" % self.gen if self.gen else "")), errors="replace") as f:
                             qtail = " ".join(f.read().split())[-300:]
                     except OSError:
                         qtail = ""
@@ -918,6 +957,8 @@ class Run:
                     self.report("FAIL", last, "guest stopped before finishing: %s%s" % (
                         why, "; qemu.log: " + qtail if qtail else ""))
                 return
+            if self.wakeup:
+                self.poll_wakeup()
             fds = [self.ctl]
             if self.client:
                 fds.append(self.client.proc.stdout)
@@ -931,6 +972,18 @@ class Run:
                     self.report("FAIL", "spice-client", str(e))
                     self.client = None
 
+    def poll_wakeup(self):
+        delay, give_up = self.wakeup
+        status = self.qmp.cmd("query-status").get("status")
+        if status == "suspended":
+            time.sleep(delay)
+            self.qmp.cmd("system_wakeup")
+            log("guest suspended; sent system_wakeup after %.1f s" % delay)
+            self.wakeup = None
+        elif time.monotonic() > give_up:
+            log("system-wakeup: the guest never suspended (status %s)" % status)
+            self.wakeup = None
+
     def qemu_backtrace(self):
         """Backtrace of QEMU's crashing thread from its core file (gdb, 60 s max),
         saved as qemu-backtrace.txt; a short summary for the FAIL line."""
@@ -941,7 +994,7 @@ class Run:
         gdb = shutil.which("gdb")
         if not gdb:
             return " (core file kept; install gdb for a backtrace)"
-        exe = shutil.which(self.a.qemu) or self.a.qemu
+        exe = shutil.which(shlex.split(self.a.qemu)[0]) or self.a.qemu
         try:
             out = subprocess.run([gdb, "-batch", "-nx", "-ex", "bt 30", "-ex",
                                   "thread apply all bt 12", exe,
@@ -1028,6 +1081,9 @@ def main():
                     'e.g. "xres=1280,yres=800,max_outputs=2"')
     ap.add_argument("--spice-client", action="store_true",
                     help="connect a real SPICE client before the guest tests start")
+    ap.add_argument("--spice-inputs", action="store_true",
+                    help="the SPICE client also connects its inputs channel (as real "
+                    "clients do; needed to follow a migration)")
     ap.add_argument("--spice-probe", action="store_true",
                     help="also connect build/userspace/tools/spice-probe --control before the "
                     "guest tests; serves the probe-* host requests (tests/spice/probe_host.py)")
@@ -1055,14 +1111,21 @@ def main():
     ap.add_argument("--vdagent", action="store_true",
                     help="add a virtio-serial vdagent port (client monitors config)")
     ap.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
+    ap.add_argument("--swap-mib", type=int, default=0,
+                    help="a virtio disk of this size (/dev/vda) for hibernation")
     ap.add_argument("--spice-port", type=int, default=0,
                     help="fixed SPICE port on 127.0.0.1 (default: a free one), for viewers")
-    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--qemu", default="qemu-system-x86_64",
+                    help="the QEMU command (shell words), e.g. "
+                    "\"tests/harness/qemu-release trixie\" for Debian 13's")
     ap.add_argument("--qemu-arg", action="append", default=[],
                     help="extra QEMU arguments (shell-split; repeatable)")
     ap.add_argument("--prefix", default="", help="prefix for result names, e.g. 'smoke/'")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the guest console")
     args = ap.parse_args()
+    words = shlex.split(args.qemu)
+    if "/" in words[0]:  # QEMU runs in the temporary directory
+        args.qemu = shlex.join([os.path.abspath(words[0])] + words[1:])
 
     def on_term(signum, frame):
         # unwind through Run.run()'s finally: QEMU and the client are stopped by PID
