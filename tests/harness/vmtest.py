@@ -935,10 +935,11 @@ class Run:
             self.read_console()
             if self.done:
                 return
-            if self.qemu.poll() is not None and self.hibernating:
+            exited = self.qemu.poll() is not None  # once: QEMU may exit in between
+            if exited and self.hibernating:
                 lifecycle.restart_after_hibernation(self, deadline)
                 continue
-            if self.qemu.poll() is not None:
+            if exited:
                 time.sleep(0.2)
                 self.read_console()
                 if not self.done:

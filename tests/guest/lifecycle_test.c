@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VM lifecycle with a live display: suspend to RAM, hibernation,
+ * save/restore to a file and live migration. After each event the display
+ * must continue with nothing done by userspace: damage on the framebuffer
+ * this program holds reaches the screen (QMP screendump) and the SPICE
+ * client, the cursor keeps its image, hotspot and position, an off-screen
+ * surface keeps its pixels and takes new draws, and the kernel log has no
+ * error from the driver.
+ *
+ *   lifecycle_test event=s3|s4|live|file [wake=rtc|qmp] [cycles=N]
+ *
+ * s3 suspends to RAM (QEMU resets the device on wake-up); wake=rtc arms the
+ * RTC alarm, wake=qmp has the host send system_wakeup. s4 hibernates to
+ * /dev/vda (vmtest.py --swap-mib) and the host resumes the image in a new
+ * QEMU. live and file have the host migrate the VM to a new QEMU (over TCP
+ * with the SPICE client told to follow, or through a file) while a child
+ * process draws continuously: page flips, DIRTYFB, cursor moves and 2D
+ * commands; what it drew last must be what both the screen and the client
+ * show, and it must keep drawing on the destination.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/klog.h>
+#include <sys/wait.h>
+
+#include "kmsutil.h"
+#include "qxlcmd.h"
+
+#define W 1024
+#define H 768
+#define BG 0x203050u
+#define C1 0xd04030u
+#define C2 0x40c060u
+#define C3 0xe0d020u
+#define SW 256
+#define SH 128
+#define CX 300
+#define CY 200
+
+static const uint32_t palette[] = { 0xe0d020, 0x20a0e0, 0xc040c0, 0x80e040, 0xf08020 };
+#define NPAL (sizeof(palette) / sizeof(palette[0]))
+
+static const uint32_t quad[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0xffffffff };
+
+static struct kdev dev;
+static drmModeModeInfo mode;
+static struct kfb fbs[2];
+static uint32_t surf, *spx;
+static const char *event = "s3", *wake = "rtc";
+static const char *draw_ops = "flip,dirty,cursor,fill";	/* what the drawer does */
+static char cycle_tag[16];	/* "-N" when there are several cycles */
+
+/* What the drawer child did, shared with the parent. */
+struct drawer {
+	volatile int stop;
+	volatile unsigned int frames;
+	volatile unsigned int front;	/* index of the framebuffer shown */
+	volatile uint32_t color;	/* of the surface's last fill */
+	volatile uint32_t shown;	/* of the changing rectangle on screen */
+	volatile int cx;		/* cursor x, last set */
+	volatile int error;
+};
+
+static int write_file(const char *path, const char *s)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (f < 0)
+		return -errno;
+	if (write(f, s, strlen(s)) < 0)
+		ret = -errno;
+	close(f);
+	return ret;
+}
+
+static int file_has(const char *path, const char *word)
+{
+	char buf[256] = "";
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (f < 0)
+		return 0;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	return n > 0 && strstr(buf, word) != NULL;
+}
+
+/* The first driver error in the kernel log after the line @since, or NULL. */
+static const char *driver_error(const char *since)
+{
+	static char line[200];
+	int size = klogctl(10, NULL, 0), n;
+	const char *p, *found = NULL;
+	char *log;
+
+	if (size <= 0 || !(log = malloc(size + 1)))
+		return "the kernel log cannot be read";
+	n = klogctl(3, log, size);
+	log[n > 0 ? n : 0] = 0;
+	p = strstr(log, since);
+	if (!p) {
+		snprintf(line, sizeof(line), "the mark \"%s\" is not in the %d bytes of kernel log: ...%s",
+			 since, n, log + (n > 120 ? n - 120 : 0));
+		free(log);
+		return line;
+	}
+	while (*p && !found) {
+		const char *end = strchrnul(p, '\n');
+
+		snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
+		if (strstr(line, "qxl") && (strstr(line, "ERROR") || strstr(line, "timed out") ||
+					    strstr(line, "resetting") || strstr(line, "failed")))
+			found = line;
+		p = *end ? end + 1 : end;
+	}
+	free(log);
+	return found;
+}
+
+static void paint(struct kfb *fb, uint32_t color)
+{
+	kfb_fill(fb, 0, 0, W, H, BG);
+	kfb_fill(fb, 100, 100, 200, 150, C1);
+	kfb_fill(fb, 500, 300, 300, 300, color);
+}
+
+static int screen_is(uint32_t color)
+{
+	return qt_host("screen %d %d 0x%06x 100 100 200 150 0x%06x 500 300 300 300 0x%06x", W, H,
+		       BG, C1, color);
+}
+
+static int with_client = 1;	/* client=0: no SPICE client, no cursor checks */
+
+static int client_cursor(int x)
+{
+	if (!with_client)
+		return 0;
+	return qt_host("spice-cursor 1 64 64 5 7 %d %d %08x,%08x,%08x,%08x", x + 5, CY + 7,
+		       quad[0], quad[1], quad[2], quad[3]);
+}
+
+/* Every pixel of the off-screen surface is @color, after UPDATE_AREA. */
+static int surface_is(uint32_t color, char *why, size_t len)
+{
+	int ret = qc_update(dev.fd, surf, 0, 0, SW, SH), i;
+
+	if (ret) {
+		snprintf(why, len, "UPDATE_AREA: %d", ret);
+		return 0;
+	}
+	for (i = 0; i < SW * SH; i++)
+		if ((spx[i] & 0xffffff) != color) {
+			snprintf(why, len, "pixel %d,%d is 0x%06x, want 0x%06x", i % SW, i / SW,
+				 spx[i] & 0xffffff, color);
+			return 0;
+		}
+	snprintf(why, len, "all %dx%d pixels 0x%06x", SW, SH, color);
+	return 1;
+}
+
+static void result(const char *what, int ok, const char *fmt, const char *detail)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "lifecycle-%s%s%s-%s%s", event, strcmp(event, "s3") ? "" : "-",
+		 strcmp(event, "s3") ? "" : wake, what, cycle_tag);
+	qt_result(name, ok ? QT_PASS : QT_FAIL, fmt, detail);
+}
+
+static int setup(void)
+{
+	struct kfb cur;
+	int ret;
+
+	ret = kms_open(&dev);
+	if (ret || kms_find_mode(&dev, W, H, &mode) || kfb_create(&dev, &fbs[0], W, H) ||
+	    kfb_create(&dev, &fbs[1], W, H) || kfb_create(&dev, &cur, 64, 64))
+		return ret ? ret : -ENOMEM;
+	paint(&fbs[0], C3);
+	ret = kms_set(&dev, &fbs[0], &mode);
+	if (ret || screen_is(C3))
+		return ret ? ret : -EIO;
+
+	kfb_fill(&cur, 0, 0, 32, 32, quad[0]);
+	kfb_fill(&cur, 32, 0, 32, 32, quad[1]);
+	kfb_fill(&cur, 0, 32, 32, 32, quad[2]);
+	kfb_fill(&cur, 32, 32, 32, 32, quad[3]);
+	ret = drmModeSetCursor2(dev.fd, dev.crtc_id, cur.handle, 64, 64, 5, 7);
+	if (!ret)
+		ret = drmModeMoveCursor(dev.fd, dev.crtc_id, CX, CY);
+	if (ret || client_cursor(CX))
+		return ret ? ret : -EIO;
+
+	ret = qc_surf_alloc(dev.fd, 32, SW, SH, SW * 4, &surf);
+	spx = ret ? NULL : bo_map(dev.fd, surf, SW * SH * 4);
+	if (!spx)
+		return ret ? ret : -ENOMEM;
+	return qc_fill(dev.fd, surf, 0, 0, SW, SH, C2);
+}
+
+/* Suspend to RAM; returns when the VM woke up. */
+static int suspend_to_ram(void)
+{
+	int ret;
+
+	write_file("/sys/power/mem_sleep", "deep");
+	if (!strcmp(wake, "qmp")) {
+		if (qt_host("system-wakeup 500"))
+			return -EIO;
+	} else {
+		write_file("/sys/class/rtc/rtc0/wakealarm", "0");
+		ret = write_file("/sys/class/rtc/rtc0/wakealarm", "+6");
+		if (ret)
+			return ret;
+	}
+	return write_file("/sys/power/state", "mem");
+}
+
+/* Hibernate to /dev/vda; returns in the image, in the new QEMU. */
+static int hibernate(void)
+{
+	int ret;
+
+	if (system("mkswap /dev/vda >/dev/null && swapon /dev/vda"))
+		return -EIO;
+	ret = write_file("/sys/power/disk", "shutdown");
+	if (!ret && qt_host("hibernate"))
+		ret = -EIO;
+	if (!ret)
+		ret = write_file("/sys/power/state", "disk");
+	system("swapoff /dev/vda");
+	return ret;
+}
+
+/* The child: draw until told to stop, alternating flips and DIRTYFB. */
+static void draw_loop(struct drawer *d)
+{
+	unsigned int front = 0, i;
+
+	for (i = 0; !d->stop; i++) {
+		uint32_t color = palette[i % NPAL];
+		drmModeClip clip = { 500, 300, 800, 600 };
+		int ret;
+
+		ret = 0;
+		if (i % 2 && strstr(draw_ops, "flip")) {
+			paint(&fbs[!front], color);
+			ret = drmModePageFlip(dev.fd, dev.crtc_id, fbs[!front].fb_id,
+					      DRM_MODE_PAGE_FLIP_EVENT, NULL) ? -errno : 0;
+			if (!ret)
+				ret = kms_wait_event(&dev, 2000, NULL, NULL);
+			if (!ret)
+				front = !front;
+		} else if (strstr(draw_ops, "dirty")) {
+			kfb_fill(&fbs[front], 500, 300, 300, 300, color);
+			ret = kms_dirty(&dev, &fbs[front], &clip, 1);
+		}
+		if (!ret && strstr(draw_ops, "vblank")) {
+			drmVBlank vbl = { .request = { .type = DRM_VBLANK_RELATIVE, .sequence = 1 } };
+
+			ret = drmWaitVBlank(dev.fd, &vbl) ? -errno : 0;
+		}
+		if (!ret && strstr(draw_ops, "cursor"))
+			ret = drmModeMoveCursor(dev.fd, dev.crtc_id, CX + (int)(i % 50), CY);
+		if (!ret && strstr(draw_ops, "fill"))
+			ret = qc_fill(dev.fd, surf, 0, 0, SW, SH, color);
+		if (ret && ret != -EBUSY) {
+			d->error = ret;
+			break;
+		}
+		d->front = front;
+		d->color = color;
+		if (strstr(draw_ops, "flip") || strstr(draw_ops, "dirty"))
+			d->shown = color;
+		d->cx = CX + (int)(i % 50);
+		d->frames = i + 1;
+		usleep(20000);
+	}
+}
+
+static int migrate_while_drawing(const char *how, char *why, size_t len, uint32_t *shown)
+{
+	struct drawer *d = mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned int before, after;
+	char req[32], reply[256] = "";
+	int status, ret;
+	pid_t pid;
+
+	if (d == MAP_FAILED)
+		return -errno;
+	memset(d, 0, sizeof(*d));
+	d->shown = C3;
+	d->color = C2;
+	pid = fork();
+	if (pid == 0) {
+		draw_loop(d);
+		_exit(0);
+	}
+	sleep(1);
+	before = d->frames;
+	snprintf(req, sizeof(req), "migrate %s", how);
+	ret = qt_host_reply(reply, sizeof(reply), "%s", req);
+	after = d->frames;
+	sleep(2);
+	d->stop = 1;
+	waitpid(pid, &status, 0);
+	snprintf(why, len, "%s; the drawer drew %u frames before, %u during and %u after it%s%s",
+		 reply, before, after - before, d->frames - after, d->error ? ", then failed: " : "",
+		 d->error ? strerror(-d->error) : "");
+	if (ret || d->error || d->frames <= after)
+		return -EIO;
+	/* What the drawer drew last is on the framebuffer it showed last. */
+	fbs[0] = fbs[d->front];
+	*shown = d->shown;
+	return d->color;
+}
+
+int main(int argc, char **argv)
+{
+	char why[512], mark[64];
+	int cycles = 1, c, ret, color = C3, cx = CX;
+	const char *err;
+
+	for (c = 1; c < argc; c++) {
+		if (!strncmp(argv[c], "event=", 6))
+			event = argv[c] + 6;
+		else if (!strncmp(argv[c], "wake=", 5))
+			wake = argv[c] + 5;
+		else if (!strncmp(argv[c], "client=", 7))
+			with_client = atoi(argv[c] + 7);
+		else if (!strncmp(argv[c], "draw=", 5))
+			draw_ops = argv[c] + 5;
+		else if (!strncmp(argv[c], "cycles=", 7))
+			cycles = atoi(argv[c] + 7);
+	}
+	if (!strcmp(event, "s3") && (!file_has("/sys/power/state", "mem") ||
+				     !file_has("/sys/power/mem_sleep", "deep"))) {
+		qt_result("lifecycle-s3", QT_SKIP, "this VM offers no S3 (/sys/power/state, mem_sleep)");
+		return 0;
+	}
+	if (!strcmp(event, "s4") && (!file_has("/sys/power/state", "disk") ||
+				     access("/dev/vda", F_OK))) {
+		qt_result("lifecycle-s4", QT_SKIP, "no hibernation support or no /dev/vda swap disk");
+		return 0;
+	}
+	ret = setup();
+	snprintf(why, sizeof(why), "%d", ret);
+	result("setup", !ret, "a held framebuffer, a cursor and a filled off-screen surface: %s", why);
+	if (ret)
+		return 1;
+
+	for (c = 0; c < cycles; c++) {
+		drmModeClip clip = { 500, 300, 800, 600 };
+
+		if (cycles > 1)
+			snprintf(cycle_tag, sizeof(cycle_tag), "-%d", c);
+		snprintf(mark, sizeof(mark), "lifecycle_test: %s %d\n", event, c);
+		write_file("/dev/kmsg", mark);
+		if (!strcmp(event, "s3") || !strcmp(event, "s4")) {
+			double t0 = kms_now();
+
+			ret = event[1] == '3' ? suspend_to_ram() : hibernate();
+			snprintf(why, sizeof(why), "%d, back after %.1f s", ret, kms_now() - t0);
+			result("event", !ret, "echo to /sys/power/state: %s", why);
+			if (ret)
+				return 1;
+			/* The surface's last fill was made before the event. */
+			result("surface-kept", surface_is(c ? C1 : C2, why, sizeof(why)),
+			       "the off-screen surface's pixels: %s", why);
+		} else {
+			uint32_t shown = C3;
+
+			ret = migrate_while_drawing(event, why, sizeof(why), &shown);
+			result("event", ret >= 0, "%s", why);
+			if (ret < 0)
+				return 1;
+			snprintf(why, sizeof(why), "0x%06x", shown);
+			result("last-frame-shown", !screen_is(shown),
+			       "what the drawer showed last (%s) is on screen and client", why);
+			result("surface-kept", surface_is(ret, why, sizeof(why)),
+			       "the off-screen surface holds the drawer's last fill: %s", why);
+		}
+
+		color = palette[c % NPAL] ^ 0x102030;
+		kfb_fill(&fbs[0], 500, 300, 300, 300, color);
+		ret = kms_dirty(&dev, &fbs[0], &clip, 1);
+		snprintf(why, sizeof(why), "%d", ret);
+		result("damage-after", !ret && !screen_is(color),
+		       "DIRTYFB on the shown framebuffer afterwards reaches screen and client: %s",
+		       why);
+
+		ret = drmModeMoveCursor(dev.fd, dev.crtc_id, cx, CY);
+		result("cursor-after", !ret && !client_cursor(cx),
+		       "the client's cursor afterwards: image, hotspot 5,7, position%s", "");
+		cx = CX + 40 + c;
+		ret = drmModeMoveCursor(dev.fd, dev.crtc_id, cx, CY);
+		result("cursor-moves", !ret && !client_cursor(cx), "MoveCursor afterwards%s", "");
+
+		ret = qc_fill(dev.fd, surf, 0, 0, SW, SH, C1);
+		result("surface-renders", !ret && surface_is(C1, why, sizeof(why)),
+		       "a fill on the off-screen surface afterwards: %s", why);
+
+		err = driver_error(mark);
+		result("kernel-log", !err, "%s", err ? err : "no driver error since the event");
+	}
+	return 0;
+}
