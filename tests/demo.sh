@@ -10,7 +10,8 @@ port=${DEMO_PORT:-5930}
 secs=${DEMO_SECONDS:-60}
 out=build/demo
 
-[ "${QXL_SKIP_SETUP:-0}" = 1 ] || tests/setup.sh
+# QXL_SETUP: what installs the dependencies (tests/first_run.sh substitutes it)
+[ "${QXL_SKIP_SETUP:-0}" = 1 ] || ${QXL_SETUP:-tests/setup.sh}
 make module
 mkdir -p build/guest/bin "$out"
 cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
@@ -36,17 +37,7 @@ python3 tests/harness/vmtest.py --module drivers/qxl/qxl.ko --spice-port "$port"
 	--tests "demo.sh" --keep-logs "$out/logs" -v 2> >(grep -a -E 'guest: |demo:|qxl-ng' >&2)
 dump=$(ls "$out"/logs/dump-*.ppm 2>/dev/null | tail -n 1)
 if [ -n "$dump" ]; then
-	python3 - "$dump" "$out/screen.png" <<'PY'
-import struct, sys, zlib
-d = open(sys.argv[1], "rb").read()
-parts = d.split(b"\n", 3)
-w, h = map(int, parts[1].split())
-px = parts[3]
-raw = b"".join(b"\0" + px[y * w * 3:(y + 1) * w * 3] for y in range(h))
-def chunk(t, b):
-    return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b))
-open(sys.argv[2], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-PY
+	/usr/bin/python3 -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2])' \
+		"$dump" "$out/screen.png"
 	echo "demo: screendump saved to $out/screen.png"
 fi

@@ -133,6 +133,8 @@ run_lines() {
 }
 if [ -z "${QXL_SUITES:-}" ]; then
 	run_lines dkms "$logs/dkms.log" tests/dkms.sh
+	# the README's first command on a machine without headers (issue 11)
+	run_lines first-run "$logs/first-run.log" tests/first_run.sh
 	if [ -x tests/spice/run.sh ]; then
 		run_lines spice "$logs/spice.log" tests/spice/run.sh
 	else
