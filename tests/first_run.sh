@@ -40,7 +40,8 @@ unshare -m --propagation private bash -c '
 	else
 		echo "FAIL first-run-no-headers: no clear message (log $work/no-headers.log)"
 	fi
-	QXL_SETUP=$work/setup-stub.sh DEMO_SECONDS=3 timeout -k 10 600 make demo \
+	env -u QXL_SKIP_SETUP QXL_SETUP=$work/setup-stub.sh DEMO_SECONDS=3 \
+		timeout -k 10 600 make demo \
 		>"$work/demo.log" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ] && [ -s build/demo/screen.png ] &&
