@@ -9,7 +9,7 @@ if [ ! -e /dev/vport0p1 ]; then
 	qt_result client_monitors SKIP "no vdagent port (vmtest.py --vdagent)"
 	exit 0
 fi
-cat /dev/vport0p1 >/dev/null &
+agent_port.sh &
 AG=$!
 sleep 1
 if ! out=$(qthost client-monitors 1280x800+0+0); then

@@ -42,7 +42,7 @@ weston_up() {
 	[ -S $XDG_RUNTIME_DIR/wayland-0 ]
 }
 
-cat /dev/vport0p1 >/dev/null &
+agent_port.sh &
 AG=$!
 udevadm monitor --udev --property --subsystem-match=drm >/tmp/udev-drm.log 2>&1 &
 UM=$!

@@ -5,7 +5,7 @@ if [ ! -e /dev/vport0p1 ]; then
 	echo "@@TEST multihead SKIP no vdagent port: run with vmtest.py --vdagent"
 	exit 0
 fi
-cat /dev/vport0p1 >/dev/null &
+agent_port.sh &
 AG=$!
 sleep 1
 multihead_test "$@"

@@ -12,7 +12,7 @@ if [ ! -e /dev/vport0p1 ]; then
 	qt_result probe_monitors SKIP "no vdagent port (vmtest.py --vdagent)"
 	exit 0
 fi
-cat /dev/vport0p1 >/dev/null &
+agent_port.sh &
 AG=$!
 sleep 1
 rc=0
