@@ -9,6 +9,7 @@
  * error from the driver.
  *
  *   lifecycle_test event=s3|s4|live|file [wake=rtc|qmp] [cycles=N]
+ *                  [draw=flip,dirty,cursor,fill,vblank]
  *
  * s3 suspends to RAM (QEMU resets the device on wake-up); wake=rtc arms the
  * RTC alarm, wake=qmp has the host send system_wakeup. s4 hibernates to
@@ -16,8 +17,9 @@
  * QEMU. live and file have the host migrate the VM to a new QEMU (over TCP
  * with the SPICE client told to follow, or through a file) while a child
  * process draws continuously: page flips, DIRTYFB, cursor moves and 2D
- * commands; what it drew last must be what both the screen and the client
- * show, and it must keep drawing on the destination.
+ * commands (draw= narrows or extends what it does: vblank waits too); what
+ * it drew last must be what both the screen and the client show, and it
+ * must keep drawing on the destination.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -132,12 +134,8 @@ static int screen_is(uint32_t color)
 		       BG, C1, color);
 }
 
-static int with_client = 1;	/* client=0: no SPICE client, no cursor checks */
-
 static int client_cursor(int x)
 {
-	if (!with_client)
-		return 0;
 	return qt_host("spice-cursor 1 64 64 5 7 %d %d %08x,%08x,%08x,%08x", x + 5, CY + 7,
 		       quad[0], quad[1], quad[2], quad[3]);
 }
@@ -330,8 +328,6 @@ int main(int argc, char **argv)
 			event = argv[c] + 6;
 		else if (!strncmp(argv[c], "wake=", 5))
 			wake = argv[c] + 5;
-		else if (!strncmp(argv[c], "client=", 7))
-			with_client = atoi(argv[c] + 7);
 		else if (!strncmp(argv[c], "draw=", 5))
 			draw_ops = argv[c] + 5;
 		else if (!strncmp(argv[c], "cycles=", 7))

@@ -19,6 +19,7 @@ is bounded.
 import os
 import signal
 import subprocess
+import sys
 import time
 
 MIGRATE_TIMEOUT_S = 180
@@ -26,7 +27,7 @@ FOLLOW_TIMEOUT_S = 30
 
 
 def log(msg):
-    import sys
+    # vmtest's log(); not imported: vmtest imports this module first
     sys.stderr.write("vmtest: %s\n" % msg)
 
 
@@ -53,16 +54,7 @@ def switch_to(run, qemu, ctl, port, gen, qmp):
 
 def new_client(run):
     """A new SPICE client for the current QEMU (the old one lost its server)."""
-    import vmtest
-    if run.client:
-        run.client.stop()
-    run.client = vmtest.SpiceClient(run.port, os.path.join(
-        run.tmp, "spice-client-%d.log" % run.gen), run.a.spice_inputs)
-    if not run.client.wait_event("display-open", 30):
-        run.client.stop()
-        run.client = None
-        return "the new SPICE client did not open its display channel within 30 s"
-    return None
+    return run.start_client("spice-client-%d.log" % run.gen)
 
 
 def restart_after_hibernation(run, deadline):

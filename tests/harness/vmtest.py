@@ -439,6 +439,19 @@ class Run:
                 raise RuntimeError("QEMU exited at start: %s" % err[-500:])
         raise RuntimeError("QEMU did not start")
 
+    def start_client(self, logname):
+        """A SPICE client for the current QEMU (replacing any earlier one);
+        None once its display channel is open, else why not."""
+        if self.client:
+            self.client.stop()
+        self.client = SpiceClient(self.port, os.path.join(self.tmp, logname),
+                                  self.a.spice_inputs)
+        if self.client.wait_event("display-open", 30):
+            return None
+        self.client.stop()
+        self.client = None
+        return "client did not open the display channel within 30 s (see %s)" % logname
+
     def connect_ctl(self, qemu, path, deadline):
         while time.monotonic() < deadline:
             if qemu.poll() is not None:
@@ -903,13 +916,9 @@ class Run:
                     self.probe.stop()
                     self.probe = None
             if a.spice_client:
-                self.client = SpiceClient(port, os.path.join(self.tmp, "spice-client.log"),
-                                          a.spice_inputs)
-                if not self.client.wait_event("display-open", 30):
-                    self.report("FAIL", "spice-client", "client did not open the display "
-                                "channel within 30 s")
-                    self.client.stop()
-                    self.client = None
+                err = self.start_client("spice-client.log")
+                if err:
+                    self.report("FAIL", "spice-client", err)
             self.loop(deadline)
         except Exception as e:
             self.report("FAIL", "harness", "%s: %s" % (type(e).__name__, e))
