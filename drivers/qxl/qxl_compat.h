@@ -168,6 +168,35 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 #endif
 
 /*
+ * Vblank timer: newer kernels (6.18) have one in the core
+ * (drm_vblank_helper.h), which calls the CRTC's handle_vblank_timeout hook
+ * at each period; before, the driver runs its own hrtimer
+ * (qxl_compat_vblank.c), which calls the same function. Keyed on the
+ * header: the Kbuild file defines QXL_CORE_VBLANK_TIMER where it exists.
+ */
+struct drm_crtc;
+struct qxl_head;
+#ifdef QXL_CORE_VBLANK_TIMER
+#include <drm/drm_vblank_helper.h>
+#define QXL_CRTC_VBLANK_TIMER_FUNCS	DRM_CRTC_VBLANK_TIMER_FUNCS,
+#define QXL_CRTC_HANDLE_VBLANK_TIMEOUT(fn)	.handle_vblank_timeout = (fn),
+static inline void qxl_vblank_timer_init(struct qxl_head *head)
+{
+}
+#else
+void qxl_vblank_timer_init(struct qxl_head *head);
+int qxl_vblank_timer_enable(struct drm_crtc *crtc);
+void qxl_vblank_timer_disable(struct drm_crtc *crtc);
+bool qxl_vblank_timer_timestamp(struct drm_crtc *crtc, int *max_error,
+				ktime_t *vblank_time, bool in_vblank_irq);
+#define QXL_CRTC_VBLANK_TIMER_FUNCS \
+	.enable_vblank = qxl_vblank_timer_enable, \
+	.disable_vblank = qxl_vblank_timer_disable, \
+	.get_vblank_timestamp = qxl_vblank_timer_timestamp,
+#define QXL_CRTC_HANDLE_VBLANK_TIMEOUT(fn)
+#endif
+
+/*
  * .fb_create gained the looked-up format (6.17: not in the 6.12 headers,
  * present in 7.2's); drm_gem_fb_create_with_dirty() with it.
  */

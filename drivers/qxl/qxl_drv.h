@@ -210,8 +210,9 @@ struct qxl_damage_entry {
  * @crtc: CRTC
  * @encoder: virtual encoder
  * @connector: virtual connector
- * @vblank_timer: emulated vblank, running while vblank is enabled
- * @period: frame time of the current mode
+ * @vblank_timer: emulated vblank, running while vblank is enabled (only on
+ *	kernels without the core's vblank timer: qxl_compat_vblank.c)
+ * @period: frame time of the current mode (same)
  * @crc_enabled: a CRC source is open; set and read with READ_ONCE/WRITE_ONCE
  * @crc_frame: vblank count the pending @crc_work computes the CRC for
  * @crc_work: reads the head back from the device and reports its CRC
@@ -499,6 +500,7 @@ int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsi
 int qxl_output_init(struct qxl_device *qdev, unsigned int index);
 bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h);
 void qxl_output_fini(void *data);
+bool qxl_crtc_vblank_timeout(struct drm_crtc *crtc);
 bool qxl_client_update(struct qxl_device *qdev);
 void qxl_client_work(struct work_struct *work);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Outputs: one CRTC, encoder and connector per head. The device has no
- * scanout timing of its own, so vblank is emulated with an hrtimer at the
+ * scanout timing of its own, so vblank is emulated with a timer at the
  * mode's refresh rate. Connectors follow the layout a SPICE client asks
  * for, which the device writes into the ROM and announces with the
  * CLIENT_MONITORS_CONFIG interrupt.
@@ -35,55 +35,24 @@ bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h)
 /* ------------------------------------------------------------------ */
 /* Emulated vblank                                                      */
 
-static enum hrtimer_restart qxl_vblank_timer_fn(struct hrtimer *timer)
+/*
+ * Called by the vblank timer at every period: the core's timer
+ * (drm_vblank_helper.h) where the kernel has one, else the driver's own
+ * (qxl_compat_vblank.c). Starts the CRC of the frame when a source is open.
+ */
+bool qxl_crtc_vblank_timeout(struct drm_crtc *crtc)
 {
-	struct qxl_head *head = container_of(timer, struct qxl_head, vblank_timer);
-	u64 missed = hrtimer_forward_now(timer, head->period);
+	struct qxl_head *head = to_qxl_head(crtc);
+	bool ret = drm_crtc_handle_vblank(crtc);
 
-	if (missed > 1)
-		drm_dbg_vbl(head->crtc.dev, "vblank timer missed %llu frames\n", missed - 1);
-	drm_crtc_handle_vblank(&head->crtc);
 	if (READ_ONCE(head->crc_enabled)) {
 		/* A CRC still being computed makes this frame's one skipped. */
 		if (!work_pending(&head->crc_work)) {
-			head->crc_frame = drm_crtc_accurate_vblank_count(&head->crtc);
+			head->crc_frame = drm_crtc_accurate_vblank_count(crtc);
 			queue_work(system_unbound_wq, &head->crc_work);
 		}
 	}
-	return HRTIMER_RESTART;
-}
-
-static int qxl_crtc_enable_vblank(struct drm_crtc *crtc)
-{
-	struct qxl_head *head = to_qxl_head(crtc);
-	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
-
-	head->period = ns_to_ktime(vblank->framedur_ns);
-	hrtimer_start(&head->vblank_timer, head->period, HRTIMER_MODE_REL);
-	return 0;
-}
-
-static void qxl_crtc_disable_vblank(struct drm_crtc *crtc)
-{
-	hrtimer_cancel(&to_qxl_head(crtc)->vblank_timer);
-}
-
-/*
- * The timer is forwarded before drm_crtc_handle_vblank() runs, so its
- * expiry is one period after the vblank being reported.
- */
-static bool qxl_crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
-					  ktime_t *vblank_time, bool in_vblank_irq)
-{
-	struct qxl_head *head = to_qxl_head(crtc);
-	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
-
-	if (!READ_ONCE(vblank->enabled)) {
-		*vblank_time = ktime_get();
-		return true;
-	}
-	*vblank_time = ktime_sub(READ_ONCE(head->vblank_timer.node.expires), head->period);
-	return true;
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -259,6 +228,7 @@ static const struct drm_crtc_helper_funcs qxl_crtc_helper_funcs = {
 	.atomic_flush = qxl_crtc_helper_atomic_flush,
 	.atomic_enable = qxl_crtc_helper_atomic_enable,
 	.atomic_disable = qxl_crtc_helper_atomic_disable,
+	QXL_CRTC_HANDLE_VBLANK_TIMEOUT(qxl_crtc_vblank_timeout)
 };
 
 static const struct drm_crtc_funcs qxl_crtc_funcs = {
@@ -267,9 +237,7 @@ static const struct drm_crtc_funcs qxl_crtc_funcs = {
 	.page_flip = drm_atomic_helper_page_flip,
 	.atomic_duplicate_state = drm_atomic_helper_crtc_duplicate_state,
 	.atomic_destroy_state = drm_atomic_helper_crtc_destroy_state,
-	.enable_vblank = qxl_crtc_enable_vblank,
-	.disable_vblank = qxl_crtc_disable_vblank,
-	.get_vblank_timestamp = qxl_crtc_get_vblank_timestamp,
+	QXL_CRTC_VBLANK_TIMER_FUNCS
 	.get_crc_sources = qxl_crtc_get_crc_sources,
 	.verify_crc_source = qxl_crtc_verify_crc_source,
 	.set_crc_source = qxl_crtc_set_crc_source,
@@ -473,8 +441,7 @@ int qxl_output_init(struct qxl_device *qdev, unsigned int index)
 	if (ret)
 		return ret;
 	drm_crtc_helper_add(&head->crtc, &qxl_crtc_helper_funcs);
-	hrtimer_setup(&head->vblank_timer, qxl_vblank_timer_fn, CLOCK_MONOTONIC,
-		      HRTIMER_MODE_REL);
+	qxl_vblank_timer_init(head);
 	INIT_WORK(&head->crc_work, qxl_crc_work);
 	spin_lock_init(&head->damage_lock);
 
