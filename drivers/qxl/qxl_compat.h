@@ -225,4 +225,27 @@ bool qxl_vblank_timer_timestamp(struct drm_crtc *crtc, int *max_error,
 #define drm_atomic_commit_put	drm_atomic_state_put
 #endif
 
+/*
+ * drm_panic (6.10) draws the panic screen through two plane hooks, on
+ * kernels built with CONFIG_DRM_PANIC; the Kbuild file adds qxl_panic.c
+ * only then. Without it the panic screen is the console's, if any.
+ */
+struct qxl_device;
+#if IS_ENABLED(CONFIG_DRM_PANIC)
+struct drm_scanout_buffer;
+int qxl_panic_init(struct qxl_device *qdev);
+int qxl_panic_get_scanout_buffer(struct drm_plane *plane, struct drm_scanout_buffer *sb);
+void qxl_panic_flush(struct drm_plane *plane);
+#define QXL_PLANE_PANIC_FUNCS \
+	.get_scanout_buffer = qxl_panic_get_scanout_buffer, \
+	.panic_flush = qxl_panic_flush,
+#else
+static inline int qxl_panic_init(struct qxl_device *qdev)
+{
+	return 0;
+}
+
+#define QXL_PLANE_PANIC_FUNCS
+#endif
+
 #endif /* QXL_COMPAT_H */

@@ -41,6 +41,7 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pool_bytes: %u\n", qdev->pool_end - qdev->pool_offset);
 	seq_printf(m, "exec_rejects: %d\n", atomic_read(&qdev->exec_rejects));
 	seq_printf(m, "nudge_messages: %d\n", atomic_read(&qdev->nudge_messages));
+	seq_printf(m, "panic_screen: %d\n", IS_ENABLED(CONFIG_DRM_PANIC));
 	for (i = 0; i < QXL_IO_PORTS; i++)
 		seq_printf(m, "port_%u_writes: %d\n", i, atomic_read(&qdev->port_writes[i]));
 	mutex_lock(&qdev->surf_lock);

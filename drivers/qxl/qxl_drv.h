@@ -378,6 +378,7 @@ struct qxl_device {
 	u32 primary_height;
 	struct qxl_head_rect layout[QXL_MAX_HEADS];
 	struct qxl_dmem *monitors_block;	/* permanent QXLMonitorsConfig */
+	struct qxl_dmem *panic_block;	/* the panic screen's command (qxl_panic.c) */
 
 	/*
 	 * client_lock protects client[] and client_count: the layout the
@@ -426,6 +427,7 @@ int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
 void qxl_primary_destroy(struct qxl_device *qdev);
 
 /* qxl_ring.c: command ring and releases */
+int qxl_ring_push_panic(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem);
 int qxl_ring_push_nowait(struct qxl_device *qdev, enum qxl_cmd_type type,
 			 struct qxl_dmem *dmem);
 int qxl_ring_push_many(struct qxl_device *qdev, enum qxl_cmd_type type,
@@ -491,6 +493,8 @@ struct drm_minor;
 void qxl_debugfs_init(struct drm_minor *minor);
 
 /* qxl_plane.c: primary planes and damage uploads */
+void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
+			   u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h);
 void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 void qxl_scanout_work(struct work_struct *work);
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);

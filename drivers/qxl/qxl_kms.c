@@ -359,6 +359,9 @@ int qxl_kms_init(struct qxl_device *qdev)
 	ret = drmm_add_action_or_reset(drm, qxl_monitors_block_free, qdev);
 	if (ret)
 		return ret;
+	ret = qxl_panic_init(qdev);
+	if (ret)
+		return ret;
 
 	qxl_client_update(qdev);
 	drm_mode_config_reset(drm);

@@ -156,8 +156,8 @@ static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
  * A DRAW_COPY onto the primary surface of (@sx, @sy, @w, @h) of the image at
  * device address @image to (@dx, @dy), unclipped.
  */
-static void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
-				  u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h)
+void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
+			   u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h)
 {
 	unsigned int i;
 
@@ -586,6 +586,7 @@ static const struct drm_plane_helper_funcs qxl_primary_plane_helper_funcs = {
 	.cleanup_fb = qxl_primary_plane_helper_cleanup_fb,
 	.atomic_check = qxl_primary_plane_helper_atomic_check,
 	.atomic_update = qxl_primary_plane_helper_atomic_update,
+	QXL_PLANE_PANIC_FUNCS
 };
 
 static void qxl_plane_reset(struct drm_plane *plane)

@@ -80,17 +80,11 @@ static int qxl_ring_stalled(struct qxl_device *qdev, bool cursor)
  * Write one item into the ring and kick the device if it asked for it.
  * The caller holds the ring's lock and has checked that there is room.
  */
-static void qxl_ring_put(struct qxl_device *qdev, struct qxl_cmd_ring __iomem *ring,
-			 bool cursor, enum qxl_cmd_type type, struct qxl_dmem *dmem)
+static void qxl_ring_write(struct qxl_device *qdev, struct qxl_cmd_ring __iomem *ring,
+			   bool cursor, enum qxl_cmd_type type, struct qxl_dmem *dmem)
 {
-	u32 prod;
+	u32 prod = readl(&ring->hdr.prod);
 
-	/* From here the device may release the block at any time. */
-	mutex_lock(&qdev->mem_lock);
-	xa_store(&qdev->releases, dmem->id, dmem, GFP_NOWAIT);
-	mutex_unlock(&qdev->mem_lock);
-
-	prod = readl(&ring->hdr.prod);
 	writeq(qxl_dmem_phys(qdev, dmem, 0), &ring->items[prod % QXL_CMD_RING_SIZE].data);
 	writel(type, &ring->items[prod % QXL_CMD_RING_SIZE].type);
 	writel(0, &ring->items[prod % QXL_CMD_RING_SIZE].pad);
@@ -101,6 +95,16 @@ static void qxl_ring_put(struct qxl_device *qdev, struct qxl_cmd_ring __iomem *r
 	mb();
 	if (readl(&ring->hdr.notify_on_prod) == prod + 1)
 		qxl_io_write(qdev, cursor ? QXL_IO_NOTIFY_CURSOR : QXL_IO_NOTIFY_CMD, 0);
+}
+
+static void qxl_ring_put(struct qxl_device *qdev, struct qxl_cmd_ring __iomem *ring,
+			 bool cursor, enum qxl_cmd_type type, struct qxl_dmem *dmem)
+{
+	/* From here the device may release the block at any time. */
+	mutex_lock(&qdev->mem_lock);
+	xa_store(&qdev->releases, dmem->id, dmem, GFP_NOWAIT);
+	mutex_unlock(&qdev->mem_lock);
+	qxl_ring_write(qdev, ring, cursor, type, dmem);
 }
 
 /**
@@ -218,6 +222,37 @@ int qxl_ring_push_nowait(struct qxl_device *qdev, enum qxl_cmd_type type,
 	mutex_lock(&qdev->cmd_lock);
 	if (qxl_ring_has_room(&ring->hdr, QXL_CMD_RING_SIZE, 1)) {
 		qxl_ring_put(qdev, ring, false, type, dmem);
+		ret = 0;
+	}
+	mutex_unlock(&qdev->cmd_lock);
+	return ret;
+}
+
+/**
+ * qxl_ring_push_panic - queue a command from the panic handler
+ * @qdev: the device
+ * @type: command type (command ring)
+ * @dmem: a block reserved for this; the device's release of it is not
+ *	  waited for and finds no owner
+ *
+ * Never sleeps and takes no lock that may be held: the other CPUs are
+ * stopped wherever they were. The device is kicked whether or not it
+ * asked, as nothing will run its polling timer's follow-up in the guest.
+ *
+ * Return: 0, or -EBUSY if a producer holds the ring or it is full.
+ */
+int qxl_ring_push_panic(struct qxl_device *qdev, enum qxl_cmd_type type, struct qxl_dmem *dmem)
+{
+	struct qxl_cmd_ring __iomem *ring = &qdev->ram_hdr->cmd_ring;
+	struct qxl_release_info *info = qxl_dmem_ptr(qdev, dmem);
+	int ret = -EBUSY;
+
+	if (!mutex_trylock(&qdev->cmd_lock))
+		return ret;
+	if (qxl_ring_has_room(&ring->hdr, QXL_CMD_RING_SIZE, 1)) {
+		info->id = cpu_to_le64(dmem->id);
+		qxl_ring_write(qdev, ring, false, type, dmem);
+		qxl_io_write(qdev, QXL_IO_NOTIFY_CMD, 0);
 		ret = 0;
 	}
 	mutex_unlock(&qdev->cmd_lock);
