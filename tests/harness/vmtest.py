@@ -23,6 +23,7 @@ import tempfile
 import time
 
 import lifecycle
+import panic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -322,6 +323,8 @@ class Run:
         self.wakeup = None  # (delay_s, give_up_at): a pending system-wakeup request
         self.gen = 0  # which QEMU runs the guest: 0 at boot, +1 per restore or migration
         self.hibernating = False  # the guest said it hibernates: QEMU exits, restart it
+        self.panic = None  # panic.Expect: the guest said it is about to panic
+        self.kernel_log_until = None  # console lines from here on are an expected panic's
         self.img = self.port = None
 
     # ---- results
@@ -871,6 +874,8 @@ class Run:
             return True, "system_wakeup armed"
         if kind in ("hibernate", "migrate"):
             return lifecycle.handle(self, kind, args)
+        if kind == "panic-expect":
+            return panic.handle(self, args)
         if kind == "spice-info":
             if self.client is None:
                 return False, "no SPICE client"
@@ -942,6 +947,8 @@ class Run:
                             "timeout (last test started: %s)" % (self.a.timeout, last))
                 return
             self.read_console()
+            if self.panic:
+                panic.poll(self)
             if self.done:
                 return
             exited = self.qemu.poll() is not None  # once: QEMU may exit in between
@@ -1055,7 +1062,7 @@ class Run:
             for idx in range(len(self.cmds)):
                 if idx not in started:
                     self.report("FAIL", self.cmd_name(idx), "never started")
-        bad = [l for l in self.con_lines if KERNEL_BAD.search(l) and
+        bad = [l for l in self.con_lines[:self.kernel_log_until] if KERNEL_BAD.search(l) and
                KERNEL_LINE.search(l) and "@@" not in l]
         if bad:
             self.report("FAIL", "kernel-log", bad[0].strip()[:300] +
