@@ -121,6 +121,17 @@ run_make() {
 	' sh "$root" "$src" "$kdir" "$@" >"$log" 2>&1
 }
 
+# run_in ROOT CMD...: CMD on the host (ROOT empty) or in chroot ROOT, bounded
+run_in() {
+	local root=$1
+	shift
+	if [ -z "$root" ]; then
+		timeout -k 5 60 "$@"
+	else
+		timeout -k 5 60 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+	fi
+}
+
 # build_one NAME ROOT: NAME labels a chroot's kernel (its release), ROOT is the
 # chroot ('' for the host)
 build_one() {
@@ -181,8 +192,22 @@ build_one() {
 	dt=$(($(date +%s) - t0))
 	n=$(grep -cE '(warning|error):' "$slog")
 	if grep -q 'sparse is not available or not up to date' "$slog"; then
-		# e.g. Debian's 7.x headers lack scripts/checker-valid.sh
-		echo "SKIP sparse-$kver: the kernel's Makefile would not run sparse ($(grep -m1 -oE '[^ ]*checker-valid.sh: No such file or directory' "$slog" || echo 'sparse too old')), log $slog"
+		# The Makefile asks scripts/checker-valid.sh whether sparse parses
+		# __typeof_unqual__, which the 7.x headers use. Debian's 7.x header
+		# packages lack that script; ask sparse the same question here.
+		local why
+		why=$(grep -m1 -oE '[^ ]*checker-valid.sh: No such file or directory' "$slog")
+		printf 'static int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' \
+			>"$root/tmp/qxl-sparse-probe.c"
+		if ! run_in "$root" sparse /tmp/qxl-sparse-probe.c 2>&1 | grep -q error; then
+			why="${why:-sparse refused}"
+		else
+			local ver
+			ver=$(run_in "$root" sparse --version 2>/dev/null | head -n 1)
+			why="sparse ${ver:-(unknown version)} cannot parse __typeof_unqual__, which these headers use${why:+; and $why}"
+		fi
+		rm -f "$root/tmp/qxl-sparse-probe.c"
+		echo "SKIP sparse-$kver: the kernel's Makefile will not run this sparse ($why), log $slog"
 	elif [ $rc -eq 0 ] && [ "$n" -eq 0 ]; then
 		echo "SPARSE kbuild-$kver: clean (${dt} s)"
 	else
