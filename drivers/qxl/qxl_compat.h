@@ -197,6 +197,21 @@ bool qxl_vblank_timer_timestamp(struct drm_crtc *crtc, int *max_error,
 #endif
 
 /*
+ * dma_fence.ops is an __rcu pointer in 7.x (it is cleared when the fence
+ * signals); whose fence it is, is then asked with rcu_access_pointer().
+ * Keyed on the header: the Kbuild file defines QXL_FENCE_OPS_RCU.
+ */
+#include <linux/dma-fence.h>
+static inline bool qxl_fence_ops_is(struct dma_fence *fence, const struct dma_fence_ops *ops)
+{
+#ifdef QXL_FENCE_OPS_RCU
+	return rcu_access_pointer(fence->ops) == ops;
+#else
+	return fence->ops == ops;
+#endif
+}
+
+/*
  * .fb_create gained the looked-up format (6.17: not in the 6.12 headers,
  * present in 7.2's); drm_gem_fb_create_with_dirty() with it.
  */

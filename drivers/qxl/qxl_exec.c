@@ -1100,7 +1100,7 @@ static int qxl_wait_render(struct qxl_device *qdev, struct drm_gem_object *obj)
 	dma_resv_for_each_fence(&cursor, obj->resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
 		u32 id;
 
-		if (fence->ops != &qxl_fence_ops || dma_fence_is_signaled(fence))
+		if (!qxl_fence_ops_is(fence, &qxl_fence_ops) || dma_fence_is_signaled(fence))
 			continue;
 		id = container_of(fence, struct qxl_job, fence)->dst_surface;
 		for (i = 0; i < n && ids[i] != id; i++)
