@@ -133,6 +133,8 @@ run_lines() {
 }
 if [ -z "${QXL_SUITES:-}" ]; then
 	run_lines dkms "$logs/dkms.log" tests/dkms.sh
+	# the module with W=1 -Werror and sparse on 6.12 and 7.x (issue 11)
+	run_lines kernels "$logs/kernels.log" tests/kernels/build.sh --no-host
 	# the README's first command on a machine without headers (issue 11)
 	run_lines first-run "$logs/first-run.log" tests/first_run.sh
 	if [ -x tests/spice/run.sh ]; then
