@@ -4,7 +4,8 @@
 # build host changes: for the host's Debian 12 kernel, then inside the chroot
 # of each release in $DKMS_RELEASES (default: trixie, Debian 13's 6.12, and
 # trixie-backports, the newest kernel Debian ships; tests/kernels/chroot.sh
-# makes or reuses them). Prints one PASS/FAIL line per kernel.
+# makes or reuses them), and dkms install each into a private install tree.
+# Prints PASS/FAIL lines per kernel (build, install).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
@@ -46,6 +47,24 @@ dkms_build() {
 	else
 		echo "FAIL dkms-build-$name: see $log"
 		tail -n 20 "$log" | sed 's/^/    /'
+		rc=1
+		[ -z "$root" ] || [ -n "${DKMS_KEEP:-}" ] || rm -rf "$work"
+		return
+	fi
+	# dkms install, into a private install tree: where a user's module
+	# lands (<kver>/updates/dkms/, which modprobe prefers to the in-tree
+	# qxl). --no-depmod: depmod would rewrite the modules.* of the build
+	# host's own /lib/modules/<kver>.
+	mkdir -p "$work/inst/$kver"
+	ko=$work/inst/$kver/updates/dkms/qxl.ko
+	if run dkms install -m qxl-ng -v "$ver" -k "$kver" --sourcetree "$in/src" \
+		--dkmstree "$in/tree" --installtree "$in/inst" --no-depmod >>"$log" 2>&1 &&
+	   ko=$(ls "$ko"* 2>/dev/null | head -n 1) && [ -n "$ko" ] &&
+	   modinfo "$ko" | grep -q '^vermagic: *'"$kver"' '; then
+		echo "PASS dkms-install-$name: ${ko#"$work/inst/"}"
+	else
+		echo "FAIL dkms-install-$name: no $kver/updates/dkms/qxl.ko after dkms install, see $log"
+		tail -n 10 "$log" | sed 's/^/    /'
 		rc=1
 	fi
 	[ -z "$root" ] || [ -n "${DKMS_KEEP:-}" ] || rm -rf "$work"
