@@ -9,7 +9,7 @@
  * error from the driver.
  *
  *   lifecycle_test event=s3|s4|live|file [wake=rtc|qmp] [cycles=N]
- *                  [draw=flip,dirty,cursor,fill,vblank]
+ *                  [draw=flip,dirty,cursor,fill,vblank] [drawing=1]
  *
  * s3 suspends to RAM (QEMU resets the device on wake-up); wake=rtc arms the
  * RTC alarm, wake=qmp has the host send system_wakeup. s4 hibernates to
@@ -19,7 +19,9 @@
  * process draws continuously: page flips, DIRTYFB, cursor moves and 2D
  * commands (draw= narrows or extends what it does: vblank waits too); what
  * it drew last must be what both the screen and the client show, and it
- * must keep drawing on the destination.
+ * must keep drawing on the destination. drawing=1 has s3 and s4 happen
+ * while the child draws too: the freezer stops it wherever it is, maybe in
+ * an ioctl that waits for the device, and it must go on after the resume.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -52,6 +54,7 @@ static uint32_t surf, *spx;
 static const char *event = "s3", *wake = "rtc";
 static const char *draw_ops = "flip,dirty,cursor,fill";	/* what the drawer does */
 static char cycle_tag[16];	/* "-N" when there are several cycles */
+static const char *drawing_tag = "";	/* "-drawing" for s3/s4 while a child draws */
 
 /* What the drawer child did, shared with the parent. */
 struct drawer {
@@ -163,8 +166,8 @@ static void result(const char *what, int ok, const char *fmt, const char *detail
 {
 	char name[96];
 
-	snprintf(name, sizeof(name), "lifecycle-%s%s%s-%s%s", event, strcmp(event, "s3") ? "" : "-",
-		 strcmp(event, "s3") ? "" : wake, what, cycle_tag);
+	snprintf(name, sizeof(name), "lifecycle-%s%s%s%s-%s%s", event, strcmp(event, "s3") ? "" : "-",
+		 strcmp(event, "s3") ? "" : wake, drawing_tag, what, cycle_tag);
 	qt_result(name, ok ? QT_PASS : QT_FAIL, fmt, detail);
 }
 
@@ -279,7 +282,13 @@ static void draw_loop(struct drawer *d)
 	}
 }
 
-static int migrate_while_drawing(const char *how, char *why, size_t len, uint32_t *shown)
+/*
+ * The event (a migration by the host, or with drawing=1 a suspend or
+ * hibernation by this process) while a child draws: the freezer stops the
+ * child wherever it is, possibly inside an ioctl waiting for the device,
+ * which must give it a result after the resume, not a hang.
+ */
+static int event_while_drawing(const char *how, char *why, size_t len, uint32_t *shown)
 {
 	struct drawer *d = mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -300,8 +309,16 @@ static int migrate_while_drawing(const char *how, char *why, size_t len, uint32_
 	}
 	sleep(1);
 	before = d->frames;
-	snprintf(req, sizeof(req), "migrate %s", how);
-	ret = qt_host_reply(reply, sizeof(reply), "%s", req);
+	if (!strcmp(how, "s3") || !strcmp(how, "s4")) {
+		double t0 = kms_now();
+
+		ret = how[1] == '3' ? suspend_to_ram() : hibernate();
+		snprintf(reply, sizeof(reply), "echo to /sys/power/state: %d, back after %.1f s",
+			 ret, kms_now() - t0);
+	} else {
+		snprintf(req, sizeof(req), "migrate %s", how);
+		ret = qt_host_reply(reply, sizeof(reply), "%s", req);
+	}
 	after = d->frames;
 	sleep(2);
 	d->stop = 1;
@@ -320,7 +337,7 @@ static int migrate_while_drawing(const char *how, char *why, size_t len, uint32_
 int main(int argc, char **argv)
 {
 	char why[512], mark[64];
-	int cycles = 1, c, ret, color = C3, cx = CX;
+	int cycles = 1, drawing = 0, c, ret, color = C3, cx = CX;
 	const char *err;
 
 	for (c = 1; c < argc; c++) {
@@ -332,7 +349,11 @@ int main(int argc, char **argv)
 			draw_ops = argv[c] + 5;
 		else if (!strncmp(argv[c], "cycles=", 7))
 			cycles = atoi(argv[c] + 7);
+		else if (!strncmp(argv[c], "drawing=", 8))
+			drawing = atoi(argv[c] + 8);
 	}
+	if (drawing && (!strcmp(event, "s3") || !strcmp(event, "s4")))
+		drawing_tag = "-drawing";
 	if (!strcmp(event, "s3") && (!file_has("/sys/power/state", "mem") ||
 				     !file_has("/sys/power/mem_sleep", "deep"))) {
 		qt_result("lifecycle-s3", QT_SKIP, "this VM offers no S3 (/sys/power/state, mem_sleep)");
@@ -356,7 +377,7 @@ int main(int argc, char **argv)
 			snprintf(cycle_tag, sizeof(cycle_tag), "-%d", c);
 		snprintf(mark, sizeof(mark), "lifecycle_test: %s %d\n", event, c);
 		write_file("/dev/kmsg", mark);
-		if (!strcmp(event, "s3") || !strcmp(event, "s4")) {
+		if ((!strcmp(event, "s3") || !strcmp(event, "s4")) && !drawing) {
 			double t0 = kms_now();
 
 			ret = event[1] == '3' ? suspend_to_ram() : hibernate();
@@ -370,7 +391,7 @@ int main(int argc, char **argv)
 		} else {
 			uint32_t shown = C3;
 
-			ret = migrate_while_drawing(event, why, sizeof(why), &shown);
+			ret = event_while_drawing(event, why, sizeof(why), &shown);
 			result("event", ret >= 0, "%s", why);
 			if (ret < 0)
 				return 1;
