@@ -7,7 +7,8 @@
  * client was told about); a layout beyond vgamem is refused and the old one
  * stays; a resize of head 0 and an oversized request are followed or
  * ignored. Run with --spice-client --vdagent --device-props max_outputs=2;
- * the vdagent port must be held open (multihead.sh does that).
+ * the vdagent port must be held open (multihead.sh does that). "s3":
+ * the same two heads across suspend to RAM (after_suspend()).
  */
 #define _GNU_SOURCE
 #include <linux/netlink.h>
@@ -133,6 +134,58 @@ static int more_heads_than_outputs(void)
 	return ret ? 1 : 0;
 }
 
+#define SCREEN_AFTER_DAMAGE "2048 768 0xc00000 1024 0 1024 768 0x0000c0 100 100 50 50 " \
+	"0xffff00 1224 300 60 40 0x00ff00 1034 10 20 20 0xffffff"
+
+static int write_str(const char *path, const char *str)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (f < 0)
+		return -errno;
+	if (write(f, str, strlen(str)) != (ssize_t)strlen(str))
+		ret = -errno;
+	close(f);
+	return ret;
+}
+
+/*
+ * multihead.sh s3: suspend to RAM with both heads shown (QEMU resets the
+ * device at wake-up, QMP system_wakeup), then the same layout must be
+ * back with nothing done by userspace: both heads' pictures, the monitors
+ * the client was told, the client's requested layout on the connectors,
+ * and damage on head 1 still landing at its place.
+ */
+static int after_suspend(struct kfb *b)
+{
+	uint64_t sx;
+	drmModeModeInfo m1;
+	int ret;
+
+	if (write_str("/sys/power/mem_sleep", "deep") || qt_host("system-wakeup 500")) {
+		qt_result("s3-event", 1, "no deep sleep, or the host cannot wake the VM");
+		return 1;
+	}
+	ret = write_str("/sys/power/state", "mem");
+	qt_result("s3-event", ret ? 1 : 0, "suspend to RAM: %s", ret ? strerror(-ret) : "woken up");
+	if (ret)
+		return 1;
+	ret = qt_host("screen " SCREEN_AFTER_DAMAGE);
+	qt_result("s3-two-heads-shown", ret ? 1 : 0, "both heads as before, screen and client");
+	ret = qt_host("spice-monitors 1024x768+0+0 1024x768+1024+0");
+	qt_result("s3-client-monitors", ret ? 1 : 0, "the client is told both heads again");
+	preferred(conns[1], &m1);
+	sx = conn_prop(conns[1], "suggested X", NULL);
+	qt_result("s3-client-layout-kept", m1.hdisplay != 1024 || m1.vdisplay != 768 || sx != 1024,
+		  "connector 1 preferred %dx%d at suggested X %llu", m1.hdisplay, m1.vdisplay,
+		  (unsigned long long)sx);
+	kfb_fill(b, 40, 40, 20, 20, 0x00ffff);
+	kms_dirty(&dev, b, &(drmModeClip){ 40, 40, 60, 60 }, 1);
+	ret = qt_host("screen " SCREEN_AFTER_DAMAGE " 1064 40 20 20 0x00ffff");
+	qt_result("s3-head1-damage", ret ? 1 : 0, "a 20x20 update on head 1 after the resume");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	drmModeModeInfo m0, m1, big;
@@ -207,8 +260,10 @@ int main(int argc, char **argv)
 	/* Damage on head 1 lands at its place in the primary surface. */
 	kfb_fill(&b, 10, 10, 20, 20, 0xffffff);
 	kms_dirty(&dev, &b, &(drmModeClip){ 10, 10, 30, 30 }, 1);
-	ret = qt_host("screen 2048 768 0xc00000 1024 0 1024 768 0x0000c0 100 100 50 50 0xffff00 1224 300 60 40 0x00ff00 1034 10 20 20 0xffffff");
+	ret = qt_host("screen " SCREEN_AFTER_DAMAGE);
 	qt_result("head1-damage", ret ? 1 : 0, "a 20x20 update on head 1 at x+1024");
+	if (argc > 1 && !strcmp(argv[1], "s3"))
+		return after_suspend(&b);
 
 	/* Two 1920x1200 heads need 18 MiB: more than the 16 MiB primary area. */
 	big = m1;
@@ -223,7 +278,7 @@ int main(int argc, char **argv)
 		set_head(0, &a, &m0);
 		set_head(1, &b, &m1);
 		kfb_destroy(&dev, &huge);
-		ret = qt_host("screendump-only 2048 768 0xc00000 1024 0 1024 768 0x0000c0 100 100 50 50 0xffff00 1224 300 60 40 0x00ff00 1034 10 20 20 0xffffff");
+		ret = qt_host("screendump-only " SCREEN_AFTER_DAMAGE);
 		qt_result("layout-restored", ret ? 1 : 0, "both heads back after the refusal");
 	} else {
 		qt_result("layout-above-vgamem-refused", 1, "no 1920x1200 mode or fb");
