@@ -112,7 +112,7 @@ static void qxl_vram_free(struct qxl_device *qdev, struct qxl_bo *bo)
 static void qxl_bo_zombie(struct qxl_device *qdev, struct qxl_bo *bo)
 {
 	llist_add(&bo->zombie, &qdev->zombies);
-	mod_delayed_work(system_wq, &qdev->zombie_work, msecs_to_jiffies(QXL_ZOMBIE_RETRY_MS));
+	mod_delayed_work(system_dfl_wq, &qdev->zombie_work, msecs_to_jiffies(QXL_ZOMBIE_RETRY_MS));
 }
 
 /* Called under mem_lock when the device released a surface's DESTROY. */

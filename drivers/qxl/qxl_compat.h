@@ -197,6 +197,28 @@ bool qxl_vblank_timer_timestamp(struct drm_crtc *crtc, int *max_error,
 #endif
 
 /*
+ * The BARs are requested so that unbind releases them. Up to 6.12,
+ * pci_request_regions() after pcim_enable_device() is managed; on 7.3 the
+ * request outlives unbind and the next probe fails with -EBUSY (measured).
+ * pcim_request_all_regions() (in 6.12, not in 6.1) is always managed.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define qxl_pcim_request_regions	pcim_request_all_regions
+#else
+#define qxl_pcim_request_regions	pci_request_regions
+#endif
+
+/*
+ * system_wq is deprecated in 7.x (a warning when work is queued on it) in
+ * favour of system_percpu_wq and the unbound system_dfl_wq, which 6.17
+ * added and 6.12.y got by backport, so the header is tested (Kbuild). Our
+ * works need no particular CPU: the unbound queue, as before 6.17.
+ */
+#ifndef QXL_HAVE_DFL_WQ
+#define system_dfl_wq	system_unbound_wq
+#endif
+
+/*
  * dma_fence.ops is an __rcu pointer in 7.x (it is cleared when the fence
  * signals); whose fence it is, is then asked with rcu_access_pointer().
  * Keyed on the header: the Kbuild file defines QXL_FENCE_OPS_RCU.

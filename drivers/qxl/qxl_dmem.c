@@ -48,7 +48,7 @@ static void qxl_idle_followup(struct qxl_device *qdev)
 	int left = atomic_dec_if_positive(&qdev->idle_followups);
 
 	if (left >= 0)
-		mod_delayed_work(system_wq, &qdev->idle_work,
+		mod_delayed_work(system_dfl_wq, &qdev->idle_work,
 				 msecs_to_jiffies(QXL_IDLE_FOLLOWUP_MS <<
 						  (QXL_IDLE_FOLLOWUPS - 1 - left)));
 }
@@ -64,7 +64,8 @@ void qxl_idle_work(struct work_struct *work)
 		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
 	if (qxl_release_nudge(qdev) < QXL_NUDGE_MESSAGES &&
 	    atomic_inc_return(&qdev->idle_retries) <= QXL_IDLE_RETRIES)
-		mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
+		mod_delayed_work(system_dfl_wq, &qdev->idle_work,
+				 msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
 	else
 		qxl_idle_followup(qdev);
 	drm_dev_exit(idx);
@@ -77,7 +78,7 @@ void qxl_idle_flush(struct qxl_device *qdev, bool render)
 		atomic_set(&qdev->idle_render, 1);
 	atomic_set(&qdev->idle_retries, 0);
 	atomic_set(&qdev->idle_followups, QXL_IDLE_FOLLOWUPS);
-	mod_delayed_work(system_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
+	mod_delayed_work(system_dfl_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
 }
 
 /* Run @d->fn soon, in process context; callable under mem_lock. */

@@ -97,7 +97,7 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (ret)
 		return ret;
 
-	ret = pci_request_regions(pdev, QXL_DRIVER_NAME);
+	ret = qxl_pcim_request_regions(pdev, QXL_DRIVER_NAME);
 	if (ret)
 		return ret;
 

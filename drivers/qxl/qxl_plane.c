@@ -20,6 +20,7 @@
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_blend.h>
 #include <drm/drm_damage_helper.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_format_helper.h>
@@ -856,7 +857,8 @@ int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsi
 	if (ret)
 		return ret;
 	drm_plane_helper_add(plane, &qxl_cursor_plane_helper_funcs);
-	return 0;
+	/* ARGB8888 with the blend mode DRM clients assume for cursors. */
+	return drm_plane_create_blend_mode_property(plane, BIT(DRM_MODE_BLEND_PREMULTI));
 }
 
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index)
@@ -870,5 +872,10 @@ int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, uns
 		return ret;
 	drm_plane_helper_add(plane, &qxl_primary_plane_helper_funcs);
 	drm_plane_enable_fb_damage_clips(plane);
-	return 0;
+	/*
+	 * ARGB8888 is shown with its alpha ignored: the primary is the bottom
+	 * plane over black, where either mode gives exactly that.
+	 */
+	return drm_plane_create_blend_mode_property(plane, BIT(DRM_MODE_BLEND_PREMULTI) |
+						    BIT(DRM_MODE_BLEND_PIXEL_NONE));
 }
