@@ -345,8 +345,9 @@ class Run:
                "--kver", self.kver, "--module", self.module, "--level", "1"]
         if self.a.moddir:
             cmd += ["--moddir", self.a.moddir]
-        if self.a.swap_mib:
-            cmd += ["--modules", "virtio_blk"]
+        mods = list(self.a.modules) + (["virtio_blk"] if self.a.swap_mib else [])
+        if mods:
+            cmd += ["--modules"] + mods
         if self.a.with_weston:
             cmd.append("--with-weston")
         if self.a.with_udev:
@@ -1119,6 +1120,9 @@ def main():
                     help="put Xorg (qxl + modesetting DDX), xeyes, xclock, x11perf in the image")
     ap.add_argument("--with-mesa", action="store_true",
                     help="put kmscube + Mesa (kms_swrast, llvmpipe) in the image")
+    ap.add_argument("--modules", action="append", default=[], metavar="NAME",
+                    help="a module of the kernel's tree /init loads before the one under "
+                    "test (repeatable; one the tree lacks is left out)")
     ap.add_argument("--add", action="append", default=[], metavar="SRC:DST",
                     help="put host file SRC at DST in the guest image (repeatable)")
     ap.add_argument("--no-qxl", action="store_true",
