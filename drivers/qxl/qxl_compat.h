@@ -209,10 +209,11 @@ bool qxl_vblank_timer_timestamp(struct drm_crtc *crtc, int *max_error,
 #endif
 
 /*
- * system_wq is deprecated in 7.x (a warning when work is queued on it) in
- * favour of system_percpu_wq and the unbound system_dfl_wq, which 6.17
- * added and 6.12.y got by backport, so the header is tested (Kbuild). Our
- * works need no particular CPU: the unbound queue, as before 6.17.
+ * system_wq and system_unbound_wq are deprecated in 7.x (a warning when
+ * work is queued on them) in favour of system_percpu_wq and the unbound
+ * system_dfl_wq, which 6.17 added and 6.12.y got by backport, so the
+ * header is tested (Kbuild). Our works need no particular CPU: the
+ * unbound queue (system_unbound_wq before 6.17).
  */
 #ifndef QXL_HAVE_DFL_WQ
 #define system_dfl_wq	system_unbound_wq

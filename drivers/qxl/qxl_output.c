@@ -49,7 +49,7 @@ bool qxl_crtc_vblank_timeout(struct drm_crtc *crtc)
 		/* A CRC still being computed makes this frame's one skipped. */
 		if (!work_pending(&head->crc_work)) {
 			head->crc_frame = drm_crtc_accurate_vblank_count(crtc);
-			queue_work(system_unbound_wq, &head->crc_work);
+			queue_work(system_dfl_wq, &head->crc_work);
 		}
 	}
 	return ret;
