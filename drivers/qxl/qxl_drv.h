@@ -473,6 +473,7 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
+void qxl_set_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 
 /* qxl_ioctl.c */

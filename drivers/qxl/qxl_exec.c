@@ -1014,6 +1014,16 @@ out_free:
 	return ret;
 }
 
+/* Where the next UPDATE_AREA renders; the caller holds io_lock. */
+void qxl_set_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
+{
+	writel(r->y1, &qdev->ram_hdr->update_area.top);
+	writel(r->x1, &qdev->ram_hdr->update_area.left);
+	writel(r->y2, &qdev->ram_hdr->update_area.bottom);
+	writel(r->x2, &qdev->ram_hdr->update_area.right);
+	writel(surface_id, &qdev->ram_hdr->update_surface);
+}
+
 /**
  * qxl_io_update_area - make the device render pending commands of a surface
  * @qdev: the device
@@ -1038,11 +1048,7 @@ int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
 	mutex_lock(&qdev->io_lock);
-	writel(r->y1, &qdev->ram_hdr->update_area.top);
-	writel(r->x1, &qdev->ram_hdr->update_area.left);
-	writel(r->y2, &qdev->ram_hdr->update_area.bottom);
-	writel(r->x2, &qdev->ram_hdr->update_area.right);
-	writel(surface_id, &qdev->ram_hdr->update_surface);
+	qxl_set_update_area(qdev, surface_id, r);
 	ret = qxl_io_async_locked(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0);
 	mutex_unlock(&qdev->io_lock);
 	drm_dev_exit(idx);

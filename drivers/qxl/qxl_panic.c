@@ -28,6 +28,7 @@
 #include <drm/drm_managed.h>
 #include <drm/drm_panic.h>
 #include <drm/drm_print.h>
+#include <drm/drm_rect.h>
 
 #include "qxl_drv.h"
 
@@ -77,11 +78,10 @@ static void qxl_panic_render_pending(struct qxl_device *qdev)
 	if (!mutex_trylock(&qdev->io_lock))
 		return;
 	if (!qdev->io_pending) {
-		writel(0, &qdev->ram_hdr->update_area.top);
-		writel(0, &qdev->ram_hdr->update_area.left);
-		writel(qdev->primary_height, &qdev->ram_hdr->update_area.bottom);
-		writel(qdev->primary_width, &qdev->ram_hdr->update_area.right);
-		writel(0, &qdev->ram_hdr->update_surface);
+		struct drm_rect all = DRM_RECT_INIT(0, 0, qdev->primary_width,
+						    qdev->primary_height);
+
+		qxl_set_update_area(qdev, 0, &all);
 		qxl_io_write(qdev, QXL_IO_UPDATE_AREA, 0);
 	}
 	mutex_unlock(&qdev->io_lock);
