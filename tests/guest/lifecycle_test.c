@@ -67,18 +67,6 @@ struct drawer {
 	volatile int error;
 };
 
-static int write_file(const char *path, const char *s)
-{
-	int f = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, s, strlen(s)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
-
 static int file_has(const char *path, const char *word)
 {
 	char buf[256] = "";
@@ -207,17 +195,17 @@ static int suspend_to_ram(void)
 {
 	int ret;
 
-	write_file("/sys/power/mem_sleep", "deep");
+	qt_write_file("/sys/power/mem_sleep", "deep");
 	if (!strcmp(wake, "qmp")) {
 		if (qt_host("system-wakeup 500"))
 			return -EIO;
 	} else {
-		write_file("/sys/class/rtc/rtc0/wakealarm", "0");
-		ret = write_file("/sys/class/rtc/rtc0/wakealarm", "+6");
+		qt_write_file("/sys/class/rtc/rtc0/wakealarm", "0");
+		ret = qt_write_file("/sys/class/rtc/rtc0/wakealarm", "+6");
 		if (ret)
 			return ret;
 	}
-	return write_file("/sys/power/state", "mem");
+	return qt_write_file("/sys/power/state", "mem");
 }
 
 /* Hibernate to /dev/vda; returns in the image, in the new QEMU. */
@@ -227,11 +215,11 @@ static int hibernate(void)
 
 	if (system("mkswap /dev/vda >/dev/null && swapon /dev/vda"))
 		return -EIO;
-	ret = write_file("/sys/power/disk", "shutdown");
+	ret = qt_write_file("/sys/power/disk", "shutdown");
 	if (!ret && qt_host("hibernate"))
 		ret = -EIO;
 	if (!ret)
-		ret = write_file("/sys/power/state", "disk");
+		ret = qt_write_file("/sys/power/state", "disk");
 	system("swapoff /dev/vda");
 	return ret;
 }
@@ -376,7 +364,7 @@ int main(int argc, char **argv)
 		if (cycles > 1)
 			snprintf(cycle_tag, sizeof(cycle_tag), "-%d", c);
 		snprintf(mark, sizeof(mark), "lifecycle_test: %s %d\n", event, c);
-		write_file("/dev/kmsg", mark);
+		qt_write_file("/dev/kmsg", mark);
 		if ((!strcmp(event, "s3") || !strcmp(event, "s4")) && !drawing) {
 			double t0 = kms_now();
 

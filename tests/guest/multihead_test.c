@@ -137,18 +137,6 @@ static int more_heads_than_outputs(void)
 #define SCREEN_AFTER_DAMAGE "2048 768 0xc00000 1024 0 1024 768 0x0000c0 100 100 50 50 " \
 	"0xffff00 1224 300 60 40 0x00ff00 1034 10 20 20 0xffffff"
 
-static int write_str(const char *path, const char *str)
-{
-	int f = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, str, strlen(str)) != (ssize_t)strlen(str))
-		ret = -errno;
-	close(f);
-	return ret;
-}
-
 /*
  * multihead.sh s3: suspend to RAM with both heads shown (QEMU resets the
  * device at wake-up, QMP system_wakeup), then the same layout must be
@@ -162,11 +150,11 @@ static int after_suspend(struct kfb *b)
 	drmModeModeInfo m1;
 	int ret;
 
-	if (write_str("/sys/power/mem_sleep", "deep") || qt_host("system-wakeup 500")) {
+	if (qt_write_file("/sys/power/mem_sleep", "deep") || qt_host("system-wakeup 500")) {
 		qt_result("s3-event", 1, "no deep sleep, or the host cannot wake the VM");
 		return 1;
 	}
-	ret = write_str("/sys/power/state", "mem");
+	ret = qt_write_file("/sys/power/state", "mem");
 	qt_result("s3-event", ret ? 1 : 0, "suspend to RAM: %s", ret ? strerror(-ret) : "woken up");
 	if (ret)
 		return 1;

@@ -223,3 +223,19 @@ int qt_status(const char *key)
 	fclose(f);
 	return v;
 }
+
+int qt_write_file(const char *path, const char *s)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = write(f, s, strlen(s));
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != strlen(s))
+		ret = -EIO;
+	close(f);
+	return ret;
+}

@@ -45,4 +45,7 @@ int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
  */
 int qt_status(const char *key);
 
+/* Write the string S to the file PATH (sysfs, /dev/kmsg): 0 or -errno. */
+int qt_write_file(const char *path, const char *s);
+
 #endif /* QTEST_H */
