@@ -8,7 +8,7 @@
  * surface keeps its pixels and takes new draws, and the kernel log has no
  * error from the driver.
  *
- *   lifecycle_test event=s3|s4|live|file [wake=rtc|qmp] [cycles=N]
+ *   lifecycle_test event=s3|s4|live|file|reset|after-reset [wake=rtc|qmp] [cycles=N]
  *                  [draw=flip,dirty,cursor,fill,vblank] [drawing=1]
  *
  * s3 suspends to RAM (QEMU resets the device on wake-up); wake=rtc arms the
@@ -22,6 +22,14 @@
  * must keep drawing on the destination. drawing=1 has s3 and s4 happen
  * while the child draws too: the freezer stops it wherever it is, maybe in
  * an ioctl that waits for the device, and it must go on after the resume.
+ *
+ * reset has the host send QMP system_reset while a child draws (commands
+ * in flight, surfaces, a cursor): the guest reboots into the same kernel and
+ * initramfs, whose /init goes on after this command (vmtest.py --swap-mib:
+ * the command leaves its number on /dev/vda). after-reset, the next command,
+ * then checks that qxl-ng probed the device the previous kernel left and
+ * that a fresh modeset, damage, the cursor and 2D commands work, with no
+ * driver error in this boot's kernel log.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -208,22 +216,6 @@ static int suspend_to_ram(void)
 	return qt_write_file("/sys/power/state", "mem");
 }
 
-/* Hibernate to /dev/vda; returns in the image, in the new QEMU. */
-static int hibernate(void)
-{
-	int ret;
-
-	if (system("mkswap /dev/vda >/dev/null && swapon /dev/vda"))
-		return -EIO;
-	ret = qt_write_file("/sys/power/disk", "shutdown");
-	if (!ret && qt_host("hibernate"))
-		ret = -EIO;
-	if (!ret)
-		ret = qt_write_file("/sys/power/state", "disk");
-	system("swapoff /dev/vda");
-	return ret;
-}
-
 /* The child: draw until told to stop, alternating flips and DIRTYFB. */
 static void draw_loop(struct drawer *d)
 {
@@ -300,7 +292,7 @@ static int event_while_drawing(const char *how, char *why, size_t len, uint32_t 
 	if (!strcmp(how, "s3") || !strcmp(how, "s4")) {
 		double t0 = kms_now();
 
-		ret = how[1] == '3' ? suspend_to_ram() : hibernate();
+		ret = how[1] == '3' ? suspend_to_ram() : qt_hibernate();
 		snprintf(reply, sizeof(reply), "echo to /sys/power/state: %d, back after %.1f s",
 			 ret, kms_now() - t0);
 	} else {
@@ -320,6 +312,70 @@ static int event_while_drawing(const char *how, char *why, size_t len, uint32_t 
 	fbs[0] = fbs[d->front];
 	*shown = d->shown;
 	return d->color;
+}
+
+/*
+ * event=reset: leave "QTEST-REBOOT <this command's number>" on /dev/vda for
+ * the next boot's /init, then have the host reset the VM while a child
+ * draws. Nothing after the reset runs here: the harness takes the next
+ * boot's "@@REBOOT" line as this command's end.
+ */
+static int reset_while_drawing(void)
+{
+	struct drawer *d = mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	const char *n = getenv("QTEST_CMD");
+	char mark[64];
+	int f, ret;
+
+	if (d == MAP_FAILED || !n)
+		return 1;
+	memset(d, 0, sizeof(*d));
+	d->shown = C3;
+	d->color = C2;
+	if (fork() == 0) {
+		draw_loop(d);
+		_exit(0);
+	}
+	sleep(1);
+	snprintf(mark, sizeof(mark), "QTEST-REBOOT %s\n", n);
+	f = open("/dev/vda", O_WRONLY | O_SYNC | O_CLOEXEC);
+	ret = f < 0 ? -errno : 0;
+	if (f >= 0 && write(f, mark, strlen(mark)) != (ssize_t)strlen(mark))
+		ret = -EIO;
+	if (f >= 0)
+		close(f);
+	result("mark", !ret, "the next boot's mark on /dev/vda: %s", ret ? strerror(-ret) : "ok");
+	if (ret)
+		return 1;
+	result("drawing", d->frames > 0 && !d->error, "the child draws when the reset comes%s", "");
+	if (qt_host("system-reset 500"))
+		return 1;
+	sleep(60);
+	result("reset", 0, "the VM was not reset within 60 s of the request%s", "");
+	return 1;
+}
+
+/* event=after-reset: a fresh display on the device the reset kernel left. */
+static int after_reset(void)
+{
+	drmModeClip clip = { 500, 300, 800, 600 };
+	const char *err;
+	char why[128];
+	int ret;
+
+	kfb_fill(&fbs[0], 500, 300, 300, 300, C1);
+	ret = kms_dirty(&dev, &fbs[0], &clip, 1);
+	snprintf(why, sizeof(why), "%d", ret);
+	result("damage", !ret && !screen_is(C1), "DIRTYFB reaches screen and client: %s", why);
+	ret = drmModeMoveCursor(dev.fd, dev.crtc_id, CX + 40, CY);
+	result("cursor-moves", !ret && !client_cursor(CX + 40), "MoveCursor%s", "");
+	ret = qc_fill(dev.fd, surf, 0, 0, SW, SH, C1);
+	result("surface-renders", !ret && surface_is(C1, why, sizeof(why)),
+	       "a fill on an off-screen surface: %s", why);
+	err = driver_error("Initialized qxl");
+	result("kernel-log", !err, "%s", err ? err : "no driver error since this boot's probe");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -352,11 +408,25 @@ int main(int argc, char **argv)
 		qt_result("lifecycle-s4", QT_SKIP, "no hibernation support or no /dev/vda swap disk");
 		return 0;
 	}
+	if (!strcmp(event, "after-reset") && !getenv("QTEST_REBOOTED")) {
+		qt_result("lifecycle-after-reset-boot", QT_FAIL,
+			  "this boot did not follow a reset by lifecycle_test event=reset");
+		return 1;
+	}
+	if (!strcmp(event, "reset") && access("/dev/vda", F_OK)) {
+		qt_result("lifecycle-reset", QT_SKIP, "no /dev/vda to note the reset on (--swap-mib)");
+		return 0;
+	}
 	ret = setup();
 	snprintf(why, sizeof(why), "%d", ret);
 	result("setup", !ret, "a held framebuffer, a cursor and a filled off-screen surface: %s", why);
 	if (ret)
 		return 1;
+
+	if (!strcmp(event, "reset"))
+		return reset_while_drawing();
+	if (!strcmp(event, "after-reset"))
+		return after_reset();
 
 	for (c = 0; c < cycles; c++) {
 		drmModeClip clip = { 500, 300, 800, 600 };
@@ -368,7 +438,7 @@ int main(int argc, char **argv)
 		if ((!strcmp(event, "s3") || !strcmp(event, "s4")) && !drawing) {
 			double t0 = kms_now();
 
-			ret = event[1] == '3' ? suspend_to_ram() : hibernate();
+			ret = event[1] == '3' ? suspend_to_ram() : qt_hibernate();
 			snprintf(why, sizeof(why), "%d, back after %.1f s", ret, kms_now() - t0);
 			result("event", !ret, "echo to /sys/power/state: %s", why);
 			if (ret)

@@ -7,8 +7,9 @@
  * client was told about); a layout beyond vgamem is refused and the old one
  * stays; a resize of head 0 and an oversized request are followed or
  * ignored. Run with --spice-client --vdagent --device-props max_outputs=2;
- * the vdagent port must be held open (multihead.sh does that). "s3":
- * the same two heads across suspend to RAM (after_suspend()).
+ * the vdagent port must be held open (multihead.sh does that). "s3" and
+ * "s4": the same two heads across suspend to RAM or hibernation
+ * (after_sleep()).
  */
 #define _GNU_SOURCE
 #include <linux/netlink.h>
@@ -138,39 +139,71 @@ static int more_heads_than_outputs(void)
 	"0xffff00 1224 300 60 40 0x00ff00 1034 10 20 20 0xffffff"
 
 /*
- * multihead.sh s3: suspend to RAM with both heads shown (QEMU resets the
- * device at wake-up, QMP system_wakeup), then the same layout must be
- * back with nothing done by userspace: both heads' pictures, the monitors
- * the client was told, the client's requested layout on the connectors,
- * and damage on head 1 still landing at its place.
+ * multihead.sh s3|s4: suspend to RAM with both heads shown (QEMU resets the
+ * device at wake-up, QMP system_wakeup), or hibernate to the swap disk and
+ * resume in a new QEMU with a new SPICE client (a zeroed device, and a
+ * server that has never seen the client's layout). Then the same layout
+ * must be back with nothing done by userspace: both heads' pictures, the
+ * monitors the client is told, the client's requested layout on the
+ * connectors, and damage on head 1 still landing at its place. After S4
+ * the new client sends its layout again, as remote-viewer does when it
+ * connects: nothing may change.
  */
-static int after_suspend(struct kfb *b)
+/* qt_result() named "<ev>-<what>". */
+#define qt_result_tag(ev, what, st, ...) do {				\
+	char name_[48];							\
+	snprintf(name_, sizeof(name_), "%s-%s", ev, what);		\
+	qt_result(name_, st, __VA_ARGS__);				\
+} while (0)
+
+static int after_sleep(struct kfb *b, const char *ev)
 {
 	uint64_t sx;
 	drmModeModeInfo m1;
 	int ret;
 
-	if (qt_write_file("/sys/power/mem_sleep", "deep") || qt_host("system-wakeup 500")) {
-		qt_result("s3-event", 1, "no deep sleep, or the host cannot wake the VM");
-		return 1;
+	if (!strcmp(ev, "s3")) {
+		if (qt_write_file("/sys/power/mem_sleep", "deep") ||
+		    qt_host("system-wakeup 500")) {
+			qt_result("s3-event", 1, "no deep sleep, or the host cannot wake the VM");
+			return 1;
+		}
+		ret = qt_write_file("/sys/power/state", "mem");
+	} else {
+		ret = qt_hibernate();
 	}
-	ret = qt_write_file("/sys/power/state", "mem");
-	qt_result("s3-event", ret ? 1 : 0, "suspend to RAM: %s", ret ? strerror(-ret) : "woken up");
+	qt_result_tag(ev, "event", ret ? 1 : 0, "%s: %s", ev,
+		      ret ? strerror(-ret) : "back");
 	if (ret)
 		return 1;
 	ret = qt_host("screen " SCREEN_AFTER_DAMAGE);
-	qt_result("s3-two-heads-shown", ret ? 1 : 0, "both heads as before, screen and client");
+	qt_result_tag(ev, "two-heads-shown", ret ? 1 : 0,
+		      "both heads as before, screen and client");
 	ret = qt_host("spice-monitors 1024x768+0+0 1024x768+1024+0");
-	qt_result("s3-client-monitors", ret ? 1 : 0, "the client is told both heads again");
+	qt_result_tag(ev, "client-monitors", ret ? 1 : 0, "the client is told both heads again");
 	preferred(conns[1], &m1);
 	sx = conn_prop(conns[1], "suggested X", NULL);
-	qt_result("s3-client-layout-kept", m1.hdisplay != 1024 || m1.vdisplay != 768 || sx != 1024,
-		  "connector 1 preferred %dx%d at suggested X %llu", m1.hdisplay, m1.vdisplay,
-		  (unsigned long long)sx);
+	qt_result_tag(ev, "client-layout-kept",
+		      m1.hdisplay != 1024 || m1.vdisplay != 768 || sx != 1024,
+		      "connector 1 preferred %dx%d at suggested X %llu", m1.hdisplay, m1.vdisplay,
+		      (unsigned long long)sx);
 	kfb_fill(b, 40, 40, 20, 20, 0x00ffff);
 	kms_dirty(&dev, b, &(drmModeClip){ 40, 40, 60, 60 }, 1);
 	ret = qt_host("screen " SCREEN_AFTER_DAMAGE " 1064 40 20 20 0x00ffff");
-	qt_result("s3-head1-damage", ret ? 1 : 0, "a 20x20 update on head 1 after the resume");
+	qt_result_tag(ev, "head1-damage", ret ? 1 : 0, "a 20x20 update on head 1 afterwards");
+	if (strcmp(ev, "s4"))
+		return 0;
+	ret = qt_host("client-monitors 1024x768+0+0 1024x768+1024+0");
+	usleep(2000000);
+	preferred(conns[1], &m1);
+	sx = conn_prop(conns[1], "suggested X", NULL);
+	qt_result("s4-new-client-same-layout",
+		  ret || m1.hdisplay != 1024 || m1.vdisplay != 768 || sx != 1024,
+		  "the new client's request: connector 1 preferred %dx%d at suggested X %llu",
+		  m1.hdisplay, m1.vdisplay, (unsigned long long)sx);
+	ret = qt_host("screen " SCREEN_AFTER_DAMAGE " 1064 40 20 20 0x00ffff");
+	qt_result("s4-new-client-two-heads", ret ? 1 : 0,
+		  "both heads still shown after the new client's request");
 	return 0;
 }
 
@@ -250,8 +283,8 @@ int main(int argc, char **argv)
 	kms_dirty(&dev, &b, &(drmModeClip){ 10, 10, 30, 30 }, 1);
 	ret = qt_host("screen " SCREEN_AFTER_DAMAGE);
 	qt_result("head1-damage", ret ? 1 : 0, "a 20x20 update on head 1 at x+1024");
-	if (argc > 1 && !strcmp(argv[1], "s3"))
-		return after_suspend(&b);
+	if (argc > 1 && (!strcmp(argv[1], "s3") || !strcmp(argv[1], "s4")))
+		return after_sleep(&b, argv[1]);
 
 	/* Two 1920x1200 heads need 18 MiB: more than the 16 MiB primary area. */
 	big = m1;

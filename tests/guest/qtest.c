@@ -239,3 +239,19 @@ int qt_write_file(const char *path, const char *s)
 	close(f);
 	return ret;
 }
+
+int qt_hibernate(void)
+{
+	int ret;
+
+	if (system("mkswap /dev/vda >/dev/null && swapon /dev/vda"))
+		return -EIO;
+	ret = qt_write_file("/sys/power/disk", "shutdown");
+	if (!ret && qt_host("hibernate"))
+		ret = -EIO;
+	if (!ret)
+		ret = qt_write_file("/sys/power/state", "disk");
+	if (system("swapoff /dev/vda"))
+		fprintf(stderr, "qt_hibernate: swapoff /dev/vda failed\n");
+	return ret;
+}

@@ -48,4 +48,11 @@ int qt_status(const char *key);
 /* Write the string S to the file PATH (sysfs, /dev/kmsg): 0 or -errno. */
 int qt_write_file(const char *path, const char *s);
 
+/*
+ * Hibernate to the swap disk /dev/vda (vmtest.py --swap-mib) after telling
+ * the host, which starts a new QEMU that resumes the image: returns 0 in
+ * that QEMU, or -errno.
+ */
+int qt_hibernate(void);
+
 #endif /* QTEST_H */

@@ -321,6 +321,8 @@ class Run:
         self.spice_note = ""
         self.start = time.monotonic()
         self.wakeup = None  # (delay_s, give_up_at): a pending system-wakeup request
+        self.reset_at = None  # monotonic time of a pending system-reset request
+        self.reset_cmd = None  # index of the command whose reset is pending or done
         self.gen = 0  # which QEMU runs the guest: 0 at boot, +1 per restore or migration
         self.hibernating = False  # the guest said it hibernates: QEMU exits, restart it
         self.panic = None  # panic.Expect: the guest said it is about to panic
@@ -376,8 +378,9 @@ class Run:
         dev = "qxl-vga,id=video0"
         if self.a.device_props:
             dev += "," + self.a.device_props
-        append = "console=ttyS0 loglevel=5 panic=-1 qtest.timeout=%d %s %s" % (
-            self.a.cmd_timeout, self.a.append or "", " ".join(
+        append = "console=ttyS0 loglevel=5 panic=-1 qtest.timeout=%d %s %s %s" % (
+            self.a.cmd_timeout, "qtest.disk=vda" if self.a.swap_mib else "",
+            self.a.append or "", " ".join(
                 e[len("append="):] for e in extra if e.startswith("append=")))
         cmd = shlex.split(self.a.qemu) + ["-m", str(self.a.mem), "-smp", "1", "-accel", "tcg",
                "-machine", "dump-guest-core=off",
@@ -495,7 +498,7 @@ class Run:
         if line.startswith("host: FAIL") or line.startswith("qt_host: "):
             if self.cur is not None:
                 self.cmd_host_fail[self.cur] = line
-        m = re.search(r"@@(START|END|TEST|INIT-ERR|DONE|SYNC)\b ?(.*)", line)
+        m = re.search(r"@@(START|END|TEST|INIT-ERR|DONE|SYNC|REBOOT)\b ?(.*)", line)
         if not m:
             return
         kind, rest = m.group(1), m.group(2)
@@ -526,6 +529,19 @@ class Run:
                     self.report("FAIL", name, "SKIP without a reason")
             else:
                 self.report("FAIL", name, msg or "failed")
+        elif kind == "REBOOT":
+            # the boot after a system-reset request: it ends the command that asked
+            idx = int(rest.split()[0]) - 1 if rest.split() and rest.split()[0].isdigit() else -1
+            if self.reset_cmd is not None and idx == self.reset_cmd:
+                self.report("PASS", "system-reset-reboot", "the guest booted again after "
+                            "command %d's reset and goes on after it" % (idx + 1))
+                self.cmd_rc[idx] = 0
+                self.finish_cmd(idx)
+                self.qmp.cmd("set-action", reboot="shutdown")
+            else:
+                self.report("FAIL", "system-reset-reboot", "a reboot after command %s, but the "
+                            "host reset the VM during %s" % (idx + 1, self.reset_cmd))
+            self.reset_cmd = None
         elif kind == "INIT-ERR":
             self.report("FAIL", "init", rest)
         elif kind == "DONE":
@@ -873,6 +889,15 @@ class Run:
             # system_wakeup. Answered at once: the guest suspends after it.
             self.wakeup = (int(args[0], 0) / 1000.0 if args else 1.0, time.monotonic() + 60)
             return True, "system_wakeup armed"
+        if kind == "system-reset":
+            # system-reset <delay_ms>: QMP system_reset after delay_ms (answered
+            # at once). The next boot's /init goes on after the asking command
+            # (its number is on the --swap-mib disk) and says "@@REBOOT N".
+            if self.cur is None:
+                return False, "no command is running"
+            self.reset_at = time.monotonic() + (int(args[0], 0) / 1000.0 if args else 0.5)
+            self.reset_cmd = self.cur
+            return True, "system_reset armed"
         if kind in ("hibernate", "migrate"):
             return lifecycle.handle(self, kind, args)
         if kind == "panic-expect":
@@ -977,6 +1002,12 @@ class Run:
                 return
             if self.wakeup:
                 self.poll_wakeup()
+            if self.reset_at is not None and time.monotonic() >= self.reset_at:
+                self.reset_at = None
+                # -no-reboot makes a reset a shutdown: this one must reboot
+                self.qmp.cmd("set-action", reboot="reset")
+                self.qmp.cmd("system_reset")
+                log("sent system_reset (command %d asked)" % (self.reset_cmd + 1))
             fds = [self.ctl]
             if self.client:
                 fds.append(self.client.proc.stdout)
