@@ -42,6 +42,7 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "exec_rejects: %d\n", atomic_read(&qdev->exec_rejects));
 	seq_printf(m, "nudge_messages: %d\n", atomic_read(&qdev->nudge_messages));
 	seq_printf(m, "panic_screen: %d\n", IS_ENABLED(CONFIG_DRM_PANIC));
+	seq_printf(m, "releases_held: %d\n", READ_ONCE(qdev->releases_held));
 	for (i = 0; i < QXL_IO_PORTS; i++)
 		seq_printf(m, "port_%u_writes: %d\n", i, atomic_read(&qdev->port_writes[i]));
 	mutex_lock(&qdev->surf_lock);
@@ -91,6 +92,30 @@ static const struct file_operations qxl_debugfs_inject_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Milliseconds to leave the release ring alone (qxl_release_hold()). */
+static ssize_t qxl_debugfs_hold_write(struct file *file, const char __user *buf,
+				      size_t len, loff_t *ppos)
+{
+	struct qxl_device *qdev = file->private_data;
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, len, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > QXL_RELEASE_HOLD_MAX_MS)
+		return -EINVAL;
+	qxl_release_hold(qdev, ms);
+	return len;
+}
+
+static const struct file_operations qxl_debugfs_hold_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = qxl_debugfs_hold_write,
+	.llseek = noop_llseek,
+};
+
 void qxl_debugfs_init(struct drm_minor *minor)
 {
 	struct qxl_device *qdev = to_qxl(minor->dev);
@@ -99,4 +124,6 @@ void qxl_debugfs_init(struct drm_minor *minor)
 			    &qxl_debugfs_status_fops);
 	debugfs_create_file("qxl_inject_device_error", 0200, minor->debugfs_root, qdev,
 			    &qxl_debugfs_inject_fops);
+	debugfs_create_file("qxl_hold_releases", 0200, minor->debugfs_root, qdev,
+			    &qxl_debugfs_hold_fops);
 }

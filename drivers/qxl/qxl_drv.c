@@ -123,6 +123,7 @@ static int qxl_pci_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	init_waitqueue_head(&qdev->io_wq);
 	init_waitqueue_head(&qdev->ring_wq);
 	INIT_WORK(&qdev->release_work, qxl_release_work);
+	INIT_DELAYED_WORK(&qdev->release_hold_work, qxl_release_hold_work);
 	INIT_WORK(&qdev->reset_work, qxl_kms_reset_work);
 	INIT_WORK(&qdev->client_work, qxl_client_work);
 	INIT_DELAYED_WORK(&qdev->scanout_work, qxl_scanout_work);

@@ -47,6 +47,8 @@
 /* The idle nudge is repeated after 0.5, 1, 2 and 4 s, for slow SPICE clients. */
 #define QXL_IDLE_FOLLOWUPS	4
 #define QXL_IDLE_FOLLOWUP_MS	500
+/* The longest hold of the release ring debugfs qxl_hold_releases takes. */
+#define QXL_RELEASE_HOLD_MAX_MS	30000
 
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
@@ -311,6 +313,13 @@ struct qxl_device {
 	struct xarray releases;
 	u32 next_release_id;
 	struct work_struct release_work;
+	/*
+	 * A test hook (debugfs qxl_hold_releases): while releases_held, the
+	 * release ring is left alone, so waits for the device block, until
+	 * release_hold_work ends the hold or a suspend does.
+	 */
+	bool releases_held;
+	struct delayed_work release_hold_work;
 
 	/*
 	 * vram_lock protects vram_mm, the allocator of the surfaces BAR.
@@ -436,6 +445,9 @@ int qxl_ring_push(struct qxl_device *qdev, bool cursor, enum qxl_cmd_type type,
 		  struct qxl_dmem *dmem);
 void qxl_release_process(struct qxl_device *qdev);
 void qxl_release_work(struct work_struct *work);
+void qxl_release_hold_work(struct work_struct *work);
+void qxl_release_hold(struct qxl_device *qdev, unsigned int ms);
+void qxl_release_hold_end(struct qxl_device *qdev);
 
 /* qxl_dmem.c: device memory pool */
 int qxl_dmem_init(struct qxl_device *qdev);

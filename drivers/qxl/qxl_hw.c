@@ -338,6 +338,8 @@ static void qxl_cancel_work(void *data)
 {
 	struct qxl_device *qdev = data;
 
+	/* before release_work: its end schedules release_work */
+	cancel_delayed_work_sync(&qdev->release_hold_work);
 	cancel_work_sync(&qdev->release_work);
 	cancel_work_sync(&qdev->reset_work);
 	cancel_work_sync(&qdev->client_work);

@@ -104,7 +104,10 @@ static void qxl_pm_restore_vram(struct qxl_device *qdev)
  */
 static int qxl_pm_quiesce(struct qxl_device *qdev)
 {
-	int ret = qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
+	int ret;
+
+	qxl_release_hold_end(qdev);
+	ret = qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
 
 	if (ret)
 		drm_warn(&qdev->drm, "flushing the surfaces before sleep failed (%d): their latest draws may be lost\n",

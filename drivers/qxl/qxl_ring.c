@@ -292,6 +292,8 @@ void qxl_release_process(struct qxl_device *qdev)
 	u32 cons, prod;
 	u64 head;
 
+	if (READ_ONCE(qdev->releases_held))
+		return;
 	mutex_lock(&qdev->mem_lock);
 	for (;;) {
 		cons = readl(&ring->hdr.cons);
@@ -323,4 +325,45 @@ void qxl_release_work(struct work_struct *work)
 		return;
 	qxl_release_process(qdev);
 	drm_dev_exit(idx);
+}
+
+/*
+ * qxl_release_hold - leave the release ring alone for @ms milliseconds
+ *
+ * A test hook (debugfs qxl_hold_releases): fences stay unsignalled and
+ * device memory is not given back, so WAIT, EXECBUFFER and dumb-buffer
+ * updates block in their real wait paths; the lifecycle tests suspend the
+ * VM while a client is blocked there. 0 ends the hold at once.
+ */
+void qxl_release_hold(struct qxl_device *qdev, unsigned int ms)
+{
+	if (!ms) {
+		qxl_release_hold_end(qdev);
+		return;
+	}
+	WRITE_ONCE(qdev->releases_held, true);
+	mod_delayed_work(system_wq, &qdev->release_hold_work, msecs_to_jiffies(ms));
+}
+
+static void qxl_release_unhold(struct qxl_device *qdev)
+{
+	WRITE_ONCE(qdev->releases_held, false);
+	/* What the device released meanwhile is taken now, not at its next interrupt. */
+	schedule_work(&qdev->release_work);
+}
+
+void qxl_release_hold_work(struct work_struct *work)
+{
+	qxl_release_unhold(container_of(to_delayed_work(work), struct qxl_device,
+					release_hold_work));
+}
+
+/* End a hold now and take the releases it kept (suspend, debugfs 0). */
+void qxl_release_hold_end(struct qxl_device *qdev)
+{
+	cancel_delayed_work_sync(&qdev->release_hold_work);
+	if (READ_ONCE(qdev->releases_held)) {
+		qxl_release_unhold(qdev);
+		flush_work(&qdev->release_work);
+	}
 }

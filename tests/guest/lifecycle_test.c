@@ -9,7 +9,7 @@
  * error from the driver.
  *
  *   lifecycle_test event=s3|s4|live|file|reset|after-reset [wake=rtc|qmp] [cycles=N]
- *                  [draw=flip,dirty,cursor,fill,vblank] [drawing=1]
+ *                  [draw=flip,dirty,cursor,fill,vblank] [drawing=1] [blocked=1]
  *
  * s3 suspends to RAM (QEMU resets the device on wake-up); wake=rtc arms the
  * RTC alarm, wake=qmp has the host send system_wakeup. s4 hibernates to
@@ -22,6 +22,11 @@
  * must keep drawing on the destination. drawing=1 has s3 and s4 happen
  * while the child draws too: the freezer stops it wherever it is, maybe in
  * an ioctl that waits for the device, and it must go on after the resume.
+ * blocked=1 makes sure of it: with the release ring held (debugfs
+ * qxl_hold_releases) one child is blocked in WAIT and one in EXECBUFFER
+ * (throttled) when s3 or s4 comes; each must get a result after the resume
+ * (0, or EINTR from the freezer, after which the call is repeated as
+ * libdrm's drmIoctl() does) and go on working.
  *
  * reset has the host send QMP system_reset while a child draws (commands
  * in flight, surfaces, a cursor): the guest reboots into the same kernel and
@@ -33,6 +38,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/wait.h>
 
@@ -216,6 +222,127 @@ static int suspend_to_ram(void)
 	return qt_write_file("/sys/power/state", "mem");
 }
 
+/* What the blocked children did, shared with the parent. */
+struct blocked {
+	volatile int stop;
+	volatile int in_ioctl[2];	/* 0: WAIT, 1: EXECBUFFER */
+	volatile double since[2];	/* kms_now() when the current call began */
+	volatile int rc[2];		/* result of the first call blocked over 1 s */
+	volatile int eintr[2];		/* EINTR results on the way */
+	volatile int after[2];		/* a fill and a WAIT afterwards */
+	volatile unsigned int calls;
+};
+
+/* ioctl() repeated on EINTR, counting them; 0 or -errno. */
+static int ioctl_counting(int req_idx, struct blocked *b, unsigned long req, void *arg)
+{
+	int ret;
+
+	b->since[req_idx] = kms_now();
+	b->in_ioctl[req_idx] = 1;
+	while ((ret = ioctl(dev.fd, req, arg)) && errno == EINTR)
+		b->eintr[req_idx]++;
+	b->in_ioctl[req_idx] = 0;
+	return ret ? -errno : 0;
+}
+
+static int wait_idle(uint32_t h)
+{
+	struct drm_qxl_ng_wait w = { .handle = h, .timeout_ns = QXL_NG_WAIT_MAX_NS };
+
+	return xioctl(dev.fd, DRM_IOCTL_QXL_NG_WAIT, &w);
+}
+
+static void blocked_child(struct blocked *b, int which)
+{
+	struct drm_qxl_ng_wait w = { .handle = surf, .timeout_ns = QXL_NG_WAIT_MAX_NS };
+	struct cmd c;
+	int ret;
+
+	if (which == 0) {
+		/* a fill whose release is held, then WAIT for it */
+		qc_fill(dev.fd, surf, 0, 0, SW, SH, C2);
+		b->rc[0] = ioctl_counting(0, b, DRM_IOCTL_QXL_NG_WAIT, &w);
+	} else {
+		/* fills until one is throttled: its queue never drains */
+		draw_init(&c, DRAW_FILL, surf, 0, 0, SW, SH);
+		put32(c.d + FILL_BRUSH, 1);
+		put32(c.d + FILL_BRUSH + 4, C2);
+		c.d[FILL_ROP] = ROPD_OP_PUT;
+		do {
+			struct drm_qxl_command qc = {
+				.command = (uintptr_t)(c.d + 8), .relocs = (uintptr_t)c.r,
+				.type = c.type, .command_size = c.size, .relocs_num = c.nr };
+			struct drm_qxl_execbuffer eb = { .commands_num = 1,
+							 .commands = (uintptr_t)&qc };
+
+			ret = ioctl_counting(1, b, DRM_IOCTL_QXL_EXECBUFFER, &eb);
+			b->calls++;
+		} while (!ret && !b->stop && kms_now() - b->since[1] < 1);
+		b->rc[1] = ret;
+	}
+	while (!b->stop)
+		usleep(10000);
+	b->after[which] = qc_fill(dev.fd, surf, 0, 0, SW, SH, C2) || wait_idle(surf) ? -EIO : 1;
+}
+
+/*
+ * blocked=1: hold the device's releases, get one child blocked in WAIT and
+ * one in EXECBUFFER, then suspend or hibernate. The hold ends when the
+ * driver suspends; after the resume both calls must have returned and both
+ * children must draw again.
+ */
+static int event_while_blocked(const char *how, char *why, size_t len)
+{
+	struct blocked *b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	double t0 = kms_now(), t1, w_s, e_s;
+	pid_t pid[2];
+	int i, ret, status;
+
+	if (b == MAP_FAILED)
+		return -errno;
+	memset(b, 0, sizeof(*b));
+	ret = qt_write_file("/sys/kernel/debug/dri/0/qxl_hold_releases", "20000");
+	if (ret) {
+		snprintf(why, len, "qxl_hold_releases: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			blocked_child(b, i);
+			_exit(0);
+		}
+	}
+	/* both inside their call for 1 s, within 8 s */
+	while (kms_now() - t0 < 8 &&
+	       !(b->in_ioctl[0] && b->in_ioctl[1] && kms_now() - b->since[0] > 1 &&
+		 kms_now() - b->since[1] > 1))
+		usleep(50000);
+	t1 = kms_now();
+	w_s = t1 - b->since[0];
+	e_s = t1 - b->since[1];
+	ret = b->in_ioctl[0] && b->in_ioctl[1] ? 0 : -EBUSY;
+	if (!ret)
+		ret = how[1] == '3' ? suspend_to_ram() : qt_hibernate();
+	else
+		qt_write_file("/sys/kernel/debug/dri/0/qxl_hold_releases", "0");
+	sleep(1);
+	b->stop = 1;
+	for (i = 0; i < 2; i++)
+		waitpid(pid[i], &status, 0);
+	snprintf(why, len, "%s after %.1f s, WAIT blocked for %.1f s and EXECBUFFER (call %u) "
+		 "for %.1f s: %d; then WAIT returned %d (%d EINTR), EXECBUFFER %d (%d EINTR); "
+		 "afterwards fill+WAIT %s, %s", ret == -EBUSY ? "not both blocked" : how,
+		 t1 - t0, w_s, b->calls, e_s, ret, b->rc[0],
+		 b->eintr[0], b->rc[1], b->eintr[1], b->after[0] == 1 ? "ok" : "failed",
+		 b->after[1] == 1 ? "ok" : "failed");
+	if (ret || b->rc[0] || b->rc[1] || b->after[0] != 1 || b->after[1] != 1)
+		return -EIO;
+	return 0;
+}
+
 /* The child: draw until told to stop, alternating flips and DIRTYFB. */
 static void draw_loop(struct drawer *d)
 {
@@ -381,7 +508,7 @@ static int after_reset(void)
 int main(int argc, char **argv)
 {
 	char why[512], mark[64];
-	int cycles = 1, drawing = 0, c, ret, color = C3, cx = CX;
+	int cycles = 1, drawing = 0, blocked = 0, c, ret, color = C3, cx = CX;
 	const char *err;
 
 	for (c = 1; c < argc; c++) {
@@ -395,9 +522,15 @@ int main(int argc, char **argv)
 			cycles = atoi(argv[c] + 7);
 		else if (!strncmp(argv[c], "drawing=", 8))
 			drawing = atoi(argv[c] + 8);
+		else if (!strncmp(argv[c], "blocked=", 8))
+			blocked = atoi(argv[c] + 8);
 	}
 	if (drawing && (!strcmp(event, "s3") || !strcmp(event, "s4")))
 		drawing_tag = "-drawing";
+	if (blocked && (!strcmp(event, "s3") || !strcmp(event, "s4")))
+		drawing_tag = "-blocked";
+	else
+		blocked = 0;
 	if (!strcmp(event, "s3") && (!file_has("/sys/power/state", "mem") ||
 				     !file_has("/sys/power/mem_sleep", "deep"))) {
 		qt_result("lifecycle-s3", QT_SKIP, "this VM offers no S3 (/sys/power/state, mem_sleep)");
@@ -435,7 +568,14 @@ int main(int argc, char **argv)
 			snprintf(cycle_tag, sizeof(cycle_tag), "-%d", c);
 		snprintf(mark, sizeof(mark), "lifecycle_test: %s %d\n", event, c);
 		qt_write_file("/dev/kmsg", mark);
-		if ((!strcmp(event, "s3") || !strcmp(event, "s4")) && !drawing) {
+		if (blocked) {
+			ret = event_while_blocked(event, why, sizeof(why));
+			result("event", !ret, "%s", why);
+			if (ret)
+				return 1;
+			result("surface-kept", surface_is(C2, why, sizeof(why)),
+			       "the off-screen surface holds the children's last fill: %s", why);
+		} else if ((!strcmp(event, "s3") || !strcmp(event, "s4")) && !drawing) {
 			double t0 = kms_now();
 
 			ret = event[1] == '3' ? suspend_to_ram() : qt_hibernate();
