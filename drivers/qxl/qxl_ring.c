@@ -342,7 +342,7 @@ void qxl_release_hold(struct qxl_device *qdev, unsigned int ms)
 		return;
 	}
 	WRITE_ONCE(qdev->releases_held, true);
-	mod_delayed_work(system_wq, &qdev->release_hold_work, msecs_to_jiffies(ms));
+	mod_delayed_work(system_dfl_wq, &qdev->release_hold_work, msecs_to_jiffies(ms));
 }
 
 static void qxl_release_unhold(struct qxl_device *qdev)
