@@ -43,6 +43,7 @@ events=(
 	"save/restore to a file|event=file|qemu-system-x86_64"
 	"live migration, QEMU 10.0|event=live|tests/harness/qemu-release trixie"
 	"live migration, QEMU 7.2|event=live|qemu-system-x86_64"
+	"QMP system_reset, reboot|event=reset; lifecycle_test event=after-reset|qemu-system-x86_64"
 )
 
 verdict() {
@@ -74,7 +75,7 @@ for e in "${events[@]}"; do
 		[ $drv = ng ] && mod=drivers/qxl/qxl.ko
 		cell=
 		for r in $(seq "$runs"); do
-			log=$out/$i-$drv-${targs// /_}-$r.log
+			log=$out/$i-$drv-$r.log
 			timeout 400 python3 tests/harness/vmtest.py --module "$mod" --qemu "$qemu" \
 				--spice-client --spice-inputs --swap-mib 512 --timeout 300 \
 				--tests "lifecycle_test $targs" >"$log" 2>&1
