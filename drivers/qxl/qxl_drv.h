@@ -47,6 +47,12 @@
 /* The idle nudge is repeated after 0.5, 1, 2 and 4 s, for slow SPICE clients. */
 #define QXL_IDLE_FOLLOWUPS	4
 #define QXL_IDLE_FOLLOWUP_MS	500
+/*
+ * The highest refresh rate a mode may have: the device shows no pixel
+ * clock, but the vblank timer fires at this rate (an absurd clock would
+ * make it fire every few nanoseconds).
+ */
+#define QXL_MAX_REFRESH_HZ	1000
 /* The longest hold of the release ring debugfs qxl_hold_releases takes. */
 #define QXL_RELEASE_HOLD_MAX_MS	30000
 

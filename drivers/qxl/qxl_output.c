@@ -164,6 +164,9 @@ static enum drm_mode_status qxl_crtc_helper_mode_valid(struct drm_crtc *crtc,
 {
 	if (!qxl_mode_fits(to_qxl(crtc->dev), mode->hdisplay, mode->vdisplay))
 		return MODE_MEM;
+	/* The vblank timer fires at the mode's refresh rate. */
+	if (drm_mode_vrefresh(mode) > QXL_MAX_REFRESH_HZ)
+		return MODE_CLOCK_HIGH;
 	return MODE_OK;
 }
 
