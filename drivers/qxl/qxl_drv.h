@@ -212,6 +212,24 @@ struct qxl_damage_entry {
 };
 
 /**
+ * struct qxl_crc_cursor - the cursor a head shows, as its CRC includes it
+ * @px: the image, pre-multiplied ARGB8888 as the plane's framebuffer has it
+ * @w: its width
+ * @h: its height
+ * @x: left edge on the head (the plane's crtc_x)
+ * @y: top edge on the head (crtc_y)
+ * @on: the cursor is shown
+ */
+struct qxl_crc_cursor {
+	__le32 *px;
+	u32 w;
+	u32 h;
+	int x;
+	int y;
+	bool on;
+};
+
+/**
  * struct qxl_head - the KMS objects of one output
  * @primary: primary plane
  * @cursor: cursor plane
@@ -224,6 +242,8 @@ struct qxl_damage_entry {
  * @crc_enabled: a CRC source is open; set and read with READ_ONCE/WRITE_ONCE
  * @crc_frame: vblank count the pending @crc_work computes the CRC for
  * @crc_work: reads the head back from the device and reports its CRC
+ * @crc_lock: protects @crc_cursor
+ * @crc_cursor: the cursor composed into the CRC, set by cursor commits
  * @damage_lock: protects @damage, @damage_seq and @damage_fb_*
  * @damage: ring of the last updates, indexed by sequence number
  * @damage_seq: number of updates so far
@@ -242,6 +262,8 @@ struct qxl_head {
 	bool crc_enabled;
 	u32 crc_frame;
 	struct work_struct crc_work;
+	struct mutex crc_lock;		/* see @crc_lock above */
+	struct qxl_crc_cursor crc_cursor;
 	spinlock_t damage_lock;		/* see @damage_lock above */
 	struct qxl_damage_entry damage[QXL_DAMAGE_HISTORY];
 	u64 damage_seq;

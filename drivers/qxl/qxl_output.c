@@ -15,6 +15,7 @@
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_edid.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_modeset_helper_vtables.h>
 #include <drm/drm_print.h>
 #include <drm/drm_probe_helper.h>
@@ -59,10 +60,37 @@ bool qxl_crtc_vblank_timeout(struct drm_crtc *crtc)
 /* CRC of what the device shows                                         */
 
 /*
- * The CRC covers the head's rectangle of the primary surface as the device
- * rendered it: UPDATE_AREA makes the device draw every pending command
- * into guest memory, then the rows are read back. The cursor is not part
- * of the primary surface, so it is excluded, as on real hardware. Pixels
+ * Blend the head's cursor into row @y (head coordinates, @w pixels) the
+ * way its plane's blend mode says: pre-multiplied, each channel
+ * min(255, cursor + (below * (255 - alpha) + 127) / 255).
+ */
+static void qxl_crc_blend_cursor(u32 *row, u32 y, u32 w, const struct qxl_crc_cursor *c)
+{
+	const __le32 *src;
+	int x0, x1, x, k;
+
+	if (!c->on || !c->px || (int)y < c->y || (int)y >= c->y + (int)c->h)
+		return;
+	x0 = max(c->x, 0);
+	x1 = min_t(int, c->x + (int)c->w, w);
+	src = c->px + (y - c->y) * c->w;
+	for (x = x0; x < x1; x++) {
+		u32 s = le32_to_cpu(src[x - c->x]), d = row[x], a = s >> 24, out = 0;
+
+		for (k = 0; k < 24; k += 8) {
+			u32 v = ((s >> k) & 0xff) + ((((d >> k) & 0xff) * (255 - a) + 127) / 255);
+
+			out |= min(v, 255u) << k;
+		}
+		row[x] = out;
+	}
+}
+
+/*
+ * The CRC covers what the head shows: its rectangle of the primary
+ * surface as the device rendered it (UPDATE_AREA makes the device draw
+ * every pending command into guest memory, then the rows are read back)
+ * with the cursor plane blended over it (qxl_crc_blend_cursor()). Pixels
  * are hashed as 4 little-endian bytes with the unused X byte zeroed, with
  * the CRC-32 of the kernel's crc32_le() seeded with 0.
  */
@@ -74,7 +102,7 @@ static void qxl_crc_work(struct work_struct *work)
 	struct qxl_head_rect r = qdev->layout[drm_crtc_index(crtc)];
 	u32 width = READ_ONCE(qdev->primary_width), height = READ_ONCE(qdev->primary_height);
 	u32 frame = head->crc_frame, crc = 0, x, y;
-	__le32 *row;
+	u32 *row;
 	int idx;
 
 	/*
@@ -95,13 +123,17 @@ static void qxl_crc_work(struct work_struct *work)
 	if (qxl_io_update_area(qdev, 0, &DRM_RECT_INIT(r.x, r.y, r.w, r.h)))
 		goto out_free;
 
+	mutex_lock(&head->crc_lock);
 	for (y = 0; y < r.h; y++) {
 		const u32 *src = qdev->ram + ((r.y + y) * width + r.x) * 4;
 
 		for (x = 0; x < r.w; x++)
-			row[x] = cpu_to_le32(src[x] & 0x00ffffff);
+			row[x] = src[x] & 0x00ffffff;
+		qxl_crc_blend_cursor(row, y, r.w, &head->crc_cursor);
+		cpu_to_le32_array(row, r.w);
 		crc = crc32_le(crc, (u8 *)row, r.w * 4);
 	}
+	mutex_unlock(&head->crc_lock);
 	drm_crtc_add_crc_entry(crtc, true, frame, &crc);
 out_free:
 	kfree(row);
@@ -426,6 +458,13 @@ static const struct drm_connector_funcs qxl_connector_funcs = {
 	.atomic_destroy_state = drm_atomic_helper_connector_destroy_state,
 };
 
+static void qxl_crc_cursor_free(struct drm_device *drm, void *data)
+{
+	struct qxl_head *head = data;
+
+	kvfree(head->crc_cursor.px);
+}
+
 /**
  * qxl_output_init - create the CRTC, encoder and connector of one head
  * @qdev: the device
@@ -446,6 +485,12 @@ int qxl_output_init(struct qxl_device *qdev, unsigned int index)
 	drm_crtc_helper_add(&head->crtc, &qxl_crtc_helper_funcs);
 	qxl_vblank_timer_init(head);
 	INIT_WORK(&head->crc_work, qxl_crc_work);
+	ret = drmm_mutex_init(drm, &head->crc_lock);
+	if (ret)
+		return ret;
+	ret = drmm_add_action_or_reset(drm, qxl_crc_cursor_free, head);
+	if (ret)
+		return ret;
 	spin_lock_init(&head->damage_lock);
 
 	ret = drmm_encoder_init(drm, &head->encoder, NULL, DRM_MODE_ENCODER_VIRTUAL, NULL);

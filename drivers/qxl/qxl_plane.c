@@ -72,6 +72,8 @@ struct qxl_upload {
  * @num_uploads: entries in @uploads that atomic_update has not consumed
  * @clips: the damaged rectangles, sorted, grouped by @uploads
  * @cursor_op: for cursor planes, the command the reserved block is for
+ * @crc_copy: for a cursor SET, the image for the CRC (qxl_crc_cursor); the
+ *	commit swaps it with the head's previous one, freed with the state
  * @damage_full: this update replaces the whole picture (modeset, new fb)
  */
 struct qxl_plane_state {
@@ -80,6 +82,7 @@ struct qxl_plane_state {
 	unsigned int num_uploads;
 	struct drm_rect *clips;
 	enum qxl_cursor_cmd_type cursor_op;
+	__le32 *crc_copy;
 	bool damage_full;
 };
 
@@ -627,6 +630,7 @@ static void qxl_plane_destroy_state(struct drm_plane *plane, struct drm_plane_st
 	 * while it is the current one.
 	 */
 	qxl_plane_release_uploads(to_qxl(plane->dev), qps);
+	kvfree(qps->crc_copy);
 	__drm_gem_destroy_shadow_plane_state(&qps->base);
 	kfree(qps);
 }
@@ -716,6 +720,9 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 			size = QXL_CURSOR_SHAPE_OFF + sizeof(struct qxl_cursor) +
 			       fb->width * fb->height * 4;
 			n = 2;
+			qps->crc_copy = kvmalloc_array(fb->width * fb->height, 4, GFP_KERNEL);
+			if (!qps->crc_copy)
+				return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
 		} else if (new_state->crtc_x != old_state->crtc_x ||
 			   new_state->crtc_y != old_state->crtc_y) {
 			qps->cursor_op = QXL_CURSOR_MOVE;
@@ -739,6 +746,72 @@ static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
 			return qxl_plane_prepare_failed(plane, new_state, ret);
 	}
 	return 0;
+}
+
+/* The framebuffer's pixels, packed (pitch = width * 4), into @dst. */
+static void qxl_cursor_read_image(struct drm_plane_state *state, __le32 *dst)
+{
+	const struct iosys_map *src = &to_drm_shadow_plane_state(state)->data[0];
+	struct drm_framebuffer *fb = state->fb;
+	unsigned int pitch[DRM_FORMAT_MAX_PLANES] = { fb->width * 4 };
+	struct drm_rect all = DRM_RECT_INIT(0, 0, fb->width, fb->height);
+	struct iosys_map map = IOSYS_MAP_INIT_VADDR(dst);
+	unsigned int row;
+
+	if (src->is_iomem) {
+		/* A device buffer (upstream's Xorg driver makes its cursors so). */
+		for (row = 0; row < fb->height; row++)
+			memcpy_fromio(dst + row * fb->width,
+				      src->vaddr_iomem + row * fb->pitches[0], pitch[0]);
+	} else if (!drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE)) {
+		drm_fb_memcpy(&map, pitch, src, fb, &all);
+		drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
+	} else {
+		memset(dst, 0, pitch[0] * fb->height);
+	}
+}
+
+/*
+ * SPICE clients blend a cursor with straight alpha, while the plane's
+ * pixels are pre-multiplied (its blend mode, what compositors draw):
+ * divide each colour by its alpha on the way to the device.
+ */
+static void qxl_cursor_straight_alpha(__le32 *dst, const __le32 *src, u32 pixels)
+{
+	u32 i, p, a, out;
+	int k;
+
+	for (i = 0; i < pixels; i++) {
+		p = le32_to_cpu(src[i]);
+		a = p >> 24;
+		if (a == 255) {
+			out = p;
+		} else {
+			out = a << 24;
+			for (k = 0; a && k < 24; k += 8)
+				out |= min((((p >> k) & 0xff) * 255 + a / 2) / a, 255u) << k;
+		}
+		dst[i] = cpu_to_le32(out);
+	}
+}
+
+/* What the head's CRC blends in (qxl_crc_blend_cursor()). */
+static void qxl_cursor_crc_update(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	struct qxl_head *head = container_of(plane, struct qxl_head, cursor);
+	struct qxl_plane_state *qps = to_qxl_plane_state(state);
+	struct qxl_crc_cursor *c = &head->crc_cursor;
+
+	mutex_lock(&head->crc_lock);
+	if (qps->cursor_op == QXL_CURSOR_SET) {
+		swap(c->px, qps->crc_copy);
+		c->w = state->fb->width;
+		c->h = state->fb->height;
+	}
+	c->on = qps->cursor_op != QXL_CURSOR_HIDE;
+	c->x = state->crtc_x;
+	c->y = state->crtc_y;
+	mutex_unlock(&head->crc_lock);
 }
 
 static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_state *new_state)
@@ -775,12 +848,7 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 	cmd->type = qps->cursor_op;
 	switch (qps->cursor_op) {
 	case QXL_CURSOR_SET: {
-		struct iosys_map dst;
-		unsigned int pitch[DRM_FORMAT_MAX_PLANES] = { fb->width * 4 };
-		struct drm_rect all = DRM_RECT_INIT(0, 0, fb->width, fb->height);
 		u32 bytes = fb->width * fb->height * 4;
-		const struct iosys_map *src;
-		unsigned int row;
 
 		shape = (void *)cmd + QXL_CURSOR_SHAPE_OFF;
 		memset(shape, 0, sizeof(*shape));
@@ -791,17 +859,9 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		shape->hot_spot_y = cpu_to_le16(qxl_cursor_hot_y(new_state));
 		shape->data_size = cpu_to_le32(bytes);
 		shape->chunk.data_size = cpu_to_le32(bytes);
-		iosys_map_set_vaddr(&dst, shape->chunk.data);
-		src = &to_drm_shadow_plane_state(new_state)->data[0];
-		if (src->is_iomem) {
-			/* A device buffer (upstream's Xorg driver makes its cursors so). */
-			for (row = 0; row < fb->height; row++)
-				memcpy_fromio(shape->chunk.data + row * pitch[0],
-					      src->vaddr_iomem + row * fb->pitches[0], pitch[0]);
-		} else if (!drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE)) {
-			drm_fb_memcpy(&dst, pitch, src, fb, &all);
-			drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
-		}
+		qxl_cursor_read_image(new_state, qps->crc_copy);
+		qxl_cursor_straight_alpha((__le32 *)shape->chunk.data, qps->crc_copy,
+					  fb->width * fb->height);
 		cmd->u.set.position.x = cpu_to_le16((u16)x);
 		cmd->u.set.position.y = cpu_to_le16((u16)y);
 		cmd->u.set.visible = 1;
@@ -816,6 +876,7 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		break;
 	}
 	qxl_ring_push(qdev, true, QXL_CMD_CURSOR, dmem);
+	qxl_cursor_crc_update(plane, new_state);
 	if (move) {
 		cmd = qxl_dmem_ptr(qdev, move);
 		memset(cmd, 0, sizeof(*cmd));

@@ -3,7 +3,12 @@
  * The debugfs CRC source of CRTC 0 ("auto") hashes what the device really
  * shows: the CRC of a known picture is stable frame to frame, equals the
  * CRC this test computes over the expected pixels, and changes when one
- * pixel changes (and equals the recomputed one then).
+ * pixel changes (and equals the recomputed one then). The cursor plane is
+ * part of what the CRTC shows: a picture with a cursor (pre-multiplied
+ * alpha: transparent, opaque and two partial alphas) has the CRC of the
+ * same picture blended in software, for cursor sizes from 32x10 to
+ * 256x256, inside the CRTC and clipped at each edge, and a cursor moved
+ * off and back gives the CRCs of the bare picture and of the first one.
  */
 #define _GNU_SOURCE
 #include "kmsutil.h"
@@ -71,8 +76,106 @@ static int crc_settles(int fd, uint32_t want, uint32_t *got)
 	return c == want ? 0 : -1;
 }
 
+/* The cursor test image: pre-multiplied ARGB, stripes of four alphas. */
+static uint32_t cursor_px(uint32_t x, uint32_t y)
+{
+	switch ((x / 3 + y) % 4) {
+	case 0:
+		return 0;
+	case 1:
+		return 0xff10e0a0;
+	case 2:
+		return 0x80402010 + (y & 0x3f);
+	default:
+		return 0x40102030;
+	}
+}
+
+/* The picture with the cursor blended at cx,cy as the plane's blend mode says. */
+static uint32_t expected_with_cursor(const struct kfb *fb, uint32_t cw, uint32_t ch, int cx,
+				     int cy)
+{
+	uint32_t crc = 0, x, y, k;
+
+	for (y = 0; y < fb->h; y++)
+		for (x = 0; x < fb->w; x++) {
+			uint32_t v = fb->px[y * (fb->pitch / 4) + x] & 0x00ffffff;
+			int u = (int)x - cx, w = (int)y - cy;
+
+			if (u >= 0 && w >= 0 && u < (int)cw && w < (int)ch) {
+				uint32_t c = cursor_px(u, w), a = c >> 24, out = 0;
+
+				for (k = 0; k < 24; k += 8) {
+					uint32_t o = ((c >> k) & 0xff) +
+						     (((v >> k) & 0xff) * (255 - a) + 127) / 255;
+
+					out |= (o > 255 ? 255 : o) << k;
+				}
+				v = out;
+			}
+			uint8_t b[4] = { v & 255, (v >> 8) & 255, (v >> 16) & 255, 0 };
+
+			crc = crc32_le0(crc, b, 4);
+		}
+	return crc;
+}
+
+/* A cursor of cw x ch at a few places; 0 if every CRC was the expected one. */
+static int cursor_crcs(int data, const struct kfb *fb, uint32_t cw, uint32_t ch)
+{
+	struct drm_mode_create_dumb c = { .width = cw, .height = ch, .bpp = 32 };
+	struct drm_mode_map_dumb m = { 0 };
+	const int places[][2] = { { 50, 60 }, { (int)fb->w - (int)cw / 2, (int)fb->h - (int)ch / 2 },
+				  { -(int)cw / 2, -(int)ch / 2 } };
+	uint32_t *px, got, want, first = 0, x, y, bare = expected_crc(fb);
+	char name[48];
+	int bad = 0;
+	size_t i;
+
+	if (drmIoctl(dev.fd, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+		return -errno;
+	m.handle = c.handle;
+	if (drmIoctl(dev.fd, DRM_IOCTL_MODE_MAP_DUMB, &m))
+		return -errno;
+	px = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev.fd, m.offset);
+	if (px == MAP_FAILED)
+		return -errno;
+	/* the legacy cursor ioctl takes the buffer with a pitch of width * 4 */
+	for (y = 0; y < ch; y++)
+		for (x = 0; x < cw; x++)
+			px[y * cw + x] = cursor_px(x, y);
+	if (drmModeSetCursor(dev.fd, dev.crtc_id, c.handle, cw, ch))
+		return -errno;
+	for (i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		drmModeMoveCursor(dev.fd, dev.crtc_id, places[i][0], places[i][1]);
+		want = expected_with_cursor(fb, cw, ch, places[i][0], places[i][1]);
+		snprintf(name, sizeof(name), "crc-cursor-%ux%u-%s", cw, ch,
+			 i == 0 ? "inside" : i == 1 ? "clipped-bottom-right" : "clipped-top-left");
+		bad |= crc_settles(data, want, &got);
+		qt_result(name, got != want, "at %d,%d: 0x%08x, expected 0x%08x (without the "
+			  "cursor 0x%08x)", places[i][0], places[i][1], got, want, bare);
+		if (!i)
+			first = got;
+	}
+	drmModeMoveCursor(dev.fd, dev.crtc_id, fb->w + 10, fb->h + 10);
+	bad |= crc_settles(data, bare, &got);
+	snprintf(name, sizeof(name), "crc-cursor-%ux%u-off-and-back", cw, ch);
+	drmModeMoveCursor(dev.fd, dev.crtc_id, places[0][0], places[0][1]);
+	if (got == bare)
+		bad |= crc_settles(data, first, &got);
+	qt_result(name, got != first, "moved off: the bare picture's CRC; back: 0x%08x "
+		  "(first 0x%08x)", got, first);
+	drmModeSetCursor(dev.fd, dev.crtc_id, 0, 0, 0);
+	munmap(px, c.size);
+	struct drm_mode_destroy_dumb d = { .handle = c.handle };
+
+	drmIoctl(dev.fd, DRM_IOCTL_MODE_DESTROY_DUMB, &d);
+	return bad;
+}
+
 int main(void)
 {
+	static const uint32_t sizes[][2] = { { 32, 10 }, { 64, 64 }, { 100, 37 }, { 256, 256 } };
 	drmModeModeInfo mode;
 	struct kfb fb;
 	uint32_t f1, f2, f3, c1, c2, c3, want, got;
@@ -124,6 +227,13 @@ int main(void)
 	qt_result("crc-one-pixel", i || got == c1,
 		  "after flipping one bit of one pixel: 0x%08x (expected 0x%08x, before 0x%08x)",
 		  got, want, c1);
+	for (i = 0; i < (int)(sizeof(sizes) / sizeof(sizes[0])); i++) {
+		int ret = cursor_crcs(data, &fb, sizes[i][0], sizes[i][1]);
+
+		if (ret < 0)
+			qt_result("crc-cursor-setup", 1, "%ux%u cursor: %s", sizes[i][0],
+				  sizes[i][1], strerror(-ret));
+	}
 	close(data);
 	return 0;
 }

@@ -167,6 +167,43 @@ int main(void)
 	qt_result("cursor-hide", ret || qt_host("spice-cursor 0 64 64 5 7 605 407"),
 		  "SetCursor with no buffer hides it");
 
+	/*
+	 * The plane's pixels are pre-multiplied (its blend mode); SPICE
+	 * clients blend straight alpha: the client gets each colour divided
+	 * by its alpha, rounded (transparent stays 0, opaque unchanged).
+	 */
+	{
+		static const uint32_t pm[4] = { 0x80402010, 0x00000000, 0x40102030, 0xff112233 };
+		uint32_t straight[4];
+		struct kfb c3;
+
+		for (int i = 0; i < 4; i++) {
+			uint32_t a = pm[i] >> 24, v = pm[i] & (a == 255 ? ~0u : 0xff000000u);
+
+			for (int k = 0; a && a != 255 && k < 24; k += 8) {
+				uint32_t ch = ((((pm[i] >> k) & 255) * 255 + a / 2) / a);
+
+				v |= (ch > 255 ? 255 : ch) << k;
+			}
+			straight[i] = v;
+		}
+		ret = kfb_create(&dev, &c3, 64, 64);
+		if (!ret) {
+			paint_cursor(&c3, pm);
+			ret = drmModeSetCursor2(dev.fd, dev.crtc_id, c3.handle, 64, 64, 5, 7);
+		}
+		if (!ret)
+			ret = drmModeMoveCursor(dev.fd, dev.crtc_id, 100, 200);
+		qt_result("cursor-premultiplied-to-straight",
+			  ret || client_cursor(1, 64, 64, 5, 7, 105, 207, straight),
+			  "pre-multiplied %08x %08x %08x %08x reach the client as %08x %08x %08x %08x",
+			  pm[0], pm[1], pm[2], pm[3], straight[0], straight[1], straight[2],
+			  straight[3]);
+		drmModeSetCursor(dev.fd, dev.crtc_id, 0, 0, 0);
+		if (!ret)
+			kfb_destroy(&dev, &c3);
+	}
+
 	/* Atomic: a new image through the cursor plane's FB_ID. */
 	if (plane && !kfb_create(&dev, &c2, 64, 64)) {
 		uint32_t h[4] = { c2.handle }, p[4] = { c2.pitch }, o[4] = { 0 }, argb = 0;
