@@ -202,20 +202,6 @@ static enum drm_mode_status qxl_crtc_helper_mode_valid(struct drm_crtc *crtc,
 	return MODE_OK;
 }
 
-static int qxl_crtc_helper_atomic_check(struct drm_crtc *crtc, struct drm_atomic_commit *state)
-{
-	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
-
-	/*
-	 * An enabled CRTC needs its primary plane (what 6.1's
-	 * drm_atomic_helper_check_crtc_state() checked; later kernels replaced
-	 * that helper, so the one-line test is here for all of them).
-	 */
-	if (crtc_state->enable && !(crtc_state->plane_mask & drm_plane_mask(crtc->primary)))
-		return -EINVAL;
-	return 0;
-}
-
 static void qxl_crtc_helper_atomic_enable(struct drm_crtc *crtc, struct drm_atomic_commit *state)
 {
 	drm_crtc_vblank_on(crtc);
@@ -259,7 +245,6 @@ static void qxl_crtc_helper_atomic_flush(struct drm_crtc *crtc, struct drm_atomi
 
 static const struct drm_crtc_helper_funcs qxl_crtc_helper_funcs = {
 	.mode_valid = qxl_crtc_helper_mode_valid,
-	.atomic_check = qxl_crtc_helper_atomic_check,
 	.atomic_flush = qxl_crtc_helper_atomic_flush,
 	.atomic_enable = qxl_crtc_helper_atomic_enable,
 	.atomic_disable = qxl_crtc_helper_atomic_disable,

@@ -72,6 +72,8 @@ struct qxl_upload {
  * @num_uploads: entries in @uploads that atomic_update has not consumed
  * @clips: the damaged rectangles, sorted, grouped by @uploads
  * @cursor_op: for cursor planes, the command the reserved block is for
+ * @clear: for primary planes, a block for a black fill of the head: the
+ *	plane leaves part of the CRTC uncovered (disabled or windowed)
  * @crc_copy: for a cursor SET, the image for the CRC (qxl_crc_cursor); the
  *	commit swaps it with the head's previous one, freed with the state
  * @damage_full: this update replaces the whole picture (modeset, new fb)
@@ -82,6 +84,7 @@ struct qxl_plane_state {
 	unsigned int num_uploads;
 	struct drm_rect *clips;
 	enum qxl_cursor_cmd_type cursor_op;
+	struct qxl_dmem *clear;
 	__le32 *crc_copy;
 	bool damage_full;
 };
@@ -410,9 +413,36 @@ static int qxl_primary_plane_helper_atomic_check(struct drm_plane *plane,
 	if (new_state->crtc)
 		crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
 
+	/*
+	 * Windowed is fine (black around it: qxl_primary_needs_clear());
+	 * scaling is not offered, as the device copies pixels 1:1.
+	 */
 	return drm_atomic_helper_check_plane_state(new_state, crtc_state,
 						   DRM_PLANE_NO_SCALING, DRM_PLANE_NO_SCALING,
-						   false, false);
+						   true, true);
+}
+
+/*
+ * Whether this update must paint the head black first: its CRTC stays on
+ * and the plane now leaves some of it uncovered (disabled, or windowed),
+ * where something else may have been shown before.
+ */
+static bool qxl_primary_needs_clear(struct drm_plane_state *old_state,
+				    struct drm_plane_state *new_state)
+{
+	struct drm_crtc *crtc = new_state->crtc ?: old_state->crtc;
+	struct drm_crtc_state *crtc_state;
+	struct drm_rect full;
+
+	crtc_state = crtc ? drm_atomic_get_new_crtc_state(new_state->state, crtc) : NULL;
+	if (!crtc_state || !crtc_state->active)
+		return false;
+	full = DRM_RECT_INIT(0, 0, crtc_state->mode.hdisplay, crtc_state->mode.vdisplay);
+	if (new_state->fb && new_state->visible && drm_rect_equals(&new_state->dst, &full))
+		return false;
+	return drm_atomic_crtc_needs_modeset(crtc_state) || old_state->crtc != new_state->crtc ||
+	       old_state->visible != new_state->visible || !old_state->fb != !new_state->fb ||
+	       !drm_rect_equals(&old_state->dst, &new_state->dst);
 }
 
 static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_state *qps)
@@ -421,6 +451,9 @@ static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_
 
 	for (i = 0; i < qps->num_uploads; i++)
 		qxl_dmem_free(qdev, qps->uploads[i].dmem);
+	if (qps->clear)
+		qxl_dmem_free(qdev, qps->clear);
+	qps->clear = NULL;
 	kfree(qps->uploads);
 	kfree(qps->clips);
 	qps->uploads = NULL;
@@ -461,20 +494,31 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	struct drm_atomic_helper_damage_iter iter;
 	struct drm_rect clip;
 	unsigned int n = 0, i = 0;
-	bool merge;
+	bool merge, full;
 	int ret;
 
 	ret = qxl_shadow_fb_prepare(plane, new_state);
-	if (ret || !new_state->fb || !new_state->visible)
+	if (ret)
 		return ret;
-
 	old_state = drm_atomic_get_old_plane_state(new_state->state, plane);
+	if (qxl_primary_needs_clear(old_state, new_state)) {
+		ret = qxl_dmem_alloc(qdev, sizeof(struct qxl_drawable), &qps->clear);
+		if (ret)
+			return qxl_plane_prepare_failed(plane, new_state, ret);
+	}
+	if (!new_state->fb || !new_state->visible)
+		return 0;
+
 	drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
 	drm_atomic_for_each_plane_damage(&iter, &clip)
 		n++;
-	if (!n)
+	/* Moved, or painted over by the clear: the plane is drawn in full. */
+	full = qps->clear || !drm_rect_equals(&old_state->dst, &new_state->dst);
+	if (!n && !full)
 		return 0;
-	qps->damage_full = iter.full_update || new_state->fb != old_state->fb;
+	qps->damage_full = full || iter.full_update || new_state->fb != old_state->fb;
+	if (full)
+		n = 1;
 
 	/* A surface is copied on the device: one command for the bounding box. */
 	merge = n > QXL_MAX_DAMAGE_DRAWS || qxl_fb_surface(new_state->fb);
@@ -484,7 +528,11 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	if (!qps->clips || !qps->uploads)
 		return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
 
-	if (merge) {
+	if (full) {
+		qps->clips[0] = DRM_RECT_INIT(new_state->src.x1 >> 16, new_state->src.y1 >> 16,
+					      drm_rect_width(&new_state->src) >> 16,
+					      drm_rect_height(&new_state->src) >> 16);
+	} else if (merge) {
 		drm_atomic_helper_damage_merged(old_state, new_state, &qps->clips[0]);
 		n = 1;
 	} else {
@@ -532,6 +580,40 @@ static void qxl_rect_add(struct drm_rect *rects, unsigned int *n, const struct d
 	*n = 1;
 }
 
+/* Queue the black fill of the head prepare_fb reserved, if any. */
+static void qxl_primary_clear(struct qxl_device *qdev, struct qxl_plane_state *qps,
+			      struct drm_crtc *crtc)
+{
+	const struct qxl_head_rect *head = &qdev->layout[drm_crtc_index(crtc)];
+	struct qxl_dmem *dmem = qps->clear;
+	struct qxl_drawable draw;
+	struct qxl_fill fill = {};
+	unsigned int i;
+	int idx;
+
+	if (!dmem)
+		return;
+	qps->clear = NULL;
+	if (!drm_dev_enter(&qdev->drm, &idx)) {
+		qxl_dmem_free(qdev, dmem);
+		return;
+	}
+	memset(&draw, 0, sizeof(draw));
+	draw.effect = QXL_EFFECT_OPAQUE;
+	draw.type = QXL_DRAW_FILL;
+	qxl_rect_to_hw(&draw.bbox, head->x, head->y, head->x + head->w, head->y + head->h);
+	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	for (i = 0; i < ARRAY_SIZE(draw.surfaces_dest); i++)
+		draw.surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+	fill.brush.type = cpu_to_le32(QXL_BRUSH_TYPE_SOLID);
+	fill.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+	memcpy(&draw.u, &fill, sizeof(fill));
+	memcpy(qxl_dmem_ptr(qdev, dmem), &draw, sizeof(draw));
+	qxl_ring_push(qdev, false, QXL_CMD_DRAW, dmem);
+	drm_dev_exit(idx);
+}
+
 static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 						   struct drm_atomic_commit *state)
 {
@@ -548,10 +630,13 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 	if (!new_state->crtc) {
 		struct drm_plane_state *old = drm_atomic_get_old_plane_state(state, plane);
 
-		if (old->crtc)
+		if (old->crtc) {
 			qxl_scanout_set(qdev, drm_crtc_index(old->crtc), new_state, 0, 0);
+			qxl_primary_clear(qdev, qps, old->crtc);
+		}
 		return;
 	}
+	qxl_primary_clear(qdev, qps, new_state->crtc);
 	head = &qdev->layout[drm_crtc_index(new_state->crtc)];
 	dx = head->x + new_state->dst.x1 - (new_state->src.x1 >> 16);
 	dy = head->y + new_state->dst.y1 - (new_state->src.y1 >> 16);

@@ -8,8 +8,14 @@
  *    it is EINVAL;
  *  - a mode with an absurd pixel clock (INT_MAX kHz) is refused when it is
  *    checked, not shown;
- *  - closing the file that owns the only framebuffer on a CRTC turns that
- *    CRTC off (the core's cleanup commit must not fail);
+ *  - closing the file that owns the only framebuffer on a CRTC takes it off
+ *    the screen: the core's cleanup commit disables the primary plane, and
+ *    as a CRTC may be on without one, the head shows black (the core turns
+ *    the CRTC off only for drivers that refuse that);
+ *  - atomic states a virtual device can show are accepted: a CRTC on with
+ *    its primary plane disabled shows black, a windowed primary shows black
+ *    around it; a scaled one is refused (the device copies 1:1), with
+ *    EINVAL from a TEST_ONLY commit;
  *  - a DRM lease of a connector, CRTC and primary plane works (the lessee
  *    sets a mode on it, the lessor lists it, revokes it) and its end sends
  *    the LEASE=1 uevent (the core sends it when a lessee goes away, so
@@ -120,22 +126,84 @@ static void close_owner(void)
 
 	other.fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
 	if (other.fd < 0 || kfb_create(&other, &fb, dev.pref.hdisplay, dev.pref.vdisplay)) {
-		qt_result("close-fb-owner-crtc-off", QT_FAIL, "second open or its framebuffer");
+		qt_result("close-fb-owner-fb-gone", QT_FAIL, "second open or its framebuffer");
 		return;
 	}
 	kfb_fill(&fb, 0, 0, fb.w, fb.h, 0x336699);
 	ret = drmModeSetCrtc(dev.fd, dev.crtc_id, fb.fb_id, 0, 0, &dev.conn_id, 1, &dev.pref);
 	if (ret) {
-		qt_result("close-fb-owner-crtc-off", QT_FAIL, "SETCRTC: %s", strerror(errno));
+		qt_result("close-fb-owner-fb-gone", QT_FAIL, "SETCRTC: %s", strerror(errno));
 		return;
 	}
 	munmap(fb.px, fb.size);
 	close(other.fd);
 	c = drmModeGetCrtc(dev.fd, dev.crtc_id);
-	qt_result("close-fb-owner-crtc-off", c && !c->buffer_id && !c->mode_valid ?
-		  QT_PASS : QT_FAIL, "after the owner closed: fb %u, mode %s", c ? c->buffer_id : 0,
-		  c && c->mode_valid ? "set" : "none");
+	ret = !c || c->buffer_id;
+	qt_result("close-fb-owner-fb-gone", ret || qt_host("screen %d %d 0x000000",
+							   dev.pref.hdisplay, dev.pref.vdisplay),
+		  "after the owner closed: fb %u, mode %s, the head black",
+		  c ? c->buffer_id : 0, c && c->mode_valid ? "kept" : "none");
 	drmModeFreeCrtc(c);
+}
+
+/* One atomic commit of the primary plane: fb 0 disables it. */
+static int atomic_primary(uint32_t fb, int x, int y, uint32_t w, uint32_t h, uint32_t sw,
+			  uint32_t sh, uint32_t flags)
+{
+	static const char *const names[] = { "FB_ID", "CRTC_ID", "CRTC_X", "CRTC_Y", "CRTC_W",
+		"CRTC_H", "SRC_X", "SRC_Y", "SRC_W", "SRC_H" };
+	uint64_t vals[] = { fb, fb ? dev.crtc_id : 0, x, y, w, h, 0, 0, (uint64_t)sw << 16,
+			    (uint64_t)sh << 16 };
+	drmModeAtomicReq *req = drmModeAtomicAlloc();
+	unsigned int i, n = fb ? 10 : 2;
+	int ret = req ? 0 : -ENOMEM;
+
+	for (i = 0; i < n && !ret; i++) {
+		uint32_t id = kms_prop_id(&dev, dev.plane_id, DRM_MODE_OBJECT_PLANE, names[i]);
+
+		ret = id ? (drmModeAtomicAddProperty(req, dev.plane_id, id, vals[i]) < 0 ?
+			    -EINVAL : 0) : -ENOENT;
+	}
+	if (!ret)
+		ret = drmModeAtomicCommit(dev.fd, req, flags, NULL) ? -errno : 0;
+	drmModeAtomicFree(req);
+	return ret;
+}
+
+static void primary_states(struct kfb *fb)
+{
+	int w = dev.pref.hdisplay, h = dev.pref.vdisplay, ret;
+
+	if (drmSetClientCap(dev.fd, DRM_CLIENT_CAP_ATOMIC, 1)) {
+		qt_result("crtc-on-primary-off", QT_FAIL, "no atomic: %s", strerror(errno));
+		return;
+	}
+	kfb_fill(fb, 0, 0, fb->w, fb->h, 0x204060);
+	kfb_fill(fb, 0, 0, 320, 240, 0xc08020);
+	ret = atomic_primary(0, 0, 0, 0, 0, 0, 0, 0);
+	qt_result("crtc-on-primary-off", ret || qt_host("screen %d %d 0x000000", w, h),
+		  "primary plane disabled, CRTC on: %s, then the head is black",
+		  ret ? strerror(-ret) : "accepted");
+	ret = atomic_primary(fb->fb_id, 100, 50, 320, 240, 320, 240, 0);
+	qt_result("primary-windowed", ret ||
+		  qt_host("screen %d %d 0x000000 100 50 320 240 0xc08020", w, h),
+		  "320x240 at 100,50: %s, black around it", ret ? strerror(-ret) : "accepted");
+	ret = atomic_primary(fb->fb_id, 300, 200, 320, 240, 320, 240, 0);
+	qt_result("primary-windowed-moved", ret ||
+		  qt_host("screen %d %d 0x000000 300 200 320 240 0xc08020", w, h),
+		  "moved to 300,200: %s, nothing left at the old place",
+		  ret ? strerror(-ret) : "accepted");
+	ret = atomic_primary(fb->fb_id, 0, 0, 640, 480, 320, 240, DRM_MODE_ATOMIC_TEST_ONLY);
+	/* ERANGE: the core's answer for a scale outside the plane's range */
+	qt_result("primary-scaled-refused", ret == -ERANGE || ret == -EINVAL ? QT_PASS : QT_FAIL,
+		  "320x240 shown at 640x480: %s", ret ? strerror(-ret) : "accepted");
+	ret = atomic_primary(fb->fb_id, 0, 0, w, h, w, h, 0);
+	qt_result("primary-full-again", ret ||
+		  qt_host("screen %d %d 0x204060 0 0 320 240 0xc08020", w, h),
+		  "the whole framebuffer again: %s", ret ? strerror(-ret) : "accepted");
+	/* clearing ATOMIC clears UNIVERSAL_PLANES too: set it again */
+	drmSetClientCap(dev.fd, DRM_CLIENT_CAP_ATOMIC, 0);
+	drmSetClientCap(dev.fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
 }
 
 static int uevent_socket(void)
@@ -182,7 +250,8 @@ static void lease(struct kfb *fb)
 
 	lfd = drmModeCreateLease(dev.fd, objs, 3, O_CLOEXEC, &lessee);
 	if (lfd < 0) {
-		qt_result("lease-create", QT_FAIL, "CREATE_LEASE: %s", strerror(-lfd));
+		qt_result("lease-create", QT_FAIL, "CREATE_LEASE of %u %u %u: %s", objs[0], objs[1],
+			  objs[2], strerror(-lfd));
 		return;
 	}
 	list = drmModeListLessees(dev.fd);
@@ -222,6 +291,8 @@ int main(void)
 		  dev.pref.vdisplay, ret);
 	if (ret)
 		return 1;
+	primary_states(&fb);
+	kms_set(&dev, &fb, &dev.pref);
 	dumb_bpp();
 	addfb_limits();
 	absurd_clock(&fb);
