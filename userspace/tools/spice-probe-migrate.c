@@ -23,6 +23,7 @@
  *    MSGC_MIGRATE_DATA, the first message, to the destination channel. The
  *    channel then continues on the destination; the display model and its
  *    caches stay (the destination got their state in the migration data).
+ *    The source channels are closed only once all have switched.
  *  - MIGRATE_CANCEL: drop the destination links, stay on the source.
  *  - MIGRATE_SWITCH_HOST (no semi-seamless): reconnect from scratch
  *    (connection_id 0) to the host/port it names.
@@ -53,6 +54,15 @@ const char *mig_phase_name(const struct probe *p)
 	return p->mig.seamless ? "connected-seamless" : "connected";
 }
 
+static void close_old(struct probe *p)
+{
+	for (int i = 0; i < CH_MAX; i++)
+		if (p->mig.old_up[i]) {
+			sw_channel_close(&p->mig.old[i]);
+			p->mig.old_up[i] = false;
+		}
+}
+
 void mig_close_dst(struct probe *p)
 {
 	for (int i = 0; i < CH_MAX; i++)
@@ -60,6 +70,7 @@ void mig_close_dst(struct probe *p)
 			sw_channel_close(&p->mig.dst[i]);
 			p->mig.dst_up[i] = false;
 		}
+	close_old(p);
 	p->mig.phase = MIG_IDLE;
 	p->mig.seamless = false;
 }
@@ -300,7 +311,8 @@ int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 		memcpy(data, d.data, d.size);
 		len = d.size;
 	}
-	sw_channel_close(src);
+	p->mig.old[idx] = *src;	/* closed once every channel has switched */
+	p->mig.old_up[idx] = true;
 	p->ch[idx] = p->mig.dst[idx];	/* the slot owns the destination link now */
 	p->mig.dst_up[idx] = false;
 	p->mig.changed = true;
@@ -313,7 +325,9 @@ int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 	bool left = false;
 	for (int i = 0; i < CH_MAX; i++)
 		left |= p->mig.dst_up[i];
-	if (!left)
+	if (!left) {
+		close_old(p);
 		finish(p, MIG_SEAMLESS);
+	}
 	return 0;
 }

@@ -36,6 +36,11 @@ struct probe_mig {
 	int port;
 	struct sw_channel dst[CH_MAX];	/* destination links, one per slot */
 	bool dst_up[CH_MAX];
+	/* seamless: source channels already switched stay open until every
+	 * channel has switched; closing one earlier makes spice-server drop
+	 * the client before the others got their MIGRATE_DATA */
+	struct sw_channel old[CH_MAX];
+	bool old_up[CH_MAX];
 	enum mig_protocol done;	/* protocol of the last completed migration */
 	unsigned count;		/* migrations completed */
 	bool skip_attach;	/* semi-seamless: the destination attaches the channels */
