@@ -84,20 +84,6 @@ static int send_empty(struct probe *p, struct sw_channel *ch, uint16_t type)
 	return err ? probe_die_channel(ch) : 0;
 }
 
-/* The host field of a migration message as a C string: host_size bytes,
- * NUL-terminated or not, no NUL inside, not empty. */
-static int dst_host(const struct sw_migration_dst *d, char *out, size_t n)
-{
-	uint32_t len = d->host_size;
-	while (len && d->host[len - 1] == 0)
-		len--;
-	if (!len || len >= n || memchr(d->host, 0, len))
-		return -1;
-	memcpy(out, d->host, len);
-	out[len] = 0;
-	return 0;
-}
-
 /* Waits (bounded) for MIGRATE_DST_SEAMLESS_ACK/NACK on the destination main
  * channel. Returns 1 (ACK), 0 (NACK) or <0 (error, reason in the channel). */
 static int wait_seamless_reply(struct probe *p)
@@ -148,7 +134,7 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 		mig_close_dst(p);
 	}
 	if (sw_get_migration_dst(m->data, m->size, seamless, &d) ||
-	    dst_host(&d, p->mig.host, sizeof(p->mig.host)) || d.port == 0) {
+	    sw_migration_dst_host(&d, p->mig.host, sizeof(p->mig.host)) || d.port == 0) {
 		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_BEGIN%s (no host or port)\n",
 			seamless ? "_SEAMLESS" : "");
 		probe_log_event(p, "\"migration\":\"connect_error\",\"why\":\"bad destination\"");
@@ -253,7 +239,7 @@ int mig_switch_host(struct probe *p, const struct sw_msg *m)
 {
 	struct sw_migration_dst d;
 	char host[256];
-	if (sw_get_migration_dst(m->data, m->size, false, &d) || dst_host(&d, host, sizeof(host)) || d.port == 0) {
+	if (sw_get_migration_dst(m->data, m->size, false, &d) || sw_migration_dst_host(&d, host, sizeof(host)) || d.port == 0) {
 		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_SWITCH_HOST (no host or port)\n");
 		return 1;
 	}
