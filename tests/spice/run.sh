@@ -385,6 +385,35 @@ EOF
 	fi
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	PIDS=()
+
+	# spice-probe follows a live migration (tests/spice/migrate_check.py:
+	# source + destination QEMU, client_migrate_info + migrate; the probe
+	# must end on the destination with the expected protocol, its picture
+	# == the destination's screendump, exit 0). One QEMU pair at a time.
+	migrate_follow() { # name mode args...
+		local name=$1 mode=$2 msg t0=$SECONDS
+		shift 2
+		if msg=$(timeout 180 python3 "$ROOT/tests/spice/migrate_check.py" "$PROBE" "$WORK" "$name" "$mode" "$@" 2>&1); then
+			pass "server/migrate_$name"
+			echo "# $msg ($((SECONDS - t0)) s)"
+		else
+			fail "server/migrate_$name" "$(echo "$msg" | tail -1)"
+		fi
+	}
+	migrate_follow seamless_qemu72 seamless --seamless on
+	migrate_follow semi_seamless_qemu72 semi-seamless --seamless off
+	migrate_follow switch_host_qemu72 switch-host --cap=-SEMI_SEAMLESS_MIGRATE
+	migrate_follow cancel_qemu72 cancel --seamless off
+	QEMU10="$ROOT/tests/harness/qemu-release trixie"
+	if ! timeout 60 $QEMU10 --version >"$WORK/qemu10.ver" 2>&1; then
+		why="QEMU 10 chroot not usable ($(tail -1 "$WORK/qemu10.ver"); run tests/harness/qemu-release --prepare trixie as root)"
+		skip server/migrate_seamless_qemu10 "$why"
+		skip server/migrate_semi_seamless_no_seamless_cap_qemu10 "$why"
+	else
+		migrate_follow seamless_qemu10 seamless --seamless on --qemu "$QEMU10"
+		migrate_follow semi_seamless_no_seamless_cap_qemu10 semi-seamless --seamless on \
+			--cap=-SEAMLESS_MIGRATE --qemu "$QEMU10"
+	fi
 fi
 
 # ---- 1b. unit tests again under ASan + UBSan (+ LeakSanitizer) ---------------

@@ -5,8 +5,9 @@
  * Opens the main, display, cursor and inputs channels, logs every message as
  * one JSON line, keeps a model of the display and saves the primary surface
  * and each head as PNG; optionally sends a client monitors config through
- * the agent and key scancodes. Exits non-zero with a message on stderr on
- * any protocol, link or authentication error.
+ * the agent and key scancodes; follows a live migration of the server
+ * (spice-probe-migrate.c). Exits non-zero with a message on stderr on any
+ * protocol, link or authentication error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -99,8 +100,16 @@ static void usage(FILE *f)
 		"      --pref-codecs LIST  send PREFERRED_VIDEO_CODEC_TYPE (mjpeg,vp8,h264,vp9,h265)\n"
 		"      --control           read commands from stdin, answer one line each on\n"
 		"                          stdout (status, png, heads, monitors, key, waitsolid,\n"
-		"                          quit; see Documentation/spice-wire.rst)\n"
-		"      --list-caps         print capability names\n");
+		"                          migration, quit; see Documentation/spice-wire.rst)\n"
+		"      --list-caps         print capability names\n"
+		"\n"
+		"Live migration: spice-probe follows the server to the destination QEMU.\n"
+		"Seamless if both ends agree (channels hand over their migration data, the\n"
+		"picture is kept), else semi-seamless (the destination starts every channel\n"
+		"afresh), or switch-host (a new session) without SEMI_SEAMLESS_MIGRATE.\n"
+		"Force one with --cap -SEAMLESS_MIGRATE or --cap -SEMI_SEAMLESS_MIGRATE; the\n"
+		"log has {\"migration\":...} lines, --control's 'migration' answers\n"
+		"'ok protocol=none|seamless|semi-seamless|switch-host phase=... host=H port=P'.\n");
 }
 
 static int parse_monitors(struct probe *p, const char *s)
