@@ -193,7 +193,11 @@ def run(a):
             raise Fail("spice-probe reported: %s" % errs[0])
         ev = log_events(p.log_path)
         check_log(a.mode, ev)
-        return "%s: on the %s, png == screendump %s, %.1f s" % (a.mode, where, pic, time.monotonic() - t0)
+        sw = [e["t"] for e in ev if e.get("migration") == "switched"]
+        acks = len([e for e in ev if sw and e.get("t", 0) >= sw[0] and e.get("ch") == "display" and
+                    e.get("dir") == "out" and e.get("name") == "ack"])
+        return "%s: on the %s, png == screendump %s, %d display ACKs after the switch, %.1f s" % (
+            a.mode, where, pic, acks, time.monotonic() - t0)
     finally:
         if p:
             p.stop()

@@ -401,6 +401,7 @@ EOF
 		fi
 	}
 	migrate_follow seamless_qemu72 seamless --seamless on
+	migrate_follow seamless_full_header_qemu72 seamless --seamless on --cap=-MINI_HEADER
 	migrate_follow semi_seamless_qemu72 semi-seamless --seamless off
 	migrate_follow switch_host_qemu72 switch-host --cap=-SEMI_SEAMLESS_MIGRATE
 	migrate_follow cancel_qemu72 cancel --seamless off
