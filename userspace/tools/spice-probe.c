@@ -997,7 +997,7 @@ int main(int argc, char **argv)
 		bool keys_done = !p->nkeys || p->keys_sent;
 		bool mons_done = !p->nmons || p->monitors_sent;
 		bool display_ready = displays_ready(p);
-		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done &&
+		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done && p->mig.phase == MIG_IDLE &&
 		    now - p->last_display_ms >= p->exit_idle_ms)
 			break;
 		struct pollfd pf[CH_MAX + 1];
