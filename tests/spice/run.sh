@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # libspice-wire / spice-probe test suite:
-#   1. unit tests (tests/spice/test_wire.c, also run by `meson test`)
+#   1. unit tests (tests/spice/test_wire.c, also run by `meson test`) and
+#      spice-probe's migration code against a fake server (probe_migrate.c)
 #   2. a short libFuzzer run of the demarshallers (FUZZ_SECONDS, default 20)
 #   3. tests against QEMU's real spice-server (no guest OS: SeaBIOS's VGA text
 #      screen on qxl-vga is the primary surface; TCG only)
@@ -75,6 +76,15 @@ while IFS= read -r line; do
 	esac
 done <<<"$out"
 grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail unit "test-spice-wire crashed or did not finish"
+# spice-probe's migration code against a scripted fake server (no QEMU)
+if out=$(timeout 120 "$BUILD/tools/test-probe-migrate" "$PROBE" "$WORK" 2>&1); then :; fi
+while IFS= read -r line; do
+	case "$line" in
+	PASS\ *) pass "${line#PASS }" ;;
+	FAIL\ *) rest=${line#FAIL }; fail "${rest%%:*}" "${rest#*: }" ;;
+	esac
+done <<<"$out"
+grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail probe_migrate "test-probe-migrate crashed or did not finish"
 
 # ---- 3. real spice-server ----------------------------------------------------
 # (runs before the fuzzer so the recorded session can seed it)

@@ -162,7 +162,8 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 			acked = wait_seamless_reply(p);
 		if (failed || acked < 0) {
 			struct sw_channel *ch = &p->mig.dst[CH_MAIN];
-			fprintf(stderr, "spice-probe: migration: seamless handshake failed: %s\n",
+			fprintf(stderr, "spice-probe: migration: seamless handshake failed "
+					"(no MIGRATE_DST_SEAMLESS_ACK/NACK from the destination): %s\n",
 				ch->errmsg[0] ? ch->errmsg : sw_strerror(ch->err));
 			failed = -1;
 		} else {
