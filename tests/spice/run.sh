@@ -441,6 +441,19 @@ if command -v clang >/dev/null; then
 	else
 		fail unit_asan "$(grep -m1 -E 'FAIL|ERROR: |runtime error' "$WORK/asan.log")"
 	fi
+	# spice-probe itself (its migration code moves live channels around)
+	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
+		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
+		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
+		"$ROOT"/userspace/tools/{spice-probe,spice-probe-migrate}.c \
+		-lcrypto -lz "${SASL_FLAGS[@]}" -o "$WORK/probe_asan" >"$WORK/probe-asan-build.log" 2>&1; then
+		fail probe_migrate_asan "build failed: $(grep -m1 error "$WORK/probe-asan-build.log")"
+	elif mkdir -p "$WORK/pm-asan" && timeout 120 "$BUILD/tools/test-probe-migrate" "$WORK/probe_asan" "$WORK/pm-asan" \
+		>"$WORK/pm-asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK"/pm-asan/*.err; then
+		pass probe_migrate_asan
+	else
+		fail probe_migrate_asan "$(grep -h -m1 -E 'FAIL|ERROR: |runtime error' "$WORK/pm-asan.log" "$WORK"/pm-asan/*.err | head -1)"
+	fi
 else
 	skip unit_asan "clang not installed"
 fi
