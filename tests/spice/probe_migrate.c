@@ -311,6 +311,23 @@ static int t_seamless(struct fake *f)
 	return 0;
 }
 
+/* Seamless there, then semi-seamless on from there (to the same listener):
+ * the migration state must be clean after the first one. */
+static int t_twice(struct fake *f)
+{
+	if (seamless_handshake(f, SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK, SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS))
+		return 1;
+	CHECK(send_u32(&f->src, SPICE_MSG_MIGRATE, 0) == 0, "send MIGRATE");
+	CHECK(closed_by_probe(&f->src), "source not closed after the switch");
+	sw_channel_close(&f->src);
+	f->src = f->dst;	/* the destination is the source now */
+	memset(&f->dst, 0, sizeof(f->dst));
+	f->dst.fd = -1;
+	if (ping(&f->src, "new source"))
+		return 1;
+	return t_semi_seamless(f);
+}
+
 static int t_nack_then_cancel(struct fake *f)
 {
 	if (seamless_handshake(f, SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK, SPICE_MSGC_MAIN_MIGRATE_CONNECTED))
@@ -373,12 +390,10 @@ static int t_migrate_without_seamless(struct fake *f)
 
 static int t_no_migrate_data(struct fake *f)
 {
-	struct sw_msg m;
 	if (seamless_handshake(f, SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK, SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS))
 		return 1;
 	CHECK(send_u32(&f->src, SPICE_MSG_MIGRATE, SPICE_MIGRATE_NEED_DATA_TRANSFER) == 0, "send MIGRATE");
 	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == SW_OK, "send END");
-	(void)m;
 	return exits_with(f, "expected MIGRATE_DATA after MIGRATE, got migrate_end");
 }
 
@@ -442,6 +457,7 @@ int main(int argc, char **argv)
 	sw_caps_set(reply.common_caps, &reply.num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
 	run("semi_seamless", t_semi_seamless, NULL);
 	run("seamless", t_seamless, NULL);
+	run("seamless_then_semi_seamless", t_twice, NULL);
 	run("seamless_nack_then_cancel", t_nack_then_cancel, NULL);
 	run("switch_host", t_switch_host, "-SEMI_SEAMLESS_MIGRATE");
 	run("bad_host_then_stray_end", t_bad_host_then_stray_end, NULL);

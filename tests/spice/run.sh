@@ -132,7 +132,8 @@ pixel_test() { # qmp port name probe-args...
 }
 
 # client_migrate_info makes spice-server send MIGRATE_BEGIN(_SEAMLESS) to
-# clients with SEMI_SEAMLESS_MIGRATE; spice-probe answers MIGRATE_CONNECT_ERROR.
+# clients with SEMI_SEAMLESS_MIGRATE; nothing listens on port 1, so
+# spice-probe answers MIGRATE_CONNECT_ERROR.
 migrate_test() { # qmp port name expected-message
 	local qmp=$1 port=$2 name=$3 want=$4 pid i
 	"$PROBE" -p "$port" --channels display --cap +SEMI_SEAMLESS_MIGRATE -t 6 -l "$WORK/$name.json" \

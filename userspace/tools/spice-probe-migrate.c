@@ -135,7 +135,8 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 	}
 	if (sw_get_migration_dst(m->data, m->size, seamless, &d) ||
 	    sw_migration_dst_host(&d, p->mig.host, sizeof(p->mig.host)) || d.port == 0) {
-		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_BEGIN%s (no host or port)\n",
+		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_BEGIN%s (no host, or no "
+				"plain port: TLS is not supported)\n",
 			seamless ? "_SEAMLESS" : "");
 		probe_log_event(p, "\"migration\":\"connect_error\",\"why\":\"bad destination\"");
 		return send_empty(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR);
@@ -241,7 +242,8 @@ int mig_switch_host(struct probe *p, const struct sw_msg *m)
 	struct sw_migration_dst d;
 	char host[256];
 	if (sw_get_migration_dst(m->data, m->size, false, &d) || sw_migration_dst_host(&d, host, sizeof(host)) || d.port == 0) {
-		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_SWITCH_HOST (no host or port)\n");
+		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_SWITCH_HOST (no host, or no "
+				"plain port: TLS is not supported)\n");
 		return 1;
 	}
 	probe_log_event(p, "\"migration\":\"switch_host\",\"host\":\"%s\",\"port\":%u", host, d.port);
