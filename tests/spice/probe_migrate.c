@@ -378,6 +378,10 @@ static int t_bad_host_then_stray_end(struct fake *f)
 	CHECK(file_has(f->err, "bad destination in MIGRATE_BEGIN"), "no message about the bad host");
 	if (ping(&f->src, "source after the refusal"))
 		return 1;
+	/* a quote would break the JSON log */
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "x\"y", 3, f->pdst) == SW_OK, "send BEGIN");
+	if (expect(&f->src, SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR, &m, "source"))
+		return 1;
 	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == SW_OK, "send END");
 	return exits_with(f, "MIGRATE_END from the source without a connected destination");
 }

@@ -32,6 +32,7 @@
  * destination starts its channels with SET_ACK, which the moved channel
  * answers, and mini headers carry no serials to keep consistent.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,6 +85,18 @@ static int send_empty(struct probe *p, struct sw_channel *ch, uint16_t type)
 	return err ? probe_die_channel(ch) : 0;
 }
 
+/* The destination host from a migration message: a name or address (no
+ * quotes or control characters, which also keeps the JSON log valid). */
+static int get_host(const struct sw_migration_dst *d, char *out, size_t n)
+{
+	if (sw_migration_dst_host(d, out, n))
+		return -1;
+	for (const char *c = out; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(".-_:%[]", *c))
+			return -1;
+	return 0;
+}
+
 /* Waits (bounded) for MIGRATE_DST_SEAMLESS_ACK/NACK on the destination main
  * channel. Returns 1 (ACK), 0 (NACK) or <0 (error, reason in the channel). */
 static int wait_seamless_reply(struct probe *p)
@@ -134,7 +147,7 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 		mig_close_dst(p);
 	}
 	if (sw_get_migration_dst(m->data, m->size, seamless, &d) ||
-	    sw_migration_dst_host(&d, p->mig.host, sizeof(p->mig.host)) || d.port == 0) {
+	    get_host(&d, p->mig.host, sizeof(p->mig.host)) || d.port == 0) {
 		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_BEGIN%s (no host, or no "
 				"plain port: TLS is not supported)\n",
 			seamless ? "_SEAMLESS" : "");
@@ -241,7 +254,7 @@ int mig_switch_host(struct probe *p, const struct sw_msg *m)
 {
 	struct sw_migration_dst d;
 	char host[256];
-	if (sw_get_migration_dst(m->data, m->size, false, &d) || sw_migration_dst_host(&d, host, sizeof(host)) || d.port == 0) {
+	if (sw_get_migration_dst(m->data, m->size, false, &d) || get_host(&d, host, sizeof(host)) || d.port == 0) {
 		fprintf(stderr, "spice-probe: migration: bad destination in MIGRATE_SWITCH_HOST (no host, or no "
 				"plain port: TLS is not supported)\n");
 		return 1;
