@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # libspice-wire / spice-probe test suite:
-#   1. unit tests (tests/spice/test_wire.c, also run by `meson test`)
+#   1. unit tests (tests/spice/test_wire.c, also run by `meson test`) and
+#      spice-probe's migration code against a fake server (probe_migrate.c)
 #   2. a short libFuzzer run of the demarshallers (FUZZ_SECONDS, default 20)
 #   3. tests against QEMU's real spice-server (no guest OS: SeaBIOS's VGA text
 #      screen on qxl-vga is the primary surface; TCG only)
@@ -75,6 +76,15 @@ while IFS= read -r line; do
 	esac
 done <<<"$out"
 grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail unit "test-spice-wire crashed or did not finish"
+# spice-probe's migration code against a scripted fake server (no QEMU)
+if out=$(timeout 120 "$BUILD/tools/test-probe-migrate" "$PROBE" "$WORK" 2>&1); then :; fi
+while IFS= read -r line; do
+	case "$line" in
+	PASS\ *) pass "${line#PASS }" ;;
+	FAIL\ *) rest=${line#FAIL }; fail "${rest%%:*}" "${rest#*: }" ;;
+	esac
+done <<<"$out"
+grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail probe_migrate "test-probe-migrate crashed or did not finish"
 
 # ---- 3. real spice-server ----------------------------------------------------
 # (runs before the fuzzer so the recorded session can seed it)
@@ -122,7 +132,8 @@ pixel_test() { # qmp port name probe-args...
 }
 
 # client_migrate_info makes spice-server send MIGRATE_BEGIN(_SEAMLESS) to
-# clients with SEMI_SEAMLESS_MIGRATE; spice-probe answers MIGRATE_CONNECT_ERROR.
+# clients with SEMI_SEAMLESS_MIGRATE; nothing listens on port 1, so
+# spice-probe answers MIGRATE_CONNECT_ERROR.
 migrate_test() { # qmp port name expected-message
 	local qmp=$1 port=$2 name=$3 want=$4 pid i
 	"$PROBE" -p "$port" --channels display --cap +SEMI_SEAMLESS_MIGRATE -t 6 -l "$WORK/$name.json" \
@@ -385,6 +396,36 @@ EOF
 	fi
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	PIDS=()
+
+	# spice-probe follows a live migration (tests/spice/migrate_check.py:
+	# source + destination QEMU, client_migrate_info + migrate; the probe
+	# must end on the destination with the expected protocol, its picture
+	# == the destination's screendump, exit 0). One QEMU pair at a time.
+	migrate_follow() { # name mode args...
+		local name=$1 mode=$2 msg t0=$SECONDS
+		shift 2
+		if msg=$(timeout 180 python3 "$ROOT/tests/spice/migrate_check.py" "$PROBE" "$WORK" "$name" "$mode" "$@" 2>&1); then
+			pass "server/migrate_$name"
+			echo "# $msg ($((SECONDS - t0)) s)"
+		else
+			fail "server/migrate_$name" "$(echo "$msg" | tail -1)"
+		fi
+	}
+	migrate_follow seamless_qemu72 seamless --seamless on
+	migrate_follow seamless_full_header_qemu72 seamless --seamless on --cap=-MINI_HEADER
+	migrate_follow semi_seamless_qemu72 semi-seamless --seamless off
+	migrate_follow switch_host_qemu72 switch-host --cap=-SEMI_SEAMLESS_MIGRATE
+	migrate_follow cancel_qemu72 cancel --seamless off
+	QEMU10="$ROOT/tests/harness/qemu-release trixie"
+	if ! timeout 60 $QEMU10 --version >"$WORK/qemu10.ver" 2>&1; then
+		why="QEMU 10 chroot not usable ($(tail -1 "$WORK/qemu10.ver"); run tests/harness/qemu-release --prepare trixie as root)"
+		skip server/migrate_seamless_qemu10 "$why"
+		skip server/migrate_semi_seamless_no_seamless_cap_qemu10 "$why"
+	else
+		migrate_follow seamless_qemu10 seamless --seamless on --qemu "$QEMU10"
+		migrate_follow semi_seamless_no_seamless_cap_qemu10 semi-seamless --seamless on \
+			--cap=-SEAMLESS_MIGRATE --qemu "$QEMU10"
+	fi
 fi
 
 # ---- 1b. unit tests again under ASan + UBSan (+ LeakSanitizer) ---------------
@@ -400,6 +441,19 @@ if command -v clang >/dev/null; then
 		pass unit_asan
 	else
 		fail unit_asan "$(grep -m1 -E 'FAIL|ERROR: |runtime error' "$WORK/asan.log")"
+	fi
+	# spice-probe itself (its migration code moves live channels around)
+	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
+		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
+		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
+		"$ROOT"/userspace/tools/{spice-probe,spice-probe-migrate}.c \
+		-lcrypto -lz "${SASL_FLAGS[@]}" -o "$WORK/probe_asan" >"$WORK/probe-asan-build.log" 2>&1; then
+		fail probe_migrate_asan "build failed: $(grep -m1 error "$WORK/probe-asan-build.log")"
+	elif mkdir -p "$WORK/pm-asan" && timeout 120 "$BUILD/tools/test-probe-migrate" "$WORK/probe_asan" "$WORK/pm-asan" \
+		>"$WORK/pm-asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK"/pm-asan/*.err; then
+		pass probe_migrate_asan
+	else
+		fail probe_migrate_asan "$(grep -h -m1 -E 'FAIL|ERROR: |runtime error' "$WORK/pm-asan.log" "$WORK"/pm-asan/*.err | head -1)"
 	fi
 else
 	skip unit_asan "clang not installed"

@@ -470,6 +470,60 @@ static int t_migration(void)
 	return 0;
 }
 
+/* What a client following a migration parses and sends. */
+static int t_migration_client(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_migrate m = { SPICE_MIGRATE_NEED_FLUSH | SPICE_MIGRATE_NEED_DATA_TRANSFER }, g;
+	CHECK(sw_put_migrate(&b, &m) == SW_OK && b.len == 4, "put migrate");
+	CHECK(sw_get_migrate(b.data, b.len, &g) == SW_OK && g.flags == 3, "get migrate");
+	if (strict(SPICE_CHANNEL_DISPLAY, true, SPICE_MSG_MIGRATE, b.data, b.len, true))
+		return 1;
+	CHECK(sw_get_migrate(b.data, 3, &g) == SW_E_TRUNCATED, "short migrate");
+	/* MIGRATE_DATA (both directions) is opaque; FLUSH_MARK and
+	 * CONNECTED_SEAMLESS are empty; DST_DO_SEAMLESS is a u32 */
+	CHECK(sw_validate(SPICE_CHANNEL_MAIN, true, SPICE_MSG_MIGRATE_DATA, b.data, b.len) == SW_OK &&
+		      sw_validate(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MIGRATE_DATA, b.data, b.len) == SW_OK,
+	      "migrate_data opaque");
+	CHECK(sw_validate(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_MIGRATE_FLUSH_MARK, NULL, 0) == SW_OK &&
+		      sw_validate(SPICE_CHANNEL_DISPLAY, false, SPICE_MSGC_MIGRATE_FLUSH_MARK, b.data, 1) ==
+			      SW_E_TRAILING,
+	      "flush mark empty");
+	CHECK(sw_validate(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS, NULL, 0) == SW_OK,
+	      "connected_seamless empty");
+	sw_buf_reset(&b);
+	CHECK(sw_put_u32_msg(&b, 1) == SW_OK &&
+		      sw_validate(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, b.data, 4) ==
+			      SW_OK &&
+		      sw_validate(SPICE_CHANNEL_MAIN, false, SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, b.data, 3) !=
+			      SW_OK,
+	      "dst_do_seamless u32");
+	sw_buf_free(&b);
+
+	/* the destination host as a C string */
+	static const struct { const char *host; uint32_t size; int err; const char *want; } hc[] = {
+		{ "127.0.0.1", 10, SW_OK, "127.0.0.1" },	/* with its NUL, as spice-server sends it */
+		{ "127.0.0.1", 9, SW_OK, "127.0.0.1" },	/* without */
+		{ "h\0\0", 3, SW_OK, "h" },
+		{ "a\0b", 3, SW_E_INVALID, NULL },	/* NUL inside */
+		{ "\0", 1, SW_E_INVALID, NULL },
+		{ "", 0, SW_E_INVALID, NULL },
+		{ "0123456789abcdef", 16, SW_E_LIMIT, NULL },	/* does not fit out[16] */
+	};
+	for (size_t i = 0; i < sizeof(hc) / sizeof(hc[0]); i++) {
+		struct sw_migration_dst d = { 5900, 0, hc[i].size, (const uint8_t *)hc[i].host, 0, NULL, 0 };
+		char out[16] = "untouched";
+		int err = sw_migration_dst_host(&d, out, sizeof(out));
+		CHECK(err == hc[i].err && (!hc[i].want || !strcmp(out, hc[i].want)), "host case %zu: %d %s", i, err,
+		      out);
+	}
+	struct sw_migration_dst none = { 5900, 0, 4, NULL, 0, NULL, 0 };
+	char out[8];
+	CHECK(sw_migration_dst_host(&none, out, sizeof(out)) == SW_E_INVALID, "NULL host");
+	return 0;
+}
+
 static int t_agent(void)
 {
 	struct sw_monitor m[2] = { { 1024, 768, 32, 0, 0 }, { 800, 600, 32, 1024, 0 } };
@@ -1701,6 +1755,7 @@ int main(int argc, char **argv)
 	run("base_messages", t_base);
 	run("main_messages", t_main);
 	run("migration", t_migration);
+	run("migration_client", t_migration_client);
 	run("agent_monitors_config", t_agent);
 	run("draw_messages", t_draws);
 	run("stroke_text", t_stroke_text);

@@ -169,6 +169,12 @@ int sw_get_migrate(const uint8_t *b, size_t n, struct sw_migrate *m)
 	return sw_get_u32_msg(b, n, &m->flags);
 }
 
+int sw_put_migrate(struct sw_buf *b, const struct sw_migrate *m)
+{
+	sw_w32(b, m->flags);
+	return b->err;
+}
+
 int sw_put_ack_sync(struct sw_buf *b, uint32_t generation)
 {
 	sw_w32(b, generation);
@@ -307,6 +313,20 @@ int sw_get_migration_dst(const uint8_t *b, size_t n, bool seamless, struct sw_mi
 	if (!err && cert_off && cert_off < fixed_end)
 		err = SW_E_INVALID;
 	return err;
+}
+
+int sw_migration_dst_host(const struct sw_migration_dst *m, char *out, size_t n)
+{
+	uint32_t len = m->host ? m->host_size : 0;
+	while (len && m->host[len - 1] == 0)
+		len--;
+	if (!len || memchr(m->host, 0, len))
+		return SW_E_INVALID;
+	if (len >= n)
+		return SW_E_LIMIT;
+	memcpy(out, m->host, len);
+	out[len] = 0;
+	return SW_OK;
 }
 
 int sw_put_migration_dst(struct sw_buf *b, bool seamless, const struct sw_migration_dst *m)

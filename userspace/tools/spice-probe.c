@@ -5,8 +5,9 @@
  * Opens the main, display, cursor and inputs channels, logs every message as
  * one JSON line, keeps a model of the display and saves the primary surface
  * and each head as PNG; optionally sends a client monitors config through
- * the agent and key scancodes. Exits non-zero with a message on stderr on
- * any protocol, link or authentication error.
+ * the agent and key scancodes; follows a live migration of the server
+ * (spice-probe-migrate.c). Exits non-zero with a message on stderr on any
+ * protocol, link or authentication error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,68 +23,9 @@
 #include <spice/vd_agent.h>
 
 #include "spice-display.h"
+#include "spice-probe-migrate.h"
+#include "spice-probe.h"
 #include "spice-wire.h"
-
-/* channel slots: display and port channels have one slot per id (0..3) */
-enum {
-	CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_PLAYBACK, CH_RECORD, CH_PORT0,
-	CH_DISPLAY1 = CH_PORT0 + 4, CH_MAX = CH_DISPLAY1 + 3
-};
-#define MAX_DISPLAYS 4
-
-static int display_slot(unsigned id)
-{
-	return id == 0 ? CH_DISPLAY : CH_DISPLAY1 + (int)id - 1;
-}
-
-struct probe {
-	const char *host;
-	int port;
-	const char *password;
-	bool sasl;
-	const char *sasl_user;
-	FILE *log;
-	FILE *rec;
-	const char *png;
-	const char *png_heads;
-	int exit_idle_ms;
-	int timeout_ms;
-	bool want[CH_MAX];
-	/* caps edits applied to every channel's default caps */
-	struct { bool common; int bit; bool add; uint8_t channel; } caps[32];
-	int ncaps;
-	struct sw_monitor mons[SW_MAX_MONITORS];
-	uint32_t nmons;
-	int pref_compression;	/* -1: don't send */
-	uint8_t pref_codecs[8];
-	uint8_t npref_codecs;
-	uint32_t keys[32];
-	int nkeys;
-	int key_delay_ms;
-
-	struct sw_channel ch[CH_MAX];
-	bool up[CH_MAX];
-	uint32_t session_id;
-	uint32_t agent_tokens;
-	bool agent_connected, agent_started, monitors_sent, keys_sent, inputs_ready;
-	struct sw_display disps[MAX_DISPLAYS];
-	bool disp_used[MAX_DISPLAYS];
-	const char *png_all;
-	int64_t start_ms, last_display_ms;
-	uint64_t display_msgs;
-	uint64_t streams_created, stream_frames, stream_activations, stream_reports_sent;
-	struct { bool active; uint32_t unique_id, max_window, frames, start_mm, last_mm; } stream_report[64];
-
-	/* --control: one command a line on stdin, one answer a line on stdout */
-	bool control;
-	char cbuf[4096];
-	size_t clen;
-	bool stdin_eof;
-	int64_t last_display_us;	/* CLOCK_MONOTONIC of the last display message */
-	enum { PEND_NONE, PEND_MONITORS, PEND_KEYS, PEND_SOLID } pending;
-	int64_t pend_deadline_ms;
-	uint32_t solid_w, solid_h, solid_rgb;
-};
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int s)
@@ -158,8 +100,16 @@ static void usage(FILE *f)
 		"      --pref-codecs LIST  send PREFERRED_VIDEO_CODEC_TYPE (mjpeg,vp8,h264,vp9,h265)\n"
 		"      --control           read commands from stdin, answer one line each on\n"
 		"                          stdout (status, png, heads, monitors, key, waitsolid,\n"
-		"                          quit; see Documentation/spice-wire.rst)\n"
-		"      --list-caps         print capability names\n");
+		"                          migration, quit; see Documentation/spice-wire.rst)\n"
+		"      --list-caps         print capability names\n"
+		"\n"
+		"Live migration: spice-probe follows the server to the destination QEMU.\n"
+		"Seamless if both ends agree (channels hand over their migration data, the\n"
+		"picture is kept), else semi-seamless (the destination starts every channel\n"
+		"afresh), or switch-host (a new session) without SEMI_SEAMLESS_MIGRATE.\n"
+		"Force one with --cap -SEAMLESS_MIGRATE or --cap -SEMI_SEAMLESS_MIGRATE; the\n"
+		"log has {\"migration\":...} lines, --control's 'migration' answers\n"
+		"'ok protocol=none|seamless|semi-seamless|switch-host phase=... host=H port=P'.\n");
 }
 
 static int parse_monitors(struct probe *p, const char *s)
@@ -186,6 +136,8 @@ static void log_msg(struct probe *p, struct sw_channel *ch, bool in, uint16_t ty
 	struct sw_buf o;
 	sw_buf_init(&o);
 	sw_wprintf(&o, "{\"t\":%lld,", (long long)(now_ms() - p->start_ms));
+	if (ch >= p->mig.dst && ch < p->mig.dst + CH_MAX)
+		sw_wprintf(&o, "\"to\":\"migration_dst\",");
 	struct sw_buf m;
 	sw_buf_init(&m);
 	sw_msg_json(&m, ch->type, ch->id, in, type, b, n);
@@ -222,15 +174,18 @@ static int die_channel(struct sw_channel *ch)
 	return 1;
 }
 
-static int open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
+int probe_link(struct probe *p, struct sw_channel *ch, uint8_t type, uint8_t id, const char *host, int port,
+	       uint32_t connection_id)
 {
-	struct sw_channel *ch = &p->ch[idx];
 	struct sw_channel_opts o;
 	sw_channel_default_opts(&o, type, id);
-	o.connection_id = p->session_id;
+	o.connection_id = connection_id;
 	o.password = p->password;
 	o.use_sasl = p->sasl;
 	o.sasl_user = p->sasl_user;
+	/* follow a migration: semi-seamless (SEAMLESS_MIGRATE is a default) */
+	if (type == SPICE_CHANNEL_MAIN)
+		sw_caps_set(o.channel_caps, &o.num_channel_caps, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE);
 	for (int i = 0; i < p->ncaps; i++) {
 		uint32_t *caps = p->caps[i].common ? o.common_caps : o.channel_caps;
 		uint32_t *n = p->caps[i].common ? &o.num_common_caps : &o.num_channel_caps;
@@ -241,41 +196,90 @@ static int open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
 		else if ((unsigned)p->caps[i].bit / 32 < *n)
 			caps[p->caps[i].bit / 32] &= ~(1u << (p->caps[i].bit % 32));
 	}
-	if (sw_channel_connect(ch, p->host, p->port, 10000))
-		return die_channel(ch);
+	if (sw_channel_connect(ch, host, port, 10000))
+		return ch->err;
 	ch->send_hook = send_hook;
 	ch->recv_hook = recv_hook;
 	ch->send_hook_opaque = p;
 	if (sw_channel_link(ch, &o))
-		return die_channel(ch);
-	p->up[idx] = true;
+		return ch->err;
 	if (p->log)
 		fprintf(p->log, "{\"t\":%lld,\"ch\":\"%s\",\"id\":%u,\"event\":\"linked\",\"mini_header\":%s,"
-				"\"common_caps\":%u,\"channel_caps\":%u}\n",
+				"\"common_caps\":%u,\"channel_caps\":%u,\"port\":%d,\"connection_id\":%u}\n",
 			(long long)(now_ms() - p->start_ms), sw_channel_name(type), id,
 			ch->mini_header ? "true" : "false", ch->remote.num_common_caps ? ch->remote.common_caps[0] : 0,
-			ch->remote.num_channel_caps ? ch->remote.channel_caps[0] : 0);
-	if (type == SPICE_CHANNEL_DISPLAY) {
-		struct sw_buf b;
-		sw_buf_init(&b);
-		struct sw_display_init di = { 1, 16 << 20, 0, 0 };
-		sw_put_display_init(&b, &di);
-		int err = send_msg(p, ch, SPICE_MSGC_DISPLAY_INIT, &b);
-		if (!err && p->pref_compression >= 0) {
-			sw_buf_reset(&b);
-			sw_put_u8_msg(&b, (uint8_t)p->pref_compression);
-			err = send_msg(p, ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &b);
-		}
-		if (!err && p->npref_codecs) {
-			sw_buf_reset(&b);
-			sw_put_preferred_video_codecs(&b, p->pref_codecs, p->npref_codecs);
-			err = send_msg(p, ch, SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE, &b);
-		}
-		sw_buf_free(&b);
-		if (err)
-			return die_channel(ch);
-	}
+			ch->remote.num_channel_caps ? ch->remote.channel_caps[0] : 0, port, connection_id);
 	return 0;
+}
+
+int probe_start_channel(struct probe *p, int idx)
+{
+	struct sw_channel *ch = &p->ch[idx];
+	if (ch->type != SPICE_CHANNEL_DISPLAY)
+		return 0;
+	struct sw_buf b;
+	sw_buf_init(&b);
+	struct sw_display_init di = { 1, 16 << 20, 0, 0 };
+	sw_put_display_init(&b, &di);
+	int err = send_msg(p, ch, SPICE_MSGC_DISPLAY_INIT, &b);
+	if (!err && p->pref_compression >= 0) {
+		sw_buf_reset(&b);
+		sw_put_u8_msg(&b, (uint8_t)p->pref_compression);
+		err = send_msg(p, ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &b);
+	}
+	if (!err && p->npref_codecs) {
+		sw_buf_reset(&b);
+		sw_put_preferred_video_codecs(&b, p->pref_codecs, p->npref_codecs);
+		err = send_msg(p, ch, SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE, &b);
+	}
+	sw_buf_free(&b);
+	return err ? die_channel(ch) : 0;
+}
+
+int probe_open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
+{
+	if (probe_link(p, &p->ch[idx], type, id, p->host, p->port, p->session_id))
+		return die_channel(&p->ch[idx]);
+	p->up[idx] = true;
+	return probe_start_channel(p, idx);
+}
+
+void probe_reset_session(struct probe *p)
+{
+	for (unsigned id = 0; id < MAX_DISPLAYS; id++) {
+		sw_display_free(&p->disps[id]);
+		sw_display_init(&p->disps[id], 0);
+	}
+	memset(p->stream_report, 0, sizeof(p->stream_report));
+	p->agent_connected = p->agent_started = p->inputs_ready = false;
+	p->agent_tokens = 0;
+}
+
+void probe_log_event(struct probe *p, const char *fmt, ...)
+{
+	if (!p->log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(p->log, "{\"t\":%lld,", (long long)(now_ms() - p->start_ms));
+	vfprintf(p->log, fmt, ap);
+	fputs("}\n", p->log);
+	va_end(ap);
+}
+
+int64_t probe_now_ms(void)
+{
+	return now_ms();
+}
+
+int probe_die_channel(struct sw_channel *ch)
+{
+	return die_channel(ch);
+}
+
+int probe_send(struct probe *p, struct sw_channel *ch, uint16_t type, const struct sw_buf *b)
+{
+	return send_msg(p, ch, type, b);
 }
 
 static int maybe_send_agent(struct probe *p)
@@ -343,6 +347,12 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 		p->session_id = in.session_id;
 		p->agent_connected = in.agent_connected;
 		p->agent_tokens = in.agent_tokens;
+		if (p->mig.skip_attach) {
+			/* semi-seamless: the destination activates the channels
+			 * we linked to it itself */
+			p->mig.skip_attach = false;
+			return maybe_send_agent(p);
+		}
 		struct sw_buf b;
 		sw_buf_init(&b);
 		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_ATTACH_CHANNELS, &b);
@@ -376,20 +386,21 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 			}
 			if (idx < 0)
 				continue;
-			if (open_channel(p, idx, t, id))
+			if (probe_open_channel(p, idx, t, id))
 				return 1;
 		}
 		return 0;
 	}
 	case SPICE_MSG_MAIN_MIGRATE_BEGIN:
-	case SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS: {
-		/* spice-probe does not follow a migration: tell the server so */
-		struct sw_buf b;
-		sw_buf_init(&b);
-		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR, &b);
-		sw_buf_free(&b);
-		return err ? die_channel(&p->ch[CH_MAIN]) : 0;
-	}
+		return mig_begin(p, m, false);
+	case SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS:
+		return mig_begin(p, m, true);
+	case SPICE_MSG_MAIN_MIGRATE_END:
+		return mig_end(p);
+	case SPICE_MSG_MAIN_MIGRATE_CANCEL:
+		return mig_cancel(p);
+	case SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST:
+		return mig_switch_host(p, m);
 	case SPICE_MSG_MAIN_AGENT_CONNECTED:
 		p->agent_connected = true;
 		return maybe_send_agent(p);
@@ -519,6 +530,8 @@ static int pump(struct probe *p, int idx)
 				fprintf(stderr, "spice-probe: notify (%s): %.*s\n", sw_channel_name(ch->type),
 					(int)nt.message_len, nt.message);
 		}
+		if (m.type == SPICE_MSG_MIGRATE)
+			return mig_channel_migrate(p, idx, &m);	/* the slot now holds another channel */
 		int err = 0;
 		switch (idx) {
 		case CH_MAIN: err = handle_main(p, &m); break;
@@ -717,6 +730,9 @@ static int control_command(struct probe *p, char *line)
 		       (unsigned long long)p->stream_frames, (unsigned long long)p->stream_activations,
 		       (unsigned long long)p->stream_reports_sent, (unsigned long long)p->display_msgs, p->up[CH_DISPLAY], p->agent_connected, p->inputs_ready,
 		       (long long)p->last_display_us, heads);
+	} else if (!strcmp(cmd, "migration")) {
+		answer("ok protocol=%s phase=%s host=%s port=%d migrations=%u", mig_protocol_name(p),
+		       mig_phase_name(p), p->host, p->port, p->mig.count);
 	} else if (!strcmp(cmd, "png")) {
 		struct sw_display *d = &p->disps[0];
 		char heads[512];
@@ -967,7 +983,7 @@ int main(int argc, char **argv)
 		sw_display_init(&p->disps[id], 0);
 	p->start_ms = now_ms();
 
-	int rc = open_channel(p, CH_MAIN, SPICE_CHANNEL_MAIN, 0);
+	int rc = probe_open_channel(p, CH_MAIN, SPICE_CHANNEL_MAIN, 0);
 	int64_t deadline = p->start_ms + p->timeout_ms;
 	bool timed_out = false;
 	while (!rc && !stop_flag) {
@@ -981,7 +997,7 @@ int main(int argc, char **argv)
 		bool keys_done = !p->nkeys || p->keys_sent;
 		bool mons_done = !p->nmons || p->monitors_sent;
 		bool display_ready = displays_ready(p);
-		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done &&
+		if (p->exit_idle_ms > 0 && display_ready && keys_done && mons_done && p->mig.phase == MIG_IDLE &&
 		    now - p->last_display_ms >= p->exit_idle_ms)
 			break;
 		struct pollfd pf[CH_MAX + 1];
@@ -1006,8 +1022,9 @@ int main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		for (int i = 0; i < n && r > 0 && !rc; i++)
-			if (pf[i].revents)
+		p->mig.changed = false;
+		for (int i = 0; i < n && r > 0 && !rc && !p->mig.changed; i++)
+			if (pf[i].revents && (i == ctl_slot || p->up[map[i]]))
 				rc = i == ctl_slot ? read_control(p) : pump(p, map[i]);
 		if (p->control && !rc)
 			check_pending(p);
@@ -1027,11 +1044,12 @@ int main(int argc, char **argv)
 			rc = 1;
 	if (p->log) {
 		fprintf(p->log, "{\"t\":%lld,\"event\":\"summary\",\"display_msgs\":%llu,\"draws\":%llu,"
-				"\"rendered\":%llu,\"unrendered\":%llu,\"surfaces_created\":%llu,\"heads\":%u,\"rc\":%d}\n",
+				"\"rendered\":%llu,\"unrendered\":%llu,\"surfaces_created\":%llu,\"heads\":%u,\"rc\":%d,"
+				"\"migration\":\"%s\",\"port\":%d}\n",
 			(long long)(now_ms() - p->start_ms), (unsigned long long)p->display_msgs,
 			(unsigned long long)p->disps[0].draws, (unsigned long long)p->disps[0].rendered,
 			(unsigned long long)p->disps[0].unrendered, (unsigned long long)p->disps[0].surface_creates,
-			p->disps[0].nheads, rc);
+			p->disps[0].nheads, rc, mig_protocol_name(p), p->port);
 		if (p->log != stdout)
 			fclose(p->log);
 	}
@@ -1040,6 +1058,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < CH_MAX; i++)
 		if (p->up[i])
 			sw_channel_close(&p->ch[i]);
+	mig_close_dst(p);
 	for (unsigned id = 0; id < MAX_DISPLAYS; id++)
 		sw_display_free(&p->disps[id]);
 	return rc;

@@ -209,6 +209,7 @@ struct sw_wait_channel sw_wait_channel_at(const struct sw_wait_for_channels *m, 
 int sw_get_disconnecting(const uint8_t *b, size_t n, struct sw_disconnecting *m);
 int sw_get_notify(const uint8_t *b, size_t n, struct sw_notify *m);
 int sw_get_migrate(const uint8_t *b, size_t n, struct sw_migrate *m);
+int sw_put_migrate(struct sw_buf *b, const struct sw_migrate *m);
 int sw_put_set_ack(struct sw_buf *b, const struct sw_set_ack *m);
 int sw_put_ping(struct sw_buf *b, const struct sw_ping *m);
 int sw_put_notify(struct sw_buf *b, const struct sw_notify *m);
@@ -252,6 +253,10 @@ int sw_get_main_uuid(const uint8_t *b, size_t n, uint8_t uuid[16]);
  * MIGRATE_SWITCH_HOST (same layout as MIGRATE_BEGIN). */
 int sw_get_migration_dst(const uint8_t *b, size_t n, bool seamless, struct sw_migration_dst *m);
 int sw_put_migration_dst(struct sw_buf *b, bool seamless, const struct sw_migration_dst *m);
+/* The destination host as a C string: host_size bytes, trailing NULs
+ * dropped. SW_E_INVALID if empty or with a NUL inside, SW_E_LIMIT if it does
+ * not fit in n bytes. */
+int sw_migration_dst_host(const struct sw_migration_dst *m, char *out, size_t n);
 /* client main */
 int sw_put_u32_msg(struct sw_buf *b, uint32_t v);	/* AGENT_START, AGENT_TOKEN, ... */
 int sw_put_u16_msg(struct sw_buf *b, uint16_t v);	/* MOUSE_MODE_REQUEST, KEY_MODIFIERS */
