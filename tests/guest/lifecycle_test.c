@@ -10,6 +10,7 @@
  *
  *   lifecycle_test event=s3|s4|live|file|reset|after-reset [wake=rtc|qmp] [cycles=N]
  *                  [draw=flip,dirty,cursor,fill,vblank] [drawing=1] [blocked=1]
+ *                  [probe=seamless|semi-seamless|switch-host]
  *
  * s3 suspends to RAM (QEMU resets the device on wake-up); wake=rtc arms the
  * RTC alarm, wake=qmp has the host send system_wakeup. s4 hibernates to
@@ -22,6 +23,8 @@
  * must keep drawing on the destination. drawing=1 has s3 and s4 happen
  * while the child draws too: the freezer stops it wherever it is, maybe in
  * an ioctl that waits for the device, and it must go on after the resume.
+ * probe=P (event=live, vmtest.py --spice-probe): spice-probe followed the
+ * migration with protocol P and shows the drawer's last frame too.
  * blocked=1 makes sure of it: with the release ring held (debugfs
  * qxl_hold_releases) one child is blocked in WAIT and one in EXECBUFFER
  * (throttled) when s3 or s4 comes; each must get a result after the resume
@@ -68,6 +71,7 @@ static uint32_t surf, *spx;
 static const char *event = "s3", *wake = "rtc";
 static const char *draw_ops = "flip,dirty,cursor,fill";	/* what the drawer does */
 static char cycle_tag[16];	/* "-N" when there are several cycles */
+static const char *probe_proto;	/* probe=: spice-probe's expected protocol */
 static const char *drawing_tag = "";	/* "-drawing" for s3/s4 while a child draws */
 
 /* What the drawer child did, shared with the parent. */
@@ -137,6 +141,12 @@ static int screen_is(uint32_t color)
 {
 	return qt_host("screen %d %d 0x%06x 100 100 200 150 0x%06x 500 300 300 300 0x%06x", W, H,
 		       BG, C1, color);
+}
+
+static int probe_screen_is(uint32_t color)
+{
+	return qt_host("probe-screen %d %d 0x%06x 100 100 200 150 0x%06x 500 300 300 300 0x%06x",
+		       W, H, BG, C1, color);
 }
 
 static int client_cursor(int x)
@@ -524,6 +534,8 @@ int main(int argc, char **argv)
 			drawing = atoi(argv[c] + 8);
 		else if (!strncmp(argv[c], "blocked=", 8))
 			blocked = atoi(argv[c] + 8);
+		else if (!strncmp(argv[c], "probe=", 6))
+			probe_proto = argv[c] + 6;
 	}
 	if (drawing && (!strcmp(event, "s3") || !strcmp(event, "s4")))
 		drawing_tag = "-drawing";
@@ -596,6 +608,12 @@ int main(int argc, char **argv)
 			snprintf(why, sizeof(why), "0x%06x", shown);
 			result("last-frame-shown", !screen_is(shown),
 			       "what the drawer showed last (%s) is on screen and client", why);
+			if (probe_proto)
+				result("spice-probe-follows",
+				       !qt_host("probe-migration %s", probe_proto) &&
+				       !probe_screen_is(shown),
+				       "spice-probe followed (%s) and shows the last frame",
+				       probe_proto);
 			result("surface-kept", surface_is(ret, why, sizeof(why)),
 			       "the off-screen surface holds the drawer's last fill: %s", why);
 		}

@@ -104,6 +104,22 @@ def client_follows(run, port):
         port, FOLLOW_TIMEOUT_S, last)
 
 
+def probe_follows(run, port):
+    """Wait until spice-probe (--spice-probe) is on the destination's port with
+    its migration finished; (error or None, its `migration` answer)."""
+    end = time.monotonic() + FOLLOW_TIMEOUT_S
+    last = ""
+    while time.monotonic() < end:
+        last = run.probe.request("migration")
+        if last.startswith("ok") and " port=%d " % port in last + " " and \
+                " phase=idle" in last:
+            run.probe.port = port
+            return None, last
+        time.sleep(0.2)
+    return "spice-probe did not follow to port %d within %d s (%s)" % (
+        port, FOLLOW_TIMEOUT_S, last), last
+
+
 def migrate(run, mode):
     import vmtest
     deadline = time.monotonic() + MIGRATE_TIMEOUT_S
@@ -114,7 +130,7 @@ def migrate(run, mode):
         qemu, ctl, port = run.start_qemu(run.img, deadline, gen,
                                          ["-incoming", "tcp:127.0.0.1:%d" % mport])
         qmp = vmtest.QMP(run.sock("qmp", gen), min(deadline, time.monotonic() + 20))
-        if run.client:
+        if run.client or run.probe:
             run.qmp.cmd("client_migrate_info", protocol="spice", hostname="127.0.0.1",
                         port=port)
         run.qmp.cmd("migrate", uri="tcp:127.0.0.1:%d" % mport)
@@ -123,15 +139,20 @@ def migrate(run, mode):
             stop_qemu(qemu, qmp)
             return False, err
         follow = client_follows(run, port) if run.client else None
+        pfollow, pinfo = probe_follows(run, port) if run.probe else (None, "")
         old_qemu, old_qmp = run.qemu, run.qmp
         switch_to(run, qemu, ctl, port, gen, qmp)
         stop_qemu(old_qemu, old_qmp)
         if follow:
             run.report("FAIL", "migrate-spice-client-follows", follow)
             new_client(run)
+        if pfollow:
+            run.report("FAIL", "migrate-spice-probe-follows", pfollow)
         detail = "live migration to QEMU %d in %.1f s (downtime %s ms)%s" % (
             gen, time.monotonic() - t0, info.get("downtime", "?"),
-            "; the SPICE client followed" if run.client and not follow else "")
+            "; the SPICE client followed" if run.client and not follow else "") + (
+            "; spice-probe followed (%s)" % " ".join(pinfo.split()[1:3])
+            if run.probe and not pfollow else "")
         return True, detail
     if mode == "file":
         path = os.path.join(run.tmp, "saved-%d.vm" % gen)

@@ -398,6 +398,13 @@ def handle(run, probe, kind, args, expected_image, compare):
         if not new.wait_linked(30):
             return False, "%s did not link within 30 s (see %s.log)" % (new.name, new.name)
         return True, "%s linked (%s)" % (new.name, " ".join(extra) or "default caps")
+    if kind == "probe-migration":
+        # probe-migration <protocol>: spice-probe's last migration used it and
+        # it is on the port of the QEMU the guest runs in now
+        r = probe.request("migration")
+        want = "protocol=%s" % (args[0] if args else "")
+        ok = r.startswith("ok") and want in r.split() and "port=%d" % run.port in r.split()
+        return ok, "spice-probe: %s (want %s, port=%d)" % (r, want, run.port)
     if kind == "probe-status":
         r = probe.request("status")
         return r.startswith("ok"), r
