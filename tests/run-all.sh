@@ -17,7 +17,7 @@
 # ("" for none); QXL_HOST_KERNEL=0 skips the suites on the build host's kernel.
 set -u
 # The suites each extra kernel runs in the default (CI) run; --full runs all.
-default_kernels="trixie trixie-backports:smoke,kms,consumers,lifecycle,lifecycle-qemu10,multihead-s3,multihead-s4,reset,panic"
+default_kernels="trixie trixie-backports:smoke,kms,consumers,lifecycle,lifecycle-qemu10,lifecycle-probe,multihead-s3,multihead-s4,reset,panic"
 for arg in "$@"; do
 	case $arg in
 	--full) default_kernels="trixie trixie-backports" ;;

@@ -149,8 +149,11 @@ static int probe_screen_is(uint32_t color)
 		       W, H, BG, C1, color);
 }
 
+/* spice-gtk's cursor; spice-probe's (size, hotspot, place) with probe= */
 static int client_cursor(int x)
 {
+	if (probe_proto)
+		return qt_host("probe-cursor 1 64 64 5 7 %d %d", x + 5, CY + 7);
 	return qt_host("spice-cursor 1 64 64 5 7 %d %d %08x,%08x,%08x,%08x", x + 5, CY + 7,
 		       quad[0], quad[1], quad[2], quad[3]);
 }
@@ -539,6 +542,12 @@ int main(int argc, char **argv)
 	}
 	if (drawing && (!strcmp(event, "s3") || !strcmp(event, "s4")))
 		drawing_tag = "-drawing";
+	if (probe_proto) {
+		static char tag[32];
+
+		snprintf(tag, sizeof(tag), "-probe-%s", probe_proto);
+		drawing_tag = tag;
+	}
 	if (blocked && (!strcmp(event, "s3") || !strcmp(event, "s4")))
 		drawing_tag = "-blocked";
 	else
@@ -625,6 +634,10 @@ int main(int argc, char **argv)
 		result("damage-after", !ret && !screen_is(color),
 		       "DIRTYFB on the shown framebuffer afterwards reaches screen and client: %s",
 		       why);
+
+		if (probe_proto)
+			result("damage-after-spice-probe", !probe_screen_is(color),
+			       "the same update reaches spice-probe on the destination%s", "");
 
 		ret = drmModeMoveCursor(dev.fd, dev.crtc_id, cx, CY);
 		result("cursor-after", !ret && !client_cursor(cx),

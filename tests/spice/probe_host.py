@@ -227,6 +227,30 @@ def display_messages(probe):
     return msgs
 
 
+def cursor_state(probe):
+    """[visible, w, h, hot_x, hot_y, x, y] of the cursor as spice-probe's cursor
+    channel left it (INIT/SET, MOVE, HIDE), as strings like spice-cursor's."""
+    probe.request("status")
+    st = ["0", "0", "0", "0", "0", "0", "0"]
+    with open(probe.log_path, errors="replace") as f:
+        for line in f:
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue
+            if m.get("ch") != "cursor" or m.get("dir") != "in":
+                continue
+            name = m.get("name")
+            if name in ("init", "set") and "w" in m:
+                st = ["0" if m.get("cursor_flags", 0) & 1 else "1", str(m["w"]), str(m["h"]),
+                      str(m["hot_x"]), str(m["hot_y"]), str(m["x"]), str(m["y"])]
+            elif name == "move" and "x" in m:
+                st[5:7] = [str(m["x"]), str(m["y"])]
+            elif name == "hide":
+                st[0] = "0"
+    return st
+
+
 def field(m, key, formats):
     """m's value at a dotted key; F.surface_format is derived (see probe-saw)."""
     if key == "surface_format":
@@ -398,6 +422,19 @@ def handle(run, probe, kind, args, expected_image, compare):
         if not new.wait_linked(30):
             return False, "%s did not link within 30 s (see %s.log)" % (new.name, new.name)
         return True, "%s linked (%s)" % (new.name, " ".join(extra) or "default caps")
+    if kind == "probe-cursor":
+        # probe-cursor <visible> <W> <H> <hotx> <hoty> <x> <y>: spice-probe's
+        # cursor channel shows this (as spice-cursor does for spice-gtk)
+        want = args[:7]
+        end = time.monotonic() + CONVERGE_S
+        while True:
+            got = cursor_state(probe)
+            if got == want:
+                return True, "spice-probe cursor " + " ".join(got)
+            if time.monotonic() >= end:
+                return False, "spice-probe cursor %s, expected %s" % (" ".join(got),
+                                                                      " ".join(want))
+            time.sleep(0.2)
     if kind == "probe-migration":
         # probe-migration <protocol>: spice-probe's last migration used it and
         # it is on the port of the QEMU the guest runs in now
