@@ -27,6 +27,8 @@ PKGS=(
 	# other releases' kernels: chroots for their headers and compilers
 	# (tests/kernels/chroot.sh)
 	mmdebstrap
+	# the debug kernel built from linux-source-6.1 (tests/kernels/debug-kernel.sh)
+	bc bison flex libelf-dev libssl-dev
 )
 # the SPICE protocol library and its tests list theirs in one file
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -25,6 +25,13 @@
 #include <asm/unaligned.h>
 #endif
 
+/* 6.13 made symbol namespaces string literals (the KUnit exports, qxl_kunit.h). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define QXL_KUNIT_NS	"QXL_KUNIT"
+#else
+#define QXL_KUNIT_NS	QXL_KUNIT
+#endif
+
 /* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)

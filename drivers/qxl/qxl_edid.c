@@ -11,6 +11,7 @@
 #include <drm/drm_modes.h>
 
 #include "qxl_edid.h"
+#include "qxl_kunit.h"
 
 static void qxl_edid_dtd(u8 *d, const struct drm_display_mode *m, u32 w_mm, u32 h_mm)
 {
@@ -112,3 +113,5 @@ void qxl_edid_build(u8 edid[QXL_EDID_SIZE], const struct drm_display_mode *mode,
 		sum += edid[i];
 	edid[QXL_EDID_SIZE - 1] = (u8)(0x100 - sum);
 }
+
+QXL_KUNIT_EXPORT(qxl_edid_build);

@@ -23,6 +23,7 @@
 
 #include "qxl_drv.h"
 #include "qxl_edid.h"
+#include "qxl_kunit.h"
 
 #define QXL_MAX_SIZE		8192
 #define QXL_CLIENT_CRC_TRIES	10
@@ -32,6 +33,8 @@ bool qxl_mode_fits(struct qxl_device *qdev, u32 w, u32 h)
 {
 	return (u64)w * h * 4 <= qdev->surface0_size;
 }
+
+QXL_KUNIT_EXPORT(qxl_mode_fits);
 
 /* ------------------------------------------------------------------ */
 /* Emulated vblank                                                      */
@@ -271,8 +274,8 @@ static const struct drm_crtc_funcs qxl_crtc_funcs = {
  * rewriting it while we read, so retry until the CRC matches. Heads the
  * device cannot show are dropped with a debug message, never applied.
  */
-static int qxl_client_read(struct qxl_device *qdev, struct qxl_head_rect *out,
-			   unsigned int *count)
+QXL_KUNIT_STATIC int qxl_client_read(struct qxl_device *qdev, struct qxl_head_rect *out,
+				     unsigned int *count)
 {
 	const size_t len = offsetof(struct qxl_rom, client_heads) +
 			   sizeof(qdev->rom->client_heads) -
@@ -333,6 +336,8 @@ static int qxl_client_read(struct qxl_device *qdev, struct qxl_head_rect *out,
 	kfree(buf);
 	return 0;
 }
+
+QXL_KUNIT_EXPORT(qxl_client_read);
 
 /**
  * qxl_client_update - re-read the client's layout

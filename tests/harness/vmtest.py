@@ -360,6 +360,11 @@ class Run:
             cmd.append("--with-mesa")
         for extra in self.a.add:
             cmd += ["--add", extra]
+        # the KUnit suites built with the module under test, where its kernel
+        # has KUnit (tests/guest/kunit.sh loads them)
+        kunit = os.path.join(os.path.dirname(self.module), "qxl_kunit.ko")
+        if os.path.isfile(kunit):
+            cmd += ["--add", kunit + ":/extra/qxl_kunit.ko"]
         if self.a.modparams:
             pf = os.path.join(self.tmp, "modparams")
             with open(pf, "w") as f:

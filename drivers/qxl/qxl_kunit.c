@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suites for the pure logic of qxl.ko, run when this module loads
+ * (after qxl.ko, whose functions it calls; nothing here touches a device):
+ *
+ *  - qxl_client_config: the client's monitors config as read from the ROM,
+ *    with its CRC and bounds (a fake ROM in memory);
+ *  - qxl_mode_fits: modes against the primary surface's area;
+ *  - qxl_edid: the EDID base block of a head.
+ */
+#include <kunit/test.h>
+#include <linux/crc32.h>
+#include <linux/module.h>
+
+#include <drm/drm_edid.h>
+#include <drm/drm_modes.h>
+
+#include "qxl_drv.h"
+#include "qxl_edid.h"
+#include "qxl_kunit.h"
+
+/* A device with a ROM in ordinary memory, @heads heads, @area bytes of primary. */
+static struct qxl_device *fake_device(struct kunit *test, unsigned int heads, u32 area)
+{
+	struct qxl_device *qdev = kunit_kzalloc(test, sizeof(*qdev), GFP_KERNEL);
+	struct qxl_rom *rom = kunit_kzalloc(test, sizeof(*rom), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, qdev);
+	KUNIT_ASSERT_NOT_NULL(test, rom);
+	qdev->rom = (struct qxl_rom __iomem __force *)rom;
+	qdev->num_heads = heads;
+	qdev->surface0_size = area;
+	return qdev;
+}
+
+static struct qxl_rom *rom_of(struct qxl_device *qdev)
+{
+	return (struct qxl_rom __force *)qdev->rom;
+}
+
+/*
+ * Write a count of @n client heads, the first @nr of them from @r (l, t, r,
+ * b each), and the CRC the device would (or a wrong one).
+ */
+static void client_config(struct qxl_device *qdev, unsigned int n, unsigned int nr,
+			  const u32 (*r)[4], bool good_crc)
+{
+	struct qxl_rom *rom = rom_of(qdev);
+	const size_t len = offsetof(struct qxl_rom, client_heads) + sizeof(rom->client_heads) -
+			   offsetof(struct qxl_rom, client_monitors_count);
+	unsigned int i;
+
+	rom->client_monitors_count = cpu_to_le16(n);
+	for (i = 0; i < nr && i < QXL_MAX_CLIENT_HEADS; i++) {
+		rom->client_heads[i].left = cpu_to_le32(r[i][0]);
+		rom->client_heads[i].top = cpu_to_le32(r[i][1]);
+		rom->client_heads[i].right = cpu_to_le32(r[i][2]);
+		rom->client_heads[i].bottom = cpu_to_le32(r[i][3]);
+	}
+	rom->client_monitors_crc = cpu_to_le32(crc32_le(0, (u8 *)&rom->client_monitors_count,
+							len) ^ (good_crc ? 0 : 1));
+}
+
+static void client_two_heads(struct kunit *test)
+{
+	static const u32 r[2][4] = { { 0, 0, 1024, 768 }, { 1024, 0, 2304, 800 } };
+	struct qxl_device *qdev = fake_device(test, 4, 16 << 20);
+	struct qxl_head_rect out[QXL_MAX_HEADS];
+	unsigned int n = 0;
+
+	client_config(qdev, 2, 2, r, true);
+	KUNIT_ASSERT_EQ(test, qxl_client_read(qdev, out, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 2u);
+	KUNIT_EXPECT_EQ(test, out[0].w, 1024u);
+	KUNIT_EXPECT_EQ(test, out[0].h, 768u);
+	KUNIT_EXPECT_EQ(test, out[1].x, 1024u);
+	KUNIT_EXPECT_EQ(test, out[1].w, 1280u);
+	KUNIT_EXPECT_EQ(test, out[1].h, 800u);
+}
+
+/* A CRC that never matches: the config is ignored (-EIO), nothing applied. */
+static void client_corrupt_crc(struct kunit *test)
+{
+	static const u32 r[1][4] = { { 0, 0, 800, 600 } };
+	struct qxl_device *qdev = fake_device(test, 4, 16 << 20);
+	struct qxl_head_rect out[QXL_MAX_HEADS];
+	unsigned int n = 7;
+
+	client_config(qdev, 1, 1, r, false);
+	KUNIT_EXPECT_EQ(test, qxl_client_read(qdev, out, &n), -EIO);
+	KUNIT_EXPECT_EQ(test, n, 7u);
+}
+
+static void client_too_many_heads(struct kunit *test)
+{
+	static const u32 r[1][4] = { { 0, 0, 800, 600 } };
+	struct qxl_device *qdev = fake_device(test, 4, 16 << 20);
+	struct qxl_head_rect out[QXL_MAX_HEADS];
+	unsigned int n = 0;
+
+	/* a count past the ROM's array, with a CRC that matches it */
+	client_config(qdev, QXL_MAX_CLIENT_HEADS + 1, 1, r, true);
+	KUNIT_EXPECT_EQ(test, qxl_client_read(qdev, out, &n), -EINVAL);
+}
+
+/* Empty, too large and beyond-the-primary heads are dropped, not applied. */
+static void client_bad_heads_dropped(struct kunit *test)
+{
+	static const u32 r[4][4] = {
+		{ 0, 0, 640, 480 },		/* fine */
+		{ 100, 100, 100, 200 },		/* empty */
+		{ 0, 0, 9000, 100 },		/* wider than 8192 */
+		{ 0, 0, 4096, 4096 },		/* 64 MiB: beyond the 16 MiB primary */
+	};
+	struct qxl_device *qdev = fake_device(test, 4, 16 << 20);
+	struct qxl_head_rect out[QXL_MAX_HEADS];
+	unsigned int n = 0, i;
+
+	client_config(qdev, 4, 4, r, true);
+	KUNIT_ASSERT_EQ(test, qxl_client_read(qdev, out, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 4u);
+	KUNIT_EXPECT_EQ(test, out[0].w, 640u);
+	for (i = 1; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, out[i].w, 0u);
+		KUNIT_EXPECT_EQ(test, out[i].h, 0u);
+	}
+}
+
+/* More client heads than num_heads: only num_heads are taken. */
+static void client_more_than_num_heads(struct kunit *test)
+{
+	static const u32 r[3][4] = { { 0, 0, 640, 480 }, { 640, 0, 1280, 480 },
+				     { 1280, 0, 1920, 480 } };
+	struct qxl_device *qdev = fake_device(test, 2, 16 << 20);
+	struct qxl_head_rect out[QXL_MAX_HEADS];
+	unsigned int n = 0;
+
+	client_config(qdev, 3, 3, r, true);
+	KUNIT_ASSERT_EQ(test, qxl_client_read(qdev, out, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 2u);
+	KUNIT_EXPECT_EQ(test, out[2].w, 0u);
+}
+
+static struct kunit_case client_cases[] = {
+	KUNIT_CASE(client_two_heads),
+	KUNIT_CASE(client_corrupt_crc),
+	KUNIT_CASE(client_too_many_heads),
+	KUNIT_CASE(client_bad_heads_dropped),
+	KUNIT_CASE(client_more_than_num_heads),
+	{}
+};
+
+static struct kunit_suite client_suite = {
+	.name = "qxl_client_config",
+	.test_cases = client_cases,
+};
+
+static void mode_fits_bounds(struct kunit *test)
+{
+	struct qxl_device *qdev = fake_device(test, 1, 1024 * 768 * 4);
+
+	KUNIT_EXPECT_TRUE(test, qxl_mode_fits(qdev, 1024, 768));
+	KUNIT_EXPECT_FALSE(test, qxl_mode_fits(qdev, 1024, 769));
+	KUNIT_EXPECT_TRUE(test, qxl_mode_fits(qdev, 768, 1024));
+	/* no u32 overflow */
+	KUNIT_EXPECT_FALSE(test, qxl_mode_fits(qdev, 65536, 65536));
+}
+
+static struct kunit_case mode_cases[] = {
+	KUNIT_CASE(mode_fits_bounds),
+	{}
+};
+
+static struct kunit_suite mode_suite = {
+	.name = "qxl_mode_fits",
+	.test_cases = mode_cases,
+};
+
+static void edid_block(struct kunit *test)
+{
+	static const u8 header[8] = { 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00 };
+	struct drm_display_mode *mode;
+	u8 edid[QXL_EDID_SIZE], sum = 0;
+	unsigned int i;
+
+	mode = drm_cvt_mode(NULL, 1280, 800, 60, false, false, false);
+	KUNIT_ASSERT_NOT_NULL(test, mode);
+	qxl_edid_build(edid, mode, 1);
+	KUNIT_EXPECT_EQ(test, memcmp(edid, header, sizeof(header)), 0);
+	for (i = 0; i < QXL_EDID_SIZE; i++)
+		sum += edid[i];
+	KUNIT_EXPECT_EQ(test, sum, 0);
+	/* the first detailed timing is the mode: active pixels, 12 bits each */
+	KUNIT_EXPECT_EQ(test, edid[56] | (edid[58] & 0xf0) << 4, 1280);
+	KUNIT_EXPECT_EQ(test, edid[59] | (edid[61] & 0xf0) << 4, 800);
+	KUNIT_EXPECT_EQ(test, edid[54] | edid[55] << 8, mode->clock / 10);
+	/* the monitor name descriptor */
+	KUNIT_EXPECT_EQ(test, edid[75], 0xfc);
+	KUNIT_EXPECT_EQ(test, memcmp(edid + 77, "QXL-NG 1\n", 9), 0);
+	drm_mode_destroy(NULL, mode);
+}
+
+/* A mode a detailed timing cannot hold (12-bit sizes): a dummy descriptor. */
+static void edid_huge_mode(struct kunit *test)
+{
+	struct drm_display_mode *mode = drm_cvt_mode(NULL, 8192, 4320, 30, false, false, false);
+	u8 edid[QXL_EDID_SIZE], sum = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, mode);
+	qxl_edid_build(edid, mode, 0);
+	KUNIT_EXPECT_EQ(test, edid[54] | edid[55] << 8, 0);
+	KUNIT_EXPECT_EQ(test, edid[57], 0x10);
+	for (i = 0; i < QXL_EDID_SIZE; i++)
+		sum += edid[i];
+	KUNIT_EXPECT_EQ(test, sum, 0);
+	drm_mode_destroy(NULL, mode);
+}
+
+/* Different heads get different EDIDs (serial, name), same size and sum. */
+static void edid_per_head(struct kunit *test)
+{
+	struct drm_display_mode *mode = drm_cvt_mode(NULL, 1024, 768, 60, false, false, false);
+	u8 a[QXL_EDID_SIZE], b[QXL_EDID_SIZE];
+
+	KUNIT_ASSERT_NOT_NULL(test, mode);
+	qxl_edid_build(a, mode, 0);
+	qxl_edid_build(b, mode, 1);
+	KUNIT_EXPECT_NE(test, memcmp(a, b, QXL_EDID_SIZE), 0);
+	drm_mode_destroy(NULL, mode);
+}
+
+static struct kunit_case edid_cases[] = {
+	KUNIT_CASE(edid_block),
+	KUNIT_CASE(edid_per_head),
+	KUNIT_CASE(edid_huge_mode),
+	{}
+};
+
+static struct kunit_suite edid_suite = {
+	.name = "qxl_edid",
+	.test_cases = edid_cases,
+};
+
+kunit_test_suites(&client_suite, &mode_suite, &edid_suite);
+
+MODULE_IMPORT_NS(QXL_KUNIT_NS);
+MODULE_DESCRIPTION("KUnit suites of qxl-ng's pure logic");
+MODULE_LICENSE("GPL");
