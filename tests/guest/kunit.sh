@@ -13,19 +13,21 @@ if ! insmod /extra/qxl_kunit.ko; then
 	exit 1
 fi
 n=0
+bad=0
 for d in /sys/kernel/debug/kunit/qxl_*; do
 	[ -f "$d/results" ] || continue
 	suite=${d##*/}
 	# test cases are the indented "ok N [- ]name" / "not ok N [- ]name" lines
 	while IFS= read -r line; do
 		case $line in
-		[[:space:]]*) ;;
+		" "* | "	"*) ;;
 		*) continue ;;
 		esac
 		set -- $line
 		status=PASS
 		if [ "$1" = not ]; then
 			status=FAIL
+			bad=$((bad + 1))
 			shift
 		fi
 		[ "$1" = ok ] || continue
@@ -39,4 +41,8 @@ if [ $n -eq 0 ]; then
 	echo "@@TEST kunit FAIL no qxl_* suite results under /sys/kernel/debug/kunit"
 	exit 1
 fi
-echo "@@TEST kunit PASS $n test cases reported"
+if [ $bad -gt 0 ]; then
+	echo "@@TEST kunit FAIL $bad of $n test cases failed"
+	exit 1
+fi
+echo "@@TEST kunit PASS $n test cases reported, all passed"
