@@ -22,11 +22,11 @@
 # ("" for none); QXL_HOST_KERNEL=0 skips the suites on the build host's kernel.
 set -u
 # The suites the debug kernel runs in the default (CI) run ("all": every one).
-debug_suites=${QXL_DEBUG_SUITES-"smoke kms kunit conform atomic exec fuzz lifecycle"}
+debug_suites=${QXL_DEBUG_SUITES-"smoke kms kunit conform atomic exec fuzz"}
 # Building the debug kernel takes about DEBUG_BUILD_MIN minutes on 2 cores
 # (measured, tests/harness/README.md); CI builds it when that and its
 # suites still fit in QXL_CI_BUDGET_MIN minutes from the start of the run.
-DEBUG_BUILD_MIN=30
+DEBUG_BUILD_MIN=20
 DEBUG_SUITES_MIN=12
 # The suites each extra kernel runs in the default (CI) run; --full runs all.
 default_kernels="trixie trixie-backports:smoke,kms,consumers,lifecycle,lifecycle-qemu10,lifecycle-probe,multihead-s3,multihead-s4,reset,panic"
@@ -313,8 +313,13 @@ if [ -f "$suites" ] && [ -n "$debug_suites" ]; then
 				QXL_MODDIR=$MODDIR
 				only=$debug_suites
 				[ "$only" = all ] && only=
+				# q35: SeaBIOS's i440fx tables route PCI interrupts with an
+				# AML loop this slow a guest does not finish within ACPICA's
+				# 30 s loop timeout (the device gets no IRQ); q35's are static.
+				# no_timer_check: the IO-APIC timer check hung 1 boot in 2.
 				run_suites "debug/" "$only" --kernel "$KERNEL" --kver "$KVER" \
-					--moddir "$MODDIR" --module "$top/$kb/drivers/qxl/qxl.ko"
+					--moddir "$MODDIR" --module "$top/$kb/drivers/qxl/qxl.ko" \
+					--qemu-arg "-machine q35" --append "no_timer_check"
 				QXL_MODDIR=$(ls -d /lib/modules/*-amd64 | sort -V | tail -n 1)
 			fi
 		fi

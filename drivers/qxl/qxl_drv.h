@@ -211,6 +211,30 @@ struct qxl_damage_entry {
 	struct drm_rect rects[QXL_DAMAGE_ENTRY_RECTS];
 };
 
+/*
+ * Nearby damage rectangles share one command: a DRAW_COPY of their bounding
+ * box clipped to them, of which only the rectangles are copied. A group is
+ * extended while its bounding box stays within QXL_GROUP_MAX_WASTE times the
+ * damaged area, so scattered rectangles in one band of the screen cost one
+ * command instead of one each, without sending much more than was damaged.
+ */
+#define QXL_GROUP_MAX_CLIPS	16
+#define QXL_GROUP_MAX_WASTE	8
+
+/**
+ * struct qxl_upload - one command of an update
+ * @dmem: its device memory
+ * @src: bounding box of its rectangles, framebuffer coordinates
+ * @first: index of its first rectangle in the plane state's @clips
+ * @count: number of rectangles
+ */
+struct qxl_upload {
+	struct qxl_dmem *dmem;
+	struct drm_rect src;
+	unsigned int first;
+	unsigned int count;
+};
+
 /**
  * struct qxl_crc_cursor - the cursor a head shows, as its CRC includes it
  * @px: the image, pre-multiplied ARGB8888 as the plane's framebuffer has it

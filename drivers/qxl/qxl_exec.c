@@ -33,6 +33,7 @@
 #include <drm/drm_print.h>
 
 #include "qxl_drv.h"
+#include "qxl_kunit.h"
 
 /* Limits of one EXECBUFFER; upstream userspace sends one command per call. */
 /* At most a ring full, so that a call can be queued all at once. */
@@ -271,7 +272,7 @@ static const struct qxl_surf_ref *qxl_surf_lookup(struct qxl_verify *v, u32 id)
 	return NULL;
 }
 
-static bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h)
+QXL_KUNIT_STATIC bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h)
 {
 	s32 top = le32_to_cpu(r->top), left = le32_to_cpu(r->left);
 	s32 bottom = le32_to_cpu(r->bottom), right = le32_to_cpu(r->right);
@@ -279,6 +280,8 @@ static bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h)
 	return top >= 0 && left >= 0 && top < bottom && left < right &&
 	       bottom <= (s64)h && right <= (s64)w;
 }
+
+QXL_KUNIT_EXPORT(qxl_rect_inside);
 
 /* Read @len bytes at device address @addr from one of the job's buffers. */
 static int qxl_read_user(struct qxl_verify *v, u64 addr, void *dst, u64 len,
@@ -300,7 +303,7 @@ static int qxl_read_user(struct qxl_verify *v, u64 addr, void *dst, u64 len,
 }
 
 /* Bits per pixel of the bitmap formats accepted (no palettes, no 1-bit). */
-static u32 qxl_bitmap_bpp(u8 format)
+QXL_KUNIT_STATIC u32 qxl_bitmap_bpp(u8 format)
 {
 	switch (format) {
 	case QXL_BITMAP_FMT_8BIT_A:
@@ -315,6 +318,8 @@ static u32 qxl_bitmap_bpp(u8 format)
 	}
 	return 0;
 }
+
+QXL_KUNIT_EXPORT(qxl_bitmap_bpp);
 
 /*
  * The pixels of a bitmap given as a chain of data chunks. One chunk is
@@ -514,10 +519,12 @@ static int qxl_verify_src(struct qxl_verify *v, __le64 *bitmap, const struct qxl
 	return 0;
 }
 
-static bool qxl_composite_op_valid(u32 op)
+QXL_KUNIT_STATIC bool qxl_composite_op_valid(u32 op)
 {
 	return op <= 0x0d || (op >= 0x30 && op <= 0x3e);
 }
+
+QXL_KUNIT_EXPORT(qxl_composite_op_valid);
 
 /*
  * The "opaque" hints of a composite make the device reinterpret a surface

@@ -6,7 +6,9 @@
  *  - qxl_client_config: the client's monitors config as read from the ROM,
  *    with its CRC and bounds (a fake ROM in memory);
  *  - qxl_mode_fits: modes against the primary surface's area;
- *  - qxl_edid: the EDID base block of a head.
+ *  - qxl_edid: the EDID base block of a head;
+ *  - qxl_damage_groups: damage rectangles grouped into upload commands;
+ *  - qxl_verifier: the command verifier's predicates (areas, formats, ops).
  */
 #include <kunit/test.h>
 #include <linux/crc32.h>
@@ -242,7 +244,147 @@ static struct kunit_suite edid_suite = {
 	.test_cases = edid_cases,
 };
 
-kunit_test_suites(&client_suite, &mode_suite, &edid_suite);
+/* Every rectangle in exactly one group, in order, inside its group's box. */
+static void groups_cover(struct kunit *test, struct drm_rect *clips, unsigned int n,
+			 struct qxl_upload *up, unsigned int g)
+{
+	unsigned int i, j, next = 0;
+
+	for (i = 0; i < g; i++) {
+		KUNIT_EXPECT_EQ(test, up[i].first, next);
+		KUNIT_EXPECT_GE(test, up[i].count, 1u);
+		KUNIT_EXPECT_LE(test, up[i].count, (unsigned int)QXL_GROUP_MAX_CLIPS);
+		for (j = up[i].first; j < up[i].first + up[i].count && j < n; j++) {
+			KUNIT_EXPECT_LE(test, up[i].src.x1, clips[j].x1);
+			KUNIT_EXPECT_LE(test, up[i].src.y1, clips[j].y1);
+			KUNIT_EXPECT_GE(test, up[i].src.x2, clips[j].x2);
+			KUNIT_EXPECT_GE(test, up[i].src.y2, clips[j].y2);
+		}
+		next += up[i].count;
+	}
+	KUNIT_EXPECT_EQ(test, next, n);
+}
+
+/* Neighbours in one band share a command; a far one gets its own. */
+static void groups_band(struct kunit *test)
+{
+	struct drm_rect clips[4] = {
+		DRM_RECT_INIT(100, 10, 20, 20), DRM_RECT_INIT(10, 10, 20, 20),
+		DRM_RECT_INIT(40, 12, 20, 20), DRM_RECT_INIT(900, 700, 10, 10),
+	};
+	struct qxl_upload up[4];
+	unsigned int g = qxl_group_clips(clips, 4, up);
+
+	KUNIT_EXPECT_EQ(test, g, 2u);
+	groups_cover(test, clips, 4, up, g);
+	/* sorted by top, then left */
+	KUNIT_EXPECT_EQ(test, clips[0].x1, 10);
+	KUNIT_EXPECT_EQ(test, up[1].count, 1u);
+	KUNIT_EXPECT_EQ(test, up[1].src.x1, 900);
+}
+
+/* A group stops at QXL_GROUP_MAX_CLIPS rectangles, however close. */
+static void groups_max_clips(struct kunit *test)
+{
+	const unsigned int n = QXL_GROUP_MAX_CLIPS + 4;
+	struct drm_rect *clips = kunit_kcalloc(test, n, sizeof(*clips), GFP_KERNEL);
+	struct qxl_upload *up = kunit_kcalloc(test, n, sizeof(*up), GFP_KERNEL);
+	unsigned int i, g;
+
+	KUNIT_ASSERT_NOT_NULL(test, clips);
+	KUNIT_ASSERT_NOT_NULL(test, up);
+	for (i = 0; i < n; i++)
+		clips[i] = DRM_RECT_INIT(i * 10, 0, 10, 10);
+	g = qxl_group_clips(clips, n, up);
+	KUNIT_EXPECT_EQ(test, g, 2u);
+	KUNIT_EXPECT_EQ(test, up[0].count, (unsigned int)QXL_GROUP_MAX_CLIPS);
+	groups_cover(test, clips, n, up, g);
+}
+
+/* Far apart: the box would waste too much, one command each. */
+static void groups_scattered(struct kunit *test)
+{
+	struct drm_rect clips[3] = {
+		DRM_RECT_INIT(0, 0, 4, 4), DRM_RECT_INIT(1000, 0, 4, 4),
+		DRM_RECT_INIT(0, 700, 4, 4),
+	};
+	struct qxl_upload up[3];
+	unsigned int g = qxl_group_clips(clips, 3, up);
+
+	KUNIT_EXPECT_EQ(test, g, 3u);
+	groups_cover(test, clips, 3, up, g);
+}
+
+static struct kunit_case groups_cases[] = {
+	KUNIT_CASE(groups_band),
+	KUNIT_CASE(groups_max_clips),
+	KUNIT_CASE(groups_scattered),
+	{}
+};
+
+static struct kunit_suite groups_suite = {
+	.name = "qxl_damage_groups",
+	.test_cases = groups_cases,
+};
+
+static struct qxl_rect hw_rect(s32 left, s32 top, s32 right, s32 bottom)
+{
+	return (struct qxl_rect){ .left = cpu_to_le32(left), .top = cpu_to_le32(top),
+				  .right = cpu_to_le32(right), .bottom = cpu_to_le32(bottom) };
+}
+
+static void verifier_rect_inside(struct kunit *test)
+{
+	struct qxl_rect r = hw_rect(0, 0, 64, 32);
+
+	KUNIT_EXPECT_TRUE(test, qxl_rect_inside(&r, 64, 32));
+	KUNIT_EXPECT_FALSE(test, qxl_rect_inside(&r, 63, 32));
+	KUNIT_EXPECT_FALSE(test, qxl_rect_inside(&r, 64, 31));
+	r = hw_rect(-1, 0, 10, 10);
+	KUNIT_EXPECT_FALSE(test, qxl_rect_inside(&r, 64, 64));
+	r = hw_rect(10, 10, 10, 20);	/* empty */
+	KUNIT_EXPECT_FALSE(test, qxl_rect_inside(&r, 64, 64));
+	r = hw_rect(0, 0, S32_MAX, 1);	/* no overflow to a small size */
+	KUNIT_EXPECT_FALSE(test, qxl_rect_inside(&r, 64, 64));
+}
+
+static void verifier_bitmap_bpp(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(QXL_BITMAP_FMT_32BIT), 32u);
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(QXL_BITMAP_FMT_RGBA), 32u);
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(QXL_BITMAP_FMT_24BIT), 24u);
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(QXL_BITMAP_FMT_16BIT), 16u);
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(QXL_BITMAP_FMT_8BIT_A), 8u);
+	/* palettes and 1-bit bitmaps are refused */
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(1), 0u);
+	KUNIT_EXPECT_EQ(test, qxl_bitmap_bpp(255), 0u);
+}
+
+static void verifier_composite_ops(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, qxl_composite_op_valid(0x00));
+	KUNIT_EXPECT_TRUE(test, qxl_composite_op_valid(0x0d));
+	KUNIT_EXPECT_FALSE(test, qxl_composite_op_valid(0x0e));
+	KUNIT_EXPECT_FALSE(test, qxl_composite_op_valid(0x2f));
+	KUNIT_EXPECT_TRUE(test, qxl_composite_op_valid(0x30));
+	KUNIT_EXPECT_TRUE(test, qxl_composite_op_valid(0x3e));
+	KUNIT_EXPECT_FALSE(test, qxl_composite_op_valid(0x3f));
+	KUNIT_EXPECT_FALSE(test, qxl_composite_op_valid(0xff));
+}
+
+static struct kunit_case verifier_cases[] = {
+	KUNIT_CASE(verifier_rect_inside),
+	KUNIT_CASE(verifier_bitmap_bpp),
+	KUNIT_CASE(verifier_composite_ops),
+	{}
+};
+
+static struct kunit_suite verifier_suite = {
+	.name = "qxl_verifier",
+	.test_cases = verifier_cases,
+};
+
+kunit_test_suites(&client_suite, &mode_suite, &edid_suite, &groups_suite, &verifier_suite);
 
 MODULE_IMPORT_NS(QXL_KUNIT_NS);
 MODULE_DESCRIPTION("KUnit suites of qxl-ng's pure logic");

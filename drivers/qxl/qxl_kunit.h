@@ -12,14 +12,21 @@
 
 #include "qxl_compat.h"
 
+struct drm_rect;
 struct qxl_device;
 struct qxl_head_rect;
+struct qxl_rect;
+struct qxl_upload;
 
 #if IS_ENABLED(CONFIG_KUNIT)
 #define QXL_KUNIT_STATIC
 #define QXL_KUNIT_EXPORT(sym) \
 	EXPORT_SYMBOL_NS_GPL(sym, QXL_KUNIT_NS)
 int qxl_client_read(struct qxl_device *qdev, struct qxl_head_rect *out, unsigned int *count);
+unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n, struct qxl_upload *up);
+bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h);
+u32 qxl_bitmap_bpp(u8 format);
+bool qxl_composite_op_valid(u32 op);
 #else
 #define QXL_KUNIT_STATIC			static
 #define QXL_KUNIT_EXPORT(sym)

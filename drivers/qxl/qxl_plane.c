@@ -31,6 +31,7 @@
 #include <drm/drm_print.h>
 
 #include "qxl_drv.h"
+#include "qxl_kunit.h"
 
 /*
  * Layout of one upload block: drawable, image, the clip rectangles when
@@ -40,30 +41,6 @@
 #define QXL_UPLOAD_CLIPS_OFF	256
 static_assert(sizeof(struct qxl_drawable) <= QXL_UPLOAD_IMAGE_OFF);
 static_assert(QXL_UPLOAD_IMAGE_OFF + sizeof(struct qxl_image) <= QXL_UPLOAD_CLIPS_OFF);
-
-/*
- * Nearby damage rectangles share one command: a DRAW_COPY of their bounding
- * box clipped to them, of which only the rectangles are copied. A group is
- * extended while its bounding box stays within QXL_GROUP_MAX_WASTE times the
- * damaged area, so scattered rectangles in one band of the screen cost one
- * command instead of one each, without sending much more than was damaged.
- */
-#define QXL_GROUP_MAX_CLIPS	16
-#define QXL_GROUP_MAX_WASTE	8
-
-/**
- * struct qxl_upload - one command of an update
- * @dmem: its device memory
- * @src: bounding box of its rectangles, framebuffer coordinates
- * @first: index of its first rectangle in the plane state's @clips
- * @count: number of rectangles
- */
-struct qxl_upload {
-	struct qxl_dmem *dmem;
-	struct drm_rect src;
-	unsigned int first;
-	unsigned int count;
-};
 
 /**
  * struct qxl_plane_state - primary plane state
@@ -123,8 +100,8 @@ static int qxl_rect_cmp(const void *a, const void *b)
 }
 
 /* Sort the rectangles and group them; returns the number of groups. */
-static unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n,
-				    struct qxl_upload *up)
+QXL_KUNIT_STATIC unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n,
+					      struct qxl_upload *up)
 {
 	unsigned int i, g = 0;
 	u64 area = 0;
@@ -150,6 +127,8 @@ static unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n,
 	}
 	return g;
 }
+
+QXL_KUNIT_EXPORT(qxl_group_clips);
 
 static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
 {
