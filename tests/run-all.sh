@@ -22,7 +22,10 @@
 # ("" for none); QXL_HOST_KERNEL=0 skips the suites on the build host's kernel.
 set -u
 # The suites the debug kernel runs in the default (CI) run ("all": every one).
-debug_suites=${QXL_DEBUG_SUITES-"smoke kms kunit conform atomic exec fuzz"}
+# Empty in CI for now: its guests hang early in boot (in late_time_init, after
+# the lockdep banner) about one boot in ten under TCG, which would make CI flaky.
+# --full (or QXL_DEBUG_SUITES="smoke kms kunit conform atomic exec fuzz") runs it.
+debug_suites=${QXL_DEBUG_SUITES-}
 # Building the debug kernel takes about DEBUG_BUILD_MIN minutes on 2 cores
 # (measured, tests/harness/README.md); CI builds it when that and its
 # suites still fit in QXL_CI_BUDGET_MIN minutes from the start of the run.
@@ -283,7 +286,9 @@ fi
 
 # ---- the debug kernel (issue 14): every report of its checkers fails a suite
 # (vmtest.py reads the kernel log), KUnit results come from kunit.sh
-if [ -f "$suites" ] && [ -n "$debug_suites" ]; then
+if [ -f "$suites" ] && [ -z "$debug_suites" ]; then
+	emit "SKIP debug-kernel: not in CI's run: its guests hang early in boot (after the lockdep banner) about one boot in ten under TCG; tests/run-all.sh --full runs every suite on it, QXL_DEBUG_SUITES=\"smoke kms kunit conform atomic exec fuzz\" the usual selection"
+elif [ -f "$suites" ]; then
 	elapsed=$((($(date +%s) - t_start) / 60))
 	budget=${QXL_CI_BUDGET_MIN:-70}
 	if [ "$debug_suites" != all ] && ! tests/kernels/debug-kernel.sh --cached >/dev/null 2>&1 &&

@@ -103,13 +103,10 @@ static void *uevent_reader(void *arg)
 
 static int uevent_open(pthread_t *th)
 {
-	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-
-	ue.fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	ue.fd = kms_uevent_socket();
 	if (ue.fd < 0)
-		return -errno;
-	if (bind(ue.fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    pthread_create(th, NULL, uevent_reader, NULL)) {
+		return -EIO;
+	if (pthread_create(th, NULL, uevent_reader, NULL)) {
 		close(ue.fd);
 		ue.fd = -1;
 		return -EIO;

@@ -23,8 +23,6 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <linux/netlink.h>
-#include <sys/socket.h>
 
 #include "kmsutil.h"
 
@@ -206,18 +204,6 @@ static void primary_states(struct kfb *fb)
 	drmSetClientCap(dev.fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
 }
 
-static int uevent_socket(void)
-{
-	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 /* A drm uevent with @key within ms milliseconds. */
 static int saw_uevent(int fd, const char *key, int ms)
 {
@@ -246,7 +232,7 @@ static void lease(struct kfb *fb)
 {
 	uint32_t objs[3] = { dev.conn_id, dev.crtc_id, dev.plane_id }, lessee = 0;
 	drmModeLesseeListPtr list;
-	int ufd = uevent_socket(), lfd, ret, listed = 0, ev;
+	int ufd = kms_uevent_socket(), lfd, ret, listed = 0, ev;
 
 	lfd = drmModeCreateLease(dev.fd, objs, 3, O_CLOEXEC, &lessee);
 	if (lfd < 0) {

@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +190,19 @@ static inline uint32_t kms_prop_id(struct kdev *d, uint32_t obj, uint32_t type, 
 	}
 	drmModeFreeObjectProperties(props);
 	return id;
+}
+
+/* A socket on the kernel's uevents (NETLINK_KOBJECT_UEVENT), or -1. */
+static inline int kms_uevent_socket(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /* Wait, bounded, for one DRM event (flip or vblank); returns its sequence. */

@@ -12,26 +12,12 @@
  * (after_sleep()).
  */
 #define _GNU_SOURCE
-#include <linux/netlink.h>
-#include <sys/socket.h>
 
 #include "kmsutil.h"
 
 static struct kdev dev;
 static uint32_t crtcs[4], conns[4];
 static int ncrtc, nconn;
-
-static int uevent_socket(void)
-{
-	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
 
 /* Count drm HOTPLUG=1 uevents arriving within ms milliseconds. */
 static int count_hotplugs(int fd, int ms)
@@ -236,7 +222,7 @@ int main(int argc, char **argv)
 	}
 	qt_result("multihead-outputs", 0, "%d CRTCs and connectors (num_heads)", ncrtc);
 
-	ufd = uevent_socket();
+	ufd = kms_uevent_socket();
 	if (qt_host("client-monitors 1024x768+0+0 1024x768+1024+0")) {
 		qt_result("client-two-heads", 1, "the SPICE client could not send the layout");
 		return 1;

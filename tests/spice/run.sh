@@ -68,23 +68,24 @@ pass build
 
 # ---- 1. unit tests -----------------------------------------------------------
 mkdir -p "$WORK/corpus"
+# relay NAME OUTPUT: a test program's PASS/FAIL lines as ours; FAIL NAME if it
+# printed no summary and no FAIL (it crashed or hung)
+relay() {
+	local name=$1 out=$2 line rest
+	while IFS= read -r line; do
+		case "$line" in
+		PASS\ *) pass "${line#PASS }" ;;
+		FAIL\ *) rest=${line#FAIL }; fail "${rest%%:*}" "${rest#*: }" ;;
+		esac
+	done <<<"$out"
+	grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" ||
+		fail "$name" "the program crashed or did not finish"
+}
 if out=$(timeout 120 "$BUILD/spice/test-spice-wire" --corpus "$WORK/corpus" 2>&1); then :; fi
-while IFS= read -r line; do
-	case "$line" in
-	PASS\ *) pass "${line#PASS }" ;;
-	FAIL\ *) rest=${line#FAIL }; fail "${rest%%:*}" "${rest#*: }" ;;
-	esac
-done <<<"$out"
-grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail unit "test-spice-wire crashed or did not finish"
+relay unit "$out"
 # spice-probe's migration code against a scripted fake server (no QEMU)
 if out=$(timeout 120 "$BUILD/tools/test-probe-migrate" "$PROBE" "$WORK" 2>&1); then :; fi
-while IFS= read -r line; do
-	case "$line" in
-	PASS\ *) pass "${line#PASS }" ;;
-	FAIL\ *) rest=${line#FAIL }; fail "${rest%%:*}" "${rest#*: }" ;;
-	esac
-done <<<"$out"
-grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" || fail probe_migrate "test-probe-migrate crashed or did not finish"
+relay probe_migrate "$out"
 
 # ---- 3. real spice-server ----------------------------------------------------
 # (runs before the fuzzer so the recorded session can seed it)
