@@ -138,6 +138,23 @@ static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
 	hw->bottom = cpu_to_le32(y2);
 }
 
+/* The header of a draw of @type on the primary surface over (x1, y1)-(x2, y2), unclipped. */
+static void qxl_primary_draw_init(struct qxl_device *qdev, struct qxl_drawable *draw, u8 type,
+				  int x1, int y1, int x2, int y2)
+{
+	unsigned int i;
+
+	memset(draw, 0, sizeof(*draw));
+	draw->surface_id = 0;
+	draw->effect = QXL_EFFECT_OPAQUE;
+	draw->type = type;
+	qxl_rect_to_hw(&draw->bbox, x1, y1, x2, y2);
+	draw->clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	draw->mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
+	for (i = 0; i < ARRAY_SIZE(draw->surfaces_dest); i++)
+		draw->surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+}
+
 /*
  * A DRAW_COPY onto the primary surface of (@sx, @sy, @w, @h) of the image at
  * device address @image to (@dx, @dy), unclipped.
@@ -145,17 +162,7 @@ static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
 void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
 			   u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h)
 {
-	unsigned int i;
-
-	memset(draw, 0, sizeof(*draw));
-	draw->surface_id = 0;
-	draw->effect = QXL_EFFECT_OPAQUE;
-	draw->type = QXL_DRAW_COPY;
-	qxl_rect_to_hw(&draw->bbox, dx, dy, dx + w, dy + h);
-	draw->clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
-	draw->mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
-	for (i = 0; i < ARRAY_SIZE(draw->surfaces_dest); i++)
-		draw->surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+	qxl_primary_draw_init(qdev, draw, QXL_DRAW_COPY, dx, dy, dx + w, dy + h);
 	draw->u.copy.src_bitmap = cpu_to_le64(image);
 	qxl_rect_to_hw(&draw->u.copy.src_area, sx, sy, sx + w, sy + h);
 	draw->u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
@@ -567,7 +574,6 @@ static void qxl_primary_clear(struct qxl_device *qdev, struct qxl_plane_state *q
 	struct qxl_dmem *dmem = qps->clear;
 	struct qxl_drawable draw;
 	struct qxl_fill fill = {};
-	unsigned int i;
 	int idx;
 
 	if (!dmem)
@@ -577,14 +583,8 @@ static void qxl_primary_clear(struct qxl_device *qdev, struct qxl_plane_state *q
 		qxl_dmem_free(qdev, dmem);
 		return;
 	}
-	memset(&draw, 0, sizeof(draw));
-	draw.effect = QXL_EFFECT_OPAQUE;
-	draw.type = QXL_DRAW_FILL;
-	qxl_rect_to_hw(&draw.bbox, head->x, head->y, head->x + head->w, head->y + head->h);
-	draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
-	draw.mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
-	for (i = 0; i < ARRAY_SIZE(draw.surfaces_dest); i++)
-		draw.surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+	qxl_primary_draw_init(qdev, &draw, QXL_DRAW_FILL, head->x, head->y, head->x + head->w,
+			      head->y + head->h);
 	fill.brush.type = cpu_to_le32(QXL_BRUSH_TYPE_SOLID);
 	fill.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
 	memcpy(&draw.u, &fill, sizeof(fill));
