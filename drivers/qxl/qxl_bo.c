@@ -27,6 +27,7 @@
 #include <drm/drm_print.h>
 
 #include "qxl_drv.h"
+#include "qxl_kunit.h"
 
 /*
  * Accounts are per process, not per file: a client that opens the render
@@ -322,6 +323,8 @@ s64 qxl_bo_resolve(struct qxl_device *qdev, struct drm_gem_object **objs, unsign
 	}
 	return -EINVAL;
 }
+
+QXL_KUNIT_EXPORT(qxl_bo_resolve);
 
 void __iomem *qxl_bo_io(struct qxl_device *qdev, struct qxl_bo *bo, u64 offset)
 {

@@ -211,6 +211,16 @@ struct qxl_damage_entry {
 	struct drm_rect rects[QXL_DAMAGE_ENTRY_RECTS];
 };
 
+/* What changed on a head since an earlier update (qxl_damage_collect()). */
+struct qxl_damage_report {
+	u64 seq;		/* the latest update */
+	u32 fb_id;		/* framebuffer of that update, 0: none yet */
+	u32 fb_w;
+	u32 fb_h;
+	unsigned int n;		/* rectangles written */
+	bool full;		/* the whole framebuffer is to be taken as changed */
+};
+
 /*
  * Nearby damage rectangles share one command: a DRAW_COPY of their bounding
  * box clipped to them, of which only the rectangles are copied. A group is
@@ -552,6 +562,8 @@ void qxl_vram_account_put(struct qxl_device *qdev, struct qxl_vram_account *acco
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file);
 void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 		       const struct drm_rect *rects, unsigned int n, bool full);
+void qxl_damage_collect(struct qxl_head *head, u64 since, struct drm_mode_rect *out,
+			unsigned int max, struct qxl_damage_report *rep);
 
 /* qxl_debugfs.c */
 struct drm_minor;

@@ -34,6 +34,7 @@
 
 #include "qxl_drv.h"
 #include "qxl_kunit.h"
+#include "qxl_verify.h"
 
 /* Limits of one EXECBUFFER; upstream userspace sends one command per call. */
 /* At most a ring full, so that a call can be queued all at once. */
@@ -41,11 +42,8 @@
 #define QXL_MAX_CLIP_RECTS	1024
 #define QXL_MAX_CHUNKS		64
 #define QXL_DRAW_CMD_SIZE	(sizeof(struct qxl_drawable) - sizeof(struct qxl_release_info))
-/* Images an accepted drawable can name: source and (composite) mask. */
-#define QXL_MAX_IMAGES		2
 #define QXL_MAX_TRANSFORMS	2
 #define QXL_MAX_OBJS		(2 * QXL_MAX_RELOCS)
-#define QXL_MAX_SURF_IDS	QXL_MAX_RELOCS
 /* WAIT asks the device for its releases this often... */
 #define QXL_WAIT_ROUND_MS	20
 /* ...after rendering at most this many surfaces the buffer's commands draw on. */
@@ -89,32 +87,6 @@ struct qxl_job {
 	u64 px;
 	unsigned int nobjs;
 	struct drm_gem_object *objs[QXL_MAX_OBJS];
-};
-
-/* A surface a SURF relocation of the command wrote, with what it is. */
-struct qxl_surf_ref {
-	u32 id;
-	u32 w;
-	u32 h;
-	u32 bpp;
-};
-
-/* State of the verification of one command. */
-struct qxl_verify {
-	struct qxl_device *qdev;
-	struct drm_file *file;
-	struct qxl_job *job;
-	struct qxl_drawable d;		/* the command, relocated */
-	u8 *out;			/* the command's block in the pool */
-	unsigned int nimages;
-	unsigned int ntransforms;
-	unsigned int nsurf;
-	struct qxl_surf_ref surf[QXL_MAX_SURF_IDS];
-	const struct qxl_surf_ref *dst;	/* the destination surface */
-	unsigned int nread;
-	const struct qxl_surf_ref *read[QXL_MAX_IMAGES];	/* surfaces its images show */
-	u32 clip_rects;			/* from the clip list, read once */
-	u64 clip_addr;
 };
 
 static const char *qxl_fence_name(struct dma_fence *fence)
@@ -683,7 +655,7 @@ static int qxl_verify_dependencies(struct qxl_verify *v)
 	return 0;
 }
 
-static int qxl_verify_drawable(struct qxl_verify *v)
+QXL_KUNIT_STATIC int qxl_verify_drawable(struct qxl_verify *v)
 {
 	struct qxl_drawable *d = &v->d;
 	const struct qxl_surf_ref *dep;
@@ -712,6 +684,8 @@ static int qxl_verify_drawable(struct qxl_verify *v)
 		ret = qxl_verify_payload(v);
 	return ret ? ret : qxl_verify_dependencies(v);
 }
+
+QXL_KUNIT_EXPORT(qxl_verify_drawable);
 
 /* Read the clip list header once: its length sizes the command's block. */
 static int qxl_read_clip_header(struct qxl_verify *v)

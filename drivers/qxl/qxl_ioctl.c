@@ -18,6 +18,7 @@
 #include <drm/drm_print.h>
 
 #include "qxl_drv.h"
+#include "qxl_kunit.h"
 
 struct qxl_file {
 	u64 damage_seen[QXL_MAX_HEADS];
@@ -148,37 +149,34 @@ void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 	spin_unlock(&head->damage_lock);
 }
 
-static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+QXL_KUNIT_EXPORT(qxl_damage_record);
+
+/**
+ * qxl_damage_collect - what changed on a head since update @since
+ * @head: the head
+ * @since: the latest update the caller saw, 0 for none
+ * @out: room for @max rectangles (at least 1), framebuffer coordinates
+ * @max: size of @out
+ * @rep: the result
+ *
+ * Every rectangle of the updates after @since, in order; their bounding box
+ * alone if they do not fit in @out; the whole framebuffer if @since is 0,
+ * older than the history, or an update since was full (a new framebuffer,
+ * too many rectangles). No rectangle at all when nothing changed, or before
+ * the first update.
+ */
+void qxl_damage_collect(struct qxl_head *head, u64 since, struct drm_mode_rect *out,
+			unsigned int max, struct qxl_damage_report *rep)
 {
-	struct drm_qxl_ng_scanout_damage *args = data;
-	struct qxl_file *qf = file->driver_priv;
 	struct drm_rect bbox = { INT_MAX, INT_MAX, 0, 0 };
-	struct drm_mode_rect *out;
-	struct drm_crtc *crtc;
-	struct qxl_head *head;
-	unsigned int n = 0, i, idx;
 	bool full, overflow = false;
-	u64 latest, since, s;
-	u32 fb_id, fb_w, fb_h;
-
-	if (args->flags || args->pad || !args->rects_ptr || !args->max_rects ||
-	    args->max_rects > QXL_NG_DAMAGE_MAX_RECTS)
-		return -EINVAL;
-	crtc = drm_crtc_find(drm, file, args->crtc_id);
-	if (!crtc)
-		return -ENOENT;
-	head = to_qxl_head(crtc);
-	idx = drm_crtc_index(crtc);
-
-	out = kmalloc_array(args->max_rects, sizeof(*out), GFP_KERNEL);
-	if (!out)
-		return -ENOMEM;
+	unsigned int n = 0, i;
+	u64 s;
 
 	spin_lock(&head->damage_lock);
-	latest = head->damage_seq;
-	since = qf->damage_seen[idx];
-	full = !since || latest - since > QXL_DAMAGE_HISTORY;
-	for (s = since + 1; !full && s <= latest; s++) {
+	rep->seq = head->damage_seq;
+	full = !since || rep->seq - since > QXL_DAMAGE_HISTORY;
+	for (s = since + 1; !full && s <= rep->seq; s++) {
 		const struct qxl_damage_entry *e = &head->damage[s % QXL_DAMAGE_HISTORY];
 
 		full = e->full;
@@ -186,35 +184,62 @@ static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct d
 			const struct drm_rect *r = &e->rects[i];
 
 			qxl_rect_union(&bbox, r);
-			if (n < args->max_rects)
+			if (n < max)
 				out[n++] = (struct drm_mode_rect){ r->x1, r->y1, r->x2, r->y2 };
 			else
 				overflow = true;
 		}
 	}
-	fb_id = head->damage_fb_id;
-	fb_w = head->damage_fb_w;
-	fb_h = head->damage_fb_h;
+	rep->fb_id = head->damage_fb_id;
+	rep->fb_w = head->damage_fb_w;
+	rep->fb_h = head->damage_fb_h;
 	spin_unlock(&head->damage_lock);
 
 	if (full) {
-		n = fb_id ? 1 : 0;
-		out[0] = (struct drm_mode_rect){ 0, 0, fb_w, fb_h };
+		n = rep->fb_id ? 1 : 0;
+		out[0] = (struct drm_mode_rect){ 0, 0, rep->fb_w, rep->fb_h };
 	} else if (overflow) {
 		n = 1;
 		out[0] = (struct drm_mode_rect){ bbox.x1, bbox.y1, bbox.x2, bbox.y2 };
 	}
-	if (n && copy_to_user(u64_to_user_ptr(args->rects_ptr), out, n * sizeof(*out))) {
+	rep->n = n;
+	rep->full = full;
+}
+
+QXL_KUNIT_EXPORT(qxl_damage_collect);
+
+static int qxl_scanout_damage_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_qxl_ng_scanout_damage *args = data;
+	struct qxl_file *qf = file->driver_priv;
+	struct qxl_damage_report rep;
+	struct drm_mode_rect *out;
+	struct drm_crtc *crtc;
+	unsigned int idx;
+
+	if (args->flags || args->pad || !args->rects_ptr || !args->max_rects ||
+	    args->max_rects > QXL_NG_DAMAGE_MAX_RECTS)
+		return -EINVAL;
+	crtc = drm_crtc_find(drm, file, args->crtc_id);
+	if (!crtc)
+		return -ENOENT;
+	idx = drm_crtc_index(crtc);
+
+	out = kmalloc_array(args->max_rects, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	qxl_damage_collect(to_qxl_head(crtc), qf->damage_seen[idx], out, args->max_rects, &rep);
+	if (rep.n && copy_to_user(u64_to_user_ptr(args->rects_ptr), out, rep.n * sizeof(*out))) {
 		kfree(out);
 		return -EFAULT;
 	}
 	kfree(out);
 
-	args->num_rects = n;
-	args->flags = full ? QXL_NG_DAMAGE_FULL : 0;
-	args->fb_id = fb_id;
-	args->seq = latest;
-	qf->damage_seen[idx] = latest;
+	args->num_rects = rep.n;
+	args->flags = rep.full ? QXL_NG_DAMAGE_FULL : 0;
+	args->fb_id = rep.fb_id;
+	args->seq = rep.seq;
+	qf->damage_seen[idx] = rep.seq;
 	return 0;
 }
 

@@ -8,18 +8,24 @@
  *  - qxl_mode_fits: modes against the primary surface's area;
  *  - qxl_edid: the EDID base block of a head;
  *  - qxl_damage_groups: damage rectangles grouped into upload commands;
- *  - qxl_verifier: the command verifier's predicates (areas, formats, ops).
+ *  - qxl_verifier: the command verifier's predicates (areas, formats, ops);
+ *  - qxl_verifier_drawable: its surface-id and dependency rules on
+ *    commands built in memory;
+ *  - qxl_bo_resolve: device addresses against the caller's buffers;
+ *  - qxl_damage_history: the per-CRTC ring behind SCANOUT_DAMAGE.
  */
 #include <kunit/test.h>
 #include <linux/crc32.h>
 #include <linux/module.h>
 
 #include <drm/drm_edid.h>
+#include <drm/drm_framebuffer.h>
 #include <drm/drm_modes.h>
 
 #include "qxl_drv.h"
 #include "qxl_edid.h"
 #include "qxl_kunit.h"
+#include "qxl_verify.h"
 
 /* A device with a ROM in ordinary memory, @heads heads, @area bytes of primary. */
 static struct qxl_device *fake_device(struct kunit *test, unsigned int heads, u32 area)
@@ -384,7 +390,334 @@ static struct kunit_suite verifier_suite = {
 	.test_cases = verifier_cases,
 };
 
-kunit_test_suites(&client_suite, &mode_suite, &edid_suite, &groups_suite, &verifier_suite);
+/* A FILL on surface 0 (1024x768) at (0, 0, 10, 10); surface 3 (64x64) relocated too. */
+static struct qxl_verify *fill_command(struct kunit *test)
+{
+	struct qxl_verify *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+	struct qxl_fill *f;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v->qdev = fake_device(test, 1, 0);
+	v->surf[0] = (struct qxl_surf_ref){ .id = 0, .w = 1024, .h = 768, .bpp = 32 };
+	v->surf[1] = (struct qxl_surf_ref){ .id = 3, .w = 64, .h = 64, .bpp = 32 };
+	v->nsurf = 2;
+	v->d.type = QXL_DRAW_FILL;
+	v->d.effect = QXL_EFFECT_OPAQUE;
+	v->d.bbox = hw_rect(0, 0, 10, 10);
+	v->d.clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	for (i = 0; i < ARRAY_SIZE(v->d.surfaces_dest); i++)
+		v->d.surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+	f = (void *)&v->d.u;
+	f->brush.type = cpu_to_le32(QXL_BRUSH_TYPE_SOLID);
+	f->rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+	return v;
+}
+
+static int rejects(struct qxl_verify *v)
+{
+	return atomic_read(&v->qdev->exec_rejects);
+}
+
+static void drawable_fill_accepted(struct kunit *test)
+{
+	struct qxl_verify *v = fill_command(test);
+
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), 0);
+	KUNIT_EXPECT_PTR_EQ(test, v->dst, (const struct qxl_surf_ref *)&v->surf[0]);
+	KUNIT_EXPECT_EQ(test, rejects(v), 0);
+}
+
+static void drawable_destination_rules(struct kunit *test)
+{
+	struct qxl_verify *v = fill_command(test);
+
+	v->d.surface_id = cpu_to_le32(7);	/* not written by a SURF relocation */
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.surface_id = cpu_to_le32(3);
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), 0);
+	v->d.bbox = hw_rect(0, 0, 65, 10);	/* past surface 3's width */
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.bbox = hw_rect(0, 0, 10, 10);
+	v->d.effect = QXL_EFFECT_OPAQUE_BRUSH + 1;
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.effect = QXL_EFFECT_OPAQUE;
+	v->d.self_bitmap = 1;
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rejects(v), 4);
+}
+
+static void drawable_dependency_rules(struct kunit *test)
+{
+	struct qxl_verify *v = fill_command(test);
+
+	v->d.surfaces_dest[1] = cpu_to_le32(9);	/* never relocated */
+	v->d.surfaces_rects[1] = hw_rect(0, 0, 8, 8);
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.surfaces_dest[1] = cpu_to_le32(3);
+	v->d.surfaces_rects[1] = hw_rect(0, 0, 64, 65);	/* outside surface 3 */
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.surfaces_rects[1] = hw_rect(0, 0, 64, 64);
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), 0);
+	KUNIT_EXPECT_EQ(test, rejects(v), 2);
+}
+
+/* A surface the command reads is listed as a dependency, once, with its whole area. */
+static void drawable_reads_listed(struct kunit *test)
+{
+	struct qxl_verify *v = fill_command(test);
+
+	v->read[0] = &v->surf[1];
+	v->nread = 1;
+	KUNIT_ASSERT_EQ(test, qxl_verify_drawable(v), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(v->d.surfaces_dest[0]), 3u);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(v->d.surfaces_rects[0].right), 64u);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(v->d.surfaces_rects[0].bottom), 64u);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(v->d.surfaces_dest[1]), (u32)QXL_SURFACE_NONE);
+	/* verified again (already listed): not listed twice */
+	KUNIT_ASSERT_EQ(test, qxl_verify_drawable(v), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(v->d.surfaces_dest[1]), (u32)QXL_SURFACE_NONE);
+}
+
+static void drawable_reads_no_room(struct kunit *test)
+{
+	struct qxl_verify *v = fill_command(test);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(v->d.surfaces_dest); i++) {
+		v->d.surfaces_dest[i] = cpu_to_le32(0);
+		v->d.surfaces_rects[i] = hw_rect(0, 0, 1, 1);
+	}
+	v->read[0] = &v->surf[1];
+	v->nread = 1;
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rejects(v), 1);
+}
+
+static void drawable_payload_rules(struct kunit *test)
+{
+	struct qxl_verify *v = fill_command(test);
+	struct qxl_fill *f = (void *)&v->d.u;
+	struct qxl_point *p = (void *)&v->d.u;
+
+	f->rop_descriptor = 0;			/* no raster operation */
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	f->rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+	f->brush.type = cpu_to_le32(QXL_BRUSH_TYPE_PATTERN);
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.type = QXL_DRAW_COPY_BITS;
+	memset(&v->d.u, 0, sizeof(v->d.u));
+	v->d.bbox = hw_rect(0, 0, 100, 100);
+	p->x = cpu_to_le32(924);
+	p->y = cpu_to_le32(668);		/* the last 100x100 of the surface */
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), 0);
+	p->x = cpu_to_le32(925);
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	p->x = cpu_to_le32(-1);
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	v->d.type = QXL_DRAW_NOP;
+	KUNIT_EXPECT_EQ(test, qxl_verify_drawable(v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rejects(v), 5);
+}
+
+static struct kunit_case drawable_cases[] = {
+	KUNIT_CASE(drawable_fill_accepted),
+	KUNIT_CASE(drawable_destination_rules),
+	KUNIT_CASE(drawable_dependency_rules),
+	KUNIT_CASE(drawable_reads_listed),
+	KUNIT_CASE(drawable_reads_no_room),
+	KUNIT_CASE(drawable_payload_rules),
+	{}
+};
+
+static struct kunit_suite drawable_suite = {
+	.name = "qxl_verifier_drawable",
+	.test_cases = drawable_cases,
+};
+
+/* Slot bits as QEMU's ROM gives them; the surfaces slot is id 2, generation 1. */
+#define FAKE_SLOT_HIGH	((2ull << 56) | (1ull << 48))
+
+static struct qxl_bo *fake_bo(struct kunit *test, u64 start, size_t size)
+{
+	struct qxl_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	bo->node.start = start;
+	bo->base.size = size;
+	return bo;
+}
+
+static void resolve_ranges(struct kunit *test)
+{
+	struct qxl_device *qdev = fake_device(test, 1, 0);
+	struct qxl_bo *a = fake_bo(test, 0x1000, 0x2000), *b = fake_bo(test, 0x10000, 0x1000);
+	struct drm_gem_object *objs[] = { &a->base, &b->base };
+	struct qxl_bo *out = NULL;
+
+	qdev->slot_gen_bits = 8;
+	qdev->slot_id_bits = 8;
+	qdev->surf_slot.high_bits = FAKE_SLOT_HIGH;
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0x1000, 16, &out), 0);
+	KUNIT_EXPECT_PTR_EQ(test, out, a);
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0x2ff0, 16, &out),
+			0x1ff0);
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0x10800, 0x800, &out),
+			0x800);
+	KUNIT_EXPECT_PTR_EQ(test, out, b);
+	/* one byte past the end, between the buffers, before the first */
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0x2ff0, 17, &out),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0x8000, 1, &out),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0xfff, 1, &out),
+			-EINVAL);
+	/* a length that wraps around */
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, FAKE_SLOT_HIGH | 0x1000, U64_MAX,
+					     &out), -EINVAL);
+	/* the right offset in another slot, or another generation of this one */
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, (1ull << 56) | (1ull << 48) | 0x1000,
+					     16, &out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 2, (2ull << 56) | (2ull << 48) | 0x1000,
+					     16, &out), -EINVAL);
+	/* only the buffers named */
+	KUNIT_EXPECT_EQ(test, qxl_bo_resolve(qdev, objs, 1, FAKE_SLOT_HIGH | 0x10000, 1, &out),
+			-EINVAL);
+}
+
+static struct kunit_case resolve_cases[] = {
+	KUNIT_CASE(resolve_ranges),
+	{}
+};
+
+static struct kunit_suite resolve_suite = {
+	.name = "qxl_bo_resolve",
+	.test_cases = resolve_cases,
+};
+
+static struct qxl_head *fake_head(struct kunit *test)
+{
+	struct qxl_head *head = kunit_kzalloc(test, sizeof(*head), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, head);
+	spin_lock_init(&head->damage_lock);
+	return head;
+}
+
+static void record(struct qxl_head *head, u32 fb_id, const struct drm_rect *r, unsigned int n)
+{
+	struct drm_framebuffer fb = { .width = 1024, .height = 768 };
+
+	fb.base.id = fb_id;
+	qxl_damage_record(head, &fb, r, n, false);
+}
+
+static void damage_first_is_full(struct kunit *test)
+{
+	struct qxl_head *head = fake_head(test);
+	struct drm_rect r = { 10, 10, 20, 20 };
+	struct qxl_damage_report rep;
+	struct drm_mode_rect out[4];
+
+	/* nothing shown yet: no rectangle */
+	qxl_damage_collect(head, 0, out, 4, &rep);
+	KUNIT_EXPECT_EQ(test, rep.n, 0u);
+	KUNIT_EXPECT_EQ(test, rep.fb_id, 0u);
+	/* a new framebuffer is a full update whatever its rectangles */
+	record(head, 5, &r, 1);
+	qxl_damage_collect(head, 0, out, 4, &rep);
+	KUNIT_EXPECT_TRUE(test, rep.full);
+	KUNIT_EXPECT_EQ(test, rep.seq, 1ull);
+	KUNIT_ASSERT_EQ(test, rep.n, 1u);
+	KUNIT_EXPECT_EQ(test, out[0].x2, 1024);
+	KUNIT_EXPECT_EQ(test, out[0].y2, 768);
+	/* seen: nothing more */
+	qxl_damage_collect(head, 1, out, 4, &rep);
+	KUNIT_EXPECT_FALSE(test, rep.full);
+	KUNIT_EXPECT_EQ(test, rep.n, 0u);
+}
+
+static void damage_rects_in_order(struct kunit *test)
+{
+	struct qxl_head *head = fake_head(test);
+	struct drm_rect r[3] = { { 0, 0, 8, 8 }, { 100, 100, 110, 120 }, { 50, 60, 70, 80 } };
+	struct qxl_damage_report rep;
+	struct drm_mode_rect out[4];
+
+	record(head, 5, r, 1);
+	record(head, 5, &r[1], 1);
+	record(head, 5, &r[2], 1);
+	qxl_damage_collect(head, 1, out, 4, &rep);
+	KUNIT_EXPECT_FALSE(test, rep.full);
+	KUNIT_EXPECT_EQ(test, rep.seq, 3ull);
+	KUNIT_ASSERT_EQ(test, rep.n, 2u);
+	KUNIT_EXPECT_EQ(test, out[0].x1, 100);
+	KUNIT_EXPECT_EQ(test, out[0].y2, 120);
+	KUNIT_EXPECT_EQ(test, out[1].x1, 50);
+	KUNIT_EXPECT_EQ(test, out[1].y2, 80);
+	/* more than fit: their bounding box */
+	qxl_damage_collect(head, 1, out, 1, &rep);
+	KUNIT_EXPECT_FALSE(test, rep.full);
+	KUNIT_ASSERT_EQ(test, rep.n, 1u);
+	KUNIT_EXPECT_EQ(test, out[0].x1, 50);
+	KUNIT_EXPECT_EQ(test, out[0].y1, 60);
+	KUNIT_EXPECT_EQ(test, out[0].x2, 110);
+	KUNIT_EXPECT_EQ(test, out[0].y2, 120);
+}
+
+static void damage_full_cases(struct kunit *test)
+{
+	struct qxl_head *head = fake_head(test);
+	struct drm_rect r[QXL_DAMAGE_ENTRY_RECTS + 1] = {};
+	struct qxl_damage_report rep;
+	struct drm_mode_rect out[QXL_DAMAGE_ENTRY_RECTS];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		r[i] = (struct drm_rect){ i, 0, i + 1, 1 };
+	record(head, 5, r, 1);
+	/* more rectangles than an entry keeps */
+	record(head, 5, r, QXL_DAMAGE_ENTRY_RECTS + 1);
+	qxl_damage_collect(head, 1, out, 4, &rep);
+	KUNIT_EXPECT_TRUE(test, rep.full);
+	/* exactly as many as it keeps */
+	record(head, 5, r, QXL_DAMAGE_ENTRY_RECTS);
+	qxl_damage_collect(head, 2, out, QXL_DAMAGE_ENTRY_RECTS, &rep);
+	KUNIT_EXPECT_FALSE(test, rep.full);
+	KUNIT_EXPECT_EQ(test, rep.n, (unsigned int)QXL_DAMAGE_ENTRY_RECTS);
+	/* another framebuffer */
+	record(head, 6, r, 1);
+	qxl_damage_collect(head, 3, out, 4, &rep);
+	KUNIT_EXPECT_TRUE(test, rep.full);
+	KUNIT_EXPECT_EQ(test, rep.fb_id, 6u);
+	/* the caller fell further behind than the history goes */
+	for (i = 0; i < QXL_DAMAGE_HISTORY; i++)
+		record(head, 6, r, 1);
+	qxl_damage_collect(head, 3, out, 4, &rep);
+	KUNIT_EXPECT_EQ(test, rep.seq, 3ull + 1 + QXL_DAMAGE_HISTORY);
+	KUNIT_EXPECT_TRUE(test, rep.full);
+	/* just within it: every update is still there (their bounding box here) */
+	qxl_damage_collect(head, rep.seq - QXL_DAMAGE_HISTORY, out, 4, &rep);
+	KUNIT_EXPECT_FALSE(test, rep.full);
+	KUNIT_ASSERT_EQ(test, rep.n, 1u);
+	KUNIT_EXPECT_EQ(test, out[0].x1, 0);
+	KUNIT_EXPECT_EQ(test, out[0].x2, 1);
+}
+
+static struct kunit_case damage_cases[] = {
+	KUNIT_CASE(damage_first_is_full),
+	KUNIT_CASE(damage_rects_in_order),
+	KUNIT_CASE(damage_full_cases),
+	{}
+};
+
+static struct kunit_suite damage_suite = {
+	.name = "qxl_damage_history",
+	.test_cases = damage_cases,
+};
+
+kunit_test_suites(&client_suite, &mode_suite, &edid_suite, &groups_suite, &verifier_suite,
+		  &drawable_suite, &resolve_suite, &damage_suite);
 
 MODULE_IMPORT_NS(QXL_KUNIT_NS);
 MODULE_DESCRIPTION("KUnit suites of qxl-ng's pure logic");

@@ -17,6 +17,7 @@ struct qxl_device;
 struct qxl_head_rect;
 struct qxl_rect;
 struct qxl_upload;
+struct qxl_verify;
 
 #if IS_ENABLED(CONFIG_KUNIT)
 #define QXL_KUNIT_STATIC
@@ -27,6 +28,7 @@ unsigned int qxl_group_clips(struct drm_rect *clips, unsigned int n, struct qxl_
 bool qxl_rect_inside(const struct qxl_rect *r, u32 w, u32 h);
 u32 qxl_bitmap_bpp(u8 format);
 bool qxl_composite_op_valid(u32 op);
+int qxl_verify_drawable(struct qxl_verify *v);
 #else
 #define QXL_KUNIT_STATIC			static
 #define QXL_KUNIT_EXPORT(sym)
