@@ -15,6 +15,33 @@
 
 #include "qxl_drv.h"
 
+/* A ring's header as the device and the driver see it now. */
+static void qxl_debugfs_ring(struct seq_file *m, const char *name,
+			     struct qxl_ring_hdr __iomem *hdr)
+{
+	seq_printf(m, "%s_ring: prod %u cons %u notify_on_prod %u notify_on_cons %u\n", name,
+		   readl(&hdr->prod), readl(&hdr->cons), readl(&hdr->notify_on_prod),
+		   readl(&hdr->notify_on_cons));
+}
+
+/* Where a stall is: the rings' positions and the interrupt state. */
+static void qxl_debugfs_rings(struct seq_file *m, struct qxl_device *qdev)
+{
+	struct qxl_ram __iomem *ram = qdev->ram_hdr;
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qxl_debugfs_ring(m, "cmd", &ram->cmd_ring.hdr);
+	qxl_debugfs_ring(m, "cursor", &ram->cursor_ring.hdr);
+	qxl_debugfs_ring(m, "release", &ram->release_ring.hdr);
+	seq_printf(m, "int_pending: %#x int_mask: %#x irqs: %d\n", readl(&ram->int_pending),
+		   readl(&ram->int_mask), atomic_read(&qdev->irq_seq));
+	seq_printf(m, "release_chains: %d unknown_ids: %d\n", atomic_read(&qdev->release_chains),
+		   atomic_read(&qdev->release_unknown));
+	drm_dev_exit(idx);
+}
+
 static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 {
 	struct qxl_device *qdev = m->private;
@@ -43,6 +70,7 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "nudge_messages: %d\n", atomic_read(&qdev->nudge_messages));
 	seq_printf(m, "panic_screen: %d\n", IS_ENABLED(CONFIG_DRM_PANIC));
 	seq_printf(m, "releases_held: %d\n", READ_ONCE(qdev->releases_held));
+	qxl_debugfs_rings(m, qdev);
 	for (i = 0; i < QXL_IO_PORTS; i++)
 		seq_printf(m, "port_%u_writes: %d\n", i, atomic_read(&qdev->port_writes[i]));
 	mutex_lock(&qdev->surf_lock);

@@ -430,6 +430,8 @@ struct qxl_device {
 	atomic_t reset_count;		/* recoveries by reset */
 	atomic_t reclaim_kicks;		/* times the pool had to ask for releases */
 	atomic_t nudge_messages;	/* messages sent by qxl_release_nudge() */
+	atomic_t release_chains;	/* release ring items taken */
+	atomic_t release_unknown;	/* chains cut short by an id the driver never gave */
 	atomic_t port_writes[QXL_IO_PORTS];	/* writes to each I/O port, for tests */
 
 	/* Interrupt bits the driver handles; written to ram->int_mask. */

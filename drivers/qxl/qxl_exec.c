@@ -907,6 +907,8 @@ static int qxl_exec_throttle(struct qxl_device *qdev, struct qxl_vram_account *a
 			return ret;
 		if (!drm_dev_enter(&qdev->drm, &idx))
 			return -ENODEV;
+		/* Take what was published, whether or not its interrupt came. */
+		qxl_release_process(qdev);
 		qxl_release_nudge(qdev);
 		drm_dev_exit(idx);
 		left = wait_event_interruptible_timeout(qdev->ring_wq,

@@ -273,6 +273,7 @@ static void qxl_release_chain(struct qxl_device *qdev, u64 id)
 	while (id) {
 		dmem = id <= U32_MAX ? xa_erase(&qdev->releases, id) : NULL;
 		if (!dmem) {
+			atomic_inc(&qdev->release_unknown);
 			drm_dbg_driver(&qdev->drm, "device released unknown id %llu\n", id);
 			return;
 		}
@@ -311,6 +312,7 @@ void qxl_release_process(struct qxl_device *qdev)
 		rmb();
 		head = readq(&ring->items[cons % QXL_RELEASE_RING_SIZE]);
 		writel(cons + 1, &ring->hdr.cons);
+		atomic_inc(&qdev->release_chains);
 		qxl_release_chain(qdev, head);
 	}
 	mutex_unlock(&qdev->mem_lock);

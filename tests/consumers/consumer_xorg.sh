@@ -223,7 +223,13 @@ for t in $X11PERF_TESTS; do
 			# where the server is: running (drawing) or asleep, and on what
 			why="killed after 40 s; Xorg $(awk '/^State:/ { print $2 }' /proc/$XP/status 2>/dev/null) wchan $(cat /proc/$XP/wchan 2>/dev/null) cpu $(awk '{ print $14 + $15 }' /proc/$XP/stat 2>/dev/null) ticks"
 			echo "--- Xorg kernel stack after $t was killed"; cat /proc/$XP/stack 2>/dev/null
-			[ -f /sys/kernel/debug/dri/0/qxl_status ] && cat /sys/kernel/debug/dri/0/qxl_status
+			if [ -f /sys/kernel/debug/dri/0/qxl_status ]; then
+				cat /sys/kernel/debug/dri/0/qxl_status
+				# does anything move without a client?
+				sleep 2
+				echo "--- 2 s later"
+				grep -E '_ring|int_|held_by|release_chains' /sys/kernel/debug/dri/0/qxl_status
+			fi
 		fi
 		echo "@@XPERF-NA $t exit $st: $why"
 		fails="$fails${fails:+; }$t: exit $st $why"
