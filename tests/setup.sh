@@ -29,6 +29,9 @@ PKGS=(
 	mmdebstrap
 	# the debug kernel built from linux-source-6.1 (tests/kernels/debug-kernel.sh)
 	bc bison flex libelf-dev libssl-dev
+	# the desktop VM image (tests/desktop/image.sh: mkfs.ext4 -d) and its
+	# per-run copy-on-write overlay (qemu-img)
+	e2fsprogs qemu-utils
 )
 # the SPICE protocol library and its tests list theirs in one file
 top=$(cd "$(dirname "$0")/.." && pwd)

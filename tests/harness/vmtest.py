@@ -8,6 +8,7 @@ tests/harness/README.md for the guest protocol and the host requests served.
 """
 
 import argparse
+import bisect
 import errno
 import json
 import os
@@ -975,7 +976,8 @@ class Run:
             if time.monotonic() >= deadline:
                 last = self.cmd_name(self.cur) if self.cur is not None else "boot"
                 self.report("FAIL", last, "guest did not finish within the %d s global "
-                            "timeout (last test started: %s)" % (self.a.timeout, last))
+                            "timeout (last test started: %s)%s"
+                            % (self.a.timeout, last, self.guest_where()))
                 return
             self.read_console()
             if self.panic:
@@ -1061,6 +1063,51 @@ class Run:
         frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", out, re.M)
         uniq = [f for i, f in enumerate(frames) if i == 0 or f != frames[i - 1]]
         return " at %s (qemu-backtrace.txt)" % " < ".join(uniq[:5]) if uniq else ""
+
+    def system_map(self):
+        """The kernel's System.map: next to the image, or Debian's in /boot."""
+        for p in (os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+                  os.path.dirname(self.kernel)))), "System.map"),
+                  "/boot/System.map-%s" % self.kver):
+            if os.path.isfile(p):
+                return p
+        return None
+
+    def guest_where(self):
+        """Where a stuck guest's vCPU is: its RIP sampled five times, as symbols when
+        the guest runs with nokaslr and the kernel's System.map is at hand ("" when
+        QMP does not answer)."""
+        rips = []
+        for _ in range(5):
+            try:
+                out = self.qmp.cmd("human-monitor-command",
+                                   **{"command-line": "info registers"})
+            except Exception:
+                break
+            m = re.search(r"RIP=([0-9a-f]+)", out)
+            if m:
+                rips.append(int(m.group(1), 16))
+            time.sleep(0.2)
+        if not rips:
+            return ""
+        addrs, names = [], []
+        # with KASLR the addresses are moved by an offset nobody printed
+        path = self.system_map() if "nokaslr" in self.a.append.split() else None
+        if path:
+            with open(path) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 3 and parts[1] in "tTwW":
+                        addrs.append(int(parts[0], 16))
+                        names.append(parts[2])
+        where = []
+        for rip in rips:
+            i = bisect.bisect_right(addrs, rip) - 1
+            if i >= 0 and rip - addrs[i] < 0x100000:
+                where.append("%s+%#x" % (names[i], rip - addrs[i]))
+            else:
+                where.append("%#x" % rip)
+        return "; vCPU at %s" % ", ".join(where)
 
     def stop_all(self):
         if self.probe:
