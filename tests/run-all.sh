@@ -324,6 +324,9 @@ else
 			tail -n 20 "$logs/desktop.err" | sed 's/^/    /'
 		fi
 		echo "# desktop-gnome: $(($(date +%s) - t0)) s (logs in $logs/desktop)"
+		# each change of the driver makes a new 1.6 GB image layer: keep the current one
+		tests/desktop/image.sh --prune >>"$logs/desktop-image.log" 2>&1 ||
+			echo "# desktop-gnome: pruning old image layers failed (log $logs/desktop-image.log)"
 	fi
 fi
 
