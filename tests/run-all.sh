@@ -230,7 +230,9 @@ run_suites() {
 			rc=$?
 			# A guest that hung before its /init ran (no "@@BOOT" line)
 			# never loaded qxl.ko: the debug kernel does that about one
-			# boot in twenty under TCG. Boot it once more, and say so.
+			# boot in twenty under TCG, in PROVE_RCU's early RCU-tasks
+			# self-test (Documentation/qxl-ng.rst). Boot it once more,
+			# and say so.
 			grep -q "^FAIL $prefix$suite/boot: guest did not finish" \
 				"$logs/$prefix$suite.out" || break
 			grep -q '^@@BOOT' "$logs/$prefix$suite/console.log" 2>/dev/null && break
