@@ -1,0 +1,477 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Boot the Debian 13 GNOME image of tests/desktop/image.sh on qxl-ng (QEMU TCG)
+and check from the host that GNOME Shell comes up on Wayland.
+
+    tests/desktop/boot.py [--image DIR] [--timeout 900] [--machine q35] [--no-spice-client]
+
+Results, one per line: "PASS <name>[: detail]", "FAIL <name>: <reason>",
+"SKIP <name>: <reason>"; timings as "TIME <what> <seconds>". Exit 0 only
+without FAIL. The guest's consoles and pictures go to build/desktop/<run>/.
+
+The guest: ttyS0 is the console (kernel and journal, to console.log); ttyS1
+is a root shell (agetty --autologin, see customize.sh) on a unix socket that
+this script drives with "echo markers". QEMU is stopped by its PID.
+"""
+
+import argparse
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
+from vmtest import QMP, SpiceClient, free_port, read_ppm  # noqa: E402
+
+PREFIX = "desktop-gnome/"
+FAILED = []
+
+# What the console says, and the milestone it marks (first match wins).
+MILESTONES = [
+    ("kernel", re.compile(r"Linux version \d")),
+    ("qxl-ng", re.compile(r"qxl-ng \S+: revision")),
+    ("gdm", re.compile(r"Started gdm\.service")),
+    ("autologin", re.compile(r"session opened for user user\b")),
+    ("kms", re.compile(r"Added device '([^']+)' \((\S+)\) using (\S+) mode setting")),
+    ("shell-started", re.compile(r"GNOME Shell started at")),
+]
+MILESTONE_NAMES = [name for name, _ in MILESTONES]
+STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] ")
+# A userspace line on the console (journal forwarding) is "[time] proc[pid]: ...".
+USER_LINE = re.compile(r"^\[\s*\d+\.\d+\] [^\s\[]+\[\d+\]: ")
+KERNEL_BAD = re.compile(r"Oops|BUG:|WARNING:|Call Trace|Kernel panic|general protection fault")
+USER_BAD = re.compile(r"gnome-shell\[\d+\]: .*(Segmentation|core dump|[Cc]rash)|"
+                      r"Failed to start gdm|gnome-session.*Unrecoverable failure")
+
+
+def say(status, name, detail=""):
+    line = "%s %s%s%s" % (status, PREFIX, name, (": " + detail) if detail else "")
+    print(line, flush=True)
+    if status == "FAIL":
+        FAILED.append(name)
+
+
+def note(msg):
+    sys.stderr.write("desktop-boot: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def write_png(path, w, h, px):
+    """An RGB PNG with the standard library (PIL when it is there)."""
+    try:
+        from PIL import Image
+        Image.frombytes("RGB", (w, h), px).save(path)
+        return
+    except ImportError:
+        pass
+    raw = b"".join(b"\0" + px[y * w * 3:(y + 1) * w * 3] for y in range(h))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(raw, 6)))
+        f.write(chunk(b"IEND", b""))
+
+
+def luma(px, i):
+    return (299 * px[i] + 587 * px[i + 1] + 114 * px[i + 2]) // 1000
+
+
+def describe(w, h, px):
+    """Features of a picture: distinct colours (sampled), the top band's mean
+    luminance and its bright pixels (text/icons of GNOME Shell's top bar)."""
+    colours = set()
+    for i in range(0, len(px), 3 * 97):
+        colours.add(px[i:i + 3])
+    band = min(24, h)
+    total = bright = 0
+    for y in range(2, band):
+        for x in range(0, w, 2):
+            lv = luma(px, (y * w + x) * 3)
+            total += lv
+            bright += lv > 170
+    n = (band - 2) * ((w + 1) // 2)
+    return {"colours": len(colours), "band_mean": total // max(n, 1), "band_bright": bright}
+
+
+def looks_like_desktop(d):
+    return d["colours"] >= 16 and d["band_mean"] < 90 and d["band_bright"] >= 20
+
+
+class Console:
+    """Follows the ttyS0 log file QEMU writes; stamps each line with the host
+    time (seconds since QEMU started) it was first seen."""
+
+    def __init__(self, path, t0):
+        self.path, self.t0, self.pos, self.part = path, t0, 0, b""
+        self.seen = {}  # milestone -> (host t, guest t or None, match)
+        self.bad = []
+
+    def poll(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        self.pos += len(data)
+        lines = (self.part + data).split(b"\n")
+        self.part = lines.pop()
+        now = time.monotonic() - self.t0
+        for raw in lines:
+            line = raw.decode(errors="replace").rstrip("\r")
+            for name, rx in MILESTONES:
+                m = rx.search(line)
+                if m and name not in self.seen:
+                    g = STAMP.match(line)
+                    self.seen[name] = (now, float(g.group(1)) if g else None, m)
+                    note("[%6.1fs] %s: %s" % (now, name, line.strip()[:160]))
+            user = USER_LINE.match(line)
+            bad = USER_BAD.search(line) if user else KERNEL_BAD.search(line)
+            if bad and len(self.bad) < 20:
+                self.bad.append(line.strip())
+
+
+class Shell:
+    """A root shell on the guest's ttyS1 (a QEMU unix socket chardev)."""
+
+    def __init__(self, path):
+        self.path, self.sock, self.buf, self.n = path, None, b"", 0
+
+    def _connect(self):
+        if self.sock is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.path)
+            s.setblocking(False)
+            self.sock = s
+
+    def _read_until(self, rx, timeout):
+        end = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.sock], [], [], min(left, 1.0))
+            if r:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise RuntimeError("ttyS1 socket closed")
+                self.buf += chunk
+
+    def ready(self, timeout):
+        """True once the shell answers (it comes with getty.target)."""
+        self._connect()
+        self.sock.sendall(b"\nstty -echo; PS1=''; echo @@RE''ADY\n")
+        return self._read_until(re.compile(rb"@@READY"), timeout) is not None
+
+    def run(self, cmd, timeout=60):
+        """(exit status, output) of one shell command line; None on timeout."""
+        self.n += 1
+        n = self.n
+        self.buf = b""
+        self.sock.sendall(("echo @@B%d''; %s; echo @@E%d'' $?\n" % (n, cmd, n)).encode())
+        if not self._read_until(re.compile(rb"@@B%d\r?\n" % n), timeout):
+            return None
+        m = self._read_until(re.compile(rb"([\s\S]*?)@@E%d (\d+)" % n), timeout)
+        if not m:
+            return None
+        return int(m.group(2)), m.group(1).decode(errors="replace").replace("\r", "")
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+
+
+def image_dir(args):
+    if args.image:
+        return args.image
+    r = subprocess.run([os.path.join(HERE, "image.sh"), "--cached"], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode != 0:
+        return None
+    return r.stdout.strip().splitlines()[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--image", help="image dir (default: tests/desktop/image.sh --cached)")
+    ap.add_argument("--timeout", type=float, default=900, help="overall bound (s)")
+    ap.add_argument("--mem", type=int, default=4096)
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--machine", help="e.g. q35 (default: QEMU's pc)")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("--no-spice-client", action="store_true")
+    ap.add_argument("--out", default=os.path.join(REPO, "build", "desktop"))
+    args = ap.parse_args()
+
+    img = image_dir(args)
+    if not img or not os.path.exists(os.path.join(img, "root.img")):
+        say("SKIP", "boot", "no cached image (run tests/desktop/image.sh first)")
+        return 0
+    run = time.strftime("run-%Y%m%d-%H%M%S")
+    out = os.path.join(args.out, run)
+    os.makedirs(out, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="qxl-desktop-")
+    # a per-run qcow2 overlay: root.img is never written
+    if shutil.which("qemu-img"):
+        disk = os.path.join(tmp, "disk.qcow2")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b",
+                        os.path.join(img, "root.img"), "-F", "raw", disk], check=True, timeout=60)
+        drive = "file=%s,if=virtio,format=qcow2" % disk
+    else:   # no qemu-utils: QEMU makes the same overlay itself, in $TMPDIR
+        drive = "file=%s,if=virtio,format=raw,snapshot=on" % os.path.join(img, "root.img")
+    port = free_port()
+    console_log = os.path.join(out, "console.log")
+    qmp_sock = os.path.join(tmp, "qmp.sock")
+    shell_sock = os.path.join(tmp, "ttyS1.sock")
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(args.mem), "-smp", str(args.smp),
+           "-nodefaults", "-vga", "none", "-no-reboot", "-display", "none",
+           "-kernel", os.path.join(img, "vmlinuz"), "-initrd", os.path.join(img, "initrd.img"),
+           "-append", ("root=/dev/vda rw console=ttyS0 " + args.append).strip(),
+           "-drive", drive,
+           "-device", "qxl-vga",
+           "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on" % port,
+           "-device", "virtio-serial",
+           "-chardev", "spicevmc,id=vdagent,name=vdagent",
+           "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0",
+           "-serial", "file:" + console_log,
+           "-chardev", "socket,id=shell,path=%s,server=on,wait=off" % shell_sock,
+           "-serial", "chardev:shell",
+           "-qmp", "unix:%s,server=on,wait=off" % qmp_sock]
+    if args.machine:
+        cmd[1:1] = ["-machine", args.machine]
+    with open(os.path.join(out, "qemu.cmd"), "w") as f:
+        f.write(" ".join(cmd) + "\n")
+    note("image %s, output %s, SPICE 127.0.0.1:%d" % (img, out, port))
+    t0 = time.monotonic()
+    deadline = t0 + args.timeout
+    qlog = open(os.path.join(out, "qemu.log"), "w")
+    qemu = subprocess.Popen(cmd, stdout=qlog, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, TMPDIR=tmp))
+    qmp = client = None
+    shell = Shell(shell_sock)
+    console = Console(console_log, t0)
+    times = {}
+    try:
+        qmp = QMP(qmp_sock, min(deadline, time.monotonic() + 30))
+        if not args.no_spice_client:
+            client = SpiceClient(port, os.path.join(out, "spice-client.log"))
+            if not client.wait_event("display-open", 30):
+                note("SPICE client: no display channel within 30 s")
+        result = watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out)
+    finally:
+        stop(qemu, qmp, client, shell)
+        qlog.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    # console milestones: the guest's clock (kernel time stamp, from the
+    # kernel's start) and when the host saw the line; host checks: host time
+    for name in MILESTONE_NAMES:
+        if name in console.seen:
+            h, g, _ = console.seen[name]
+            print("TIME %s %s (host %.1f s)" % (
+                name, "%.1f s" % g if g is not None else "-", h), flush=True)
+    for name, t in sorted(times.items(), key=lambda kv: kv[1]):
+        print("TIME %s host %.1f s" % (name, t), flush=True)
+    if console.bad:
+        say("FAIL", "console", "%d bad lines, first: %s" % (len(console.bad), console.bad[0][:200]))
+    else:
+        say("PASS", "console", "no oops/warning/gnome-shell crash on ttyS0")
+    note("logs and pictures in %s" % out)
+    return 1 if (FAILED or not result) else 0
+
+
+def dump(qmp, out, n):
+    path = os.path.join(out, "dump-%03d.ppm" % n)
+    qmp.cmd("screendump", filename=path)
+    return path, read_ppm(path)
+
+
+def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
+    """The boot, followed until the desktop shows or the deadline passes."""
+    el = lambda: time.monotonic() - t0  # noqa: E731
+    shell_ok = False
+    shell_next = 0.0
+    dump_next = 0.0
+    ndump = 0
+    user_shell = False
+    desktop = None
+    last = None
+    while time.monotonic() < deadline:
+        console.poll()
+        if qemu.poll() is not None:
+            say("FAIL", "boot", "QEMU exited with %d after %.0f s" % (qemu.returncode, el()))
+            return False
+        now = el()
+        if not shell_ok and now >= shell_next:
+            shell_next = now + 10
+            try:
+                shell_ok = shell.ready(3)
+            except OSError:
+                shell_ok = False
+            if shell_ok:
+                times["shell"] = el()
+                say("PASS", "boot", "root shell on ttyS1 after %.0f s" % times["shell"])
+        if shell_ok and not user_shell and now >= dump_next - 1:
+            r = shell.run("ps -o user=,pid=,args= -C gnome-shell", 30)
+            if r and re.search(r"^\s*user\s+\d+\s+\S*gnome-shell", r[1], re.M):
+                user_shell = True
+                times["gnome-shell-user"] = el()
+                note("[%6.1fs] gnome-shell runs as user" % el())
+        if now >= dump_next:
+            dump_next = now + (3 if user_shell else 10)
+            ndump += 1
+            path, (w, h, px) = dump(qmp, out, ndump)
+            d = describe(w, h, px)
+            note("[%6.1fs] screendump %dx%d %s" % (el(), w, h, d))
+            if user_shell and looks_like_desktop(d):
+                if last is not None and last == px:
+                    desktop = (path, w, h, px, d)
+                    times["desktop-confirmed"] = el()
+                    break
+                if last is None:
+                    times["desktop-first-seen"] = el()
+                last = px
+                dump_next = now + 3   # confirm it holds still
+            else:
+                last = None
+                if ndump % 6:   # keep about one rejected picture a minute
+                    os.unlink(path)
+        time.sleep(0.5)
+    console.poll()
+    report(qmp, shell, shell_ok, console, client, desktop, out, el, times)
+    return desktop is not None
+
+
+def report(qmp, shell, shell_ok, console, client, desktop, out, el, times):
+    q = lambda c, t=30: shell.run(c, t) if shell_ok else None  # noqa: E731
+    # the driver
+    r = q("cat /sys/module/qxl/version 2>/dev/null; modinfo -n qxl; "
+          "dmesg | grep -m1 -o 'qxl-ng [^ ]*: revision.*'")
+    if "qxl-ng" in console.seen or (r and "qxl-ng" in r[1]):
+        detail = " ".join(r[1].split()) if r else console.seen["qxl-ng"][1].group(0)
+        say("PASS", "qxl-ng-loaded", detail)
+    else:
+        say("FAIL", "qxl-ng-loaded", "no qxl-ng probe line (shell: %r)" % (r[1][:200] if r else None))
+    # GDM
+    r = q("systemctl is-active gdm")
+    if r and r[1].strip() == "active":
+        say("PASS", "gdm", "gdm active")
+    else:
+        say("FAIL", "gdm", "systemctl is-active gdm: %r" % (r[1].strip() if r else "no shell"))
+    # GNOME Shell as user on Wayland, and mutter's KMS path
+    r = q("for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do "
+          "loginctl show-session $s -p Name -p Type -p Class -p State -p Service | tr '\\n' ' '; echo; done; "
+          "ps -o user=,pid=,args= -C gnome-shell; "
+          "journalctl -b -o cat --no-pager | grep -E 'mode setting|Added device' | tail -n 4")
+    txt = r[1] if r else ""
+    with open(os.path.join(out, "sessions.txt"), "w") as f:
+        f.write(txt)
+    sessions = [dict(kv.split("=", 1) for kv in l.split() if "=" in kv) for l in txt.splitlines()]
+    wl = [x for x in sessions if x.get("Name") == "user" and x.get("Type") == "wayland" and
+          x.get("Class") == "user" and x.get("State") in ("active", "online")]
+    ps = re.search(r"^\s*user\s+\d+\s+\S*gnome-shell", txt, re.M)
+    kms = re.findall(r"Added device '([^']+)' \((\S+)\) using (\S+) mode setting", txt)
+    kms_txt = ("mutter took %s KMS on %s (%s)" % (kms[-1][2], kms[-1][0], kms[-1][1])
+               if kms else "mutter's KMS line not found")
+    if wl and ps:
+        say("PASS", "gnome-shell-wayland", "session of user (%s) is wayland; %s" % (
+            wl[0].get("Service", "?"), kms_txt))
+    else:
+        say("FAIL", "gnome-shell-wayland", "session %s, gnome-shell as user %s; %s" % (
+            "wayland" if wl else "not wayland/none", "yes" if ps else "no", kms_txt))
+    if kms and kms[-1][1] != "qxl":
+        say("FAIL", "mutter-kms-driver", "mutter uses %s, not qxl" % kms[-1][1])
+    # the picture
+    if desktop is None:
+        n, (w, h, px) = 999, dump(qmp, out, 999)[1]
+        path = os.path.join(out, "last.png")
+        write_png(path, w, h, px)
+        say("FAIL", "screendump-desktop", "no desktop picture within the bound; last %s %s" % (
+            path, describe(w, h, px)))
+        return
+    path, w, h, px, d = desktop
+    png = os.path.join(out, "desktop.png")
+    write_png(png, w, h, px)
+    shutil.copyfile(png, os.path.join(os.path.dirname(out), "desktop-latest.png"))
+    say("PASS", "screendump-desktop", "%dx%d, %d colours sampled, top band mean %d with %d bright "
+        "pixels: %s" % (w, h, d["colours"], d["band_mean"], d["band_bright"], png))
+    if client is None:
+        say("SKIP", "spice-matches-screendump", "--no-spice-client")
+        return
+    spice_compare(qmp, client, out, el)
+
+
+def spice_compare(qmp, client, out, el):
+    """The SPICE client's picture against a screendump taken right after it
+    (QEMU's default, lossy-capable compression: a tolerance, not exactness)."""
+    best = None
+    for i in range(3):
+        sp = os.path.join(out, "spice-%d.ppm" % i)
+        try:
+            r = client.request("snap " + sp, 20)
+        except RuntimeError as e:
+            say("FAIL", "spice-matches-screendump", str(e))
+            return
+        if not r.startswith("ok"):
+            say("FAIL", "spice-matches-screendump", "client: " + r)
+            return
+        sw, sh, spx = read_ppm(sp)
+        _, (w, h, px) = dump(qmp, out, 900 + i)
+        if (sw, sh) != (w, h):
+            best = "size %dx%d vs %dx%d" % (sw, sh, w, h)
+            time.sleep(2)
+            continue
+        differ = sum(1 for j in range(0, len(px), 3)
+                     if max(abs(px[j] - spx[j]), abs(px[j + 1] - spx[j + 1]),
+                            abs(px[j + 2] - spx[j + 2])) > 32)
+        frac = differ / (w * h)
+        best = frac if best is None or isinstance(best, str) or frac < best else best
+        if frac < 0.01:
+            break
+        time.sleep(2)
+    if isinstance(best, float) and best < 0.01:
+        write_png(os.path.join(out, "spice.png"), sw, sh, spx)
+        say("PASS", "spice-matches-screendump", "%.3f%% of pixels differ by more than 32" %
+            (100 * best))
+    else:
+        say("FAIL", "spice-matches-screendump", "%s" % (
+            "%.2f%% of pixels differ" % (100 * best) if isinstance(best, float) else best))
+
+
+def stop(qemu, qmp, client, shell):
+    if client:
+        client.stop()
+    shell.close()
+    if qemu.poll() is None and qmp:
+        try:
+            qmp.cmd("quit")
+        except (RuntimeError, OSError):
+            pass
+    try:
+        qemu.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.kill(qemu.pid, signal.SIGKILL)
+        qemu.wait(timeout=15)
+    if qmp:
+        qmp.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
