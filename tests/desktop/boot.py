@@ -340,7 +340,10 @@ def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
             path, (w, h, px) = dump(qmp, out, ndump)
             d = describe(w, h, px)
             note("[%6.1fs] screendump %dx%d %s" % (el(), w, h, d))
-            if user_shell and looks_like_desktop(d):
+            # mutter logs "GNOME Shell started" once its startup animation
+            # is over: before that a still picture can be a half-faded one
+            started = "shell-started" in console.seen
+            if user_shell and started and looks_like_desktop(d):
                 if last is not None and last == px:
                     desktop = (path, w, h, px, d)
                     times["desktop-confirmed"] = el()
@@ -390,6 +393,12 @@ def report(qmp, shell, shell_ok, console, client, desktop, out, el, times):
     kms = re.findall(r"Added device '([^']+)' \((\S+)\) using (\S+) mode setting", txt)
     kms_txt = ("mutter took %s KMS on %s (%s)" % (kms[-1][2], kms[-1][0], kms[-1][1])
                if kms else "mutter's KMS line not found")
+    r = q("runuser -u user -- env XDG_RUNTIME_DIR=/run/user/1000 "
+          "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus "
+          "sh -c 'for k in \"interface enable-animations\" \"screensaver lock-enabled\" "
+          "\"session idle-delay\"; do gsettings get org.gnome.desktop.$k; done' 2>/dev/null | tr '\\n' ' '")
+    if r:
+        note("user's settings (enable-animations, lock-enabled, idle-delay): %s" % r[1].strip())
     if wl and ps:
         say("PASS", "gnome-shell-wayland", "session of user (%s) is wayland; %s" % (
             wl[0].get("Service", "?"), kms_txt))

@@ -172,7 +172,9 @@ if [ -e "$img" ]; then
 	safe_remove "$img"
 fi
 for d in "$cache/$SUITE-gnome-"*; do
-	[ -d "$d" ] && [ "$d" != "$img" ] && log "note: stale image $d (sources or recipe changed)"
+	if [ -d "$d" ] && [ "$d" != "$img" ]; then
+		log "note: stale image $d (sources or recipe changed; remove it by hand)"
+	fi
 done
 mkdir -p "$img/upper" "$img/work" "$img/merged" "$img/src"
 ilog=$logs/desktop-image-$h2.log
