@@ -423,8 +423,65 @@ def report(qmp, shell, shell_ok, console, client, desktop, out, el, times):
         "pixels: %s" % (w, h, d["colours"], d["band_mean"], d["band_bright"], png))
     if client is None:
         say("SKIP", "spice-matches-screendump", "--no-spice-client")
-        return
-    spice_compare(qmp, client, out, el)
+    else:
+        spice_compare(qmp, client, out, el)
+    if shell_ok:
+        cursor_check(qmp, q, client, out)
+
+
+def kms_state(q, out, name):
+    """DRM's atomic state (debugfs): which planes gnome-shell's framebuffers
+    are on. Saved as NAME, summarised; returns {plane: (fb, size)}."""
+    r = q("cat /sys/kernel/debug/dri/0/state")
+    if not r or r[0] != 0:
+        note("no /sys/kernel/debug/dri/0/state")
+        return {}
+    with open(os.path.join(out, name), "w") as f:
+        f.write(r[1])
+    found = {}
+    planes = []
+    for blk in re.split(r"\n(?=plane\[)", r[1]):
+        m = re.match(r"plane\[\d+\]: (\S+)", blk)
+        if not m:
+            continue
+        fb = re.search(r"fb=(\d+)", blk)
+        who = re.search(r"allocated by = (\S+)", blk)
+        size = re.search(r"size=(\d+x\d+)", blk)
+        planes.append("%s fb=%s%s%s" % (m.group(1), fb.group(1) if fb else "-",
+                                        " " + size.group(1) if size else "",
+                                        " by " + who.group(1) if who else ""))
+        found[m.group(1)] = (fb.group(1) if fb else "0", size.group(1) if size else "")
+    note("KMS state (%s): %s" % (name, "; ".join(planes)))
+    return found
+
+
+def cursor_check(qmp, q, client, out):
+    """Move the PS/2 mouse (QMP input-send-event): mutter should show its
+    pointer on a cursor plane, and the SPICE client's cursor channel see it."""
+    before = kms_state(q, out, "kms-state.txt")
+    for _ in range(5):
+        qmp.cmd("input-send-event", events=[
+            {"type": "rel", "data": {"axis": "x", "value": 20}},
+            {"type": "rel", "data": {"axis": "y", "value": 20}}])
+        time.sleep(0.3)
+    end = time.monotonic() + 20
+    after = {}
+    while time.monotonic() < end:
+        time.sleep(2)
+        after = kms_state(q, out, "kms-state-pointer.txt")
+        cur = [(p, v) for p, v in after.items()
+               if v[0] != "0" and before.get(p, ("0",))[0] == "0"]
+        if cur:
+            break
+    else:
+        cur = []
+    spice = client.request("cursor", 10) if client else "no client"
+    if cur:
+        say("PASS", "cursor-plane", "after a mouse move mutter shows the pointer on %s "
+            "(fb %s, %s); SPICE client cursor: %s" % (cur[0][0], cur[0][1][0], cur[0][1][1], spice))
+    else:
+        say("FAIL", "cursor-plane", "no plane got a framebuffer after a mouse move; "
+            "SPICE client cursor: %s" % spice)
 
 
 def spice_compare(qmp, client, out, el):
