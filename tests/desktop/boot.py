@@ -269,6 +269,15 @@ def main():
     shell = Shell(shell_sock)
     console = Console(console_log, t0)
     times = {}
+    result = False
+
+    def hard_stop(signum, frame):
+        raise TimeoutError("signal %d" % signum)
+    # the checks after the deadline are bounded too: a hard stop 180 s later;
+    # SIGTERM/SIGINT also end the run through the finally (QEMU by PID)
+    signal.signal(signal.SIGALRM, hard_stop)
+    signal.signal(signal.SIGTERM, hard_stop)
+    signal.alarm(int(args.timeout) + 180)
     try:
         qmp = QMP(qmp_sock, min(deadline, time.monotonic() + 30))
         if not args.no_spice_client:
@@ -276,7 +285,10 @@ def main():
             if not client.wait_event("display-open", 30):
                 note("SPICE client: no display channel within 30 s")
         result = watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out)
+    except (TimeoutError, KeyboardInterrupt) as e:
+        say("FAIL", "harness", "stopped (%s) after %.0f s" % (e or "interrupt", time.monotonic() - t0))
     finally:
+        signal.alarm(0)
         stop(qemu, qmp, client, shell)
         qlog.close()
         shutil.rmtree(tmp, ignore_errors=True)

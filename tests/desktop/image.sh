@@ -4,6 +4,7 @@
 #
 #   tests/desktop/image.sh            build what is missing, print the image dir last
 #   tests/desktop/image.sh --cached   only reuse: exit 1 if the image is not cached
+#   tests/desktop/image.sh --prune    remove the cached layers that are not current
 #
 # Two cached layers under ${QXL_CACHE:-~/.cache/qxl-ng}/desktop/:
 #   base-trixie-gnome-<h1>/  the mmdebstrap tree (downloads; expensive). <h1> is
@@ -93,11 +94,12 @@ safe_remove() {
 	rm -rf --one-file-system "$d"
 }
 
-cached_only=0
+cached_only=0 prune=0
 case ${1:-} in
 --cached) cached_only=1 ;;
+--prune) prune=1 ;;
 '') ;;
-*) die "usage: $0 [--cached]" ;;
+*) die "usage: $0 [--cached | --prune]" ;;
 esac
 
 h1=$(base_spec | sha256sum | cut -c1-12)
@@ -106,6 +108,17 @@ h2=$(image_spec "$h1" | sha256sum | cut -c1-12)
 img=$cache/$SUITE-gnome-$h2
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
+if [ "$prune" -eq 1 ]; then
+	# every layer but the current base and image (each old image is ~1.6 GB)
+	exec 9>"$cache/.lock"
+	flock -w 60 9 || die "another image.sh holds $cache/.lock"
+	for d in "$cache"/base-"$SUITE"-gnome-* "$cache/$SUITE"-gnome-*; do
+		[ -d "$d" ] && [ "$d" != "$base" ] && [ "$d" != "$img" ] || continue
+		log "removing $d"
+		safe_remove "$d"
+	done
+	exit 0
+fi
 if [ -f "$img/$STAMP" ]; then
 	log "reusing $img ($(sed -n 's/^kernel //p' "$img/$STAMP"), root.img $(du -h "$img/root.img" | cut -f1) allocated)"
 	echo "$img"
@@ -173,7 +186,7 @@ if [ -e "$img" ]; then
 fi
 for d in "$cache/$SUITE-gnome-"*; do
 	if [ -d "$d" ] && [ "$d" != "$img" ]; then
-		log "note: stale image $d (sources or recipe changed; remove it by hand)"
+		log "note: stale image $d (sources or recipe changed; $0 --prune removes it)"
 	fi
 done
 mkdir -p "$img/upper" "$img/work" "$img/merged" "$img/src"
