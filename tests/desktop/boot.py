@@ -370,7 +370,10 @@ def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
                     os.unlink(path)
         time.sleep(0.5)
     console.poll()
-    report(qmp, shell, shell_ok, console, client, desktop, out, el, times)
+    try:
+        report(qmp, shell, shell_ok, console, client, desktop, out, el, times)
+    except (RuntimeError, OSError, ValueError, AttributeError) as e:
+        say("FAIL", "harness", "checks after the boot: %s: %s" % (type(e).__name__, e))
     return desktop is not None
 
 
@@ -380,7 +383,7 @@ def report(qmp, shell, shell_ok, console, client, desktop, out, el, times):
     r = q("cat /sys/module/qxl/version 2>/dev/null; modinfo -n qxl; "
           "dmesg | grep -m1 -o 'qxl-ng [^ ]*: revision.*'")
     if "qxl-ng" in console.seen or (r and "qxl-ng" in r[1]):
-        detail = " ".join(r[1].split()) if r else console.seen["qxl-ng"][1].group(0)
+        detail = " ".join(r[1].split()) if r else console.seen["qxl-ng"][2].group(0)
         say("PASS", "qxl-ng-loaded", detail)
     else:
         say("FAIL", "qxl-ng-loaded", "no qxl-ng probe line (shell: %r)" % (r[1][:200] if r else None))
