@@ -352,7 +352,7 @@ def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
             path, (w, h, px) = dump(qmp, out, ndump)
             d = describe(w, h, px)
             note("[%6.1fs] screendump %dx%d %s" % (el(), w, h, d))
-            # mutter logs "GNOME Shell started" once its startup animation
+            # gnome-shell logs "GNOME Shell started" once its startup animation
             # is over: before that a still picture can be a half-faded one
             started = "shell-started" in console.seen
             if user_shell and started and looks_like_desktop(d):
