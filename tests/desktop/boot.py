@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 from vmtest import QMP, SpiceClient, free_port, read_ppm  # noqa: E402
 
 try:
-    from PIL import Image
+    from PIL import Image, ImageChops
 except ImportError:
     sys.exit("desktop-boot: needs python3-pil for Debian's /usr/bin/python3 "
              "(apt-get install python3-pil); run as tests/desktop/boot.py")
@@ -207,6 +207,10 @@ def main():
     ap.add_argument("--machine", help="e.g. q35 (default: QEMU's pc)")
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--no-spice-client", action="store_true")
+    ap.add_argument("--heads", type=int, default=2,
+                    help="qxl-vga max_outputs (default 2: the client monitors check)")
+    ap.add_argument("--no-monitors", action="store_true",
+                    help="skip the client monitors config check")
     ap.add_argument("--out", default=os.path.join(REPO, "build", "desktop"))
     args = ap.parse_args()
 
@@ -235,7 +239,7 @@ def main():
            "-kernel", os.path.join(img, "vmlinuz"), "-initrd", os.path.join(img, "initrd.img"),
            "-append", ("root=/dev/vda rw console=ttyS0 " + args.append).strip(),
            "-drive", drive,
-           "-device", "qxl-vga",
+           "-device", "qxl-vga,max_outputs=%d" % args.heads,
            "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on" % port,
            "-device", "virtio-serial",
            "-chardev", "spicevmc,id=vdagent,name=vdagent",
@@ -360,13 +364,13 @@ def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
         time.sleep(0.5)
     console.poll()
     try:
-        report(qmp, shell, shell_ok, console, client, desktop, out, el, times)
+        report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times)
     except (RuntimeError, OSError, ValueError, AttributeError) as e:
         say("FAIL", "harness", "checks after the boot: %s: %s" % (type(e).__name__, e))
     return desktop is not None
 
 
-def report(qmp, shell, shell_ok, console, client, desktop, out, el, times):
+def report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times):
     q = lambda c, t=30: shell.run(c, t) if shell_ok else None  # noqa: E731
     # the driver
     r = q("cat /sys/module/qxl/version 2>/dev/null; modinfo -n qxl; "
@@ -431,6 +435,14 @@ def report(qmp, shell, shell_ok, console, client, desktop, out, el, times):
         spice_compare(qmp, client, out, el)
     if shell_ok:
         cursor_check(qmp, q, client, out)
+    if args.no_monitors:
+        say("SKIP", "client-monitors", "--no-monitors")
+    elif client is None:
+        say("SKIP", "client-monitors", "no SPICE client (--no-spice-client)")
+    elif not shell_ok:
+        say("SKIP", "client-monitors", "no root shell on ttyS1 to look at the guest's side")
+    else:
+        monitors_check(qmp, q, client, out, args.heads)
 
 
 def kms_state(q, out, name):
@@ -523,6 +535,145 @@ def spice_compare(qmp, client, out, el):
     else:
         say("FAIL", "spice-matches-screendump", "%s" % (
             "%.2f%% of pixels differ" % (100 * best) if isinstance(best, float) else best))
+
+
+def frac_differ(a, b):
+    """The fraction of pixels of two same-size RGB byte strings that differ by
+    more than 32 in some channel (PIL: per-channel difference, then the max)."""
+    (w, h, pa), (_, _, pb) = a, b
+    d = ImageChops.difference(Image.frombytes("RGB", (w, h), bytes(pa)),
+                              Image.frombytes("RGB", (w, h), bytes(pb)))
+    r, g, bl = d.split()
+    m = ImageChops.lighter(ImageChops.lighter(r, g), bl)
+    return sum(m.histogram()[33:]) / float(w * h)
+
+
+def crop(img, x, y, w, h):
+    iw, ih, px = img
+    return (w, h, Image.frombytes("RGB", (iw, ih), bytes(px)).crop((x, y, x + w, y + h)).tobytes())
+
+
+USER_ENV = ("runuser -u user -- env XDG_RUNTIME_DIR=/run/user/1000 "
+            "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus ")
+
+
+def guest_view(q, out, name):
+    """The guest's side of a layout: connectors (status, first modes), the
+    CRTCs' modes and positions from DRM's atomic state, mutter's logical
+    monitors (DisplayConfig GetCurrentState). Saved as NAME; one-line summary."""
+    r = q("for c in /sys/class/drm/card0-*; do echo \"${c##*/} $(cat $c/status) "
+          "$(head -n 2 $c/modes | tr '\\n' ' ')\"; done; "
+          "grep -E '^crtc|enable=|mode: |^plane|crtc-pos|fb=' /sys/kernel/debug/dri/0/state; "
+          + USER_ENV + "gdbus call --session -d org.gnome.Mutter.DisplayConfig "
+          "-o /org/gnome/Mutter/DisplayConfig -m org.gnome.Mutter.DisplayConfig.GetCurrentState", 40)
+    txt = r[1] if r else "(no answer)"
+    with open(os.path.join(out, name), "w") as f:
+        f.write(txt)
+    conn = " ".join("%s %s %s" % (m.group(1), m.group(2), m.group(3) or "")
+                    for m in re.finditer(r"^card0-(\S+) (connected|disconnected) ?(\S+)?", txt, re.M))
+    # logical monitors: [(x, y, scale, transform, primary, [(connector, vendor, ...)], props)]
+    logical = re.findall(r"\((-?\d+), (-?\d+), (?:double )?[\d.]+, (?:uint32 )?\d+, (true|false), "
+                         r"\[\('([^']+)'", txt)
+    mutter = " ".join("%s@%s,%s%s" % (c, x, y, "*" if p == "true" else "") for x, y, p, c in logical)
+    return "connectors: %s; mutter logical monitors: %s" % (conn.strip(), mutter or "?"), logical, txt
+
+
+def monitors_check(qmp, q, client, out, heads):
+    """The SPICE client asks for a layout (monitors config through the main
+    channel; QEMU hands it to qxl-ng as a client monitors config): GNOME must
+    follow, the screendump (the whole primary surface) and the client's own
+    surface and monitors must show it. Steps: one 1280x800, two 1024x768 side
+    by side, one 1024x768 back."""
+    r = q("systemctl is-active spice-vdagentd; ls -l /dev/virtio-ports/ 2>&1 | tail -n +2")
+    note("vdagent: %s" % (" ".join(r[1].split()) if r else "?"))
+    if r and not r[1].startswith("active"):
+        q("systemctl start spice-vdagentd")
+    steps = [("client-monitors-1280x800", ["1280x800+0+0"], (1280, 800)),
+             ("client-monitors-two-heads", ["1024x768+0+0", "1024x768+1024+0"], (2048, 768)),
+             ("client-monitors-back-to-one", ["1024x768+0+0"], (1024, 768))]
+    for n, (name, layout, size) in enumerate(steps):
+        if len(layout) > heads:
+            say("SKIP", name, "qxl-vga has max_outputs=%d (--heads)" % heads)
+            continue
+        t0 = time.monotonic()
+        try:
+            r = client.request("monitors " + " ".join(layout), 25)
+        except RuntimeError as e:
+            r = "err " + str(e)
+        if not r.startswith("ok"):
+            say("FAIL", name, "client monitors config not sent: %s" % r)
+            continue
+        want = " ".join(layout)
+        got_dump = got_client = None
+        t_dump = t_client = None
+        state = ""
+        end = t0 + 30   # bound of the wait; the check asks for 5 s
+        while time.monotonic() < end:
+            if t_dump is None:
+                path, img = dump(qmp, out, 700 + n)
+                got_dump = img
+                if (img[0], img[1]) == size and looks_like_desktop(describe(*crop(img, 0, 0, *layout_size(layout[0])))):
+                    t_dump = time.monotonic() - t0
+            if t_client is None:
+                sp = os.path.join(out, "spice-mon-%d.ppm" % n)
+                rr = client.request("snap " + sp, 20)
+                mons = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", rr))
+                if rr.startswith("ok"):
+                    got_client = (read_ppm(sp), mons)
+                    cw, ch = got_client[0][0], got_client[0][1]
+                    if (cw, ch) == size and mons == want:
+                        t_client = time.monotonic() - t0
+            if t_dump is not None and t_client is not None:
+                break
+            time.sleep(0.5)
+        view, logical, _ = guest_view(q, out, "monitors-%d-%s.txt" % (n, name.split("-", 2)[2]))
+        if got_dump:
+            write_png(os.path.join(out, "monitors-%d-screendump.png" % n), *got_dump)
+        if got_client:
+            write_png(os.path.join(out, "monitors-%d-spice.png" % n), *got_client[0])
+        # the client's picture against a fresh screendump, once both sizes agree
+        cmp_txt = ""
+        if t_dump is not None and t_client is not None:
+            sp = os.path.join(out, "spice-mon-%d-b.ppm" % n)
+            client.request("snap " + sp, 20)
+            spx = read_ppm(sp)
+            _, img = dump(qmp, out, 710 + n)
+            if (spx[0], spx[1]) == (img[0], img[1]):
+                frac = frac_differ(spx, img)
+                cmp_txt = "; client vs screendump %.3f%% of pixels differ" % (100 * frac)
+                if frac >= 0.01:
+                    state = "client picture differs from the screendump (%.2f%%)" % (100 * frac)
+            # every head shows something: the first the top bar, the others not black
+            for hd in layout[1:]:
+                x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
+                hw, hh = layout_size(hd)
+                d = describe(*crop(img, x, y, hw, hh))
+                if d["colours"] < 4:
+                    state = "head %s shows %d colours (blank?)" % (hd, d["colours"])
+        # mutter's layout: one logical monitor per head at the client's positions
+        pos = sorted((int(x), int(y)) for x, y, _, _ in logical)
+        want_pos = sorted(tuple(int(v) for v in re.findall(r"\+(\d+)", hd)) for hd in layout)
+        if logical and pos != want_pos:
+            state = state or "mutter's logical monitors at %s, the client asked %s" % (pos, want_pos)
+        timing = "screendump %s after %s, client %s after %s" % (
+            "%dx%d" % got_dump[:2] if got_dump else "?", "%.1f s" % t_dump if t_dump is not None else "-",
+            "%dx%d [%s]" % (got_client[0][0], got_client[0][1], got_client[1]) if got_client else "?",
+            "%.1f s" % t_client if t_client is not None else "-")
+        print("TIME client-monitors %s %s" % (name.split("-", 2)[2], timing), flush=True)
+        detail = "%s asked; %s%s; %s" % (want, timing, cmp_txt, view)
+        if t_dump is None or t_client is None:
+            say("FAIL", name, "not followed within 30 s: " + detail)
+        elif state:
+            say("FAIL", name, state + ": " + detail)
+        elif max(t_dump, t_client) > 5:
+            say("FAIL", name, "followed after %.1f s (bound 5 s): %s" % (max(t_dump, t_client), detail))
+        else:
+            say("PASS", name, detail)
+
+
+def layout_size(spec):
+    w, h = re.match(r"(\d+)x(\d+)", spec).groups()
+    return int(w), int(h)
 
 
 def stop(qemu, qmp, client, shell):
