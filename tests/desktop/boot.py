@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 from vmtest import QMP, SpiceClient, free_port, read_ppm  # noqa: E402
 
 try:
-    from PIL import Image, ImageChops
+    from PIL import Image, ImageChops, ImageStat
 except ImportError:
     sys.exit("desktop-boot: needs python3-pil for Debian's /usr/bin/python3 "
              "(apt-get install python3-pil); run as tests/desktop/boot.py")
@@ -209,6 +209,8 @@ def main():
     ap.add_argument("--no-spice-client", action="store_true")
     ap.add_argument("--heads", type=int, default=2,
                     help="qxl-vga max_outputs (default 2: the client monitors check)")
+    ap.add_argument("--follow-bound", type=float, default=5,
+                    help="seconds GNOME may take to follow a client monitors config (5)")
     ap.add_argument("--no-monitors", action="store_true",
                     help="skip the client monitors config check")
     ap.add_argument("--out", default=os.path.join(REPO, "build", "desktop"))
@@ -237,7 +239,9 @@ def main():
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(args.mem), "-smp", str(args.smp),
            "-nodefaults", "-vga", "none", "-no-reboot", "-display", "none",
            "-kernel", os.path.join(img, "vmlinuz"), "-initrd", os.path.join(img, "initrd.img"),
-           "-append", ("root=/dev/vda rw console=ttyS0 " + args.append).strip(),
+           # qxl-ng cannot read max_outputs from the device: num_heads matches it
+           "-append", ("root=/dev/vda rw console=ttyS0 qxl.num_heads=%d %s" % (
+               args.heads, args.append)).strip(),
            "-drive", drive,
            "-device", "qxl-vga,max_outputs=%d" % args.heads,
            "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on" % port,
@@ -442,7 +446,9 @@ def report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times)
     elif not shell_ok:
         say("SKIP", "client-monitors", "no root shell on ttyS1 to look at the guest's side")
     else:
-        monitors_check(qmp, q, client, out, args.heads)
+        monitors_check(qmp, q, client, out, args.heads, args.follow_bound)
+    if shell_ok:
+        typing_check(qmp, q, client, out)
 
 
 def kms_state(q, out, name):
@@ -578,7 +584,7 @@ def guest_view(q, out, name):
     return "connectors: %s; mutter logical monitors: %s" % (conn.strip(), mutter or "?"), logical, txt
 
 
-def monitors_check(qmp, q, client, out, heads):
+def monitors_check(qmp, q, client, out, heads, bound):
     """The SPICE client asks for a layout (monitors config through the main
     channel; QEMU hands it to qxl-ng as a client monitors config): GNOME must
     follow, the screendump (the whole primary surface) and the client's own
@@ -603,29 +609,34 @@ def monitors_check(qmp, q, client, out, heads):
         if not r.startswith("ok"):
             say("FAIL", name, "client monitors config not sent: %s" % r)
             continue
+        t_sent = time.monotonic() - t0
         want = " ".join(layout)
         got_dump = got_client = None
         t_dump = t_client = None
         state = ""
-        end = t0 + 30   # bound of the wait; the check asks for 5 s
+        hw0, hh0 = layout_size(layout[0])
+        end = t0 + 30   # bound of the wait; the check asks for --follow-bound
         while time.monotonic() < end:
+            # cheap polls (a screendump, the client's "info"); the client's
+            # whole picture and monitors only once its size is right
             if t_dump is None:
                 path, img = dump(qmp, out, 700 + n)
                 got_dump = img
-                if (img[0], img[1]) == size and looks_like_desktop(describe(*crop(img, 0, 0, *layout_size(layout[0])))):
+                if (img[0], img[1]) == size and looks_like_desktop(describe(*crop(img, 0, 0, hw0, hh0))):
                     t_dump = time.monotonic() - t0
             if t_client is None:
-                sp = os.path.join(out, "spice-mon-%d.ppm" % n)
-                rr = client.request("snap " + sp, 20)
-                mons = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", rr))
-                if rr.startswith("ok"):
-                    got_client = (read_ppm(sp), mons)
-                    cw, ch = got_client[0][0], got_client[0][1]
-                    if (cw, ch) == size and mons == want:
-                        t_client = time.monotonic() - t0
+                info = client.request("info", 10).split()
+                if info[:1] == ["ok"] and (int(info[1]), int(info[2])) == size:
+                    sp = os.path.join(out, "spice-mon-%d.ppm" % n)
+                    rr = client.request("snap " + sp, 20)
+                    mons = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", rr))
+                    if rr.startswith("ok"):
+                        got_client = (read_ppm(sp), mons)
+                        if mons == want and looks_like_desktop(describe(*crop(got_client[0], 0, 0, hw0, hh0))):
+                            t_client = time.monotonic() - t0
             if t_dump is not None and t_client is not None:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         view, logical, _ = guest_view(q, out, "monitors-%d-%s.txt" % (n, name.split("-", 2)[2]))
         if got_dump:
             write_png(os.path.join(out, "monitors-%d-screendump.png" % n), *got_dump)
@@ -647,16 +658,18 @@ def monitors_check(qmp, q, client, out, heads):
             for hd in layout[1:]:
                 x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
                 hw, hh = layout_size(hd)
-                d = describe(*crop(img, x, y, hw, hh))
-                if d["colours"] < 4:
-                    state = "head %s shows %d colours (blank?)" % (hd, d["colours"])
+                head = Image.frombytes("RGB", img[:2], bytes(img[2])).crop((x, y, x + hw, y + hh))
+                lum = ImageStat.Stat(head.convert("L")).mean[0]
+                cmp_txt += "; head %s mean luma %.0f" % (hd, lum)
+                if lum < 10:
+                    state = "head %s is black (mean luma %.1f)" % (hd, lum)
         # mutter's layout: one logical monitor per head at the client's positions
         pos = sorted((int(x), int(y)) for x, y, _, _ in logical)
         want_pos = sorted(tuple(int(v) for v in re.findall(r"\+(\d+)", hd)) for hd in layout)
         if logical and pos != want_pos:
             state = state or "mutter's logical monitors at %s, the client asked %s" % (pos, want_pos)
-        timing = "screendump %s after %s, client %s after %s" % (
-            "%dx%d" % got_dump[:2] if got_dump else "?", "%.1f s" % t_dump if t_dump is not None else "-",
+        timing = "sent after %.1f s, screendump %s after %s, client %s after %s" % (
+            t_sent, "%dx%d" % got_dump[:2] if got_dump else "?", "%.1f s" % t_dump if t_dump is not None else "-",
             "%dx%d [%s]" % (got_client[0][0], got_client[0][1], got_client[1]) if got_client else "?",
             "%.1f s" % t_client if t_client is not None else "-")
         print("TIME client-monitors %s %s" % (name.split("-", 2)[2], timing), flush=True)
@@ -665,10 +678,102 @@ def monitors_check(qmp, q, client, out, heads):
             say("FAIL", name, "not followed within 30 s: " + detail)
         elif state:
             say("FAIL", name, state + ": " + detail)
-        elif max(t_dump, t_client) > 5:
-            say("FAIL", name, "followed after %.1f s (bound 5 s): %s" % (max(t_dump, t_client), detail))
+        elif max(t_dump, t_client) > bound:
+            say("FAIL", name, "followed after %.1f s (bound %g s): %s" % (
+                max(t_dump, t_client), bound, detail))
         else:
             say("PASS", name, detail)
+
+
+def pil(img):
+    return Image.frombytes("RGB", img[:2], bytes(img[2]))
+
+
+def settle(qmp, out, n, base, limit):
+    """Screendumps until the picture differs from BASE and holds still for two
+    dumps in a row (a window drawn); (image, seconds) or (last, None)."""
+    t0 = time.monotonic()
+    prev = last = None
+    while time.monotonic() - t0 < limit:
+        _, img = dump(qmp, out, n)
+        last = img
+        changed = img[:2] != base[:2] or ImageChops.difference(pil(img), pil(base)).getbbox()
+        if changed and prev is not None and prev == img:
+            return img, time.monotonic() - t0
+        prev = img if changed else None
+        time.sleep(1)
+    return last, None
+
+
+KEYS = {" ": "spc", "-": "minus", ".": "dot"}
+
+
+def type_text(qmp, text):
+    for ch in text:
+        qmp.cmd("send-key", keys=[{"type": "qcode", "data": KEYS.get(ch, ch)}])
+        time.sleep(0.05)
+
+
+def typing_check(qmp, q, client, out):
+    """A terminal (gnome-console, else xterm on Xwayland) started in user's
+    session; text typed through QMP send-key must change the picture inside
+    the terminal's window, and the SPICE client must show the same picture."""
+    name = "terminal-typing"
+    _, base = dump(qmp, out, 800)
+    env = (USER_ENV + "WAYLAND_DISPLAY=wayland-0 DISPLAY=:0 ")
+    win = t_win = None
+    for prog in ("kgx", "xterm"):
+        t0 = time.monotonic()
+        r = q("setsid " + env + prog + " >/tmp/%s.log 2>&1 </dev/null & echo $!" % prog)
+        if not r or not r[1].strip().isdigit():
+            continue
+        pid = r[1].strip()
+        win, t_win = settle(qmp, out, 801, base, 90)
+        if t_win is not None:
+            break
+        q("kill %s" % pid)   # the one the shell started, by its PID
+        note("%s: no window within 90 s (guest log /tmp/%s.log)" % (prog, prog))
+    if t_win is None:
+        say("FAIL", name, "no terminal window appeared (kgx, xterm)")
+        return
+    box = ImageChops.difference(pil(win), pil(base)).getbbox()
+    print("TIME terminal-window %s %.1f s (launch to a still picture with it)" % (prog, t_win), flush=True)
+    write_png(os.path.join(out, "terminal.png"), *win)
+    text = "echo qxl-ng typing"
+    t0 = time.monotonic()
+    type_text(qmp, text)
+    qmp.cmd("send-key", keys=[{"type": "qcode", "data": "ret"}])
+    typed, t_typed = settle(qmp, out, 802, win, 20)
+    tbox = ImageChops.difference(pil(typed), pil(win)).getbbox() if typed[:2] == win[:2] else None
+    write_png(os.path.join(out, "terminal-typed.png"), *typed)
+    detail = "%s window %s after %.1f s" % (prog, box, t_win)
+    if t_typed is None or not tbox:
+        say("FAIL", name, "typing %r changed nothing within 20 s (focus?); %s" % (text, detail))
+        return
+    inside = (tbox[0] >= box[0] and tbox[1] >= box[1] and tbox[2] <= box[2] and tbox[3] <= box[3])
+    cmp_txt = "no client"
+    frac = None
+    if client:
+        sp = os.path.join(out, "spice-typed.ppm")
+        rr = client.request("snap " + sp, 20)
+        if rr.startswith("ok"):
+            spx = read_ppm(sp)
+            if spx[:2] == typed[:2]:
+                frac = frac_differ(spx, typed)
+                cmp_txt = "client vs screendump %.3f%% of pixels differ" % (100 * frac)
+                write_png(os.path.join(out, "spice-typed.png"), *spx)
+            else:
+                cmp_txt = "client %dx%d vs screendump %dx%d" % (spx[0], spx[1], typed[0], typed[1])
+        else:
+            cmp_txt = "client: " + rr
+    print("TIME terminal-typing %.1f s (keys sent to a still picture with the text)" % (
+        time.monotonic() - t0), flush=True)
+    detail = "%r changed %s %s in %.1f s; %s; %s" % (
+        text, tbox, "inside the window" if inside else "NOT inside the window", t_typed, detail, cmp_txt)
+    if inside and frac is not None and frac < 0.01:
+        say("PASS", name, detail)
+    else:
+        say("FAIL", name, detail)
 
 
 def layout_size(spec):
