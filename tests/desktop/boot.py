@@ -421,7 +421,7 @@ def report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times)
         say("FAIL", "mutter-kms-driver", "mutter uses %s, not qxl" % kms[-1][1])
     # the picture
     if desktop is None:
-        n, (w, h, px) = 999, dump(qmp, out, 999)[1]
+        w, h, px = dump(qmp, out, 999)[1]
         path = os.path.join(out, "last.png")
         write_png(path, w, h, px)
         say("FAIL", "screendump-desktop", "no desktop picture within the bound; last %s %s" % (
@@ -594,6 +594,10 @@ def monitors_check(qmp, q, client, out, heads, bound):
     note("vdagent: %s" % (" ".join(r[1].split()) if r else "?"))
     if r and not r[1].startswith("active"):
         q("systemctl start spice-vdagentd")
+    # the kernel's hotplug uevents, with the guest's monotonic time stamps:
+    # how much of the time is the driver's and how much the compositor's
+    mon_pid = bg_pid(q("setsid udevadm monitor -k -s drm >/tmp/drm-uevents.log 2>&1 </dev/null "
+                       "& echo $!; sleep 2"))
     steps = [("client-monitors-1280x800", ["1280x800+0+0"], (1280, 800)),
              ("client-monitors-two-heads", ["1024x768+0+0", "1024x768+1024+0"], (2048, 768)),
              ("client-monitors-back-to-one", ["1024x768+0+0"], (1024, 768))]
@@ -601,6 +605,8 @@ def monitors_check(qmp, q, client, out, heads, bound):
         if len(layout) > heads:
             say("SKIP", name, "qxl-vga has max_outputs=%d (--heads)" % heads)
             continue
+        r = q("cat /proc/uptime", 10)
+        g_send = float(r[1].split()[0]) if r and r[0] == 0 else None
         t0 = time.monotonic()
         try:
             r = client.request("monitors " + " ".join(layout), 25)
@@ -637,6 +643,13 @@ def monitors_check(qmp, q, client, out, heads, bound):
             if t_dump is not None and t_client is not None:
                 break
             time.sleep(0.2)
+        uev = "-"
+        r = q("cat /tmp/drm-uevents.log", 10)
+        if r and g_send is not None:
+            ts = [float(v) for v in re.findall(r"KERNEL\[(\d+\.\d+)\] change", r[1])
+                  if float(v) > g_send]
+            if ts:
+                uev = "%.2f s" % (ts[0] - g_send)
         view, logical, _ = guest_view(q, out, "monitors-%d-%s.txt" % (n, name.split("-", 2)[2]))
         if got_dump:
             write_png(os.path.join(out, "monitors-%d-screendump.png" % n), *got_dump)
@@ -668,8 +681,8 @@ def monitors_check(qmp, q, client, out, heads, bound):
         want_pos = sorted(tuple(int(v) for v in re.findall(r"\+(\d+)", hd)) for hd in layout)
         if logical and pos != want_pos:
             state = state or "mutter's logical monitors at %s, the client asked %s" % (pos, want_pos)
-        timing = "sent after %.1f s, screendump %s after %s, client %s after %s" % (
-            t_sent, "%dx%d" % got_dump[:2] if got_dump else "?", "%.1f s" % t_dump if t_dump is not None else "-",
+        timing = "sent after %.1f s, guest's drm change uevent after %s, screendump %s after %s, client %s after %s" % (
+            t_sent, uev, "%dx%d" % got_dump[:2] if got_dump else "?", "%.1f s" % t_dump if t_dump is not None else "-",
             "%dx%d [%s]" % (got_client[0][0], got_client[0][1], got_client[1]) if got_client else "?",
             "%.1f s" % t_client if t_client is not None else "-")
         print("TIME client-monitors %s %s" % (name.split("-", 2)[2], timing), flush=True)
@@ -683,21 +696,41 @@ def monitors_check(qmp, q, client, out, heads, bound):
                 max(t_dump, t_client), bound, detail))
         else:
             say("PASS", name, detail)
+    if mon_pid:
+        q("kill %s" % mon_pid, 10)
+
+
+def bg_pid(r):
+    """The PID of "cmd & echo $!" (the interactive shell also prints "[1] PID")."""
+    pids = re.findall(r"^(\d+)$", r[1], re.M) if r else []
+    return pids[-1] if pids else None
 
 
 def pil(img):
     return Image.frombytes("RGB", img[:2], bytes(img[2]))
 
 
-def settle(qmp, out, n, base, limit):
-    """Screendumps until the picture differs from BASE and holds still for two
-    dumps in a row (a window drawn); (image, seconds) or (last, None)."""
+TOP_BAR = 32   # GNOME Shell's top bar (1024x768, scale 1): its clock ticks
+
+
+def changes(img, base):
+    """The box where IMG differs from BASE below the top bar, or None."""
+    d = ImageChops.difference(pil(img), pil(base))
+    d.paste((0, 0, 0), (0, 0, img[0], TOP_BAR))
+    return d.getbbox()
+
+
+def settle(qmp, out, n, base, limit, min_size=1):
+    """Screendumps until the picture differs from BASE below the top bar, by a
+    box at least MIN_SIZE wide and high, and holds still for two dumps in a
+    row (a window drawn); (image, seconds) or (last, None)."""
     t0 = time.monotonic()
     prev = last = None
     while time.monotonic() - t0 < limit:
         _, img = dump(qmp, out, n)
         last = img
-        changed = img[:2] != base[:2] or ImageChops.difference(pil(img), pil(base)).getbbox()
+        box = changes(img, base) if img[:2] == base[:2] else (0, 0, img[0], img[1])
+        changed = box and box[2] - box[0] >= min_size and box[3] - box[1] >= min_size
         if changed and prev is not None and prev == img:
             return img, time.monotonic() - t0
         prev = img if changed else None
@@ -725,10 +758,10 @@ def typing_check(qmp, q, client, out):
     for prog in ("kgx", "xterm"):
         t0 = time.monotonic()
         r = q("setsid " + env + prog + " >/tmp/%s.log 2>&1 </dev/null & echo $!" % prog)
-        if not r or not r[1].strip().isdigit():
+        pid = bg_pid(r)
+        if not pid:
             continue
-        pid = r[1].strip()
-        win, t_win = settle(qmp, out, 801, base, 90)
+        win, t_win = settle(qmp, out, 801, base, 90, min_size=100)
         if t_win is not None:
             break
         q("kill %s" % pid)   # the one the shell started, by its PID
@@ -736,7 +769,7 @@ def typing_check(qmp, q, client, out):
     if t_win is None:
         say("FAIL", name, "no terminal window appeared (kgx, xterm)")
         return
-    box = ImageChops.difference(pil(win), pil(base)).getbbox()
+    box = changes(win, base)
     print("TIME terminal-window %s %.1f s (launch to a still picture with it)" % (prog, t_win), flush=True)
     write_png(os.path.join(out, "terminal.png"), *win)
     text = "echo qxl-ng typing"
@@ -744,7 +777,7 @@ def typing_check(qmp, q, client, out):
     type_text(qmp, text)
     qmp.cmd("send-key", keys=[{"type": "qcode", "data": "ret"}])
     typed, t_typed = settle(qmp, out, 802, win, 20)
-    tbox = ImageChops.difference(pil(typed), pil(win)).getbbox() if typed[:2] == win[:2] else None
+    tbox = changes(typed, win) if typed[:2] == win[:2] else None
     write_png(os.path.join(out, "terminal-typed.png"), *typed)
     detail = "%s window %s after %.1f s" % (prog, box, t_win)
     if t_typed is None or not tbox:
