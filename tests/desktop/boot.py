@@ -58,6 +58,11 @@ USER_BAD = re.compile(r"gnome-shell\[\d+\]: .*(Segmentation|core dump|[Cc]rash)|
                       r"Failed to start gdm|gnome-session.*Unrecoverable failure")
 
 
+class HardStop(BaseException):
+    """SIGALRM/SIGTERM: not an OSError (TimeoutError is one), so no
+    "except OSError" on the way swallows it."""
+
+
 def say(status, name, detail=""):
     line = "%s %s%s%s" % (status, PREFIX, name, (": " + detail) if detail else "")
     print(line, flush=True)
@@ -269,7 +274,7 @@ def main():
     result = False
 
     def hard_stop(signum, frame):
-        raise TimeoutError("signal %d" % signum)
+        raise HardStop("signal %d" % signum)
     # the checks after the deadline are bounded too: a hard stop 180 s later;
     # SIGTERM/SIGINT also end the run through the finally (QEMU by PID)
     signal.signal(signal.SIGALRM, hard_stop)
@@ -282,7 +287,7 @@ def main():
             if not client.wait_event("display-open", 30):
                 note("SPICE client: no display channel within 30 s")
         result = watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out)
-    except (TimeoutError, KeyboardInterrupt) as e:
+    except (HardStop, KeyboardInterrupt) as e:
         say("FAIL", "harness", "stopped (%s) after %.0f s" % (e or "interrupt", time.monotonic() - t0))
     finally:
         signal.alarm(0)
@@ -596,7 +601,10 @@ def monitors_check(qmp, q, client, out, heads, bound):
         q("systemctl start spice-vdagentd")
     # the kernel's hotplug uevents, with the guest's monotonic time stamps:
     # how much of the time is the driver's and how much the compositor's
-    mon_pid = bg_pid(q("setsid udevadm monitor -k -s drm >/tmp/drm-uevents.log 2>&1 </dev/null "
+    # DRM's KMS + ATOMIC debug log (dmesg): when mutter probes the connectors
+    # and when its blocking (mode-setting) commits start and end
+    q("echo 0x14 > /sys/module/drm/parameters/debug", 10)
+    mon_pid = bg_pid(q("setsid udevadm monitor -k -u -s drm >/tmp/drm-uevents.log 2>&1 </dev/null "
                        "& echo $!; sleep 2"))
     steps = [("client-monitors-1280x800", ["1280x800+0+0"], (1280, 800)),
              ("client-monitors-two-heads", ["1024x768+0+0", "1024x768+1024+0"], (2048, 768)),
@@ -646,10 +654,15 @@ def monitors_check(qmp, q, client, out, heads, bound):
         uev = "-"
         r = q("cat /tmp/drm-uevents.log", 10)
         if r and g_send is not None:
-            ts = [float(v) for v in re.findall(r"KERNEL\[(\d+\.\d+)\] change", r[1])
-                  if float(v) > g_send]
-            if ts:
-                uev = "%.2f s" % (ts[0] - g_send)
+            # KERNEL: the driver's uevent; UDEV: udevd done with it (what
+            # mutter's GUdev client gets)
+            got = []
+            for src in ("KERNEL", "UDEV"):
+                ts = [float(v) for v in re.findall(src + r"\[(\d+\.\d+)\] change", r[1])
+                      if float(v) > g_send]
+                got.append("%.2f s" % (ts[0] - g_send) if ts else "-")
+            uev = "%s (udev's after %s)" % tuple(got)
+        kms_txt = kms_times(q, g_send)
         view, logical, _ = guest_view(q, out, "monitors-%d-%s.txt" % (n, name.split("-", 2)[2]))
         if got_dump:
             write_png(os.path.join(out, "monitors-%d-screendump.png" % n), *got_dump)
@@ -686,7 +699,8 @@ def monitors_check(qmp, q, client, out, heads, bound):
             "%dx%d [%s]" % (got_client[0][0], got_client[0][1], got_client[1]) if got_client else "?",
             "%.1f s" % t_client if t_client is not None else "-")
         print("TIME client-monitors %s %s" % (name.split("-", 2)[2], timing), flush=True)
-        detail = "%s asked; %s%s; %s" % (want, timing, cmp_txt, view)
+        print("TIME client-monitors %s guest: %s" % (name.split("-", 2)[2], kms_txt), flush=True)
+        detail = "%s asked; %s%s; %s; guest: %s" % (want, timing, cmp_txt, view, kms_txt)
         if t_dump is None or t_client is None:
             say("FAIL", name, "not followed within 30 s: " + detail)
         elif state:
@@ -698,6 +712,33 @@ def monitors_check(qmp, q, client, out, heads, bound):
             say("PASS", name, detail)
     if mon_pid:
         q("kill %s" % mon_pid, 10)
+    q("echo 0 > /sys/module/drm/parameters/debug", 10)
+
+
+def kms_times(q, g_send):
+    """From DRM's debug log: the connector probes and the blocking commits
+    (mode sets) since G_SEND (guest seconds), relative to it."""
+    if g_send is None:
+        return "-"
+    r = q("dmesg | grep -E 'probed modes|committing [0-9a-f]+$|Clearing atomic state' | tail -n 600", 20)
+    if not r:
+        return "-"
+    probes, commits, clears = [], [], []
+    for m in re.finditer(r"^\[\s*(\d+\.\d+)\].*?(probed modes|committing [0-9a-f]+$|Clearing atomic state)",
+                         r[1], re.M):
+        t = float(m.group(1)) - g_send
+        if t < 0:
+            continue
+        (probes if m.group(2) == "probed modes" else
+         clears if m.group(2).startswith("Clearing") else commits).append(t)
+    if not (probes or commits):
+        return "no connector probe or blocking commit in DRM's debug log"
+    txt = "connector probes %s" % ("+%.2f..+%.2f s (%d)" % (probes[0], probes[-1], len(probes))
+                                   if probes else "none")
+    for c in commits:
+        done = [x for x in clears if x >= c]
+        txt += "; blocking commit +%.2f s%s" % (c, ", done +%.2f s" % done[0] if done else "")
+    return txt
 
 
 def bg_pid(r):
