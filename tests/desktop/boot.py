@@ -658,7 +658,7 @@ def monitors_check(qmp, q, client, out, heads, bound):
             # mutter's GUdev client gets)
             got = []
             for src in ("KERNEL", "UDEV"):
-                ts = [float(v) for v in re.findall(src + r"\[(\d+\.\d+)\] change", r[1])
+                ts = [float(v) for v in re.findall(src + r"\s*\[(\d+\.\d+)\] change", r[1])
                       if float(v) > g_send]
                 got.append("%.2f s" % (ts[0] - g_send) if ts else "-")
             uev = "%s (udev's after %s)" % tuple(got)
