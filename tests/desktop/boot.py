@@ -1,0 +1,877 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Boot the Debian 13 GNOME image of tests/desktop/image.sh on qxl-ng (QEMU TCG)
+and check from the host that GNOME Shell comes up on Wayland.
+
+    tests/desktop/boot.py [--image DIR] [--timeout 900] [--machine q35] [--no-spice-client]
+
+Results, one per line: "PASS <name>[: detail]", "FAIL <name>: <reason>",
+"SKIP <name>: <reason>"; timings as "TIME <what> <seconds>". Exit 0 only
+without FAIL. The guest's consoles and pictures go to build/desktop/<run>/.
+
+The guest: ttyS0 is the console (kernel and journal, to console.log); ttyS1
+is a root shell (agetty --autologin, see customize.sh) on a unix socket that
+this script drives with "echo markers". QEMU is stopped by its PID.
+"""
+
+import argparse
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
+from vmtest import QMP, SpiceClient, free_port, read_ppm  # noqa: E402
+
+try:
+    from PIL import Image, ImageChops, ImageStat
+except ImportError:
+    sys.exit("desktop-boot: needs python3-pil for Debian's /usr/bin/python3 "
+             "(apt-get install python3-pil); run as tests/desktop/boot.py")
+
+PREFIX = "desktop-gnome/"
+FAILED = []
+
+# What the console says, and the milestone it marks (first match wins).
+MILESTONES = [
+    ("kernel", re.compile(r"Linux version \d")),
+    ("qxl-ng", re.compile(r"qxl-ng \S+: revision")),
+    ("gdm", re.compile(r"Started gdm\.service")),
+    ("autologin", re.compile(r"session opened for user user\b")),
+    ("kms", re.compile(r"Added device '([^']+)' \((\S+)\) using (\S+) mode setting")),
+    ("shell-started", re.compile(r"GNOME Shell started at")),
+]
+MILESTONE_NAMES = [name for name, _ in MILESTONES]
+STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] ")
+# A userspace line on the console (journal forwarding) is "[time] proc[pid]: ...".
+USER_LINE = re.compile(r"^\[\s*\d+\.\d+\] [^\s\[]+\[\d+\]: ")
+KERNEL_BAD = re.compile(r"Oops|BUG:|WARNING:|Call Trace|Kernel panic|general protection fault")
+USER_BAD = re.compile(r"gnome-shell\[\d+\]: .*(Segmentation|core dump|[Cc]rash)|"
+                      r"Failed to start gdm|gnome-session.*Unrecoverable failure")
+
+
+class HardStop(BaseException):
+    """SIGALRM/SIGTERM: not an OSError (TimeoutError is one), so no
+    "except OSError" on the way swallows it."""
+
+
+def say(status, name, detail=""):
+    line = "%s %s%s%s" % (status, PREFIX, name, (": " + detail) if detail else "")
+    print(line, flush=True)
+    if status == "FAIL":
+        FAILED.append(name)
+
+
+def note(msg):
+    sys.stderr.write("desktop-boot: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def write_png(path, w, h, px):
+    """An RGB picture as PNG (python3-pil)."""
+    Image.frombytes("RGB", (w, h), bytes(px)).save(path)
+
+
+def luma(px, i):
+    return (299 * px[i] + 587 * px[i + 1] + 114 * px[i + 2]) // 1000
+
+
+def describe(w, h, px):
+    """Features of a picture: distinct colours (sampled), the top band's mean
+    luminance and its bright pixels (text/icons of GNOME Shell's top bar)."""
+    colours = set()
+    for i in range(0, len(px), 3 * 97):
+        colours.add(px[i:i + 3])
+    band = min(24, h)
+    total = bright = 0
+    for y in range(2, band):
+        for x in range(0, w, 2):
+            lv = luma(px, (y * w + x) * 3)
+            total += lv
+            bright += lv > 170
+    n = (band - 2) * ((w + 1) // 2)
+    return {"colours": len(colours), "band_mean": total // max(n, 1), "band_bright": bright}
+
+
+def looks_like_desktop(d):
+    return d["colours"] >= 16 and d["band_mean"] < 90 and d["band_bright"] >= 20
+
+
+class Console:
+    """Follows the ttyS0 log file QEMU writes; stamps each line with the host
+    time (seconds since QEMU started) it was first seen."""
+
+    def __init__(self, path, t0):
+        self.path, self.t0, self.pos, self.part = path, t0, 0, b""
+        self.seen = {}  # milestone -> (host t, guest t or None, match)
+        self.bad = []
+
+    def poll(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        self.pos += len(data)
+        lines = (self.part + data).split(b"\n")
+        self.part = lines.pop()
+        now = time.monotonic() - self.t0
+        for raw in lines:
+            line = raw.decode(errors="replace").rstrip("\r")
+            for name, rx in MILESTONES:
+                m = rx.search(line)
+                if m and name not in self.seen:
+                    g = STAMP.match(line)
+                    self.seen[name] = (now, float(g.group(1)) if g else None, m)
+                    note("[%6.1fs] %s: %s" % (now, name, line.strip()[:160]))
+            user = USER_LINE.match(line)
+            bad = USER_BAD.search(line) if user else KERNEL_BAD.search(line)
+            if bad and len(self.bad) < 20:
+                self.bad.append(line.strip())
+
+
+class Shell:
+    """A root shell on the guest's ttyS1 (a QEMU unix socket chardev)."""
+
+    def __init__(self, path):
+        self.path, self.sock, self.buf, self.n = path, None, b"", 0
+
+    def _connect(self):
+        if self.sock is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.path)
+            s.setblocking(False)
+            self.sock = s
+
+    def _read_until(self, rx, timeout):
+        end = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.sock], [], [], min(left, 1.0))
+            if r:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise RuntimeError("ttyS1 socket closed")
+                self.buf += chunk
+
+    def ready(self, timeout):
+        """True once the shell answers (it comes with getty.target)."""
+        self._connect()
+        self.sock.sendall(b"\nstty -echo; PS1=''; echo @@RE''ADY\n")
+        return self._read_until(re.compile(rb"@@READY"), timeout) is not None
+
+    def run(self, cmd, timeout=60):
+        """(exit status, output) of one shell command line; None on timeout."""
+        self.n += 1
+        n = self.n
+        self.buf = b""
+        self.sock.sendall(("echo @@B%d''; %s; echo @@E%d'' $?\n" % (n, cmd, n)).encode())
+        if not self._read_until(re.compile(rb"@@B%d\r?\n" % n), timeout):
+            return None
+        m = self._read_until(re.compile(rb"([\s\S]*?)@@E%d (\d+)" % n), timeout)
+        if not m:
+            return None
+        return int(m.group(2)), m.group(1).decode(errors="replace").replace("\r", "")
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+
+
+def image_dir(args):
+    if args.image:
+        return args.image
+    r = subprocess.run([os.path.join(HERE, "image.sh"), "--cached"], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode != 0:
+        return None
+    return r.stdout.strip().splitlines()[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--image", help="image dir (default: tests/desktop/image.sh --cached)")
+    ap.add_argument("--timeout", type=float, default=900, help="overall bound (s)")
+    ap.add_argument("--mem", type=int, default=4096)
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--machine", help="e.g. q35 (default: QEMU's pc)")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("--no-spice-client", action="store_true")
+    ap.add_argument("--heads", type=int, default=2,
+                    help="qxl-vga max_outputs (default 2: the client monitors check)")
+    ap.add_argument("--follow-bound", type=float, default=5,
+                    help="seconds GNOME may take to follow a client monitors config (5)")
+    ap.add_argument("--no-monitors", action="store_true",
+                    help="skip the client monitors config check")
+    ap.add_argument("--out", default=os.path.join(REPO, "build", "desktop"))
+    args = ap.parse_args()
+
+    img = image_dir(args)
+    if not img or not os.path.exists(os.path.join(img, "root.img")):
+        say("SKIP", "boot", "no cached image (run tests/desktop/image.sh first)")
+        return 0
+    run = time.strftime("run-%Y%m%d-%H%M%S")
+    out = os.path.join(args.out, run)
+    os.makedirs(out, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="qxl-desktop-")
+    # a per-run qcow2 overlay: root.img is never written
+    if shutil.which("qemu-img"):
+        disk = os.path.join(tmp, "disk.qcow2")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b",
+                        os.path.join(img, "root.img"), "-F", "raw", disk], check=True, timeout=60)
+        drive = "file=%s,if=virtio,format=qcow2" % disk
+    else:   # no qemu-utils: QEMU makes the same overlay itself, in $TMPDIR
+        drive = "file=%s,if=virtio,format=raw,snapshot=on" % os.path.join(img, "root.img")
+    port = free_port()
+    console_log = os.path.join(out, "console.log")
+    qmp_sock = os.path.join(tmp, "qmp.sock")
+    shell_sock = os.path.join(tmp, "ttyS1.sock")
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(args.mem), "-smp", str(args.smp),
+           "-nodefaults", "-vga", "none", "-no-reboot", "-display", "none",
+           "-kernel", os.path.join(img, "vmlinuz"), "-initrd", os.path.join(img, "initrd.img"),
+           # qxl-ng cannot read max_outputs from the device: num_heads matches it
+           "-append", ("root=/dev/vda rw console=ttyS0 qxl.num_heads=%d %s" % (
+               args.heads, args.append)).strip(),
+           "-drive", drive,
+           "-device", "qxl-vga,max_outputs=%d" % args.heads,
+           "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on" % port,
+           "-device", "virtio-serial",
+           "-chardev", "spicevmc,id=vdagent,name=vdagent",
+           "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0",
+           "-serial", "file:" + console_log,
+           "-chardev", "socket,id=shell,path=%s,server=on,wait=off" % shell_sock,
+           "-serial", "chardev:shell",
+           "-qmp", "unix:%s,server=on,wait=off" % qmp_sock]
+    if args.machine:
+        cmd[1:1] = ["-machine", args.machine]
+    with open(os.path.join(out, "qemu.cmd"), "w") as f:
+        f.write(" ".join(cmd) + "\n")
+    note("image %s, output %s, SPICE 127.0.0.1:%d" % (img, out, port))
+    t0 = time.monotonic()
+    deadline = t0 + args.timeout
+    qlog = open(os.path.join(out, "qemu.log"), "w")
+    qemu = subprocess.Popen(cmd, stdout=qlog, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, TMPDIR=tmp))
+    qmp = client = None
+    shell = Shell(shell_sock)
+    console = Console(console_log, t0)
+    times = {}
+    result = False
+
+    def hard_stop(signum, frame):
+        raise HardStop("signal %d" % signum)
+    # the checks after the deadline are bounded too: a hard stop 180 s later;
+    # SIGTERM/SIGINT also end the run through the finally (QEMU by PID)
+    signal.signal(signal.SIGALRM, hard_stop)
+    signal.signal(signal.SIGTERM, hard_stop)
+    signal.alarm(int(args.timeout) + 180)
+    try:
+        qmp = QMP(qmp_sock, min(deadline, time.monotonic() + 30))
+        if not args.no_spice_client:
+            client = SpiceClient(port, os.path.join(out, "spice-client.log"))
+            if not client.wait_event("display-open", 30):
+                note("SPICE client: no display channel within 30 s")
+        result = watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out)
+    except (HardStop, KeyboardInterrupt) as e:
+        say("FAIL", "harness", "stopped (%s) after %.0f s" % (e or "interrupt", time.monotonic() - t0))
+    finally:
+        signal.alarm(0)
+        stop(qemu, qmp, client, shell)
+        qlog.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    # console milestones: the guest's clock (kernel time stamp, from the
+    # kernel's start) and when the host saw the line; host checks: host time
+    for name in MILESTONE_NAMES:
+        if name in console.seen:
+            h, g, _ = console.seen[name]
+            print("TIME %s %s (host %.1f s)" % (
+                name, "%.1f s" % g if g is not None else "-", h), flush=True)
+    for name, t in sorted(times.items(), key=lambda kv: kv[1]):
+        print("TIME %s host %.1f s" % (name, t), flush=True)
+    if console.bad:
+        say("FAIL", "console", "%d bad lines, first: %s" % (len(console.bad), console.bad[0][:200]))
+    else:
+        say("PASS", "console", "no oops/warning/gnome-shell crash on ttyS0")
+    note("logs and pictures in %s" % out)
+    return 1 if (FAILED or not result) else 0
+
+
+def dump(qmp, out, n):
+    path = os.path.join(out, "dump-%03d.ppm" % n)
+    qmp.cmd("screendump", filename=path)
+    return path, read_ppm(path)
+
+
+def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
+    """The boot, followed until the desktop shows or the deadline passes."""
+    el = lambda: time.monotonic() - t0  # noqa: E731
+    shell_ok = False
+    shell_next = 0.0
+    dump_next = 0.0
+    ndump = 0
+    user_shell = False
+    desktop = None
+    last = None
+    while time.monotonic() < deadline:
+        console.poll()
+        if qemu.poll() is not None:
+            say("FAIL", "boot", "QEMU exited with %d after %.0f s" % (qemu.returncode, el()))
+            return False
+        now = el()
+        if not shell_ok and now >= shell_next:
+            shell_next = now + 10
+            try:
+                shell_ok = shell.ready(3)
+            except OSError:
+                shell_ok = False
+            if shell_ok:
+                times["shell"] = el()
+                say("PASS", "boot", "root shell on ttyS1 after %.0f s" % times["shell"])
+        if shell_ok and not user_shell and now >= dump_next - 1:
+            r = shell.run("ps -o user=,pid=,args= -C gnome-shell", 30)
+            if r and re.search(r"^\s*user\s+\d+\s+\S*gnome-shell", r[1], re.M):
+                user_shell = True
+                times["gnome-shell-user"] = el()
+                note("[%6.1fs] gnome-shell runs as user" % el())
+        if now >= dump_next:
+            dump_next = now + (3 if user_shell else 10)
+            ndump += 1
+            path, (w, h, px) = dump(qmp, out, ndump)
+            d = describe(w, h, px)
+            note("[%6.1fs] screendump %dx%d %s" % (el(), w, h, d))
+            # gnome-shell logs "GNOME Shell started" once its startup animation
+            # is over: before that a still picture can be a half-faded one
+            started = "shell-started" in console.seen
+            if user_shell and started and looks_like_desktop(d):
+                if last is not None and last == px:
+                    desktop = (path, w, h, px, d)
+                    times["desktop-confirmed"] = el()
+                    break
+                if last is None:
+                    times["desktop-first-seen"] = el()
+                last = px
+                dump_next = now + 3   # confirm it holds still
+            else:
+                last = None
+                if ndump % 6:   # keep about one rejected picture a minute
+                    os.unlink(path)
+        time.sleep(0.5)
+    console.poll()
+    try:
+        report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times)
+    except (RuntimeError, OSError, ValueError, AttributeError) as e:
+        say("FAIL", "harness", "checks after the boot: %s: %s" % (type(e).__name__, e))
+    return desktop is not None
+
+
+def report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times):
+    q = lambda c, t=30: shell.run(c, t) if shell_ok else None  # noqa: E731
+    # the driver
+    r = q("cat /sys/module/qxl/version 2>/dev/null; modinfo -n qxl; "
+          "dmesg | grep -m1 -o 'qxl-ng [^ ]*: revision.*'")
+    if "qxl-ng" in console.seen or (r and "qxl-ng" in r[1]):
+        detail = " ".join(r[1].split()) if r else console.seen["qxl-ng"][2].group(0)
+        say("PASS", "qxl-ng-loaded", detail)
+    else:
+        say("FAIL", "qxl-ng-loaded", "no qxl-ng probe line (shell: %r)" % (r[1][:200] if r else None))
+    # GDM
+    r = q("systemctl is-active gdm")
+    if r and r[1].strip() == "active":
+        say("PASS", "gdm", "gdm active")
+    else:
+        say("FAIL", "gdm", "systemctl is-active gdm: %r" % (r[1].strip() if r else "no shell"))
+    # GNOME Shell as user on Wayland, and mutter's KMS path
+    r = q("for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do "
+          "loginctl show-session $s -p Name -p Type -p Class -p State -p Service | tr '\\n' ' '; echo; done; "
+          "ps -o user=,pid=,args= -C gnome-shell; "
+          "journalctl -b -o cat --no-pager | grep -E 'mode setting|Added device' | tail -n 4")
+    txt = r[1] if r else ""
+    with open(os.path.join(out, "sessions.txt"), "w") as f:
+        f.write(txt)
+    sessions = [dict(kv.split("=", 1) for kv in l.split() if "=" in kv) for l in txt.splitlines()]
+    wl = [x for x in sessions if x.get("Name") == "user" and x.get("Type") == "wayland" and
+          x.get("Class") == "user" and x.get("State") in ("active", "online")]
+    ps = re.search(r"^\s*user\s+\d+\s+\S*gnome-shell", txt, re.M)
+    kms = re.findall(r"Added device '([^']+)' \((\S+)\) using (\S+) mode setting", txt)
+    kms_txt = ("mutter took %s KMS on %s (%s)" % (kms[-1][2], kms[-1][0], kms[-1][1])
+               if kms else "mutter's KMS line not found")
+    r = q("runuser -u user -- env XDG_RUNTIME_DIR=/run/user/1000 "
+          "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus "
+          "sh -c 'for k in \"interface enable-animations\" \"screensaver lock-enabled\" "
+          "\"session idle-delay\"; do gsettings get org.gnome.desktop.$k; done' 2>/dev/null | tr '\\n' ' '")
+    if r:
+        note("user's settings (enable-animations, lock-enabled, idle-delay): %s" % r[1].strip())
+    if wl and ps:
+        say("PASS", "gnome-shell-wayland", "session of user (%s) is wayland; %s" % (
+            wl[0].get("Service", "?"), kms_txt))
+    else:
+        say("FAIL", "gnome-shell-wayland", "session %s, gnome-shell as user %s; %s" % (
+            "wayland" if wl else "not wayland/none", "yes" if ps else "no", kms_txt))
+    if kms and kms[-1][1] != "qxl":
+        say("FAIL", "mutter-kms-driver", "mutter uses %s, not qxl" % kms[-1][1])
+    # the picture
+    if desktop is None:
+        w, h, px = dump(qmp, out, 999)[1]
+        path = os.path.join(out, "last.png")
+        write_png(path, w, h, px)
+        say("FAIL", "screendump-desktop", "no desktop picture within the bound; last %s %s" % (
+            path, describe(w, h, px)))
+        return
+    path, w, h, px, d = desktop
+    png = os.path.join(out, "desktop.png")
+    write_png(png, w, h, px)
+    shutil.copyfile(png, os.path.join(os.path.dirname(out), "desktop-latest.png"))
+    say("PASS", "screendump-desktop", "%dx%d, %d colours sampled, top band mean %d with %d bright "
+        "pixels: %s" % (w, h, d["colours"], d["band_mean"], d["band_bright"], png))
+    if client is None:
+        say("SKIP", "spice-matches-screendump", "--no-spice-client")
+    else:
+        spice_compare(qmp, client, out, el)
+    if shell_ok:
+        cursor_check(qmp, q, client, out)
+    if args.no_monitors:
+        say("SKIP", "client-monitors", "--no-monitors")
+    elif client is None:
+        say("SKIP", "client-monitors", "no SPICE client (--no-spice-client)")
+    elif not shell_ok:
+        say("SKIP", "client-monitors", "no root shell on ttyS1 to look at the guest's side")
+    else:
+        monitors_check(qmp, q, client, out, args.heads, args.follow_bound)
+    if shell_ok:
+        typing_check(qmp, q, client, out)
+
+
+def kms_state(q, out, name):
+    """DRM's atomic state (debugfs): which planes gnome-shell's framebuffers
+    are on. Saved as NAME, summarised; returns {plane: (fb, size)}."""
+    r = q("cat /sys/kernel/debug/dri/0/state")
+    if not r or r[0] != 0:
+        note("no /sys/kernel/debug/dri/0/state")
+        return {}
+    with open(os.path.join(out, name), "w") as f:
+        f.write(r[1])
+    found = {}
+    planes = []
+    for blk in re.split(r"\n(?=plane\[)", r[1]):
+        m = re.match(r"plane\[\d+\]: (\S+)", blk)
+        if not m:
+            continue
+        fb = re.search(r"fb=(\d+)", blk)
+        who = re.search(r"allocated by = (\S+)", blk)
+        size = re.search(r"size=(\d+x\d+)", blk)
+        planes.append("%s fb=%s%s%s" % (m.group(1), fb.group(1) if fb else "-",
+                                        " " + size.group(1) if size else "",
+                                        " by " + who.group(1) if who else ""))
+        found[m.group(1)] = (fb.group(1) if fb else "0", size.group(1) if size else "")
+    note("KMS state (%s): %s" % (name, "; ".join(planes)))
+    return found
+
+
+def cursor_check(qmp, q, client, out):
+    """Move the PS/2 mouse (QMP input-send-event): mutter should show its
+    pointer on a cursor plane, and the SPICE client's cursor channel see it."""
+    before = kms_state(q, out, "kms-state.txt")
+    for _ in range(5):
+        qmp.cmd("input-send-event", events=[
+            {"type": "rel", "data": {"axis": "x", "value": 20}},
+            {"type": "rel", "data": {"axis": "y", "value": 20}}])
+        time.sleep(0.3)
+    end = time.monotonic() + 20
+    after = {}
+    while time.monotonic() < end:
+        time.sleep(2)
+        after = kms_state(q, out, "kms-state-pointer.txt")
+        cur = [(p, v) for p, v in after.items()
+               if v[0] != "0" and before.get(p, ("0",))[0] == "0"]
+        if cur:
+            break
+    else:
+        cur = []
+    spice = client.request("cursor", 10) if client else "no client"
+    if cur:
+        say("PASS", "cursor-plane", "after a mouse move mutter shows the pointer on %s "
+            "(fb %s, %s); SPICE client cursor: %s" % (cur[0][0], cur[0][1][0], cur[0][1][1], spice))
+    else:
+        say("FAIL", "cursor-plane", "no plane got a framebuffer after a mouse move; "
+            "SPICE client cursor: %s" % spice)
+
+
+def spice_compare(qmp, client, out, el):
+    """The SPICE client's picture against a screendump taken right after it
+    (QEMU's default, lossy-capable compression: a tolerance, not exactness)."""
+    best = None
+    for i in range(3):
+        sp = os.path.join(out, "spice-%d.ppm" % i)
+        try:
+            r = client.request("snap " + sp, 20)
+        except RuntimeError as e:
+            say("FAIL", "spice-matches-screendump", str(e))
+            return
+        if not r.startswith("ok"):
+            say("FAIL", "spice-matches-screendump", "client: " + r)
+            return
+        sw, sh, spx = read_ppm(sp)
+        _, (w, h, px) = dump(qmp, out, 900 + i)
+        if (sw, sh) != (w, h):
+            best = "size %dx%d vs %dx%d" % (sw, sh, w, h)
+            time.sleep(2)
+            continue
+        differ = sum(1 for j in range(0, len(px), 3)
+                     if max(abs(px[j] - spx[j]), abs(px[j + 1] - spx[j + 1]),
+                            abs(px[j + 2] - spx[j + 2])) > 32)
+        frac = differ / (w * h)
+        best = frac if best is None or isinstance(best, str) or frac < best else best
+        if frac < 0.01:
+            break
+        time.sleep(2)
+    if isinstance(best, float) and best < 0.01:
+        write_png(os.path.join(out, "spice.png"), sw, sh, spx)
+        say("PASS", "spice-matches-screendump", "%.3f%% of pixels differ by more than 32" %
+            (100 * best))
+    else:
+        say("FAIL", "spice-matches-screendump", "%s" % (
+            "%.2f%% of pixels differ" % (100 * best) if isinstance(best, float) else best))
+
+
+def frac_differ(a, b):
+    """The fraction of pixels of two same-size RGB byte strings that differ by
+    more than 32 in some channel (PIL: per-channel difference, then the max)."""
+    (w, h, pa), (_, _, pb) = a, b
+    d = ImageChops.difference(Image.frombytes("RGB", (w, h), bytes(pa)),
+                              Image.frombytes("RGB", (w, h), bytes(pb)))
+    r, g, bl = d.split()
+    m = ImageChops.lighter(ImageChops.lighter(r, g), bl)
+    return sum(m.histogram()[33:]) / float(w * h)
+
+
+def crop(img, x, y, w, h):
+    iw, ih, px = img
+    return (w, h, Image.frombytes("RGB", (iw, ih), bytes(px)).crop((x, y, x + w, y + h)).tobytes())
+
+
+USER_ENV = ("runuser -u user -- env XDG_RUNTIME_DIR=/run/user/1000 "
+            "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus ")
+
+
+def guest_view(q, out, name):
+    """The guest's side of a layout: connectors (status, first modes), the
+    CRTCs' modes and positions from DRM's atomic state, mutter's logical
+    monitors (DisplayConfig GetCurrentState). Saved as NAME; one-line summary."""
+    r = q("for c in /sys/class/drm/card0-*; do echo \"${c##*/} $(cat $c/status) "
+          "$(head -n 2 $c/modes | tr '\\n' ' ')\"; done; "
+          "grep -E '^crtc|enable=|mode: |^plane|crtc-pos|fb=' /sys/kernel/debug/dri/0/state; "
+          + USER_ENV + "gdbus call --session -d org.gnome.Mutter.DisplayConfig "
+          "-o /org/gnome/Mutter/DisplayConfig -m org.gnome.Mutter.DisplayConfig.GetCurrentState", 40)
+    txt = r[1] if r else "(no answer)"
+    with open(os.path.join(out, name), "w") as f:
+        f.write(txt)
+    conn = " ".join("%s %s %s" % (m.group(1), m.group(2), m.group(3) or "")
+                    for m in re.finditer(r"^card0-(\S+) (connected|disconnected) ?(\S+)?", txt, re.M))
+    # logical monitors: [(x, y, scale, transform, primary, [(connector, vendor, ...)], props)]
+    logical = re.findall(r"\((-?\d+), (-?\d+), (?:double )?[\d.]+, (?:uint32 )?\d+, (true|false), "
+                         r"\[\('([^']+)'", txt)
+    mutter = " ".join("%s@%s,%s%s" % (c, x, y, "*" if p == "true" else "") for x, y, p, c in logical)
+    return "connectors: %s; mutter logical monitors: %s" % (conn.strip(), mutter or "?"), logical, txt
+
+
+def monitors_check(qmp, q, client, out, heads, bound):
+    """The SPICE client asks for a layout (monitors config through the main
+    channel; QEMU hands it to qxl-ng as a client monitors config): GNOME must
+    follow, the screendump (the whole primary surface) and the client's own
+    surface and monitors must show it. Steps: one 1280x800, two 1024x768 side
+    by side, one 1024x768 back."""
+    r = q("systemctl is-active spice-vdagentd; ls -l /dev/virtio-ports/ 2>&1 | tail -n +2")
+    note("vdagent: %s" % (" ".join(r[1].split()) if r else "?"))
+    if r and not r[1].startswith("active"):
+        q("systemctl start spice-vdagentd")
+    # the kernel's hotplug uevents, with the guest's monotonic time stamps:
+    # how much of the time is the driver's and how much the compositor's
+    # DRM's KMS + ATOMIC debug log (dmesg): when mutter probes the connectors
+    # and when its blocking (mode-setting) commits start and end
+    q("echo 0x14 > /sys/module/drm/parameters/debug", 10)
+    mon_pid = bg_pid(q("setsid udevadm monitor -k -u -s drm >/tmp/drm-uevents.log 2>&1 </dev/null "
+                       "& echo $!; sleep 2"))
+    steps = [("client-monitors-1280x800", ["1280x800+0+0"], (1280, 800)),
+             ("client-monitors-two-heads", ["1024x768+0+0", "1024x768+1024+0"], (2048, 768)),
+             ("client-monitors-back-to-one", ["1024x768+0+0"], (1024, 768))]
+    for n, (name, layout, size) in enumerate(steps):
+        if len(layout) > heads:
+            say("SKIP", name, "qxl-vga has max_outputs=%d (--heads)" % heads)
+            continue
+        r = q("cat /proc/uptime", 10)
+        g_send = float(r[1].split()[0]) if r and r[0] == 0 else None
+        t0 = time.monotonic()
+        try:
+            r = client.request("monitors " + " ".join(layout), 25)
+        except RuntimeError as e:
+            r = "err " + str(e)
+        if not r.startswith("ok"):
+            say("FAIL", name, "client monitors config not sent: %s" % r)
+            continue
+        t_sent = time.monotonic() - t0
+        want = " ".join(layout)
+        got_dump = got_client = None
+        t_dump = t_client = None
+        state = ""
+        hw0, hh0 = layout_size(layout[0])
+        end = t0 + 30   # bound of the wait; the check asks for --follow-bound
+        while time.monotonic() < end:
+            # cheap polls (a screendump, the client's "info"); the client's
+            # whole picture and monitors only once its size is right
+            if t_dump is None:
+                path, img = dump(qmp, out, 700 + n)
+                got_dump = img
+                if (img[0], img[1]) == size and looks_like_desktop(describe(*crop(img, 0, 0, hw0, hh0))):
+                    t_dump = time.monotonic() - t0
+            if t_client is None:
+                info = client.request("info", 10).split()
+                if info[:1] == ["ok"] and (int(info[1]), int(info[2])) == size:
+                    sp = os.path.join(out, "spice-mon-%d.ppm" % n)
+                    rr = client.request("snap " + sp, 20)
+                    mons = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", rr))
+                    if rr.startswith("ok"):
+                        got_client = (read_ppm(sp), mons)
+                        if mons == want and looks_like_desktop(describe(*crop(got_client[0], 0, 0, hw0, hh0))):
+                            t_client = time.monotonic() - t0
+            if t_dump is not None and t_client is not None:
+                break
+            time.sleep(0.2)
+        uev = "-"
+        r = q("cat /tmp/drm-uevents.log", 10)
+        if r and g_send is not None:
+            # KERNEL: the driver's uevent; UDEV: udevd done with it (what
+            # mutter's GUdev client gets)
+            got = []
+            for src in ("KERNEL", "UDEV"):
+                ts = [float(v) for v in re.findall(src + r"\s*\[(\d+\.\d+)\] change", r[1])
+                      if float(v) > g_send]
+                got.append("%.2f s" % (ts[0] - g_send) if ts else "-")
+            uev = "%s (udev's after %s)" % tuple(got)
+        kms_txt = kms_times(q, g_send)
+        view, logical, _ = guest_view(q, out, "monitors-%d-%s.txt" % (n, name.split("-", 2)[2]))
+        if got_dump:
+            write_png(os.path.join(out, "monitors-%d-screendump.png" % n), *got_dump)
+        if got_client:
+            write_png(os.path.join(out, "monitors-%d-spice.png" % n), *got_client[0])
+        # the client's picture against a fresh screendump, once both sizes agree
+        cmp_txt = ""
+        if t_dump is not None and t_client is not None:
+            sp = os.path.join(out, "spice-mon-%d-b.ppm" % n)
+            client.request("snap " + sp, 20)
+            spx = read_ppm(sp)
+            _, img = dump(qmp, out, 710 + n)
+            if (spx[0], spx[1]) == (img[0], img[1]):
+                frac = frac_differ(spx, img)
+                cmp_txt = "; client vs screendump %.3f%% of pixels differ" % (100 * frac)
+                if frac >= 0.01:
+                    state = "client picture differs from the screendump (%.2f%%)" % (100 * frac)
+            # every head shows something: the first the top bar, the others not black
+            for hd in layout[1:]:
+                x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
+                hw, hh = layout_size(hd)
+                head = Image.frombytes("RGB", img[:2], bytes(img[2])).crop((x, y, x + hw, y + hh))
+                lum = ImageStat.Stat(head.convert("L")).mean[0]
+                cmp_txt += "; head %s mean luma %.0f" % (hd, lum)
+                if lum < 10:
+                    state = "head %s is black (mean luma %.1f)" % (hd, lum)
+        # mutter's layout: one logical monitor per head at the client's positions
+        pos = sorted((int(x), int(y)) for x, y, _, _ in logical)
+        want_pos = sorted(tuple(int(v) for v in re.findall(r"\+(\d+)", hd)) for hd in layout)
+        if logical and pos != want_pos:
+            state = state or "mutter's logical monitors at %s, the client asked %s" % (pos, want_pos)
+        timing = "sent after %.1f s, guest's drm change uevent after %s, screendump %s after %s, client %s after %s" % (
+            t_sent, uev, "%dx%d" % got_dump[:2] if got_dump else "?", "%.1f s" % t_dump if t_dump is not None else "-",
+            "%dx%d [%s]" % (got_client[0][0], got_client[0][1], got_client[1]) if got_client else "?",
+            "%.1f s" % t_client if t_client is not None else "-")
+        print("TIME client-monitors %s %s" % (name.split("-", 2)[2], timing), flush=True)
+        print("TIME client-monitors %s guest: %s" % (name.split("-", 2)[2], kms_txt), flush=True)
+        detail = "%s asked; %s%s; %s; guest: %s" % (want, timing, cmp_txt, view, kms_txt)
+        if t_dump is None or t_client is None:
+            say("FAIL", name, "not followed within 30 s: " + detail)
+        elif state:
+            say("FAIL", name, state + ": " + detail)
+        elif max(t_dump, t_client) > bound:
+            say("FAIL", name, "followed after %.1f s (bound %g s): %s" % (
+                max(t_dump, t_client), bound, detail))
+        else:
+            say("PASS", name, detail)
+    if mon_pid:
+        q("kill %s" % mon_pid, 10)
+    q("echo 0 > /sys/module/drm/parameters/debug", 10)
+
+
+def kms_times(q, g_send):
+    """From DRM's debug log: the connector probes and the blocking commits
+    (mode sets) since G_SEND (guest seconds), relative to it."""
+    if g_send is None:
+        return "-"
+    r = q("dmesg | grep -E 'probed modes|committing [0-9a-f]+$|Clearing atomic state' | tail -n 600", 20)
+    if not r:
+        return "-"
+    probes, commits, clears = [], [], []
+    for m in re.finditer(r"^\[\s*(\d+\.\d+)\].*?(probed modes|committing [0-9a-f]+$|Clearing atomic state)",
+                         r[1], re.M):
+        t = float(m.group(1)) - g_send
+        if t < 0:
+            continue
+        (probes if m.group(2) == "probed modes" else
+         clears if m.group(2).startswith("Clearing") else commits).append(t)
+    if not (probes or commits):
+        return "no connector probe or blocking commit in DRM's debug log"
+    txt = "connector probes %s" % ("+%.2f..+%.2f s (%d)" % (probes[0], probes[-1], len(probes))
+                                   if probes else "none")
+    for c in commits:
+        done = [x for x in clears if x >= c]
+        txt += "; blocking commit +%.2f s%s" % (c, ", done +%.2f s" % done[0] if done else "")
+    return txt
+
+
+def bg_pid(r):
+    """The PID of "cmd & echo $!" (the interactive shell also prints "[1] PID")."""
+    pids = re.findall(r"^(\d+)$", r[1], re.M) if r else []
+    return pids[-1] if pids else None
+
+
+def pil(img):
+    return Image.frombytes("RGB", img[:2], bytes(img[2]))
+
+
+TOP_BAR = 32   # GNOME Shell's top bar (1024x768, scale 1): its clock ticks
+
+
+def changes(img, base):
+    """The box where IMG differs from BASE below the top bar, or None."""
+    d = ImageChops.difference(pil(img), pil(base))
+    d.paste((0, 0, 0), (0, 0, img[0], TOP_BAR))
+    return d.getbbox()
+
+
+def settle(qmp, out, n, base, limit, min_size=1):
+    """Screendumps until the picture differs from BASE below the top bar, by a
+    box at least MIN_SIZE wide and high, and holds still for two dumps in a
+    row (a window drawn); (image, seconds) or (last, None)."""
+    t0 = time.monotonic()
+    prev = last = None
+    while time.monotonic() - t0 < limit:
+        _, img = dump(qmp, out, n)
+        last = img
+        box = changes(img, base) if img[:2] == base[:2] else (0, 0, img[0], img[1])
+        changed = box and box[2] - box[0] >= min_size and box[3] - box[1] >= min_size
+        if changed and prev is not None and prev == img:
+            return img, time.monotonic() - t0
+        prev = img if changed else None
+        time.sleep(1)
+    return last, None
+
+
+KEYS = {" ": "spc", "-": "minus", ".": "dot"}
+
+
+def type_text(qmp, text):
+    for ch in text:
+        qmp.cmd("send-key", keys=[{"type": "qcode", "data": KEYS.get(ch, ch)}])
+        time.sleep(0.05)
+
+
+def typing_check(qmp, q, client, out):
+    """A terminal (gnome-console, else xterm on Xwayland) started in user's
+    session; text typed through QMP send-key must change the picture inside
+    the terminal's window, and the SPICE client must show the same picture."""
+    name = "terminal-typing"
+    _, base = dump(qmp, out, 800)
+    env = (USER_ENV + "WAYLAND_DISPLAY=wayland-0 DISPLAY=:0 ")
+    win = t_win = None
+    for prog in ("kgx", "xterm"):
+        t0 = time.monotonic()
+        r = q("setsid " + env + prog + " >/tmp/%s.log 2>&1 </dev/null & echo $!" % prog)
+        pid = bg_pid(r)
+        if not pid:
+            continue
+        win, t_win = settle(qmp, out, 801, base, 90, min_size=100)
+        if t_win is not None:
+            break
+        q("kill %s" % pid)   # the one the shell started, by its PID
+        note("%s: no window within 90 s (guest log /tmp/%s.log)" % (prog, prog))
+    if t_win is None:
+        say("FAIL", name, "no terminal window appeared (kgx, xterm)")
+        return
+    box = changes(win, base)
+    print("TIME terminal-window %s %.1f s (launch to a still picture with it)" % (prog, t_win), flush=True)
+    write_png(os.path.join(out, "terminal.png"), *win)
+    text = "echo qxl-ng typing"
+    t0 = time.monotonic()
+    type_text(qmp, text)
+    qmp.cmd("send-key", keys=[{"type": "qcode", "data": "ret"}])
+    typed, t_typed = settle(qmp, out, 802, win, 20)
+    tbox = changes(typed, win) if typed[:2] == win[:2] else None
+    write_png(os.path.join(out, "terminal-typed.png"), *typed)
+    detail = "%s window %s after %.1f s" % (prog, box, t_win)
+    if t_typed is None or not tbox:
+        say("FAIL", name, "typing %r changed nothing within 20 s (focus?); %s" % (text, detail))
+        return
+    inside = (tbox[0] >= box[0] and tbox[1] >= box[1] and tbox[2] <= box[2] and tbox[3] <= box[3])
+    cmp_txt = "no client"
+    frac = None
+    if client:
+        sp = os.path.join(out, "spice-typed.ppm")
+        rr = client.request("snap " + sp, 20)
+        if rr.startswith("ok"):
+            spx = read_ppm(sp)
+            if spx[:2] == typed[:2]:
+                frac = frac_differ(spx, typed)
+                cmp_txt = "client vs screendump %.3f%% of pixels differ" % (100 * frac)
+                write_png(os.path.join(out, "spice-typed.png"), *spx)
+            else:
+                cmp_txt = "client %dx%d vs screendump %dx%d" % (spx[0], spx[1], typed[0], typed[1])
+        else:
+            cmp_txt = "client: " + rr
+    print("TIME terminal-typing %.1f s (keys sent to a still picture with the text)" % (
+        time.monotonic() - t0), flush=True)
+    detail = "%r changed %s %s in %.1f s; %s; %s" % (
+        text, tbox, "inside the window" if inside else "NOT inside the window", t_typed, detail, cmp_txt)
+    if inside and frac is not None and frac < 0.01:
+        say("PASS", name, detail)
+    else:
+        say("FAIL", name, detail)
+
+
+def layout_size(spec):
+    w, h = re.match(r"(\d+)x(\d+)", spec).groups()
+    return int(w), int(h)
+
+
+def stop(qemu, qmp, client, shell):
+    if client:
+        client.stop()
+    shell.close()
+    if qemu.poll() is None and qmp:
+        try:
+            qmp.cmd("quit")
+        except (RuntimeError, OSError):
+            pass
+    try:
+        qemu.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.kill(qemu.pid, signal.SIGKILL)
+        qemu.wait(timeout=15)
+    if qmp:
+        qmp.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

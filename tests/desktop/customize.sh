@@ -1,0 +1,93 @@
+#!/bin/bash
+# Runs inside the image (chroot on the overlay, see image.sh): configures the
+# GNOME desktop and installs qxl-ng with DKMS as README tells a user.
+#   customize.sh KVER QXL_NG_VERSION
+set -euo pipefail
+kver=$1 ver=$2
+say() { echo "customize: $*"; }
+
+say "hostname, fstab, users"
+echo qxl-desktop >/etc/hostname
+printf '127.0.0.1 localhost\n127.0.1.1 qxl-desktop\n' >/etc/hosts
+echo '/dev/vda / ext4 rw,errors=remount-ro 0 1' >/etc/fstab
+id user >/dev/null 2>&1 || useradd -m -s /bin/bash -G video,render,input user
+echo user:user | chpasswd
+passwd -d root >/dev/null   # root logs in on ttyS0 without a password
+
+say "root shell on ttyS1 (boot.py's control channel)"
+mkdir -p /etc/systemd/system/serial-getty@ttyS1.service.d
+cat >/etc/systemd/system/serial-getty@ttyS1.service.d/autologin.conf <<'CONF'
+[Service]
+ExecStart=
+ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200 %I vt220
+CONF
+systemctl enable serial-getty@ttyS1.service
+
+say "GDM: automatic login of 'user' on Wayland"
+cat >/etc/gdm3/daemon.conf <<'CONF'
+[daemon]
+AutomaticLoginEnable=true
+AutomaticLogin=user
+WaylandEnable=true
+[security]
+[xdmcp]
+[chooser]
+[debug]
+CONF
+
+say "journald to ttyS0 (mutter's and gnome-shell's log on the serial console)"
+mkdir -p /etc/systemd/journald.conf.d
+cat >/etc/systemd/journald.conf.d/qxl-console.conf <<'CONF'
+[Journal]
+ForwardToConsole=yes
+TTYPath=/dev/ttyS0
+MaxLevelConsole=info
+CONF
+
+say "dconf defaults: no lock, no blanking, no animations, no welcome dialog"
+mkdir -p /etc/dconf/profile /etc/dconf/db/local.d
+printf 'user-db:user\nsystem-db:local\n' >/etc/dconf/profile/user
+cat >/etc/dconf/db/local.d/00-qxl-desktop <<'CONF'
+[org/gnome/desktop/session]
+idle-delay=uint32 0
+
+[org/gnome/desktop/screensaver]
+lock-enabled=false
+idle-activation-enabled=false
+
+[org/gnome/desktop/lockdown]
+disable-lock-screen=true
+
+[org/gnome/desktop/interface]
+enable-animations=false
+
+[org/gnome/settings-daemon/plugins/power]
+sleep-inactive-ac-type='nothing'
+sleep-inactive-battery-type='nothing'
+idle-dim=false
+
+[org/gnome/shell]
+welcome-dialog-last-shown-version='999'
+CONF
+dconf update
+
+say "qxl-ng $ver through DKMS for $kver"
+test -f "/usr/src/qxl-ng-$ver/dkms.conf"
+dkms install "qxl-ng/$ver" -k "$kver"
+ko=$(ls "/lib/modules/$kver/updates/dkms/qxl.ko"* | head -n 1)
+modinfo "$ko" | grep -E '^(filename|version|vermagic):'
+# modprobe's choice (updates/ before kernel/):
+modinfo -k "$kver" -n qxl
+case $(modinfo -k "$kver" -n qxl) in
+*/updates/dkms/qxl.ko*) echo "PASS desktop-image/dkms-install: $ko is what modprobe qxl loads" ;;
+*) echo "FAIL desktop-image/dkms-install: modprobe qxl resolves to $(modinfo -k "$kver" -n qxl)"; exit 1 ;;
+esac
+
+say "initramfs"
+update-initramfs -u -k "$kver"
+# (a listing first: grep -q would end lsinitramfs with SIGPIPE under pipefail)
+list=$(lsinitramfs "/boot/initrd.img-$kver")
+grep -E '/(virtio_blk|virtio_pci|qxl)\.ko' <<<"$list" || true
+grep -q '/virtio_blk\.ko' <<<"$list" ||
+	{ echo "FAIL desktop-image/initramfs: no virtio_blk"; exit 1; }
+echo "PASS desktop-image/initramfs: virtio_blk in the initramfs"
