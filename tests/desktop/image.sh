@@ -78,21 +78,9 @@ image_spec() {
 	(cd "$top" && src_files | xargs sha256sum)
 }
 
-mounts_under() {
-	awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r
-}
-
-safe_remove() {
-	local d=$1 m
-	case $d in "$cache"/?*) ;; *) die "refusing to remove $d" ;; esac
-	[ -e "$d" ] || return 0
-	for m in $(mounts_under "$d"); do
-		log "unmounting leftover $m"
-		umount "$m" 2>/dev/null || umount -l "$m" || true
-	done
-	[ -z "$(mounts_under "$d")" ] || die "mounts remain under $d; not removing it"
-	rm -rf --one-file-system "$d"
-}
+CACHE_ROOT=$cache
+# shellcheck source=tests/lib/cache-dirs.sh
+. "$top/tests/lib/cache-dirs.sh"
 
 cached_only=0 prune=0
 case ${1:-} in

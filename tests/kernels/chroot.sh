@@ -107,24 +107,9 @@ chroot_dir() {
 	echo "$chroots/$1-$h"
 }
 
-# mounts_under DIR: mount points at or below DIR, deepest first
-mounts_under() {
-	awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r
-}
-
-# safe_remove DIR: unmount anything left below DIR (an interrupted mmdebstrap
-# or build), then delete it without crossing into other file systems.
-safe_remove() {
-	local d=$1 m
-	case $d in "$chroots"/?*) ;; *) die "refusing to remove $d" ;; esac
-	[ -e "$d" ] || return 0
-	for m in $(mounts_under "$d"); do
-		log "unmounting leftover $m"
-		umount "$m" 2>/dev/null || umount -l "$m" || true
-	done
-	[ -z "$(mounts_under "$d")" ] || die "mounts remain under $d; not removing it"
-	rm -rf --one-file-system "$d"
-}
+CACHE_ROOT=$chroots
+# shellcheck source=tests/lib/cache-dirs.sh
+. "$top/tests/lib/cache-dirs.sh"
 
 # private apt configuration for host-side queries
 private_apt() {
