@@ -709,7 +709,8 @@ def monitors_check(qmp, q, client, out, heads, bound):
             say("FAIL", name, "followed after %.1f s (bound %g s): %s" % (
                 max(t_dump, t_client), bound, detail))
         else:
-            say("PASS", name, detail)
+            say("PASS", name, "followed after %.1f s (bound %g s): %s" % (
+                max(t_dump, t_client), bound, detail))
     if mon_pid:
         q("kill %s" % mon_pid, 10)
     q("echo 0 > /sys/module/drm/parameters/debug", 10)
