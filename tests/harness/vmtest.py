@@ -318,6 +318,7 @@ class Run:
         self.cmd_rc = {}
         self.cmd_host_fail = {}  # command index -> last failed host check
         self.done = False
+        self.booted = False  # /init ran (its "@@BOOT" line was seen)
         self.nshot = 0
         self.spice_note = ""
         self.start = time.monotonic()
@@ -501,6 +502,8 @@ class Run:
         if self.a.verbose:
             sys.stderr.write("guest| %s\n" % line)
         self.con_lines.append(line)
+        if line.startswith("@@BOOT"):
+            self.booted = True
         if line.startswith("host: FAIL") or line.startswith("qt_host: "):
             if self.cur is not None:
                 self.cmd_host_fail[self.cur] = line
@@ -973,6 +976,11 @@ class Run:
 
     def loop(self, deadline):
         while not self.done:
+            if (not self.booted and self.a.boot_timeout and
+                    time.monotonic() >= self.start + self.a.boot_timeout):
+                self.report("FAIL", "boot", "guest did not finish booting: /init did not run "
+                            "within %d s%s" % (self.a.boot_timeout, self.guest_where()))
+                return
             if time.monotonic() >= deadline:
                 last = self.cmd_name(self.cur) if self.cur is not None else "boot"
                 self.report("FAIL", last, "guest did not finish within the %d s global "
@@ -1189,6 +1197,8 @@ def main():
                     help="also connect build/userspace/tools/spice-probe --control before the "
                     "guest tests; serves the probe-* host requests (tests/spice/probe_host.py)")
     ap.add_argument("--timeout", type=int, default=600, help="global bound in seconds")
+    ap.add_argument("--boot-timeout", type=int, default=0,
+                    help="fail early when /init has not run after this many seconds (0: off)")
     ap.add_argument("--cmd-timeout", type=int, default=180,
                     help="bound for each guest command in seconds")
     ap.add_argument("--kver", help="kernel version (default: newest /boot/vmlinuz-*-amd64)")
