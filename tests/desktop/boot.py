@@ -219,7 +219,16 @@ def main():
     ap.add_argument("--no-monitors", action="store_true",
                     help="skip the client monitors config check")
     ap.add_argument("--out", default=os.path.join(REPO, "build", "desktop"))
+    ap.add_argument("--spice-port", type=int,
+                    help="SPICE's TCP port on 127.0.0.1 (default: a free one)")
+    ap.add_argument("--demo", type=float, metavar="SECONDS",
+                    help="make demo: no checks and no client of ours; once the desktop "
+                    "shows, save it as OUT/screen.png and keep the VM running SECONDS "
+                    "for a viewer (Ctrl-C ends it sooner)")
     args = ap.parse_args()
+    if args.demo is not None:
+        args.no_spice_client = True  # the viewer's: spice-server serves one client
+        args.timeout += args.demo
 
     img = image_dir(args)
     if not img or not os.path.exists(os.path.join(img, "root.img")):
@@ -237,7 +246,7 @@ def main():
         drive = "file=%s,if=virtio,format=qcow2" % disk
     else:   # no qemu-utils: QEMU makes the same overlay itself, in $TMPDIR
         drive = "file=%s,if=virtio,format=raw,snapshot=on" % os.path.join(img, "root.img")
-    port = free_port()
+    port = args.spice_port = args.spice_port or free_port()
     console_log = os.path.join(out, "console.log")
     qmp_sock = os.path.join(tmp, "qmp.sock")
     shell_sock = os.path.join(tmp, "ttyS1.sock")
@@ -287,8 +296,14 @@ def main():
             if not client.wait_event("display-open", 30):
                 note("SPICE client: no display channel within 30 s")
         result = watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out)
-    except (HardStop, KeyboardInterrupt) as e:
-        say("FAIL", "harness", "stopped (%s) after %.0f s" % (e or "interrupt", time.monotonic() - t0))
+    except KeyboardInterrupt:
+        if args.demo is not None:   # how a viewer ends the demo
+            note("demo: stopped by Ctrl-C after %.0f s" % (time.monotonic() - t0))
+            result = "desktop-confirmed" in times
+        else:
+            say("FAIL", "harness", "interrupted after %.0f s" % (time.monotonic() - t0))
+    except HardStop as e:
+        say("FAIL", "harness", "stopped (%s) after %.0f s" % (e, time.monotonic() - t0))
     finally:
         signal.alarm(0)
         stop(qemu, qmp, client, shell)
@@ -372,11 +387,35 @@ def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
                     os.unlink(path)
         time.sleep(0.5)
     console.poll()
+    if args.demo is not None:
+        return demo_hold(args, qemu, desktop, el)
     try:
         report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times)
     except (RuntimeError, OSError, ValueError, AttributeError) as e:
         say("FAIL", "harness", "checks after the boot: %s: %s" % (type(e).__name__, e))
     return desktop is not None
+
+
+def demo_hold(args, qemu, desktop, el):
+    """make demo: the desktop for a viewer, until --demo seconds pass."""
+    if desktop is None:
+        say("FAIL", "desktop", "no desktop on the screen after %.0f s" % el())
+        return False
+    path, w, h, px, d = desktop
+    png = os.path.join(args.out, "screen.png")
+    write_png(png, w, h, px)
+    say("PASS", "desktop", "GNOME on qxl-ng after %.0f s (%dx%d, saved as %s)" % (
+        el(), w, h, os.path.relpath(png, REPO)))
+    print("demo: connect a viewer now: remote-viewer spice://127.0.0.1:%d "
+          "(the VM runs %.0f s more; Ctrl-C stops it)" % (args.spice_port or 0, args.demo),
+          flush=True)
+    end = time.monotonic() + args.demo
+    while time.monotonic() < end and qemu.poll() is None:
+        time.sleep(min(1.0, max(0.0, end - time.monotonic())))
+    if qemu.poll() is not None:
+        say("FAIL", "demo", "QEMU exited with %d while the demo ran" % qemu.returncode)
+        return False
+    return True
 
 
 def report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times):
