@@ -70,6 +70,8 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "nudge_messages: %d\n", atomic_read(&qdev->nudge_messages));
 	seq_printf(m, "panic_screen: %d\n", IS_ENABLED(CONFIG_DRM_PANIC));
 	seq_printf(m, "releases_held: %d\n", READ_ONCE(qdev->releases_held));
+	seq_printf(m, "irqs_not_ours: %d\n", atomic_read(&qdev->irq_none));
+	seq_printf(m, "irq_parked: %d\n", test_bit(QXL_HW_IRQ_PARKED, &qdev->hw_state));
 	qxl_debugfs_rings(m, qdev);
 	for (i = 0; i < QXL_IO_PORTS; i++)
 		seq_printf(m, "port_%u_writes: %d\n", i, atomic_read(&qdev->port_writes[i]));

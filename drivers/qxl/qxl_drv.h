@@ -36,6 +36,10 @@
 #define QXL_IO_TIMEOUT_MS	5000
 /* An asynchronous operation outstanding this long, with no interrupt, means a dead device. */
 #define QXL_IO_DEAD_MS		30000
+
+/* Bits of qxl_device.hw_state */
+#define QXL_HW_IN_ERROR		0
+#define QXL_HW_IRQ_PARKED	1
 #define QXL_RING_TIMEOUT_MS	5000
 #define QXL_ALLOC_TIMEOUT_MS	5000
 /* Releases are asked for this long after the last command. */
@@ -420,6 +424,14 @@ struct qxl_device {
 	atomic_t scanout_copies;	/* surface to primary copies pushed */
 
 	struct work_struct reset_work;
+	/*
+	 * QXL_HW_IN_ERROR: the device reported an error and ignores every port
+	 * but RESET until it is reset (waiters on it give up at once).
+	 * QXL_HW_IRQ_PARKED: its interrupt line is disabled until that reset,
+	 * for the device cannot lower it before (qxl_irq_handler()).
+	 */
+	unsigned long hw_state;
+	atomic_t irq_none;		/* interrupts that were not the device's */
 	/*
 	 * Device memory buffers copied to RAM by the hibernation freeze, for
 	 * a restore into a device whose memory is new; freed by thaw/restore.

@@ -81,9 +81,10 @@ static bool qxl_io_wait_idle(struct qxl_device *qdev, unsigned long deadline)
 {
 	long left = (long)(deadline - jiffies);
 
-	if (!READ_ONCE(qdev->io_pending))
+	if (!READ_ONCE(qdev->io_pending) || test_bit(QXL_HW_IN_ERROR, &qdev->hw_state))
 		return true;
-	return left > 0 && wait_event_timeout(qdev->io_wq, !READ_ONCE(qdev->io_pending), left);
+	return left > 0 && wait_event_timeout(qdev->io_wq, !READ_ONCE(qdev->io_pending) ||
+					      test_bit(QXL_HW_IN_ERROR, &qdev->hw_state), left);
 }
 
 /*
@@ -97,7 +98,8 @@ static int qxl_io_wait_done(struct qxl_device *qdev, enum qxl_io_port port)
 {
 	for (;;) {
 		if (qxl_io_wait_idle(qdev, jiffies + msecs_to_jiffies(QXL_IO_TIMEOUT_MS)))
-			return 0;
+			/* in error, the device does nothing until the reset */
+			return test_bit(QXL_HW_IN_ERROR, &qdev->hw_state) ? -ETIMEDOUT : 0;
 		if (qxl_io_stuck(qdev))
 			return qxl_io_dead(qdev, qdev->io_port);
 		if (qxl_io_may_be_slow(port))
@@ -162,6 +164,13 @@ static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
 	slot->high_bits = (((u64)slot->id << qdev->slot_gen_bits) | slot->generation) << shift;
 }
 
+/* The line disabled on an error: enabled again once the device lowered it. */
+static void qxl_irq_unpark(struct qxl_device *qdev)
+{
+	if (test_and_clear_bit(QXL_HW_IRQ_PARKED, &qdev->hw_state))
+		enable_irq(to_pci_dev(qdev->drm.dev)->irq);
+}
+
 /*
  * Reset the device and bring it to the state the driver expects: memslots
  * registered, rings empty, interrupts unmasked. Afterwards the device is in
@@ -170,6 +179,7 @@ static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
 void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 {
 	qxl_io_write(qdev, QXL_IO_RESET, 0);
+	clear_bit(QXL_HW_IN_ERROR, &qdev->hw_state);
 	/* The reset cancels the device's outstanding operation. */
 	WRITE_ONCE(qdev->io_pending, false);
 	qdev->primary_live = false;
@@ -182,6 +192,7 @@ void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 			 QXL_INT_ERROR | QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG;
 	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
+	qxl_irq_unpark(qdev);
 }
 
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height)
@@ -235,8 +246,10 @@ static irqreturn_t qxl_irq_handler(int irq, void *arg)
 	 * through the BAR and mapped uncached, which makes xchg valid on it.
 	 */
 	pending = xchg((u32 __force *)&qdev->ram_hdr->int_pending, 0);
-	if (!pending)
+	if (!pending) {
+		atomic_inc(&qdev->irq_none);
 		return IRQ_NONE;
+	}
 
 	if (pending & (QXL_INT_DISPLAY | QXL_INT_CURSOR)) {
 		WRITE_ONCE(qdev->last_progress, jiffies);
@@ -251,6 +264,20 @@ static irqreturn_t qxl_irq_handler(int irq, void *arg)
 	}
 	if (pending & QXL_INT_ERROR) {
 		atomic_inc(&qdev->error_count);
+		/*
+		 * From now until reset the device ignores every port but
+		 * RESET, UPDATE_IRQ included: the level-triggered line stays
+		 * raised with nothing pending, and would bring the CPU back
+		 * here until the reset work got to run (or until the core
+		 * gave up on the line: "nobody cared"). Disable it until
+		 * qxl_hw_reset_and_setup(), and let waiters on the device go
+		 * so that the reset work gets the locks at once.
+		 */
+		set_bit(QXL_HW_IN_ERROR, &qdev->hw_state);
+		if (!test_and_set_bit(QXL_HW_IRQ_PARKED, &qdev->hw_state))
+			disable_irq_nosync(irq);
+		wake_up_all(&qdev->io_wq);
+		wake_up_all(&qdev->ring_wq);
 		schedule_work(&qdev->reset_work);
 	}
 	if (pending & QXL_INT_CLIENT_MONITORS_CONFIG)
@@ -329,6 +356,9 @@ static void qxl_hw_fini(void *data)
 	/* Silence the device before its interrupt and mappings go away. */
 	writel(0, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_RESET, 0);
+	/* the line low, and enabled for whoever shares it */
+	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
+	qxl_irq_unpark(qdev);
 	qdev->primary_live = false;
 	/* The reset dropped everything the device held. */
 	qxl_dmem_free_all_released(qdev);

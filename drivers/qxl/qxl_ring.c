@@ -47,8 +47,13 @@ static int qxl_ring_wait_room(struct qxl_device *qdev, struct qxl_ring_hdr __iom
 		 * is full.
 		 */
 		qxl_io_write(qdev, notify, 0);
-		if (wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size, need),
-				       msecs_to_jiffies(QXL_RING_POLL_MS)))
+		wait_event_timeout(qdev->ring_wq, qxl_ring_has_room(hdr, size, need) ||
+				   test_bit(QXL_HW_IN_ERROR, &qdev->hw_state),
+				   msecs_to_jiffies(QXL_RING_POLL_MS));
+		/* in error, the device takes nothing until the reset */
+		if (test_bit(QXL_HW_IN_ERROR, &qdev->hw_state))
+			return -ETIMEDOUT;
+		if (qxl_ring_has_room(hdr, size, need))
 			break;
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;

@@ -759,12 +759,28 @@ static void t_burst(void)
 }
 
 /*
+ * From its error until its reset the device ignores UPDATE_IRQ, so its
+ * level-triggered line stays raised: the driver must keep it disabled
+ * meanwhile, not take interrupt after interrupt finding nothing pending (the
+ * core disables a line after 99,900 of those: "irq N: nobody cared").
+ */
+static void t_reset_irq(int none0)
+{
+	int none = qt_status("irqs_not_ours");
+
+	qt_result("reset-no-interrupt-storm", none0 >= 0 && none - none0 <= 8 &&
+		  qt_status("irq_parked") == 0 ? QT_PASS : QT_FAIL,
+		  "from the device error to its reset: %d interrupts found nothing pending "
+		  "(at most 8); line parked now: %d", none - none0, qt_status("irq_parked"));
+}
+
+/*
  * A device error resets the device, which forgets every surface: the
  * driver creates them again with their pixels, and they keep working.
  */
 static void t_reset(void)
 {
-	int resets = qt_status("resets"), inj, bad, ret = -1;
+	int resets = qt_status("resets"), none = qt_status("irqs_not_ours"), inj, bad, ret = -1;
 
 	fill(surf, 0, 0, SW, SH, 0x3366cc);
 	update(surf, 0, 0, SW, SH);
@@ -787,7 +803,9 @@ static void t_reset(void)
 	qt_result("surface-survives-reset", !bad && !ret ? QT_PASS : QT_FAIL,
 		  "after a device reset: %d pixels lost, draw afterwards %s", bad,
 		  ret ? "failed" : "ok");
+	t_reset_irq(none);
 }
+
 
 int main(void)
 {
