@@ -36,7 +36,8 @@ KERNEL_BAD = re.compile(
     r"suspected memory leak|list_add corruption|list_del corruption|refcount_t:|"
     r"INFO: task .* blocked|DEBUG_LOCKS_WARN_ON|possible circular locking|"
     r"possible recursive locking|inconsistent lock state|suspicious RCU usage|"
-    r"trying to register non-static key)")
+    r"trying to register non-static key|rcu: INFO|detected stalls?|"
+    r"page allocation failure|soft lockup|hard LOCKUP)")
 
 # A kernel message on the console: "[    3.141592] ..." (CONFIG_PRINTK_TIME=y).
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d{6}\]")
@@ -1159,6 +1160,12 @@ class Run:
         if bad:
             self.report("FAIL", "kernel-log", bad[0].strip()[:300] +
                         (" (+%d more lines)" % (len(bad) - 1) if len(bad) > 1 else ""))
+            # what led to it: run-all shows the tail of this log when a suite fails
+            kern = [l for l in self.con_lines[:self.kernel_log_until]
+                    if KERNEL_LINE.search(l) and "@@" not in l]
+            first = kern.index(bad[0]) if bad[0] in kern else 0
+            for l in kern[max(0, first - 4):first + 16]:
+                log("console: " + l.rstrip()[:200])
         elif self.done:
             self.report("PASS", "kernel-log")
         failed = any(s == "FAIL" for s, _, _ in self.results)
