@@ -145,29 +145,46 @@ static void flip_events(void)
 		  "number (%.3f ms a frame)", bad_ts, worst, period * 1e3);
 }
 
-/* A flip queued just after a vblank: done at the next one, within a frame. */
+/*
+ * A flip queued in the first half of a frame: done at the next vblank. A flip
+ * whose ioctl returns later than that (a busy TCG host, a debug kernel) leaves
+ * the commit worker too little of the frame to judge the driver by; such tries
+ * are counted and repeated, up to 20 tries for 5 judged flips.
+ */
 static void flip_after_vblank(void)
 {
-	unsigned int seq, i, bad = 0;
+	unsigned int seq, tries, judged = 0, late_queued = 0, bad = 0;
 	struct flip_ev e;
-	double t, worst = 0;
+	double t, queued, worst = 0;
 
-	for (i = 0; i < 5; i++) {
+	for (tries = 0; tries < 20 && judged < 5; tries++) {
 		if (vbl_next(&seq, &t) || drmModePageFlip(dev.fd, dev.crtc_id,
-							   fbs[i % 2].fb_id,
-							   DRM_MODE_PAGE_FLIP_EVENT, &e) ||
-		    wait_flip(dev.fd, &e, 1000)) {
+							   fbs[tries % 2].fb_id,
+							   DRM_MODE_PAGE_FLIP_EVENT, &e)) {
 			bad++;
+			judged++;
 			continue;
 		}
+		queued = kms_now() - t;
+		if (wait_flip(dev.fd, &e, 1000)) {
+			bad++;
+			judged++;
+			continue;
+		}
+		if (queued > period / 2) {
+			late_queued++;
+			continue;
+		}
+		judged++;
 		if (e.seq != seq + 1)
 			bad++;
 		if (e.when - t > worst)
 			worst = e.when - t;
 	}
-	qt_result("flip-next-vblank", bad ? QT_FAIL : QT_PASS,
-		  "5 flips queued after vblank N: %u not completed at N+1; longest %.1f ms "
-		  "after N (a frame is %.1f ms)", bad, worst * 1e3, period * 1e3);
+	qt_result("flip-next-vblank", bad || judged < 5 ? QT_FAIL : QT_PASS,
+		  "%u flips queued within half a frame after vblank N: %u not completed at "
+		  "N+1; longest %.1f ms after N (a frame is %.1f ms); %u more queued later "
+		  "than that, not judged", judged, bad, worst * 1e3, period * 1e3, late_queued);
 }
 
 static volatile sig_atomic_t alarms;
@@ -195,17 +212,30 @@ static void wait_interrupted(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 	signal(SIGALRM, SIG_DFL);
 	t1 = v.reply.tval_sec + v.reply.tval_usec / 1e6;
-	qt_result("vblank-wait-eintr", ret || v.reply.sequence != start + 30 || alarms < 2 ?
+	/*
+	 * A relative wait restarted after a signal must keep its target: with
+	 * every signal restarting it from the count then, it would end 30
+	 * frames after the last one. start + 31: the count moved between
+	 * reading it and asking (a slow guest).
+	 */
+	qt_result("vblank-wait-eintr", ret || v.reply.sequence - start < 30 ||
+		  v.reply.sequence - start > 31 || alarms < 2 ?
 		  QT_FAIL : QT_PASS, "+30 frames from %u with %d signals on the way: %s, ended at "
 		  "%u after %.1f frames", start, (int)alarms, ret ? strerror(errno) : "ok",
 		  v.reply.sequence, (t1 - t0) / period);
 }
 
+/*
+ * Legacy cursor moves do not wait for a vblank: a driver that waited would take
+ * about a frame for every move after the first. Judged by the median move, so
+ * that a host that deschedules the guest for a moment (TCG beside other work)
+ * does not decide it; the total and the longest are reported.
+ */
 static void cursor_no_wait(void)
 {
-	unsigned int seq, i;
+	unsigned int seq, moved, i;
 	struct flip_ev e;
-	double t, t0, longest = 0, total;
+	double t, t_moved = 0, t0, took[60], total;
 	int ret;
 
 	drmModeSetCursor(dev.fd, dev.crtc_id, cur.handle, 64, 64);
@@ -214,13 +244,14 @@ static void cursor_no_wait(void)
 		double a = kms_now();
 
 		drmModeMoveCursor(dev.fd, dev.crtc_id, 10 + i * 5, 20 + i * 3);
-		if (kms_now() - a > longest)
-			longest = kms_now() - a;
+		took[i] = kms_now() - a;
 	}
 	total = kms_now() - t0;
-	qt_result("cursor-moves-no-vblank-wait", total < 30 * period ? QT_PASS : QT_FAIL,
-		  "60 legacy moves in %.1f ms (60 frames are %.0f ms), the longest %.1f ms",
-		  total * 1e3, 60 * period * 1e3, longest * 1e3);
+	qsort(took, 60, sizeof(took[0]), kms_cmp_double);
+	qt_result("cursor-moves-no-vblank-wait", took[30] < period / 2 ? QT_PASS : QT_FAIL,
+		  "60 legacy moves: median %.2f ms (half a frame is %.1f ms), total %.1f ms, "
+		  "the longest %.1f ms", took[30] * 1e3, period / 2 * 1e3, total * 1e3,
+		  took[59] * 1e3);
 
 	if (vbl_now(&seq, &t) || drmModePageFlip(dev.fd, dev.crtc_id, fbs[1].fb_id,
 						  DRM_MODE_PAGE_FLIP_EVENT, &e)) {
@@ -229,12 +260,20 @@ static void cursor_no_wait(void)
 	}
 	for (i = 0; i < 20; i++)
 		drmModeMoveCursor(dev.fd, dev.crtc_id, 300 - i * 5, 200);
+	/*
+	 * The moves must not hold the flip back: it completes within two
+	 * vblanks of being queued, or, in a guest so slow that the moves
+	 * themselves took longer, at the vblank after they were done.
+	 */
+	if (vbl_now(&moved, &t_moved))
+		moved = seq;
 	e.seq = 0;
 	ret = wait_flip(dev.fd, &e, 1000);
-	qt_result("cursor-moves-flip-not-delayed", ret || e.seq <= seq || e.seq > seq + 2 ?
-		  QT_FAIL : QT_PASS,
-		  "a flip queued at count %u (t %.3f) with 20 cursor moves after it: event at "
-		  "%u (t %.3f, CRTC %u)", seq, t, e.seq, e.when, e.crtc);
+	qt_result("cursor-moves-flip-not-delayed", ret || e.seq <= seq ||
+		  e.seq > (moved + 1 > seq + 2 ? moved + 1 : seq + 2) ? QT_FAIL : QT_PASS,
+		  "a flip queued at count %u (t %.3f) with 20 cursor moves after it, done at "
+		  "count %u (t %.3f): event at %u (t %.3f, CRTC %u)", seq, t, moved, t_moved,
+		  e.seq, e.when, e.crtc);
 	drmModeSetCursor(dev.fd, dev.crtc_id, 0, 0, 0);
 }
 

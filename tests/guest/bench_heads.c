@@ -153,13 +153,6 @@ static double hotplug_request(const char *layout)
 	return -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The vdagent port held open in place of a vdagent daemon: a child that
  * drains it, stopped by PID at the end. */
 static pid_t agent_start(void)
@@ -233,7 +226,7 @@ static void bench_hotplug(void)
 	}
 	report("hotplug_latency_first", lat[0], "ms");
 	if (n > 1) {
-		qsort(lat + 1, n - 1, sizeof(double), cmp_double);
+		qsort(lat + 1, n - 1, sizeof(double), kms_cmp_double);
 		report("hotplug_latency_median", lat[1 + (n - 1) / 2], "ms");
 	}
 }

@@ -46,6 +46,14 @@ static inline double kms_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* qsort's comparison of doubles (times), ascending */
+static inline int kms_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 static inline int kms_open(struct kdev *d)
 {
 	drmModeRes *res;
