@@ -71,6 +71,9 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "panic_screen: %d\n", IS_ENABLED(CONFIG_DRM_PANIC));
 	seq_printf(m, "releases_held: %d\n", READ_ONCE(qdev->releases_held));
 	seq_printf(m, "irqs_not_ours: %d\n", atomic_read(&qdev->irq_none));
+	seq_printf(m, "flip_diffs: %d\n", atomic_read(&qdev->flip_diffs));
+	seq_printf(m, "flip_diff_us: %lld\n", atomic64_read(&qdev->flip_diff_ns) / NSEC_PER_USEC);
+	seq_printf(m, "upload_pixels: %lld\n", atomic64_read(&qdev->upload_pixels));
 	seq_printf(m, "irq_parked: %d\n", test_bit(QXL_HW_IRQ_PARKED, &qdev->hw_state));
 	qxl_debugfs_rings(m, qdev);
 	for (i = 0; i < QXL_IO_PORTS; i++)

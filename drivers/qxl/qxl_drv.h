@@ -62,6 +62,14 @@
 
 /* More damage rectangles than this in one update are merged into one. */
 #define QXL_MAX_DAMAGE_DRAWS	128
+/* Rows compared at a time by qxl_flip_diff(): one rectangle per band at most. */
+#define QXL_DIFF_BAND		16
+/*
+ * Two flips in a row whose comparison found more than 3/4 of the picture
+ * changed make the next QXL_DIFF_SKIP flips upload in full without
+ * comparing or keeping the shadow (video, 3D: both would only add cost).
+ */
+#define QXL_DIFF_SKIP		8
 
 /* Relocations per command; upstream reports the same constant. */
 #define QXL_MAX_RELOCS		96
@@ -308,6 +316,26 @@ struct qxl_head {
 	u32 damage_fb_id;
 	u32 damage_fb_w;
 	u32 damage_fb_h;
+	/*
+	 * Flips without damage (qxl_flipdiff.c): @shadow holds what the
+	 * device shows of the primary plane's source (@shadow_w x
+	 * @shadow_h), allocated at the first such flip and kept by every
+	 * later update of the plane, in prepare_fb under the plane's modeset
+	 * lock. @shadow_ok is cleared by anything else that draws there;
+	 * @shadow_draws is qxl_device.primary_draws when it was last whole
+	 * (2D commands on the primary surface since make it stale);
+	 * @shadow_stale is set when an upload failed or never ran.
+	 * @diff_big counts comparisons in a row that found most of the
+	 * picture changed; @diff_skip the flips left to upload without one.
+	 */
+	u32 *shadow;
+	u32 shadow_w;
+	u32 shadow_h;
+	bool shadow_ok;
+	u32 shadow_draws;
+	atomic_t shadow_stale;
+	u8 diff_big;
+	u8 diff_skip;
 };
 
 /**
@@ -432,6 +460,10 @@ struct qxl_device {
 	 */
 	unsigned long hw_state;
 	atomic_t irq_none;		/* interrupts that were not the device's */
+	atomic_t primary_draws;		/* 2D commands queued onto the primary surface */
+	atomic_t flip_diffs;		/* flips whose damage was found by comparing */
+	atomic64_t flip_diff_ns;	/* time those comparisons took */
+	atomic64_t upload_pixels;	/* pixels uploaded to the primary surface */
 	/*
 	 * Device memory buffers copied to RAM by the hibernation freeze, for
 	 * a restore into a device whose memory is new; freed by thaw/restore.
@@ -574,6 +606,13 @@ struct qxl_vram_account *qxl_file_account(struct drm_file *file);
 struct qxl_vram_account *qxl_vram_account_get(struct qxl_device *qdev);
 void qxl_vram_account_put(struct qxl_device *qdev, struct qxl_vram_account *account);
 void qxl_file_postclose(struct drm_device *drm, struct drm_file *file);
+int qxl_flip_diff(const void *cur, u32 cur_pitch, const void *prev, u32 prev_pitch, u32 w,
+		  u32 h, struct drm_rect *out, unsigned int max, u64 *area);
+int qxl_shadow_diff(struct qxl_device *qdev, struct qxl_head *head, const void *src, u32 pitch,
+		    u32 w, u32 h, struct drm_rect *out);
+void qxl_shadow_store(struct qxl_device *qdev, struct qxl_head *head, const void *src, u32 pitch,
+		      u32 w, u32 h, const struct drm_rect *rects, unsigned int n);
+void qxl_shadow_fini(struct qxl_device *qdev);
 void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 		       const struct drm_rect *rects, unsigned int n, bool full);
 void qxl_damage_collect(struct qxl_head *head, u64 since, struct drm_mode_rect *out,

@@ -298,6 +298,11 @@ void qxl_kms_reset_work(struct work_struct *work)
 	drm_dev_exit(idx);
 }
 
+static void qxl_shadows_free(struct drm_device *drm, void *data)
+{
+	qxl_shadow_fini(data);
+}
+
 static void qxl_monitors_block_free(struct drm_device *drm, void *data)
 {
 	struct qxl_device *qdev = data;
@@ -357,6 +362,9 @@ int qxl_kms_init(struct qxl_device *qdev)
 	if (ret)
 		return ret;
 	ret = drmm_add_action_or_reset(drm, qxl_monitors_block_free, qdev);
+	if (ret)
+		return ret;
+	ret = drmm_add_action_or_reset(drm, qxl_shadows_free, qdev);
 	if (ret)
 		return ret;
 	ret = qxl_panic_init(qdev);

@@ -12,7 +12,8 @@
  *  - qxl_verifier_drawable: its surface-id and dependency rules on
  *    commands built in memory;
  *  - qxl_bo_resolve: device addresses against the caller's buffers;
- *  - qxl_damage_history: the per-CRTC ring behind SCANOUT_DAMAGE.
+ *  - qxl_damage_history: the per-CRTC ring behind SCANOUT_DAMAGE;
+ *  - qxl_flip_diff: where two pictures differ (flips without damage).
  */
 #include <kunit/test.h>
 #include <linux/crc32.h>
@@ -716,8 +717,100 @@ static struct kunit_suite damage_suite = {
 	.test_cases = damage_cases,
 };
 
+/* Two 40x40 pictures, equal but for what a case paints. */
+#define FD_W	40
+#define FD_H	40
+
+struct fd_pics {
+	u32 cur[FD_H][FD_W + 3];	/* a pitch wider than the picture */
+	u32 prev[FD_H][FD_W];
+};
+
+static struct fd_pics *fd_alloc(struct kunit *test)
+{
+	struct fd_pics *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static int fd_run(struct fd_pics *p, struct drm_rect *out, unsigned int max, u64 *area)
+{
+	return qxl_flip_diff(p->cur, sizeof(p->cur[0]), p->prev, sizeof(p->prev[0]), FD_W, FD_H,
+			     out, max, area);
+}
+
+static void flip_diff_equal(struct kunit *test)
+{
+	struct fd_pics *p = fd_alloc(test);
+	struct drm_rect out[4];
+	u64 area;
+
+	p->cur[3][FD_W] = 0xffffff;	/* beyond the width: not compared */
+	KUNIT_EXPECT_EQ(test, fd_run(p, out, 4, &area), 0);
+	KUNIT_EXPECT_EQ(test, area, 0ull);
+}
+
+static void flip_diff_corners(struct kunit *test)
+{
+	struct fd_pics *p = fd_alloc(test);
+	struct drm_rect out[4];
+	u64 area;
+
+	/* one pixel in the first and in the last column, rows of two bands */
+	p->cur[0][0] = 1;
+	p->cur[FD_H - 1][FD_W - 1] = 1;
+	KUNIT_ASSERT_EQ(test, fd_run(p, out, 4, &area), 2);
+	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&out[0], &DRM_RECT_INIT(0, 0, 1, 1)));
+	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&out[1],
+						&DRM_RECT_INIT(FD_W - 1, FD_H - 1, 1, 1)));
+	KUNIT_EXPECT_EQ(test, area, 2ull);
+}
+
+static void flip_diff_square_merged(struct kunit *test)
+{
+	struct fd_pics *p = fd_alloc(test);
+	struct drm_rect out[4];
+	unsigned int x, y;
+	u64 area;
+
+	/* 10x30 from (5, 3): over three bands of QXL_DIFF_BAND rows, one rectangle */
+	for (y = 3; y < 33; y++)
+		for (x = 5; x < 15; x++)
+			p->prev[y][x] = 0x123456;
+	KUNIT_ASSERT_EQ(test, fd_run(p, out, 4, &area), 1);
+	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&out[0], &DRM_RECT_INIT(5, 3, 10, 30)));
+	KUNIT_EXPECT_EQ(test, area, 300ull);
+}
+
+static void flip_diff_too_many(struct kunit *test)
+{
+	struct fd_pics *p = fd_alloc(test);
+	struct drm_rect out[2];
+	u64 area;
+
+	/* a different column in each of the three bands: three rectangles */
+	p->cur[0][1] = 1;
+	p->cur[QXL_DIFF_BAND][2] = 1;
+	p->cur[2 * QXL_DIFF_BAND][3] = 1;
+	KUNIT_EXPECT_EQ(test, fd_run(p, out, 2, &area), -E2BIG);
+}
+
+static struct kunit_case flip_diff_cases[] = {
+	KUNIT_CASE(flip_diff_equal),
+	KUNIT_CASE(flip_diff_corners),
+	KUNIT_CASE(flip_diff_square_merged),
+	KUNIT_CASE(flip_diff_too_many),
+	{}
+};
+
+static struct kunit_suite flip_diff_suite = {
+	.name = "qxl_flip_diff",
+	.test_cases = flip_diff_cases,
+};
+
 kunit_test_suites(&client_suite, &mode_suite, &edid_suite, &groups_suite, &verifier_suite,
-		  &drawable_suite, &resolve_suite, &damage_suite);
+		  &drawable_suite, &resolve_suite, &damage_suite, &flip_diff_suite);
 
 MODULE_IMPORT_NS(QXL_KUNIT_NS);
 MODULE_DESCRIPTION("KUnit suites of qxl-ng's pure logic");

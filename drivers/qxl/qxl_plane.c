@@ -54,6 +54,7 @@ static_assert(QXL_UPLOAD_IMAGE_OFF + sizeof(struct qxl_image) <= QXL_UPLOAD_CLIP
  * @crc_copy: for a cursor SET, the image for the CRC (qxl_crc_cursor); the
  *	commit swaps it with the head's previous one, freed with the state
  * @damage_full: this update replaces the whole picture (modeset, new fb)
+ * @diffed: a flip whose @clips were found by comparing the framebuffers
  */
 struct qxl_plane_state {
 	struct drm_shadow_plane_state base;
@@ -64,6 +65,7 @@ struct qxl_plane_state {
 	struct qxl_dmem *clear;
 	__le32 *crc_copy;
 	bool damage_full;
+	bool diffed;
 };
 
 static struct qxl_plane_state *to_qxl_plane_state(struct drm_plane_state *state)
@@ -187,6 +189,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 	struct qxl_image image = {};
 	unsigned int i;
 
+	atomic64_add((u64)w * h, &qdev->upload_pixels);
 	for (i = 0; i < up->count; i++) {
 		const struct drm_rect *c = &clips[up->first + i];
 		struct iosys_map dst = IOSYS_MAP_INIT_VADDR(blk + pixels +
@@ -288,6 +291,8 @@ void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct dr
 	bool shown = false;
 	unsigned int i;
 
+	if (!surface_id)
+		atomic_inc(&qdev->primary_draws);
 	spin_lock(&qdev->scanout_lock);
 	for (i = 0; i < qdev->num_heads; i++) {
 		struct qxl_scanout *s = &qdev->scanout[i];
@@ -467,6 +472,80 @@ static int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_st
 	return ret;
 }
 
+/* The plane's source in its framebuffer's kernel mapping, or NULL. */
+static const void *qxl_primary_src(struct drm_plane_state *state, u32 *w, u32 *h)
+{
+	const struct iosys_map *map = &to_qxl_plane_state(state)->base.data[0];
+	struct drm_framebuffer *fb = state->fb;
+
+	*w = drm_rect_width(&state->src) >> 16;
+	*h = drm_rect_height(&state->src) >> 16;
+	if (!fb || qxl_fb_surface(fb) || fb->format->cpp[0] != 4 || iosys_map_is_null(map) ||
+	    map->is_iomem)
+		return NULL;
+	return map->vaddr + (state->src.y1 >> 16) * fb->pitches[0] + (state->src.x1 >> 16) * 4;
+}
+
+/*
+ * A flip to a new framebuffer without damage clips: the rectangles where it
+ * differs from what the device shows (qxl_flipdiff.c), into @clips, which
+ * has room for QXL_MAX_DAMAGE_DRAWS, framebuffer coordinates. Returns
+ * their number, or -1 for a full upload (a modeset, a framebuffer that may
+ * still be written to: an unsignalled fence, no valid shadow).
+ */
+static int qxl_primary_flip_damage(struct qxl_device *qdev, struct drm_plane_state *new_state,
+				   struct drm_rect *clips)
+{
+	struct qxl_head *head = container_of(new_state->plane, struct qxl_head, primary);
+	struct drm_crtc_state *crtc_state;
+	const void *src;
+	u32 w, h;
+	int n, i;
+
+	crtc_state = drm_atomic_get_new_crtc_state(new_state->state, new_state->crtc);
+	src = qxl_primary_src(new_state, &w, &h);
+	if (!src || !crtc_state || drm_atomic_crtc_needs_modeset(crtc_state) ||
+	    (new_state->fence && !dma_fence_is_signaled(new_state->fence)))
+		return -1;
+	n = qxl_shadow_diff(qdev, head, src, new_state->fb->pitches[0], w, h, clips);
+	for (i = 0; i < n; i++)
+		drm_rect_translate(&clips[i], new_state->src.x1 >> 16, new_state->src.y1 >> 16);
+	return n;
+}
+
+/*
+ * What this update puts on the device, for the head's shadow: the @n
+ * @clips (framebuffer coordinates) it uploads, or all of the plane when
+ * @whole; nothing of the framebuffer when it is a surface or invisible.
+ */
+static void qxl_primary_shadow_store(struct qxl_device *qdev, struct drm_plane_state *state,
+				     const struct drm_rect *clips, unsigned int n, bool whole)
+{
+	struct qxl_head *head = container_of(state->plane, struct qxl_head, primary);
+	struct drm_rect local[8];
+	const void *src = NULL;
+	u32 w = 0, h = 0;
+	unsigned int i, j;
+
+	if (!head->shadow)
+		return;
+	if (state->fb && state->visible)
+		src = qxl_primary_src(state, &w, &h);
+	if (!src || whole) {
+		qxl_shadow_store(qdev, head, src, src ? state->fb->pitches[0] : 0, w, h, NULL, 0);
+		return;
+	}
+	/* in source coordinates, a few at a time */
+	for (i = 0; i < n; i += j) {
+		for (j = 0; j < ARRAY_SIZE(local) && i + j < n; j++) {
+			local[j] = clips[i + j];
+			drm_rect_translate(&local[j], -(int)(state->src.x1 >> 16),
+					   -(int)(state->src.y1 >> 16));
+		}
+		qxl_shadow_store(qdev, head, src, state->fb->pitches[0], w, h, local, j);
+	}
+}
+
 /*
  * Reserve device memory for every group of damaged rectangles. More
  * rectangles than QXL_MAX_DAMAGE_DRAWS are merged into their bounding box.
@@ -478,8 +557,8 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
 	struct drm_plane_state *old_state;
 	struct drm_atomic_helper_damage_iter iter;
-	struct drm_rect clip;
-	unsigned int n = 0, i = 0;
+	struct drm_rect clip, all;
+	unsigned int n = 0, i = 0, nclips;
 	bool merge, full;
 	int ret;
 
@@ -492,8 +571,10 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		if (ret)
 			return qxl_plane_prepare_failed(plane, new_state, ret);
 	}
-	if (!new_state->fb || !new_state->visible)
+	if (!new_state->fb || !new_state->visible) {
+		qxl_primary_shadow_store(qdev, new_state, NULL, 0, true);
 		return 0;
+	}
 
 	drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
 	drm_atomic_for_each_plane_damage(&iter, &clip)
@@ -506,18 +587,40 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 	if (full)
 		n = 1;
 
+	/* (the damage iterator's full_update is not set for this on 6.1) */
+	if (!full && new_state->fb != old_state->fb &&
+	    !drm_plane_get_damage_clips_count(new_state)) {
+		qps->clips = kmalloc_array(QXL_MAX_DAMAGE_DRAWS, sizeof(*qps->clips), GFP_KERNEL);
+		if (!qps->clips)
+			return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
+		ret = qxl_primary_flip_damage(qdev, new_state, qps->clips);
+		if (ret >= 0) {
+			qps->diffed = true;
+			if (!ret)	/* the same picture: nothing to upload */
+				return 0;
+			n = ret;
+		} else {
+			kfree(qps->clips);
+			qps->clips = NULL;
+		}
+	}
+
 	/* A surface is copied on the device: one command for the bounding box. */
 	merge = n > QXL_MAX_DAMAGE_DRAWS || qxl_fb_surface(new_state->fb);
 	n = min_t(unsigned int, n, QXL_MAX_DAMAGE_DRAWS);
-	qps->clips = kmalloc_array(n, sizeof(*qps->clips), GFP_KERNEL);
+	if (!qps->clips)
+		qps->clips = kmalloc_array(n, sizeof(*qps->clips), GFP_KERNEL);
 	qps->uploads = kcalloc(n, sizeof(*qps->uploads), GFP_KERNEL);
 	if (!qps->clips || !qps->uploads)
 		return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
 
-	if (full) {
-		qps->clips[0] = DRM_RECT_INIT(new_state->src.x1 >> 16, new_state->src.y1 >> 16,
-					      drm_rect_width(&new_state->src) >> 16,
-					      drm_rect_height(&new_state->src) >> 16);
+	all = DRM_RECT_INIT(new_state->src.x1 >> 16, new_state->src.y1 >> 16,
+			    drm_rect_width(&new_state->src) >> 16,
+			    drm_rect_height(&new_state->src) >> 16);
+	if (qps->diffed) {
+		/* qps->clips holds them */
+	} else if (full) {
+		qps->clips[0] = all;
 	} else if (merge) {
 		drm_atomic_helper_damage_merged(old_state, new_state, &qps->clips[0]);
 		n = 1;
@@ -526,10 +629,14 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		drm_atomic_for_each_plane_damage(&iter, &clip)
 			qps->clips[i++] = clip;
 	}
+	nclips = n;
 	n = qxl_group_clips(qps->clips, n, qps->uploads);
 	if (qxl_fb_surface(new_state->fb)) {
 		ret = qxl_plane_reserve(qdev, qps, 0, QXL_UPLOAD_CLIPS_OFF);
-		return ret ? qxl_plane_prepare_failed(plane, new_state, ret) : 0;
+		if (ret)
+			return qxl_plane_prepare_failed(plane, new_state, ret);
+		qxl_primary_shadow_store(qdev, new_state, NULL, 0, true);
+		return 0;
 	}
 
 	for (i = 0; i < n; i++) {
@@ -537,12 +644,19 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		if (ret)
 			return qxl_plane_prepare_failed(plane, new_state, ret);
 	}
+	qxl_primary_shadow_store(qdev, new_state, qps->clips, nclips,
+				 nclips == 1 && drm_rect_equals(&qps->clips[0], &all));
 	return 0;
 }
 
 static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
 						struct drm_plane_state *state)
 {
+	struct qxl_head *head = container_of(plane, struct qxl_head, primary);
+
+	/* an update prepared (and put in the shadow) that never ran */
+	if (to_qxl_plane_state(state)->num_uploads)
+		atomic_set(&head->shadow_stale, 1);
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
 	qxl_shadow_fb_cleanup(plane, state);
 }
@@ -620,6 +734,11 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 	dx = head->x + new_state->dst.x1 - (new_state->src.x1 >> 16);
 	dy = head->y + new_state->dst.y1 - (new_state->src.y1 >> 16);
 	qxl_scanout_set(qdev, drm_crtc_index(new_state->crtc), new_state, dx, dy);
+	if (!qps->num_uploads && qps->diffed) {
+		/* a flip to an equal picture: still a new framebuffer shown */
+		qxl_damage_record(to_qxl_head(new_state->crtc), fb, NULL, 0, true);
+		return;
+	}
 	if (!qps->num_uploads || !drm_dev_enter(plane->dev, &idx))
 		return;
 	if (surface) {
@@ -638,7 +757,9 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 
 		unsigned int j;
 
-		qxl_draw_upload(qdev, up, qps->clips, fb, qps->base.data, dx, dy);
+		/* the device lacks this part now: the next flip uploads in full */
+		if (qxl_draw_upload(qdev, up, qps->clips, fb, qps->base.data, dx, dy))
+			atomic_set(&to_qxl_head(new_state->crtc)->shadow_stale, 1);
 		for (j = 0; j < up->count; j++)
 			qxl_rect_add(rects, &nr, &qps->clips[up->first + j]);
 	}

@@ -266,6 +266,121 @@ out:
 	kfb_destroy(&dev, &b);
 }
 
+/* One legacy flip to @to, waiting for its event. */
+static int flip_to(struct kfb *to)
+{
+	if (drmModePageFlip(dev.fd, dev.crtc_id, to->fb_id, DRM_MODE_PAGE_FLIP_EVENT, NULL))
+		return -errno;
+	return kms_wait_event(&dev, 2000, NULL, NULL);
+}
+
+/*
+ * Legacy page flips carry no damage (mutter up to 45, Xorg): the driver
+ * compares the new framebuffer with the one it replaces, which is what the
+ * device shows, and uploads only what differs. Each picture is still
+ * checked whole by the host (screendump and SPICE client); the uploads are
+ * counted by qxl_status's upload_pixels.
+ */
+static void t_flip_diff(struct kfb *a, drmModeModeInfo *mode)
+{
+	const int c1[5] = { 300, 203, 64, 64, 0xc03020 }, c2[5] = { 601, 500, 64, 64, 0x20c030 };
+	int both[2][5], shown1[1][5], i, ret, bad = 0;
+	long long up0, up, diffs0;
+	struct kfb b;
+
+	memcpy(both[0], c1, sizeof(c1));
+	memcpy(both[1], c2, sizeof(c2));
+	memcpy(shown1[0], c1, sizeof(c1));
+	if (kfb_create(&dev, &b, a->w, a->h)) {
+		qt_result("flip-diff-64x64", 1, "second fb");
+		return;
+	}
+	kfb_fill(a, 0, 0, a->w, a->h, BG);
+	kfb_fill(&b, 0, 0, b.w, b.h, BG);
+	ret = kms_set(&dev, a, mode);
+	if (ret) {
+		qt_result("flip-diff-64x64", 1, "modeset: %s", strerror(-ret));
+		kfb_destroy(&dev, &b);
+		return;
+	}
+
+	/* b = a + a 64x64 square */
+	kfb_fill(&b, c1[0], c1[1], c1[2], c1[3], c1[4]);
+	diffs0 = qt_status("flip_diffs");
+	up0 = qt_status_ll("upload_pixels");
+	ret = flip_to(&b);
+	up = qt_status_ll("upload_pixels") - up0;
+	qt_result("flip-diff-64x64", ret || up <= 0 || up > 2 * 64 * 64 ||
+		  qt_status("flip_diffs") - diffs0 != 1 ||
+		  screen_is(mode->hdisplay, mode->vdisplay, BG, 1, shown1) ? 1 : 0,
+		  "a flip changing 64x64 (fb %u to %u): %lld pixels uploaded (at most %d), flip %s", a->fb_id, b.fb_id, up,
+		  2 * 64 * 64, ret ? strerror(-ret) : "ok");
+
+	/* a = b + another square: only that one differs */
+	kfb_fill(a, c1[0], c1[1], c1[2], c1[3], c1[4]);
+	kfb_fill(a, c2[0], c2[1], c2[2], c2[3], c2[4]);
+	up0 = qt_status_ll("upload_pixels");
+	ret = flip_to(a);
+	up = qt_status_ll("upload_pixels") - up0;
+	qt_result("flip-diff-back", ret || up <= 0 || up > 2 * 64 * 64 ||
+		  screen_is(mode->hdisplay, mode->vdisplay, BG, 2, (const int (*)[5])both) ? 1 : 0,
+		  "flipping back with one more square: %lld pixels uploaded", up);
+
+	/* b = a: the same picture, nothing to upload, still shown */
+	memcpy(b.px, a->px, (size_t)a->pitch * a->h);
+	up0 = qt_status_ll("upload_pixels");
+	ret = flip_to(&b);
+	up = qt_status_ll("upload_pixels") - up0;
+	qt_result("flip-diff-equal", ret || up != 0 ||
+		  screen_is(mode->hdisplay, mode->vdisplay, BG, 2, (const int (*)[5])both) ? 1 : 0,
+		  "a flip to an equal picture: %lld pixels uploaded", up);
+
+	/*
+	 * A client draws in the shown buffer without DIRTYFB (the device does
+	 * not have it), then flips to a buffer with the same pixels: compared
+	 * with the buffer it replaces nothing changed, but the device lacks
+	 * the square, so it must be uploaded (the driver compares with what
+	 * the device shows).
+	 */
+	kfb_fill(&b, c1[0], c1[1], c1[2], c1[3], 0x3050ff);
+	memcpy(a->px, b.px, (size_t)a->pitch * a->h);
+	{
+		int sq[2][5];
+
+		memcpy(sq, both, sizeof(sq));
+		sq[0][4] = 0x3050ff;
+		ret = flip_to(a);
+		qt_result("flip-diff-undirtied-front", ret ||
+			  screen_is(mode->hdisplay, mode->vdisplay, BG, 2, (const int (*)[5])sq) ?
+			  1 : 0, "a flip to the pixels the old buffer got without DIRTYFB: %s",
+			  ret ? strerror(-ret) : "shown");
+	}
+
+	/*
+	 * Everything changes: uploaded in full, and the next flips too without
+	 * comparing (QXL_DIFF_SKIP); pictures right all along, single pixels
+	 * included.
+	 */
+	kfb_fill(a, 0, 0, a->w, a->h, 0x102030);
+	ret = flip_to(a);
+	for (i = 0; i < 12 && !ret; i++) {
+		struct kfb *to = (i & 1) ? a : &b;
+		int px[1][5] = { { 3 + i * 70, 700 - i * 50, 1, 1, 0xffffff } };
+
+		kfb_fill(to, 0, 0, to->w, to->h, 0x102030);
+		kfb_fill(to, px[0][0], px[0][1], 1, 1, 0xffffff);
+		ret = flip_to(to);
+		if (!ret && (i == 0 || i == 11) &&
+		    screen_is(mode->hdisplay, mode->vdisplay, 0x102030, 1, px))
+			bad++;
+	}
+	qt_result("flip-diff-full-then-small", ret || bad ? 1 : 0,
+		  "a full change, then 12 flips moving one pixel: %s, %d pictures wrong",
+		  ret ? strerror(-ret) : "ok", bad);
+	kms_set(&dev, a, mode);
+	kfb_destroy(&dev, &b);
+}
+
 static void t_fbdev(void)
 {
 	struct fb_var_screeninfo var;
@@ -455,6 +570,8 @@ int main(int argc, char **argv)
 		t_atomic_damage(&fb, &mode);
 	if (want(argc, argv, "flip"))
 		t_flips(&fb, &mode);
+	if (want(argc, argv, "flipdiff"))
+		t_flip_diff(&fb, &mode);
 	if (want(argc, argv, "negative"))
 		t_negative(&fb, &mode);
 	if (want(argc, argv, "stress"))

@@ -208,20 +208,25 @@ int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
 	return ret;
 }
 
-int qt_status(const char *key)
+long long qt_status_ll(const char *key)
 {
 	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
 	size_t n = strlen(key);
 	char line[256];
-	int v = -1;
+	long long v = -1;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, key, n) && line[n] == ':')
-			v = atoi(line + n + 1);
+			v = strtoll(line + n + 1, NULL, 0);
 	fclose(f);
 	return v;
+}
+
+int qt_status(const char *key)
+{
+	return (int)qt_status_ll(key);
 }
 
 int qt_write_file(const char *path, const char *s)

@@ -44,6 +44,8 @@ int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
  * qxl_status, lines "key: value"), or -1 if the file or the key is missing.
  */
 int qt_status(const char *key);
+/* the same, for counters that outgrow an int (upload_pixels) */
+long long qt_status_ll(const char *key);
 
 /* Write the string S to the file PATH (sysfs, /dev/kmsg): 0 or -errno. */
 int qt_write_file(const char *path, const char *s);
