@@ -96,6 +96,52 @@ static double bench_flips(struct kfb *a, struct kfb *b, int iters)
 	return iters / (kms_now() - t0);
 }
 
+/* Busy CPU time of the guest (all CPUs), seconds, from /proc/stat. */
+static double cpu_busy(void)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
+		   &iowait, &irq, &softirq);
+	fclose(f);
+	if (n != 7)
+		return -1;
+	return (double)(user + nice + sys + irq + softirq) / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Legacy flips without damage where each frame changes a 64x64 square (a
+ * clock, a blinking cursor): the guest CPU time per flip, which is what
+ * uploading the frame costs (flips themselves wait for the vblank).
+ */
+static double bench_flips_small_change(struct kfb *a, struct kfb *b, drmModeModeInfo *m,
+				       int iters)
+{
+	double c0, c1;
+	int i;
+
+	kfb_fill(a, 0, 0, a->w, a->h, 0x303030);
+	memcpy(b->px, a->px, (size_t)a->pitch * a->h);
+	if (kms_set(&dev, a, m) < 0)
+		return -1;
+	c0 = cpu_busy();
+	for (i = 0; i < iters; i++) {
+		struct kfb *next = (i & 1) ? a : b;
+
+		kfb_fill(next, 480, 352, 64, 64, 0x101010 * (i % 15));
+		if (drmModePageFlip(dev.fd, dev.crtc_id, next->fb_id,
+				    DRM_MODE_PAGE_FLIP_EVENT, NULL) ||
+		    kms_wait_event(&dev, 5000, NULL, NULL))
+			return -1;
+	}
+	c1 = cpu_busy();
+	return c0 < 0 || c1 < 0 ? -1 : (c1 - c0) * 1e3 / iters;
+}
+
 static double bench_churn(int iters)
 {
 	double t0 = kms_now();
@@ -143,6 +189,7 @@ int main(void)
 	drmModeModeInfo mode, mode800;
 	drmModeClip scattered[64], small = { 500, 300, 516, 316 };
 	struct kfb a, b;
+	long long d0, us0;
 	double v;
 	int i, with_clips = 0;
 
@@ -171,6 +218,19 @@ int main(void)
 	report(with_clips ? "atomic_64x64_damage_clips" : "atomic_64x64_damage_clips(no-prop)",
 	       v, "ops/s");
 	report("page_flips", bench_flips(&a, &b, ITER_FLIP), "flips/s");
+	d0 = qt_status_ll("flip_diffs");
+	us0 = qt_status_ll("flip_diff_us");
+	report("flip_64x64_change_guest_cpu", bench_flips_small_change(&a, &b, &mode, ITER_FLIP * 2),
+	       "ms");
+	/* of which finding the change (qxl-ng's shadow comparison) */
+	if (d0 >= 0 && qt_status_ll("flip_diffs") > d0)
+		report("flip_64x64_change_compare_cost",
+		       (qt_status_ll("flip_diff_us") - us0) / 1e3 /
+		       (qt_status_ll("flip_diffs") - d0), "ms");
+	else
+		printf("@@BENCH-NA flip_64x64_change_compare_cost the driver does not compare frames "
+		       "(it uploads every flip whole)\n");
+	kms_set(&dev, &a, &mode);
 	report("dumb_bo_churn_1024x768", bench_churn(ITER_CHURN), "ops/s");
 	report("modeset_latency", bench_modeset(&a, &mode, &mode800, ITER_MODESET), "ms");
 	kms_set(&dev, &a, &mode);
