@@ -5,6 +5,9 @@
 set -euo pipefail
 kver=$1 ver=$2
 say() { echo "customize: $*"; }
+# image.sh --desktop sets it; lines ending in "#kde" and the "#kde{" blocks are #kde
+# KDE's alone (left out of GNOME's image hash, see image.sh) #kde
+variant=${QXL_DESKTOP_VARIANT:-gnome} #kde
 
 say "hostname, fstab, users"
 echo qxl-desktop >/etc/hostname
@@ -23,6 +26,7 @@ ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200 %I vt220
 CONF
 systemctl enable serial-getty@ttyS1.service
 
+if [ "$variant" = gnome ]; then #kde
 say "GDM: automatic login of 'user' on Wayland"
 cat >/etc/gdm3/daemon.conf <<'CONF'
 [daemon]
@@ -34,6 +38,7 @@ WaylandEnable=true
 [chooser]
 [debug]
 CONF
+fi #kde
 
 say "journald to ttyS0 (mutter's and gnome-shell's log on the serial console)"
 mkdir -p /etc/systemd/journald.conf.d
@@ -44,6 +49,7 @@ TTYPath=/dev/ttyS0
 MaxLevelConsole=info
 CONF
 
+if [ "$variant" = gnome ]; then #kde
 say "dconf defaults: no lock, no blanking, no animations, no welcome dialog"
 mkdir -p /etc/dconf/profile /etc/dconf/db/local.d
 printf 'user-db:user\nsystem-db:local\n' >/etc/dconf/profile/user
@@ -70,6 +76,45 @@ idle-dim=false
 welcome-dialog-last-shown-version='999'
 CONF
 dconf update
+fi #kde
+#kde{
+if [ "$variant" = kde ]; then
+	session=$(ls /usr/share/wayland-sessions/)
+	say "SDDM: automatic login of 'user' into the Plasma Wayland session ($session)"
+	test -f /usr/share/wayland-sessions/plasma.desktop
+	mkdir -p /etc/sddm.conf.d
+	cat >/etc/sddm.conf.d/qxl-autologin.conf <<'CONF'
+[Autologin]
+User=user
+Session=plasma.desktop
+Relogin=false
+CONF
+	say "Plasma defaults (/etc/xdg): no screen lock, no splash, no animations"
+	cat >/etc/xdg/kscreenlockerrc <<'CONF'
+[Daemon]
+Autolock=false
+LockOnResume=false
+Timeout=0
+CONF
+	cat >/etc/xdg/ksplashrc <<'CONF'
+[KSplash]
+Engine=none
+Theme=None
+CONF
+	cat >>/etc/xdg/kdeglobals <<'CONF'
+[KDE]
+AnimationDurationFactor=0
+CONF
+	# kwin's DRM backend says at debug level whether it took atomic KMS
+	# ("Using Atomic Mode Setting on gpu"); the legacy fallbacks are warnings.
+	# Debug goes to the journal only (journald's console level is info).
+	mkdir -p /etc/xdg/QtProject
+	cat >/etc/xdg/QtProject/qtlogging.ini <<'CONF'
+[Rules]
+kwin_wayland_drm.debug=true
+CONF
+fi
+#kde}
 
 say "qxl-ng $ver through DKMS for $kver"
 test -f "/usr/src/qxl-ng-$ver/dkms.conf"
