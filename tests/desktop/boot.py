@@ -475,7 +475,7 @@ def login_sessions(q, ps_cmd, grep):
 
 def kwin_session_check(q, out):
     """kwin_wayland and plasmashell as user in a Wayland session, and the KMS
-    path kwin's DRM backend took (its debug line, in the journal only)."""
+    path kwin's DRM backend took (its debug line, on for kwin_wayland_drm)."""
     txt, wl = login_sessions(q, "ps -o user=,pid=,args= -C kwin_wayland,plasmashell",
                              "Atomic Mode Setting|legacy mode|cursor offset issues")
     with open(os.path.join(out, "sessions.txt"), "w") as f:
@@ -596,6 +596,7 @@ def cursor_check(qmp, q, client, out):
         time.sleep(0.3)
     end = time.monotonic() + 20
     after = {}
+    moved = []
     while time.monotonic() < end:
         time.sleep(2)
         after = kms_state(q, out, "kms-state-pointer.txt")
@@ -828,10 +829,14 @@ def monitors_check(qmp, q, client, out, heads, bound):
             # (KDE: plasmashell draws a new output's wallpaper and panel long
             # after KWin lit it; wait for that, up to 60 s, and say how long)
             if DESK is KDE and len(layout) > 1:
-                t_heads, img = heads_drawn(qmp, out, 720 + n, layout, t0, 60)
+                t_heads, img, black = heads_drawn(qmp, out, 720 + n, layout, t0, 60)
+                write_png(os.path.join(out, "monitors-%d-heads.png" % n), *img)
                 if t_heads is not None:
                     t_dump = max(t_dump, t_heads)
                     cmp_txt += "; every head drawn after %.1f s" % t_heads
+                else:
+                    state = ("the new head stays %.0f%% black for 60 s (KWin lit the output; "
+                             "plasmashell drew no wallpaper or panel there)" % (100 * black))
             for hd in layout[1:]:
                 x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
                 hw, hh = layout_size(hd)
@@ -874,21 +879,23 @@ def monitors_check(qmp, q, client, out, heads, bound):
 
 
 def heads_drawn(qmp, out, n, layout, t0, limit):
-    """(seconds since T0, screendump) once no head but the first is black
-    (mean luma under 10), or (None, last screendump) after LIMIT s."""
+    """(seconds since T0, screendump, black fraction) once every head but the
+    first has under 1 % of black pixels (luma under 8: KWin's clear colour
+    where plasmashell has drawn nothing yet), or (None, last screendump,
+    black fraction) after LIMIT s."""
     img = None
     while True:
         _, img = dump(qmp, out, n)
-        black = False
+        black = 0.0
         for hd in layout[1:]:
             x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
             hw, hh = layout_size(hd)
-            head = pil(img).crop((x, y, x + hw, y + hh))
-            black = black or ImageStat.Stat(head.convert("L")).mean[0] < 10
-        if not black:
-            return time.monotonic() - t0, img
+            hist = pil(img).crop((x, y, x + hw, y + hh)).convert("L").histogram()
+            black = max(black, sum(hist[:8]) / float(hw * hh))
+        if black < 0.01:
+            return time.monotonic() - t0, img, black
         if time.monotonic() - t0 > limit:
-            return None, img
+            return None, img, black
         time.sleep(1)
 
 
