@@ -106,7 +106,7 @@ AnimationDurationFactor=0
 CONF
 	# kwin's DRM backend says at debug level whether it took atomic KMS
 	# ("Using Atomic Mode Setting on gpu"); the legacy fallbacks are warnings.
-	# Debug goes to the journal only (journald's console level is info).
+	# Qt writes them to kwin's stderr: the journal (at info) and so ttyS0.
 	mkdir -p /etc/xdg/QtProject
 	cat >/etc/xdg/QtProject/qtlogging.ini <<'CONF'
 [Rules]

@@ -82,6 +82,7 @@ src_files() {
 		! -name modules.order ! -name Module.symvers | LC_ALL=C sort)
 }
 
+# shellcheck disable=SC2317 # (the #kde{ block below replaces this one) #kde
 image_spec() {
 	printf 'base %s\nrecipe %s\n' "$1" "$RECIPE"
 	sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
