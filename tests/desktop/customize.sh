@@ -1,13 +1,12 @@
 #!/bin/bash
 # Runs inside the image (chroot on the overlay, see image.sh): configures the
-# GNOME desktop and installs qxl-ng with DKMS as README tells a user.
+# desktop (GNOME or KDE Plasma: QXL_DESKTOP_VARIANT, set by image.sh
+# --desktop) and installs qxl-ng with DKMS as README tells a user.
 #   customize.sh KVER QXL_NG_VERSION
 set -euo pipefail
 kver=$1 ver=$2
 say() { echo "customize: $*"; }
-# image.sh --desktop sets it; lines ending in "#kde" and the "#kde{" blocks are #kde
-# KDE's alone (left out of GNOME's image hash, see image.sh) #kde
-variant=${QXL_DESKTOP_VARIANT:-gnome} #kde
+variant=${QXL_DESKTOP_VARIANT:-gnome}
 
 say "hostname, fstab, users"
 echo qxl-desktop >/etc/hostname
@@ -26,7 +25,7 @@ ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200 %I vt220
 CONF
 systemctl enable serial-getty@ttyS1.service
 
-if [ "$variant" = gnome ]; then #kde
+if [ "$variant" = gnome ]; then
 say "GDM: automatic login of 'user' on Wayland"
 cat >/etc/gdm3/daemon.conf <<'CONF'
 [daemon]
@@ -38,7 +37,7 @@ WaylandEnable=true
 [chooser]
 [debug]
 CONF
-fi #kde
+fi
 
 say "journald to ttyS0 (mutter's and gnome-shell's log on the serial console)"
 mkdir -p /etc/systemd/journald.conf.d
@@ -49,7 +48,7 @@ TTYPath=/dev/ttyS0
 MaxLevelConsole=info
 CONF
 
-if [ "$variant" = gnome ]; then #kde
+if [ "$variant" = gnome ]; then
 say "dconf defaults: no lock, no blanking, no animations, no welcome dialog"
 mkdir -p /etc/dconf/profile /etc/dconf/db/local.d
 printf 'user-db:user\nsystem-db:local\n' >/etc/dconf/profile/user
@@ -76,8 +75,7 @@ idle-dim=false
 welcome-dialog-last-shown-version='999'
 CONF
 dconf update
-fi #kde
-#kde{
+fi
 if [ "$variant" = kde ]; then
 	session=$(ls /usr/share/wayland-sessions/)
 	say "SDDM: automatic login of 'user' into the Plasma Wayland session ($session)"
@@ -113,7 +111,6 @@ CONF
 kwin_wayland_drm.debug=true
 CONF
 fi
-#kde}
 
 say "qxl-ng $ver through DKMS for $kver"
 test -f "/usr/src/qxl-ng-$ver/dkms.conf"

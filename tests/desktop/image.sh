@@ -1,12 +1,14 @@
 #!/bin/bash
-# Build (or reuse) a Debian 13 (trixie) GNOME desktop VM image with qxl-ng
-# installed through DKMS, for tests/desktop/boot.py.
+# Build (or reuse) a Debian 13 (trixie) desktop VM image, GNOME (default) or
+# KDE Plasma, with qxl-ng installed through DKMS, for tests/desktop/boot.py.
 #
 #   tests/desktop/image.sh            build what is missing, print the image dir last
 #   tests/desktop/image.sh --cached   only reuse: exit 1 if the image is not cached
 #   tests/desktop/image.sh --prune    remove the cached layers that are not current
+#   tests/desktop/image.sh --desktop kde [...]   the same for KDE Plasma
 #
-# Two cached layers under ${QXL_CACHE:-~/.cache/qxl-ng}/desktop/:
+# Two cached layers per desktop under ${QXL_CACHE:-~/.cache/qxl-ng}/desktop/
+# (gnome shown; kde's are base-trixie-kde-<h1>/ and trixie-kde-<h2>/):
 #   base-trixie-gnome-<h1>/  the mmdebstrap tree (downloads; expensive). <h1> is
 #                            over suite, mirror, package list, apt/dpkg options,
 #                            BASE_RECIPE: qxl-ng's sources do not change it.
@@ -21,16 +23,6 @@
 #
 # Environment: MIRROR (http://deb.debian.org/debian), DESKTOP_TIMEOUT
 # (seconds for mmdebstrap, default 2400), QXL_CACHE.
-#kde{
-#
-#   tests/desktop/image.sh --desktop kde [--cached | --prune]
-# builds the same two layers for KDE Plasma (kwin_wayland, SDDM):
-# base-trixie-kde-<h1>/ and trixie-kde-<h2>/. Lines ending in "#kde" and the
-# blocks between "#kde{" and "#kde}" (like this one) are KDE's alone: they
-# are left out of what GNOME's <h2> hashes (this script and customize.sh), so
-# GNOME's cached image stays current when only KDE's steps change. They must
-# not change what a GNOME build does.
-#kde}
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,18 +74,10 @@ src_files() {
 		! -name modules.order ! -name Module.symvers | LC_ALL=C sort)
 }
 
-# shellcheck disable=SC2317 # (the #kde{ block below replaces this one) #kde
-image_spec() {
-	printf 'base %s\nrecipe %s\n' "$1" "$RECIPE"
-	sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
-	(cd "$top" && src_files | xargs sha256sum)
-}
-
 CACHE_ROOT=$cache
 # shellcheck source=tests/lib/cache-dirs.sh
 . "$top/tests/lib/cache-dirs.sh"
 
-#kde{
 # --desktop gnome|kde, before or after the other argument
 desktop=gnome rest=()
 while [ $# -gt 0 ]; do
@@ -105,8 +89,9 @@ while [ $# -gt 0 ]; do
 done
 set -- "${rest[@]+"${rest[@]}"}"
 case $desktop in
-gnome) ;;
+gnome) VERSIONS="gnome-shell mutter-common gdm3 libgl1-mesa-dri" ;;
 kde)
+	VERSIONS="kwin-wayland plasma-workspace sddm libgl1-mesa-dri"
 	# No recommends. A Plasma 6 Wayland session: kwin_wayland (the compositor,
 	# DRM master), plasma-workspace (startplasma-wayland, plasmashell, the
 	# wayland-sessions/plasma.desktop file), plasma-desktop (the desktop and
@@ -126,24 +111,11 @@ kde)
 esac
 # customize.sh configures this desktop (the variable goes through unshare and chroot)
 export QXL_DESKTOP_VARIANT=$desktop
-# what GNOME's image hashes of a script: the script without KDE's lines
-variant_view() {
-	awk '/#kde\{$/ { skip = 1; next } /#kde\}$/ { skip = 0; next } !skip && !/#kde$/' "$1"
-}
-# image_spec by desktop (this replaces the one above): GNOME's is what it was
-# before KDE's lines came, so its cached image stays current.
 image_spec() {
-	local f
-	printf 'base %s\nrecipe %s\n' "$1" "$RECIPE"
-	if [ "$desktop" = gnome ]; then
-		for f in image.sh customize.sh; do variant_view "$here/$f" | sha256sum | cut -d' ' -f1; done
-	else
-		printf 'desktop %s\n' "$desktop"
-		sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
-	fi
+	printf 'base %s\nrecipe %s\ndesktop %s\n' "$1" "$RECIPE" "$desktop"
+	sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
 	(cd "$top" && src_files | xargs sha256sum)
 }
-#kde}
 cached_only=0 prune=0
 case ${1:-} in
 --cached) cached_only=1 ;;
@@ -153,30 +125,16 @@ case ${1:-} in
 esac
 
 h1=$(base_spec | sha256sum | cut -c1-12)
-base=$cache/base-$SUITE-gnome-$h1
-h2=$(image_spec "$h1" | sha256sum | cut -c1-12)
-img=$cache/$SUITE-gnome-$h2
-#kde{
 base=$cache/base-$SUITE-$desktop-$h1
+h2=$(image_spec "$h1" | sha256sum | cut -c1-12)
 img=$cache/$SUITE-$desktop-$h2
-if [ "$prune" -eq 1 ] && [ "$desktop" != gnome ]; then
-	exec 9>"$cache/.lock"
-	flock -w 60 9 || die "another image.sh holds $cache/.lock"
-	for d in "$cache/base-$SUITE-$desktop-"* "$cache/$SUITE-$desktop-"*; do
-		[ -d "$d" ] && [ "$d" != "$base" ] && [ "$d" != "$img" ] || continue
-		log "removing $d"
-		safe_remove "$d"
-	done
-	exit 0
-fi
-#kde}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 if [ "$prune" -eq 1 ]; then
 	# every layer but the current base and image (each old image is ~1.6 GB)
 	exec 9>"$cache/.lock"
 	flock -w 60 9 || die "another image.sh holds $cache/.lock"
-	for d in "$cache"/base-"$SUITE"-gnome-* "$cache/$SUITE"-gnome-*; do
+	for d in "$cache/base-$SUITE-$desktop-"* "$cache/$SUITE-$desktop-"*; do
 		[ -d "$d" ] && [ "$d" != "$base" ] && [ "$d" != "$img" ] || continue
 		log "removing $d"
 		safe_remove "$d"
@@ -213,18 +171,9 @@ else
 		test -f /boot/vmlinuz-\$k
 		test -f /usr/src/linux-headers-\$k/Makefile
 		echo \"kernel \$k\"
-		dpkg-query -W gnome-shell mutter-common gdm3 libgl1-mesa-dri | sed \"s/^/version /\"
-	"')
-#kde{
-	[ "$desktop" = gnome ] || args[-1]='--customize-hook=chroot "$1" sh -ec "
-		k=\$(ls /lib/modules | sort -V | tail -n 1)
-		test -f /boot/vmlinuz-\$k
-		test -f /usr/src/linux-headers-\$k/Makefile
-		echo \"kernel \$k\"
-		dpkg-query -W kwin-wayland plasma-workspace sddm libgl1-mesa-dri | sed \"s/^/version /\"
+		dpkg-query -W '"$VERSIONS"' | sed \"s/^/version /\"
 		ls /usr/share/wayland-sessions | sed \"s/^/session /\"
-	"'
-#kde}
+	"')
 	log "base: creating $base"
 	log "base: packages ${PACKAGES[*]}"
 	log "base: log $blog (timeout ${DESKTOP_TIMEOUT} s)"
@@ -258,19 +207,11 @@ if [ -e "$img" ]; then
 	log "image: removing incomplete $img (interrupted earlier)"
 	safe_remove "$img"
 fi
-if [ "$desktop" = gnome ]; then #kde
-for d in "$cache/$SUITE-gnome-"*; do
+for d in "$cache/$SUITE-$desktop-"*; do
 	if [ -d "$d" ] && [ "$d" != "$img" ]; then
-		log "note: stale image $d (sources or recipe changed; $0 --prune removes it)"
+		log "note: stale image $d (sources or recipe changed; $0 --desktop $desktop --prune removes it)"
 	fi
 done
-fi #kde
-#kde{
-for d in "$cache/$SUITE-$desktop-"*; do
-	[ "$desktop" != gnome ] && [ -d "$d" ] && [ "$d" != "$img" ] || continue
-	log "note: stale image $d (sources or recipe changed; $0 --desktop $desktop --prune removes it)"
-done
-#kde}
 mkdir -p "$img/upper" "$img/work" "$img/merged" "$img/src"
 ilog=$logs/desktop-image-$h2.log
 kver=$(ls "$base/lib/modules" | sort -V | tail -n 1)
