@@ -1,10 +1,12 @@
 #!/bin/bash
 # Runs inside the image (chroot on the overlay, see image.sh): configures the
-# GNOME desktop and installs qxl-ng with DKMS as README tells a user.
+# desktop (GNOME or KDE Plasma: QXL_DESKTOP_VARIANT, set by image.sh
+# --desktop) and installs qxl-ng with DKMS as README tells a user.
 #   customize.sh KVER QXL_NG_VERSION
 set -euo pipefail
 kver=$1 ver=$2
 say() { echo "customize: $*"; }
+variant=${QXL_DESKTOP_VARIANT:-gnome}
 
 say "hostname, fstab, users"
 echo qxl-desktop >/etc/hostname
@@ -23,6 +25,7 @@ ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200 %I vt220
 CONF
 systemctl enable serial-getty@ttyS1.service
 
+if [ "$variant" = gnome ]; then
 say "GDM: automatic login of 'user' on Wayland"
 cat >/etc/gdm3/daemon.conf <<'CONF'
 [daemon]
@@ -34,6 +37,7 @@ WaylandEnable=true
 [chooser]
 [debug]
 CONF
+fi
 
 say "journald to ttyS0 (mutter's and gnome-shell's log on the serial console)"
 mkdir -p /etc/systemd/journald.conf.d
@@ -44,6 +48,7 @@ TTYPath=/dev/ttyS0
 MaxLevelConsole=info
 CONF
 
+if [ "$variant" = gnome ]; then
 say "dconf defaults: no lock, no blanking, no animations, no welcome dialog"
 mkdir -p /etc/dconf/profile /etc/dconf/db/local.d
 printf 'user-db:user\nsystem-db:local\n' >/etc/dconf/profile/user
@@ -70,6 +75,42 @@ idle-dim=false
 welcome-dialog-last-shown-version='999'
 CONF
 dconf update
+fi
+if [ "$variant" = kde ]; then
+	session=$(ls /usr/share/wayland-sessions/)
+	say "SDDM: automatic login of 'user' into the Plasma Wayland session ($session)"
+	test -f /usr/share/wayland-sessions/plasma.desktop
+	mkdir -p /etc/sddm.conf.d
+	cat >/etc/sddm.conf.d/qxl-autologin.conf <<'CONF'
+[Autologin]
+User=user
+Session=plasma.desktop
+Relogin=false
+CONF
+	say "Plasma defaults (/etc/xdg): no screen lock, no splash, no animations, no DrKonqi"
+	cat >/etc/xdg/kscreenlockerrc <<'CONF'
+[Daemon]
+Autolock=false
+LockOnResume=false
+Timeout=0
+CONF
+	# ksplashrc's Engine=none does not stop plasma-ksplash.service: it timed
+	# out after 30 s under TCG (measured). DrKonqi's socket, refused for root's
+	# user manager (ConditionUser=!@system), floods ttyS0 when systemd retries it.
+	systemctl --global mask plasma-ksplash.service drkonqi-coredump-launcher.socket
+	cat >>/etc/xdg/kdeglobals <<'CONF'
+[KDE]
+AnimationDurationFactor=0
+CONF
+	# kwin's DRM backend says at debug level whether it took atomic KMS
+	# ("Using Atomic Mode Setting on gpu"); the legacy fallbacks are warnings.
+	# Qt writes them to kwin's stderr: the journal (at info) and so ttyS0.
+	mkdir -p /etc/xdg/QtProject
+	cat >/etc/xdg/QtProject/qtlogging.ini <<'CONF'
+[Rules]
+kwin_wayland_drm.debug=true
+CONF
+fi
 
 say "qxl-ng $ver through DKMS for $kver"
 test -f "/usr/src/qxl-ng-$ver/dkms.conf"

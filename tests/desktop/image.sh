@@ -1,12 +1,14 @@
 #!/bin/bash
-# Build (or reuse) a Debian 13 (trixie) GNOME desktop VM image with qxl-ng
-# installed through DKMS, for tests/desktop/boot.py.
+# Build (or reuse) a Debian 13 (trixie) desktop VM image, GNOME (default) or
+# KDE Plasma, with qxl-ng installed through DKMS, for tests/desktop/boot.py.
 #
 #   tests/desktop/image.sh            build what is missing, print the image dir last
 #   tests/desktop/image.sh --cached   only reuse: exit 1 if the image is not cached
 #   tests/desktop/image.sh --prune    remove the cached layers that are not current
+#   tests/desktop/image.sh --desktop kde [...]   the same for KDE Plasma
 #
-# Two cached layers under ${QXL_CACHE:-~/.cache/qxl-ng}/desktop/:
+# Two cached layers per desktop under ${QXL_CACHE:-~/.cache/qxl-ng}/desktop/
+# (gnome shown; kde's are base-trixie-kde-<h1>/ and trixie-kde-<h2>/):
 #   base-trixie-gnome-<h1>/  the mmdebstrap tree (downloads; expensive). <h1> is
 #                            over suite, mirror, package list, apt/dpkg options,
 #                            BASE_RECIPE: qxl-ng's sources do not change it.
@@ -72,16 +74,48 @@ src_files() {
 		! -name modules.order ! -name Module.symvers | LC_ALL=C sort)
 }
 
-image_spec() {
-	printf 'base %s\nrecipe %s\n' "$1" "$RECIPE"
-	sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
-	(cd "$top" && src_files | xargs sha256sum)
-}
-
 CACHE_ROOT=$cache
 # shellcheck source=tests/lib/cache-dirs.sh
 . "$top/tests/lib/cache-dirs.sh"
 
+# --desktop gnome|kde, before or after the other argument
+desktop=gnome rest=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--desktop) [ $# -ge 2 ] || die "--desktop needs gnome or kde"; desktop=$2; shift 2 ;;
+	--desktop=*) desktop=${1#*=}; shift ;;
+	*) rest+=("$1"); shift ;;
+	esac
+done
+set -- "${rest[@]+"${rest[@]}"}"
+case $desktop in
+gnome) VERSIONS="gnome-shell mutter-common gdm3 libgl1-mesa-dri" ;;
+kde)
+	VERSIONS="kwin-wayland plasma-workspace sddm libgl1-mesa-dri"
+	# No recommends. A Plasma 6 Wayland session: kwin_wayland (the compositor,
+	# DRM master), plasma-workspace (startplasma-wayland, plasmashell, the
+	# wayland-sessions/plasma.desktop file), plasma-desktop (the desktop and
+	# panel containments plasmashell shows), breeze (KWin's decoration, the
+	# cursor theme), qt6-wayland (Qt's Wayland platform plugin: without it
+	# Plasma's own clients would run on Xwayland). SDDM logs in; it starts its
+	# X server first, hence xserver-xorg-core with libinput as in GNOME's list.
+	PACKAGES=(systemd-sysv udev dbus dbus-user-session libpam-systemd polkitd kmod procps
+		iproute2 login passwd initramfs-tools
+		linux-image-amd64 linux-headers-amd64 dkms build-essential
+		sddm kwin-wayland plasma-workspace plasma-desktop breeze qt6-wayland
+		libgl1-mesa-dri libegl-mesa0 xwayland
+		fonts-dejavu-core konsole xterm spice-vdagent
+		xserver-xorg-core xserver-xorg-input-libinput)
+	;;
+*) die "--desktop: gnome or kde, not '$desktop'" ;;
+esac
+# customize.sh configures this desktop (the variable goes through unshare and chroot)
+export QXL_DESKTOP_VARIANT=$desktop
+image_spec() {
+	printf 'base %s\nrecipe %s\ndesktop %s\n' "$1" "$RECIPE" "$desktop"
+	sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
+	(cd "$top" && src_files | xargs sha256sum)
+}
 cached_only=0 prune=0
 case ${1:-} in
 --cached) cached_only=1 ;;
@@ -91,16 +125,16 @@ case ${1:-} in
 esac
 
 h1=$(base_spec | sha256sum | cut -c1-12)
-base=$cache/base-$SUITE-gnome-$h1
+base=$cache/base-$SUITE-$desktop-$h1
 h2=$(image_spec "$h1" | sha256sum | cut -c1-12)
-img=$cache/$SUITE-gnome-$h2
+img=$cache/$SUITE-$desktop-$h2
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 if [ "$prune" -eq 1 ]; then
 	# every layer but the current base and image (each old image is ~1.6 GB)
 	exec 9>"$cache/.lock"
 	flock -w 60 9 || die "another image.sh holds $cache/.lock"
-	for d in "$cache"/base-"$SUITE"-gnome-* "$cache/$SUITE"-gnome-*; do
+	for d in "$cache/base-$SUITE-$desktop-"* "$cache/$SUITE-$desktop-"*; do
 		[ -d "$d" ] && [ "$d" != "$base" ] && [ "$d" != "$img" ] || continue
 		log "removing $d"
 		safe_remove "$d"
@@ -137,7 +171,8 @@ else
 		test -f /boot/vmlinuz-\$k
 		test -f /usr/src/linux-headers-\$k/Makefile
 		echo \"kernel \$k\"
-		dpkg-query -W gnome-shell mutter-common gdm3 libgl1-mesa-dri | sed \"s/^/version /\"
+		dpkg-query -W '"$VERSIONS"' | sed \"s/^/version /\"
+		ls /usr/share/wayland-sessions | sed \"s/^/session /\"
 	"')
 	log "base: creating $base"
 	log "base: packages ${PACKAGES[*]}"
@@ -172,9 +207,9 @@ if [ -e "$img" ]; then
 	log "image: removing incomplete $img (interrupted earlier)"
 	safe_remove "$img"
 fi
-for d in "$cache/$SUITE-gnome-"*; do
+for d in "$cache/$SUITE-$desktop-"*; do
 	if [ -d "$d" ] && [ "$d" != "$img" ]; then
-		log "note: stale image $d (sources or recipe changed; $0 --prune removes it)"
+		log "note: stale image $d (sources or recipe changed; $0 --desktop $desktop --prune removes it)"
 	fi
 done
 mkdir -p "$img/upper" "$img/work" "$img/merged" "$img/src"
