@@ -490,22 +490,29 @@ static const void *qxl_primary_src(struct drm_plane_state *state, u32 *w, u32 *h
  * A flip to a new framebuffer without damage clips: the rectangles where it
  * differs from what the device shows (qxl_flipdiff.c), into @clips, which
  * has room for QXL_MAX_DAMAGE_DRAWS, framebuffer coordinates. Returns
- * their number, or -1 for a full upload (a modeset, a framebuffer that may
- * still be written to: an unsignalled fence, no valid shadow).
+ * their number, or -1 for a full upload (a modeset of any head, a
+ * framebuffer that may still be written to: an unsignalled fence, no valid
+ * shadow).
  */
 static int qxl_primary_flip_damage(struct qxl_device *qdev, struct drm_plane_state *new_state,
 				   struct drm_rect *clips)
 {
 	struct qxl_head *head = container_of(new_state->plane, struct qxl_head, primary);
 	struct drm_crtc_state *crtc_state;
+	struct drm_crtc *crtc;
 	const void *src;
 	u32 w, h;
 	int n, i;
 
-	crtc_state = drm_atomic_get_new_crtc_state(new_state->state, new_state->crtc);
+	/*
+	 * A modeset of any head may recreate the primary surface (another
+	 * layout), which the device then shows black everywhere.
+	 */
+	for_each_new_crtc_in_state(new_state->state, crtc, crtc_state, i)
+		if (drm_atomic_crtc_needs_modeset(crtc_state))
+			return -1;
 	src = qxl_primary_src(new_state, &w, &h);
-	if (!src || !crtc_state || drm_atomic_crtc_needs_modeset(crtc_state) ||
-	    (new_state->fence && !dma_fence_is_signaled(new_state->fence)))
+	if (!src || (new_state->fence && !dma_fence_is_signaled(new_state->fence)))
 		return -1;
 	n = qxl_shadow_diff(qdev, head, src, new_state->fb->pitches[0], w, h, clips);
 	for (i = 0; i < n; i++)
