@@ -149,7 +149,9 @@ static void flip_events(void)
  * A flip queued in the first half of a frame: done at the next vblank. A flip
  * whose ioctl returns later than that (a busy TCG host, a debug kernel) leaves
  * the commit worker too little of the frame to judge the driver by; such tries
- * are counted and repeated, up to 20 tries for 5 judged flips.
+ * are counted and repeated, up to 20 tries for 5 judged flips. With fewer
+ * than 5 judged and none late the result is a SKIP saying so (the release
+ * kernels judge 5 in 5 to 8 tries).
  */
 static void flip_after_vblank(void)
 {
@@ -181,7 +183,15 @@ static void flip_after_vblank(void)
 		if (e.when - t > worst)
 			worst = e.when - t;
 	}
-	qt_result("flip-next-vblank", bad || judged < 5 ? QT_FAIL : QT_PASS,
+	if (!bad && judged < 5) {
+		/* measured on the debug kernel under TCG: 18 of 20 flip ioctls that slow */
+		qt_result("flip-next-vblank", QT_SKIP,
+			  "the guest queued only %u of %u flips within half a frame after the "
+			  "vblank (the flip ioctl itself takes longer: a debug kernel under "
+			  "TCG), too few to judge; none of them late", judged, tries);
+		return;
+	}
+	qt_result("flip-next-vblank", bad ? QT_FAIL : QT_PASS,
 		  "%u flips queued within half a frame after vblank N: %u not completed at "
 		  "N+1; longest %.1f ms after N (a frame is %.1f ms); %u more queued later "
 		  "than that, not judged", judged, bad, worst * 1e3, period * 1e3, late_queued);
