@@ -611,7 +611,7 @@ int qxl_flip_diff(const void *cur, u32 cur_pitch, const void *prev, u32 prev_pit
 int qxl_shadow_diff(struct qxl_device *qdev, struct qxl_head *head, const void *src, u32 pitch,
 		    u32 w, u32 h, struct drm_rect *out);
 void qxl_shadow_store(struct qxl_device *qdev, struct qxl_head *head, const void *src, u32 pitch,
-		      u32 w, u32 h, const struct drm_rect *rects, unsigned int n);
+		      u32 w, u32 h, int ox, int oy, const struct drm_rect *rects, unsigned int n);
 void qxl_shadow_fini(struct qxl_device *qdev);
 void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 		       const struct drm_rect *rects, unsigned int n, bool full);

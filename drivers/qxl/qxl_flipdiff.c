@@ -92,6 +92,19 @@ int qxl_flip_diff(const void *cur, u32 cur_pitch, const void *prev, u32 prev_pit
 
 QXL_KUNIT_EXPORT(qxl_flip_diff);
 
+/* (Re)allocate the shadow at @w x @h, not yet holding anything; false if that failed. */
+static bool qxl_shadow_alloc(struct qxl_head *head, u32 w, u32 h)
+{
+	head->shadow_ok = false;
+	if (head->shadow && head->shadow_w == w && head->shadow_h == h)
+		return true;
+	kvfree(head->shadow);
+	head->shadow = kvmalloc_array((size_t)w * h, 4, GFP_KERNEL);
+	head->shadow_w = head->shadow ? w : 0;
+	head->shadow_h = head->shadow ? h : 0;
+	return head->shadow;
+}
+
 /*
  * The shadow is usable: allocated at this size, whole, and nothing else
  * drew on the head since. Consumes a failed-upload mark.
@@ -131,10 +144,7 @@ int qxl_shadow_diff(struct qxl_device *qdev, struct qxl_head *head, const void *
 	}
 	if (!head->shadow) {
 		/* the first such flip: uploaded whole, then kept */
-		head->shadow = kvmalloc_array((size_t)w * h, 4, GFP_KERNEL);
-		head->shadow_w = head->shadow ? w : 0;
-		head->shadow_h = head->shadow ? h : 0;
-		head->shadow_ok = false;
+		qxl_shadow_alloc(head, w, h);
 		return -1;
 	}
 	if (!qxl_shadow_valid(qdev, head, w, h))
@@ -163,7 +173,9 @@ int qxl_shadow_diff(struct qxl_device *qdev, struct qxl_head *head, const void *
  * @pitch: its bytes per row
  * @w: source width
  * @h: source height
- * @rects: the rectangles uploaded, source coordinates; NULL for all of it
+ * @ox: x of the source's origin in the framebuffer
+ * @oy: y of the source's origin in the framebuffer
+ * @rects: the rectangles uploaded, framebuffer coordinates; NULL for all of it
  * @n: number of @rects
  *
  * A whole upload makes the shadow valid (reallocated at a new size); a
@@ -171,27 +183,19 @@ int qxl_shadow_diff(struct qxl_device *qdev, struct qxl_head *head, const void *
  * without damage so far) are left alone.
  */
 void qxl_shadow_store(struct qxl_device *qdev, struct qxl_head *head, const void *src, u32 pitch,
-		      u32 w, u32 h, const struct drm_rect *rects, unsigned int n)
+		      u32 w, u32 h, int ox, int oy, const struct drm_rect *rects, unsigned int n)
 {
-	struct drm_rect all = DRM_RECT_INIT(0, 0, w, h);
+	struct drm_rect all = DRM_RECT_INIT(ox, oy, w, h);
 	unsigned int i;
-	u32 y;
+	int y;
 
 	if (!head->shadow || !src || head->diff_skip) {
 		head->shadow_ok = false;
 		return;
 	}
 	if (!rects) {
-		if (head->shadow_w != w || head->shadow_h != h) {
-			kvfree(head->shadow);
-			head->shadow = kvmalloc_array((size_t)w * h, 4, GFP_KERNEL);
-			head->shadow_w = head->shadow ? w : 0;
-			head->shadow_h = head->shadow ? h : 0;
-			if (!head->shadow) {
-				head->shadow_ok = false;
-				return;
-			}
-		}
+		if (!qxl_shadow_alloc(head, w, h))
+			return;
 		head->shadow_ok = true;
 		head->shadow_draws = atomic_read(&qdev->primary_draws);
 		rects = &all;
@@ -203,10 +207,11 @@ void qxl_shadow_store(struct qxl_device *qdev, struct qxl_head *head, const void
 	for (i = 0; i < n; i++) {
 		const struct drm_rect *r = &rects[i];
 		size_t len = (size_t)drm_rect_width(r) * 4;
+		u32 x = r->x1 - ox;
 
-		for (y = r->y1; y < r->y2; y++)
-			memcpy(head->shadow + (size_t)y * w + r->x1,
-			       src + (size_t)y * pitch + (size_t)r->x1 * 4, len);
+		for (y = r->y1 - oy; y < r->y2 - oy; y++)
+			memcpy(head->shadow + (size_t)y * w + x,
+			       src + (size_t)y * pitch + (size_t)x * 4, len);
 	}
 }
 

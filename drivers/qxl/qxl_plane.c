@@ -529,28 +529,15 @@ static void qxl_primary_shadow_store(struct qxl_device *qdev, struct drm_plane_s
 				     const struct drm_rect *clips, unsigned int n, bool whole)
 {
 	struct qxl_head *head = container_of(state->plane, struct qxl_head, primary);
-	struct drm_rect local[8];
 	const void *src = NULL;
 	u32 w = 0, h = 0;
-	unsigned int i, j;
 
 	if (!head->shadow)
 		return;
 	if (state->fb && state->visible)
 		src = qxl_primary_src(state, &w, &h);
-	if (!src || whole) {
-		qxl_shadow_store(qdev, head, src, src ? state->fb->pitches[0] : 0, w, h, NULL, 0);
-		return;
-	}
-	/* in source coordinates, a few at a time */
-	for (i = 0; i < n; i += j) {
-		for (j = 0; j < ARRAY_SIZE(local) && i + j < n; j++) {
-			local[j] = clips[i + j];
-			drm_rect_translate(&local[j], -(int)(state->src.x1 >> 16),
-					   -(int)(state->src.y1 >> 16));
-		}
-		qxl_shadow_store(qdev, head, src, state->fb->pitches[0], w, h, local, j);
-	}
+	qxl_shadow_store(qdev, head, src, src ? state->fb->pitches[0] : 0, w, h,
+			 state->src.x1 >> 16, state->src.y1 >> 16, whole ? NULL : clips, n);
 }
 
 /*
