@@ -587,15 +587,13 @@ static int qxl_primary_plane_helper_prepare_fb(struct drm_plane *plane,
 		qps->clips = kmalloc_array(QXL_MAX_DAMAGE_DRAWS, sizeof(*qps->clips), GFP_KERNEL);
 		if (!qps->clips)
 			return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
+		/* (on -1 the array serves the full upload below: n <= its size) */
 		ret = qxl_primary_flip_damage(qdev, new_state, qps->clips);
 		if (ret >= 0) {
 			qps->diffed = true;
 			if (!ret)	/* the same picture: nothing to upload */
 				return 0;
 			n = ret;
-		} else {
-			kfree(qps->clips);
-			qps->clips = NULL;
 		}
 	}
 
