@@ -247,12 +247,19 @@ void qxl_kms_reset_device(struct qxl_device *qdev)
 	mutex_lock(&qdev->cmd_lock);
 	mutex_lock(&qdev->cursor_lock);
 	qxl_hw_reset_and_setup(qdev);
+	/*
+	 * Still under the ring locks: a command pushed once they are dropped
+	 * belongs to the reset device, which reads it when the primary is
+	 * back and then writes its release into it. Freed here, its block
+	 * would be reused while the device still writes to it (a release id
+	 * in the next repaint's pixels, seen once in 11 debug-kernel runs).
+	 */
+	qxl_dmem_free_all_released(qdev);
 	/* Under surf_lock: whoever sees the count move knows the reset is done. */
 	atomic_inc(&qdev->reset_count);
 	mutex_unlock(&qdev->cursor_lock);
 	mutex_unlock(&qdev->cmd_lock);
 	mutex_unlock(&qdev->io_lock);
-	qxl_dmem_free_all_released(qdev);
 	qxl_bo_reset_surfaces(qdev);
 	mutex_unlock(&qdev->surf_lock);
 }

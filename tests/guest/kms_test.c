@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE
 #include <linux/fb.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 
 #include "kmsutil.h"
@@ -520,6 +522,76 @@ static void t_recovery(struct kfb *fb, drmModeModeInfo *mode)
 		  "a full-frame update after the reset");
 }
 
+struct dirty_load {
+	struct kfb *fb;
+	atomic_int stop;
+	long calls;
+};
+
+static void *dirty_loop(void *arg)
+{
+	struct dirty_load *l = arg;
+	drmModeClip clip = { 0, 0, 64, 64 };
+
+	while (!atomic_load(&l->stop)) {
+		kms_dirty(&dev, l->fb, &clip, 1);	/* fails while the device is in error */
+		l->calls++;
+	}
+	return NULL;
+}
+
+/*
+ * Device errors while another thread keeps queueing DIRTYFBs: what it
+ * pushes around the reset must not be freed while the device still owns
+ * it (the device writes its release into the block, which would then land
+ * in a later upload's pixels). Five rounds, each picture checked exactly.
+ */
+static void t_recovery_load(struct kfb *fb, drmModeModeInfo *mode)
+{
+	struct dirty_load l = { .fb = fb };
+	int round, i, resets, bad = 0, fd;
+	long calls = 0;
+	uint32_t c = 0;
+	pthread_t t;
+
+	for (round = 0; round < 5 && !bad; round++) {
+		c = 0x203040 + 0x102010 * (uint32_t)round;
+		if (show_solid(fb, mode, c)) {
+			qt_result("recovery-under-dirtyfb-load", 1, "round %d: picture wrong before", round);
+			return;
+		}
+		resets = qt_status("resets");
+		atomic_store(&l.stop, 0);
+		l.calls = 0;
+		if (pthread_create(&t, NULL, dirty_loop, &l)) {
+			qt_result("recovery-under-dirtyfb-load", 1, "pthread_create failed");
+			return;
+		}
+		usleep(20000);
+		fd = open("/sys/kernel/debug/dri/0/qxl_inject_device_error", O_WRONLY);
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			bad = 1;
+		if (fd >= 0)
+			close(fd);
+		for (i = 0; i < 100 && !bad && qt_status("resets") <= resets; i++)
+			usleep(100000);
+		usleep(50000);	/* DIRTYFBs after the repaint too */
+		atomic_store(&l.stop, 1);
+		pthread_join(t, NULL);
+		calls += l.calls;
+		if (bad || qt_status("resets") <= resets) {
+			qt_result("recovery-under-dirtyfb-load", 1, "round %d: %s", round,
+				  bad ? "inject failed" : "no reset within 10 s");
+			return;
+		}
+		if (screen_is(mode->hdisplay, mode->vdisplay, c, 0, NULL))
+			bad = 1;
+	}
+	qt_result("recovery-under-dirtyfb-load", bad,
+		  "%d device resets with %ld DIRTYFBs of 64x64 queued around them; %s",
+		  round, calls, bad ? "a picture after a reset was wrong" : "every picture exact");
+}
+
 static int want(int argc, char **argv, const char *name)
 {
 	int i;
@@ -578,6 +650,8 @@ int main(int argc, char **argv)
 		t_stress(&fb, &mode);
 	if (want(argc, argv, "recovery"))
 		t_recovery(&fb, &mode);
+	if (want(argc, argv, "recovery-load"))
+		t_recovery_load(&fb, &mode);
 	kfb_destroy(&dev, &fb);
 	close(dev.fd);
 	return 0;
