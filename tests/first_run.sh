@@ -43,7 +43,9 @@ unshare -m --propagation private bash -c '
 	else
 		echo "FAIL first-run-no-headers: no clear message (log $work/no-headers.log)"
 	fi
-	env -u QXL_SKIP_SETUP QXL_SETUP=$work/setup-stub.sh DEMO_SECONDS=3 \
+	# a free port: 5930 may be taken by a viewer demo the user runs
+	port=$(/usr/bin/python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
+	env -u QXL_SKIP_SETUP QXL_SETUP=$work/setup-stub.sh DEMO_SECONDS=3 DEMO_PORT=$port \
 		timeout -k 10 1500 make demo \
 		>"$work/demo.log" 2>&1
 	rc=$?
@@ -53,7 +55,10 @@ unshare -m --propagation private bash -c '
 		echo "PASS first-run-make-demo: $(grep -a -m1 "^PASS desktop-gnome/desktop:" "$work/demo.log" |
 			sed "s/^PASS //"); build/demo/screen.png saved"
 	else
-		echo "FAIL first-run-make-demo: exit status $rc (log $work/demo.log)"
+		# the reason goes into the FAIL line: run-all.sh keeps only those
+		why=$(grep -a -E "^(FAIL |demo: |error|E: )|[Ee]rror:|timed out" "$work/demo.log" |
+			tail -n 3 | tr "\n" " " | cut -c1-400)
+		echo "FAIL first-run-make-demo: exit status $rc: ${why:-no message} (log $work/demo.log)"
 		tail -n 15 "$work/demo.log" | sed "s/^/    /"
 	fi
 '
