@@ -37,6 +37,36 @@ WaylandEnable=true
 [chooser]
 [debug]
 CONF
+	# The same image is GNOME on Xorg when the kernel command line says
+	# qxl_desktop.session=xorg (boot.py --desktop xorg): a unit before GDM
+	# turns Wayland off and makes gnome-xorg user's session. The root file
+	# system is a per-run overlay, so the change lasts one boot.
+	say "GDM: GNOME on Xorg when the kernel command line has qxl_desktop.session=xorg"
+	test -f /usr/share/xsessions/gnome-xorg.desktop
+	cat >/usr/local/sbin/qxl-desktop-session <<'SH'
+#!/bin/sh
+set -e
+sed -i 's/^WaylandEnable=.*/WaylandEnable=false/' /etc/gdm3/daemon.conf
+mkdir -p /var/lib/AccountsService/users
+printf '[User]\nSession=gnome-xorg\nXSession=gnome-xorg\nSystemAccount=false\n' \
+	>/var/lib/AccountsService/users/user
+echo "qxl-desktop-session: GDM logs user in to GNOME on Xorg"
+SH
+	chmod 755 /usr/local/sbin/qxl-desktop-session
+	cat >/etc/systemd/system/qxl-desktop-session.service <<'UNIT'
+[Unit]
+Description=GNOME on Xorg for this boot (qxl_desktop.session=xorg)
+ConditionKernelCommandLine=qxl_desktop.session=xorg
+Before=gdm.service display-manager.service accounts-daemon.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/qxl-desktop-session
+
+[Install]
+WantedBy=graphical.target
+UNIT
+	systemctl enable qxl-desktop-session.service
 fi
 
 say "journald to ttyS0 (mutter's and gnome-shell's log on the serial console)"

@@ -40,14 +40,18 @@ FREE_MIB=1536   # free space left in root.img
 # No recommends (mmdebstrap's default). What GNOME Shell on Wayland needs
 # beyond the Depends of gdm3/gnome-shell/gnome-session: logind's PAM module and
 # the D-Bus user session (systemd user units), mesa's llvmpipe (GL for mutter),
-# Xwayland, fonts, icons and the SVG pixbuf loader.
+# Xwayland, fonts, icons and the SVG pixbuf loader. The same image boots
+# GNOME on Xorg (boot.py --desktop xorg): gnome-session-xsession has the
+# session file, Xorg and its modesetting driver come with xserver-xorg-core.
+# kbd: chvt for the freeze reproducer on a text VT.
 PACKAGES=(systemd-sysv udev dbus dbus-user-session libpam-systemd polkitd kmod procps
 	iproute2 login passwd initramfs-tools
 	linux-image-amd64 linux-headers-amd64 dkms build-essential
 	gdm3 gnome-shell gnome-session gnome-settings-daemon dconf-cli
 	libgl1-mesa-dri libegl-mesa0 xwayland
 	fonts-cantarell adwaita-icon-theme librsvg2-common gnome-console xterm spice-vdagent
-	xserver-xorg-core xserver-xorg-input-libinput x11-xserver-utils)
+	xserver-xorg-core xserver-xorg-input-libinput x11-xserver-utils
+	gnome-session-xsession kbd)
 APTOPTS=('Acquire::Languages "none"')
 DPKGOPTS=(
 	'path-exclude=/usr/share/doc/*'
