@@ -16,6 +16,7 @@ this script drives with "echo markers". QEMU is stopped by its PID.
 """
 
 import argparse
+import base64
 import os
 import re
 import select
@@ -69,6 +70,31 @@ GNOME = Desktop(
     crash_txt="gnome-shell crash",
     band="top",          # GNOME Shell's top bar: dark, with bright text
     terminals=("kgx", "xterm"),
+    image="gnome", append="", session="wayland",
+)
+
+# GNOME on Xorg: GNOME's image, told by the kernel command line to make GDM
+# start Xorg (customize.sh's qxl-desktop-session unit). Xorg's modesetting
+# driver is the DRM master and drives qxl-ng with legacy KMS; mutter is an X
+# compositing manager.
+XORG = Desktop(
+    name="xorg",
+    milestones=[
+        ("kernel", re.compile(r"Linux version \d")),
+        ("qxl-ng", re.compile(r"qxl-ng \S+: revision")),
+        ("session-switch", re.compile(r"qxl-desktop-session: GDM logs user in to GNOME on Xorg")),
+        ("gdm", re.compile(r"Started gdm\.service")),
+        ("autologin", re.compile(r"session opened for user user\b")),
+        ("shell-started", re.compile(r"GNOME Shell started at")),
+    ],
+    ready="shell-started", shell="gnome-shell",
+    dm="gdm", compositor="mutter (X11)",
+    user_bad=re.compile(r"(gnome-shell|Xorg)\[\d+\]: .*(Segmentation|core dump|[Cc]rash|Fatal server error)|"
+                        r"Failed to start gdm|gnome-session.*Unrecoverable failure"),
+    crash_txt="gnome-shell/Xorg crash",
+    band="top",
+    terminals=("kgx", "xterm"),
+    image="gnome", append="qxl_desktop.session=xorg", session="x11",
 )
 
 KDE = Desktop(
@@ -90,8 +116,9 @@ KDE = Desktop(
     crash_txt="kwin_wayland/plasmashell crash",
     band="bottom",       # Plasma's panel
     terminals=("konsole", "xterm"),
+    image="kde", append="", session="wayland",
 )
-DESKTOPS = {"gnome": GNOME, "kde": KDE}
+DESKTOPS = {"gnome": GNOME, "kde": KDE, "xorg": XORG}
 DESK = GNOME   # set by main
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] ")
 # A userspace line on the console (journal forwarding) is "[time] proc[pid]: ...".
@@ -244,7 +271,7 @@ class Shell:
 def image_dir(args):
     if args.image:
         return args.image
-    r = subprocess.run([os.path.join(HERE, "image.sh"), "--desktop", args.desktop, "--cached"],
+    r = subprocess.run([os.path.join(HERE, "image.sh"), "--desktop", DESK.image, "--cached"],
                        capture_output=True,
                        text=True, timeout=120)
     if r.returncode != 0:
@@ -271,6 +298,9 @@ def main():
                     help="skip the client monitors config check")
     ap.add_argument("--out", help="where the run dir goes (default build/desktop, "
                     "for KDE build/desktop-kde)")
+    ap.add_argument("--freeze", type=float, default=0, metavar="SECONDS",
+                    help="run each freeze reproducer (a VT printing dmesg, a terminal "
+                    "painting gradients) this long (default 0: not run)")
     ap.add_argument("--spice-port", type=int,
                     help="SPICE's TCP port on 127.0.0.1 (default: a free one)")
     ap.add_argument("--demo", type=float, metavar="SECONDS",
@@ -282,7 +312,7 @@ def main():
     DESK = DESKTOPS[args.desktop]
     PREFIX = "desktop-%s/" % DESK.name
     if not args.out:
-        args.out = os.path.join(REPO, "build", "desktop" if DESK is GNOME else "desktop-kde")
+        args.out = os.path.join(REPO, "build", "desktop" if DESK is GNOME else "desktop-" + DESK.name)
     if args.demo is not None:
         args.no_spice_client = True  # the viewer's: spice-server serves one client
         args.timeout += args.demo
@@ -290,7 +320,7 @@ def main():
     img = image_dir(args)
     if not img or not os.path.exists(os.path.join(img, "root.img")):
         say("SKIP", "boot", "no cached image (run tests/desktop/image.sh%s first)" % (
-            "" if DESK is GNOME else " --desktop " + DESK.name))
+            "" if DESK.image == "gnome" else " --desktop " + DESK.image))
         return 0
     run = time.strftime("run-%Y%m%d-%H%M%S")
     out = os.path.join(args.out, run)
@@ -312,8 +342,9 @@ def main():
            "-nodefaults", "-vga", "none", "-no-reboot", "-display", "none",
            "-kernel", os.path.join(img, "vmlinuz"), "-initrd", os.path.join(img, "initrd.img"),
            # qxl-ng cannot read max_outputs from the device: num_heads matches it
-           "-append", ("root=/dev/vda rw console=ttyS0 qxl.num_heads=%d %s" % (
-               args.heads, args.append)).strip(),
+           "-append", " ".join(x for x in (
+               "root=/dev/vda rw console=ttyS0 qxl.num_heads=%d" % args.heads,
+               DESK.append, args.append) if x),
            "-drive", drive,
            "-device", "qxl-vga,max_outputs=%d" % args.heads,
            "-spice", "port=%d,addr=127.0.0.1,disable-ticketing=on" % port,
@@ -346,7 +377,7 @@ def main():
     # SIGTERM/SIGINT also end the run through the finally (QEMU by PID)
     signal.signal(signal.SIGALRM, hard_stop)
     signal.signal(signal.SIGTERM, hard_stop)
-    signal.alarm(int(args.timeout) + 180)
+    signal.alarm(int(args.timeout) + 180 + int(2 * args.freeze) + (240 if args.freeze > 0 else 0))
     try:
         qmp = QMP(qmp_sock, min(deadline, time.monotonic() + 30))
         if not args.no_spice_client:
@@ -464,7 +495,8 @@ def demo_hold(args, qemu, desktop, el):
     png = os.path.join(args.out, "screen.png")
     write_png(png, w, h, px)
     say("PASS", "desktop", "%s on qxl-ng after %.0f s (%dx%d, saved as %s)" % (
-        "GNOME" if DESK is GNOME else "KDE Plasma", el(), w, h, os.path.relpath(png, REPO)))
+        {"gnome": "GNOME", "kde": "KDE Plasma", "xorg": "GNOME on Xorg"}[DESK.name],
+        el(), w, h, os.path.relpath(png, REPO)))
     print("demo: connect a viewer now: remote-viewer spice://127.0.0.1:%d "
           "(the VM runs %.0f s more; Ctrl-C stops it)" % (args.spice_port or 0, args.demo),
           flush=True)
@@ -495,19 +527,22 @@ def report(args, qmp, shell, shell_ok, console, client, desktop, out, el, times)
         say("FAIL", DESK.dm, "systemctl is-active %s: %r" % (DESK.dm, r[1].strip() if r else "no shell"))
     if DESK is KDE:
         kwin_session_check(q, out)
+    elif DESK is XORG:
+        xorg_session_check(q, out)
     else:
         gnome_session_check(q, out)
     picture_checks(args, qmp, q, shell_ok, client, desktop, out, el)
 
 
-def login_sessions(q, ps_cmd, grep):
-    """loginctl's sessions (a dict each), the ps and journal lines asked for."""
+def login_sessions(q, ps_cmd, grep, kind="wayland"):
+    """loginctl's sessions (a dict each), the ps and journal lines asked for;
+    the user's active sessions of type KIND."""
     r = q("for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do "
           "loginctl show-session $s -p Name -p Type -p Class -p State -p Service | tr '\\n' ' '; echo; done; "
           + ps_cmd + "; journalctl -b -o cat --no-pager | grep -E '" + grep + "' | tail -n 4")
     txt = r[1] if r else ""
     sessions = [dict(kv.split("=", 1) for kv in l.split() if "=" in kv) for l in txt.splitlines()]
-    wl = [x for x in sessions if x.get("Name") == "user" and x.get("Type") == "wayland" and
+    wl = [x for x in sessions if x.get("Name") == "user" and x.get("Type") == kind and
           x.get("Class") == "user" and x.get("State") in ("active", "online")]
     return txt, wl
 
@@ -563,6 +598,35 @@ def gnome_session_check(q, out):
         say("FAIL", "mutter-kms-driver", "mutter uses %s, not qxl" % kms[-1][1])
 
 
+def xorg_session_check(q, out):
+    """GNOME on Xorg: user's session is x11, Xorg and gnome-shell run as user,
+    and Xorg's log says its modesetting driver drives qxl-ng's card."""
+    txt, x11 = login_sessions(q, "ps -o user=,pid=,args= -C gnome-shell,Xorg,spice-vdagent",
+                              "qxl-desktop-session", kind="x11")
+    r = q("grep -hE 'LoadModule: \"(modesetting|qxl)|modeset\\(0\\): (using drv|glamor|Output|"
+          "Not using default mode|ShadowFB)|glamor|\\(EE\\)' /home/user/.local/share/xorg/Xorg.*.log "
+          "| head -n 40; echo; " + USER_ENV + XORG_ENV + "xrandr --query | head -n 12")
+    xlog = r[1] if r else ""
+    with open(os.path.join(out, "sessions.txt"), "w") as f:
+        f.write(txt + "\n--- Xorg log, xrandr\n" + xlog)
+    shell = re.search(r"^\s*user\s+\d+\s+\S*gnome-shell", txt, re.M)
+    xorg = re.search(r"^\s*user\s+\d+\s+\S*Xorg", txt, re.M)
+    drv = re.search(r"modeset\(0\): using drv (\S+)", xlog)
+    glamor = "glamor off" if re.search(r"glamor.*(fail|[Dd]isabl)|No glamor", xlog) else (
+        "glamor on" if "glamor" in xlog else "glamor not mentioned")
+    vdagent = re.search(r"^\s*user\s+\d+\s+\S*spice-vdagent", txt, re.M)
+    detail = ("session of user (%s) is %s; Xorg as user %s, gnome-shell as user %s; "
+              "modesetting driver on %s (%s); spice-vdagent (the session agent) %s" % (
+                  x11[0].get("Service", "?") if x11 else "-", "x11" if x11 else "not x11/none",
+                  "yes" if xorg else "no", "yes" if shell else "no",
+                  drv.group(1) if drv else "? (no 'using drv' line)", glamor,
+                  "runs as user" if vdagent else "not running"))
+    if x11 and xorg and shell and drv:
+        say("PASS", "gnome-xorg-session", detail)
+    else:
+        say("FAIL", "gnome-xorg-session", detail)
+
+
 def picture_checks(args, qmp, q, shell_ok, client, desktop, out, el):
     # the picture
     if desktop is None:
@@ -594,6 +658,7 @@ def picture_checks(args, qmp, q, shell_ok, client, desktop, out, el):
         monitors_check(qmp, q, client, out, args.heads, args.follow_bound)
     if shell_ok:
         typing_check(qmp, q, client, out)
+        freeze_checks(args, qmp, q, client, out)
 
 
 def kms_state(q, out, name):
@@ -643,9 +708,10 @@ def cursor_check(qmp, q, client, out):
                if v[0] != "0" and before.get(p, ("0",))[0] == "0"]
         if cur:
             break
-        # KWin shows its pointer from the start (mutter only once it moves):
-        # then the plane that had it must have moved with the mouse
-        moved = [(p, v) for p, v in after.items() if DESK is KDE and v[0] != "0" and
+        # KWin and Xorg show their pointer from the start (mutter on Wayland
+        # only once it moves): then the plane that had it must have moved
+        # with the mouse
+        moved = [(p, v) for p, v in after.items() if v[0] != "0" and
                  before.get(p, ("0",))[0] != "0" and v[2] != before[p][2]]
         if moved:
             break
@@ -721,6 +787,9 @@ def crop(img, x, y, w, h):
 
 USER_ENV = ("runuser -u user -- env XDG_RUNTIME_DIR=/run/user/1000 "
             "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus ")
+# X clients: GDM's Xorg (GNOME on Xorg) or mutter's Xwayland, with its cookie
+XORG_ENV = ("DISPLAY=:0 XAUTHORITY=$(ls /run/user/1000/gdm/Xauthority "
+            "/run/user/1000/.mutter-Xwaylandauth.* 2>/dev/null | head -n 1) ")
 
 
 GUEST_CONNECTORS = ("for c in /sys/class/drm/card0-*; do echo \"${c##*/} $(cat $c/status) "
@@ -958,6 +1027,10 @@ def kms_times(q, g_send):
         return "no connector probe or blocking commit in DRM's debug log"
     txt = "connector probes %s" % ("+%.2f..+%.2f s (%d)" % (probes[0], probes[-1], len(probes))
                                    if probes else "none")
+    if len(commits) > 4:    # Xorg: a legacy ioctl is a commit each
+        done = [x for x in clears if x >= commits[-1]]
+        return txt + "; %d blocking commits +%.2f..+%.2f s, the last done %s" % (
+            len(commits), commits[0], commits[-1], "+%.2f s" % done[0] if done else "?")
     for c in commits:
         done = [x for x in clears if x >= c]
         txt += "; blocking commit +%.2f s%s" % (c, ", done +%.2f s" % done[0] if done else "")
@@ -1036,7 +1109,7 @@ def typing_check(qmp, q, client, out):
             if img == base:
                 break
             base = img
-    env = (USER_ENV + "WAYLAND_DISPLAY=wayland-0 DISPLAY=:0 ")
+    env = USER_ENV + XORG_ENV + ("WAYLAND_DISPLAY=wayland-0 " if DESK.session == "wayland" else "")
     win = t_win = None
     for prog in DESK.terminals:
         t0 = time.monotonic()
@@ -1090,6 +1163,196 @@ def typing_check(qmp, q, client, out):
         say("PASS", name, detail)
     else:
         say("FAIL", name, detail)
+
+
+# Debian bug 1054514's reproducers (QXL guests freezing with "Buffer eviction
+# failed" on the in-tree driver): a text VT printing dmesg in a loop, and a
+# terminal painting full-screen gradients. Each runs --freeze seconds.
+GRADIENTS = r"""#!/bin/bash
+# full-screen 256-colour gradients, forever; boot.py stops it by this PID
+echo $$ >/tmp/qxl-gradients.pid
+f=0
+while :; do
+	read -r rows cols < <(stty size)	# again each frame: the window grows
+	for ((y = 0; y < rows - 1; y++)); do
+		l=''
+		for ((x = 0; x < cols; x += 2)); do
+			l+="\e[48;5;$((16 + (x / 2 + y + f) % 216))m  "
+		done
+		printf '%b\e[0m\n' "$l"
+	done
+	f=$(((f + 1) % 216))
+done
+"""
+# what a freeze of the in-tree driver logs, and what would be one of ours
+FREEZE_BAD = r"evict|alloc.*fail|out of memory|qxl.*(fail|error|timed out|timeout)|BUG|WARNING|Call Trace"
+
+
+def freeze_watch(qmp, q, client, out, seconds, step=5):
+    """Every STEP s for SECONDS: a screendump and the SPICE client's picture,
+    each must differ from the one before (the loop keeps drawing), and the
+    root shell must answer. (ok, detail)."""
+    end = time.monotonic() + seconds
+    prev, run, worst, same = [None, None], [0, 0], [0, 0], [0, 0]
+    n = errs = 0
+    shell_max = 0.0
+    while time.monotonic() < end:
+        time.sleep(step)
+        n += 1
+        pics = [dump(qmp, out, 700)[1], None]
+        if client:
+            sp = os.path.join(out, "freeze-spice.ppm")
+            r = client.request("snap " + sp, 20)
+            if r.startswith("ok"):
+                pics[1] = read_ppm(sp)
+            else:
+                errs += 1
+        for i, img in enumerate(pics):
+            if img is None:
+                continue
+            if prev[i] is not None and img == prev[i]:
+                run[i] += 1
+                same[i] += 1
+            else:
+                run[i] = 0
+            worst[i] = max(worst[i], run[i])
+            prev[i] = img
+        t = time.monotonic()
+        if q("cat /proc/loadavg", 30) is None:
+            return False, "the root shell did not answer within 30 s after %d samples" % n
+        shell_max = max(shell_max, time.monotonic() - t)
+    # frozen: the same picture for three samples in a row (15 s)
+    ok = n > 0 and worst[0] < 3 and (client is None or (worst[1] < 3 and errs == 0))
+    return ok, ("%d samples %d s apart: screendump unchanged in %d (longest run %d), "
+                "client unchanged in %s (longest run %s, %d snapshot errors); "
+                "the root shell answered within %.1f s" % (
+                    n, step, same[0], worst[0], same[1] if client else "-",
+                    worst[1] if client else "-", errs, shell_max))
+
+
+def freeze_end(qmp, q, client, out, dmesg_from, tag):
+    """After a reproducer: the kernel's new lines (none bad), and once the
+    picture holds still, the client against the screendump. (ok, detail)."""
+    r = q("dmesg | tail -n +%d | grep -iE '%s' | head -n 5" % (dmesg_from + 1, FREEZE_BAD))
+    bad = r[1].strip() if r else "(no shell)"
+    _, still = dump(qmp, out, 701)
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        time.sleep(1)
+        _, img = dump(qmp, out, 701)
+        if img == still:
+            break
+        still = img
+    write_png(os.path.join(out, "%s.png" % tag), *still)
+    frac = None
+    if client:
+        sp = os.path.join(out, "%s-spice.ppm" % tag)
+        rr = client.request("snap " + sp, 20)
+        spx = read_ppm(sp) if rr.startswith("ok") else None
+        if spx and spx[:2] == still[:2]:
+            frac = frac_differ(spx, still)
+    cmp_txt = ("client vs screendump %.3f%% of pixels differ" % (100 * frac) if frac is not None
+               else "no client picture to compare" if client else "no client")
+    ok = not bad and (client is None or (frac is not None and frac < 0.01))
+    return ok, "kernel: %s; %s" % ("no eviction/allocation failure/qxl error" if not bad
+                                   else "new lines: " + " | ".join(bad.splitlines()), cmp_txt)
+
+
+def dmesg_lines(q):
+    r = q("dmesg | wc -l")
+    return int(r[1].split()[0]) if r and r[1].split() else 0
+
+
+def freeze_vt(args, qmp, q, client, out):
+    """A text VT printing dmesg in a loop (fbcon on qxl-ng's fbdev, the
+    compositor's VT in the background), then back to the desktop."""
+    name = "freeze-vt-dmesg"
+    r = q("cat /sys/class/tty/tty0/active")
+    m = re.search(r"^tty\d+$", r[1], re.M) if r else None   # (job notices around it)
+    if not m:
+        say("FAIL", name, "no active VT (%r)" % (r[1][:200] if r else None))
+        return
+    orig = m.group(0)
+    since = dmesg_lines(q)
+    # tty8: logind starts a getty on tty1-6 when one is switched to
+    q("chvt 8; sleep 1")
+    q("sh -c 'echo $$ >/tmp/qxl-dmesg.pid; while :; do dmesg; date +%T.%N; done' "
+      ">/dev/tty8 2>&1 </dev/null & echo $!")
+    t0 = time.monotonic()
+    ok, detail = freeze_watch(qmp, q, client, out, args.freeze)
+    _, running = dump(qmp, out, 703)
+    write_png(os.path.join(out, "freeze-vt-running.png"), *running)
+    text = 1 - pil(running).convert("L").histogram()[0] / float(running[0] * running[1])
+    q("kill $(cat /tmp/qxl-dmesg.pid)")
+    ok2, detail2 = freeze_end(qmp, q, client, out, since, "freeze-vt")
+    ran = time.monotonic() - t0
+    # back to the desktop: the compositor gets its VT (and DRM master) back
+    q("chvt %s" % orig[3:])
+    back = None
+    end = time.monotonic() + 60
+    last = None
+    while time.monotonic() < end:
+        time.sleep(1)
+        _, img = dump(qmp, out, 702)
+        if looks_like_desktop(describe(*img)) and img == last:
+            back = time.monotonic() - (end - 60)
+            break
+        last = img
+    detail3 = ("the desktop back %.1f s after chvt %s" % (back, orig[3:]) if back is not None
+               else "no desktop within 60 s after chvt %s" % orig[3:])
+    # a console full of text: a few % of its pixels lit
+    say("PASS" if ok and ok2 and back is not None and text >= 0.02 else "FAIL", name,
+        "tty8 for %.0f s (%.1f%% of the screen lit while it ran): %s; %s; %s" % (
+            ran, 100 * text, detail, detail2, detail3))
+
+
+def freeze_gradients(args, qmp, q, client, out):
+    """xterm (full screen, on GDM's Xorg or mutter's Xwayland) painting
+    256-colour gradients."""
+    name = "freeze-terminal-gradients"
+    since = dmesg_lines(q)
+    b64 = base64.b64encode(GRADIENTS.encode()).decode()
+    q("rm -f /tmp/qxl-gradients.pid; echo %s | base64 -d >/tmp/qxl-gradients.sh; "
+      "chmod 755 /tmp/qxl-gradients.sh" % b64)
+    q("sh -c 'echo $$ >/tmp/qxl-xterm.pid; exec %s xterm -fullscreen -e /tmp/qxl-gradients.sh' "
+      ">/tmp/qxl-xterm.log 2>&1 </dev/null & echo $!" % (USER_ENV + XORG_ENV).replace("'", "'\\''"))
+    end = time.monotonic() + 90
+    started = None
+    while time.monotonic() < end:
+        r = q("cat /tmp/qxl-gradients.pid 2>/dev/null", 10)
+        if r and r[1].strip().isdigit():
+            started = r[1].strip()
+            break
+        time.sleep(2)
+    if not started:
+        r = q("cat /tmp/qxl-xterm.log; kill $(cat /tmp/qxl-xterm.pid) 2>/dev/null")
+        say("FAIL", name, "the gradient script did not start within 90 s (xterm: %s)" % (
+            " ".join(r[1].split())[:300] if r else "?"))
+        return
+    time.sleep(5)   # the window mapped, full screen
+    t0 = time.monotonic()
+    ok, detail = freeze_watch(qmp, q, client, out, args.freeze)
+    _, full = dump(qmp, out, 703)
+    write_png(os.path.join(out, "freeze-gradients-running.png"), *full)
+    colours = len(pil(full).getcolors(1 << 16) or [])
+    lit = 1 - pil(full).convert("L").histogram()[0] / float(full[0] * full[1])
+    q("kill %s; sleep 2; kill $(cat /tmp/qxl-xterm.pid) 2>/dev/null" % started)
+    ok2, detail2 = freeze_end(qmp, q, client, out, since, "freeze-gradients")
+    # full screen: most pixels are gradient (the palette's 216 colours,
+    # a band of them at a time), not xterm's black
+    say("PASS" if ok and ok2 and colours >= 32 and lit >= 0.6 else "FAIL", name,
+        "xterm for %.0f s (%d colours, %.0f%% of the screen not black while it ran): %s; %s" % (
+            time.monotonic() - t0, colours, 100 * lit, detail, detail2))
+
+
+def freeze_checks(args, qmp, q, client, out):
+    if args.freeze <= 0:
+        for name in ("freeze-vt-dmesg", "freeze-terminal-gradients"):
+            say("SKIP", name, "not asked for (--freeze SECONDS; tests/run-all.sh gives "
+                "60 s, --full 600 s)")
+        return
+    freeze_vt(args, qmp, q, client, out)
+    freeze_gradients(args, qmp, q, client, out)
 
 
 def layout_size(spec):
