@@ -116,11 +116,14 @@ kde)
 esac
 # Debian 12 (GNOME 43: mutter drives qxl with legacy KMS, kernel 6.1) is a
 # variant of the GNOME image only: its package list is trixie's (every name
-# exists in bookworm), so base_spec differs only in its suite line and
-# trixie's specs, hence its cached layers, stay what they were.
+# exists in bookworm) plus webp-pixbuf-loader: bookworm's gnome-backgrounds
+# (pulled in by gnome-shell) has its default wallpaper as .webp, which
+# without the loader (a Recommends) shows as a flat blue with too few
+# colours for boot.py's desktop test. Trixie's lists and specs, hence its
+# cached layers, stay what they were.
 case $SUITE/$desktop in
 trixie/*) ;;
-bookworm/gnome) ;;
+bookworm/gnome) PACKAGES+=(webp-pixbuf-loader) ;;
 bookworm/*) die "--suite bookworm: only with --desktop gnome" ;;
 *) die "--suite: trixie or bookworm, not '$SUITE'" ;;
 esac
