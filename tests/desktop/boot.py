@@ -1146,11 +1146,14 @@ def qxl_status(q, out, name):
     return dict(re.findall(r"^(\w+): (.*?)\s*$", r[1], re.M))
 
 
-def legacy_flips(q, g0):
+def legacy_flips(q, g0, out):
     """From DRM's atomic debug log since G0 (guest seconds): the nonblocking
     commits (with a legacy compositor: its page flips, drm_atomic_helper_page_flip;
-    SETCRTC and the cursor ioctls commit blocking) and the framebuffers set."""
-    r = q("dmesg | grep -E 'committing [0-9a-f]+ nonblocking|Set \\[FB:' | tail -n 5000", 30)
+    SETCRTC and the cursor ioctls commit blocking) and the framebuffers set.
+    The lines go to OUT/flip-diff-dmesg.txt."""
+    r = q("dmesg | grep -E 'committing [0-9a-f]+|Set \\[FB:' | tail -n 5000", 30)
+    with open(os.path.join(out, "flip-diff-dmesg.txt"), "w") as f:
+        f.write(r[1] if r else "(no answer)\n")
     flips, fbs = 0, set()
     for m in re.finditer(r"^\[\s*(\d+\.\d+)\].*?(committing [0-9a-f]+ nonblocking|Set \[FB:(\d+)\])",
                          r[1] if r else "", re.M):
@@ -1186,13 +1189,17 @@ def flipdiff_check(qmp, q, out):
     g0 = float(r[1].split()[0]) if r and r[0] == 0 else 0.0
     q("echo 0x10 > /sys/module/drm/parameters/debug", 10)
     t0 = time.monotonic()
-    type_text(qmp, "echo flip diff")
+    # a key at a time, slower than TCG's gnome-console draws: about a frame
+    # (a flip) per key, not one frame for the whole line
+    for ch in "echo flip diff":
+        type_text(qmp, ch)
+        time.sleep(0.5)
     qmp.cmd("send-key", keys=[{"type": "qcode", "data": "ret"}])
-    time.sleep(5)
+    time.sleep(3)
     q("echo 0 > /sys/module/drm/parameters/debug", 10)
     window = time.monotonic() - t0
     after = qxl_status(q, out, "qxl_status.txt")
-    flips, fbs = legacy_flips(q, g0)
+    flips, fbs = legacy_flips(q, g0, out)
     if after is None:
         say("FAIL", name, "qxl_status unreadable after typing")
         return
