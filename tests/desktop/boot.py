@@ -5,6 +5,9 @@ qxl-ng (QEMU TCG) and check from the host that the desktop comes up on Wayland.
 
     tests/desktop/boot.py [--desktop gnome|kde] [--image DIR] [--timeout 900]
                           [--machine q35] [--no-spice-client]
+    tests/desktop/boot.py --desktop gnome --suite bookworm   Debian 12's GNOME 43:
+                          mutter drives qxl with legacy KMS (results
+                          desktop-gnome-bookworm/, a flip-diff check more)
 
 Results, one per line: "PASS <name>[: detail]", "FAIL <name>: <reason>",
 "SKIP <name>: <reason>"; timings as "TIME <what> <seconds>". Exit 0 only
@@ -39,7 +42,8 @@ except ImportError:
     sys.exit("desktop-boot: needs python3-pil for Debian's /usr/bin/python3 "
              "(apt-get install python3-pil); run as tests/desktop/boot.py")
 
-PREFIX = "desktop-gnome/"   # "desktop-<desktop>/", set by main
+PREFIX = "desktop-gnome/"   # "desktop-<desktop>/" ("desktop-gnome-bookworm/"), set by main
+SUITE = "trixie"            # the image's Debian release, set by main
 FAILED = []
 
 
@@ -271,7 +275,8 @@ class Shell:
 def image_dir(args):
     if args.image:
         return args.image
-    r = subprocess.run([os.path.join(HERE, "image.sh"), "--desktop", DESK.image, "--cached"],
+    r = subprocess.run([os.path.join(HERE, "image.sh"), "--desktop", DESK.image,
+                        "--suite", args.suite, "--cached"],
                        capture_output=True,
                        text=True, timeout=120)
     if r.returncode != 0:
@@ -283,7 +288,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--desktop", choices=sorted(DESKTOPS), default="gnome",
                     help="the image's desktop (default gnome)")
-    ap.add_argument("--image", help="image dir (default: tests/desktop/image.sh --desktop D --cached)")
+    ap.add_argument("--suite", choices=("trixie", "bookworm"), default="trixie",
+                    help="the image's Debian release (default trixie; bookworm: GNOME "
+                    "43, mutter's legacy KMS on qxl, kernel 6.1)")
+    ap.add_argument("--image", help="image dir (default: tests/desktop/image.sh --desktop D "
+                    "--suite S --cached)")
     ap.add_argument("--timeout", type=float, default=900, help="overall bound (s)")
     ap.add_argument("--mem", type=int, default=4096)
     ap.add_argument("--smp", type=int, default=2)
@@ -308,19 +317,25 @@ def main():
                     "shows, save it as OUT/screen.png and keep the VM running SECONDS "
                     "for a viewer (Ctrl-C ends it sooner)")
     args = ap.parse_args()
-    global PREFIX, DESK
+    global PREFIX, DESK, SUITE
     DESK = DESKTOPS[args.desktop]
-    PREFIX = "desktop-%s/" % DESK.name
+    SUITE = args.suite
+    if SUITE != "trixie" and DESK is not GNOME:
+        ap.error("--suite %s: only with --desktop gnome" % SUITE)
+    # trixie's names stay what they were; Debian 12's get the suite
+    name = DESK.name if SUITE == "trixie" else "%s-%s" % (DESK.name, SUITE)
+    PREFIX = "desktop-%s/" % name
     if not args.out:
-        args.out = os.path.join(REPO, "build", "desktop" if DESK is GNOME else "desktop-" + DESK.name)
+        args.out = os.path.join(REPO, "build", "desktop" if name == "gnome" else "desktop-" + name)
     if args.demo is not None:
         args.no_spice_client = True  # the viewer's: spice-server serves one client
         args.timeout += args.demo
 
     img = image_dir(args)
     if not img or not os.path.exists(os.path.join(img, "root.img")):
-        say("SKIP", "boot", "no cached image (run tests/desktop/image.sh%s first)" % (
-            "" if DESK.image == "gnome" else " --desktop " + DESK.image))
+        say("SKIP", "boot", "no cached image (run tests/desktop/image.sh%s%s first)" % (
+            "" if DESK.image == "gnome" else " --desktop " + DESK.image,
+            "" if SUITE == "trixie" else " --suite " + SUITE))
         return 0
     run = time.strftime("run-%Y%m%d-%H%M%S")
     out = os.path.join(args.out, run)
@@ -588,9 +603,13 @@ def gnome_session_check(q, out):
           "\"session idle-delay\"; do gsettings get org.gnome.desktop.$k; done' 2>/dev/null | tr '\\n' ' '")
     if r:
         note("user's settings (enable-animations, lock-enabled, idle-delay): %s" % r[1].strip())
-    if wl and ps:
-        say("PASS", "gnome-shell-wayland", "session of user (%s) is wayland; %s" % (
-            wl[0].get("Service", "?"), kms_txt))
+    legacy_bad = legacy_kms_problem(kms)
+    if wl and ps and legacy_bad:
+        say("FAIL", "gnome-shell-wayland", "session of user (%s) is wayland, but %s; %s" % (
+            wl[0].get("Service", "?"), legacy_bad, kms_txt))
+    elif wl and ps:
+        say("PASS", "gnome-shell-wayland", "session of user (%s) is wayland; %s%s" % (
+            wl[0].get("Service", "?"), kms_txt, LEGACY_TXT if SUITE == "bookworm" else ""))
     else:
         say("FAIL", "gnome-shell-wayland", "session %s, gnome-shell as user %s; %s" % (
             "wayland" if wl else "not wayland/none", "yes" if ps else "no", kms_txt))
@@ -627,6 +646,23 @@ def xorg_session_check(q, out):
         say("FAIL", "gnome-xorg-session", detail)
 
 
+# mutter <= 45 has qxl on its atomic deny list: SETCRTC, legacy page flips
+# (no damage clips), legacy cursor ioctls. Debian 12's image is there for that path.
+LEGACY_TXT = " (the LEGACY path: mutter 43 denies atomic KMS to qxl)"
+
+
+def legacy_kms_problem(kms):
+    """Debian 12: why mutter's KMS line is not the legacy path on qxl, or None."""
+    if SUITE != "bookworm":
+        return None
+    if not kms:
+        return "mutter's KMS line was not found (legacy KMS not confirmed)"
+    dev, driver, mode = kms[-1]
+    if driver != "qxl" or mode != "non-atomic":
+        return "mutter took %s mode setting on %s (%s), not non-atomic on qxl" % (mode, dev, driver)
+    return None
+
+
 def picture_checks(args, qmp, q, shell_ok, client, desktop, out, el):
     # the picture
     if desktop is None:
@@ -658,6 +694,9 @@ def picture_checks(args, qmp, q, shell_ok, client, desktop, out, el):
         monitors_check(qmp, q, client, out, args.heads, args.follow_bound)
     if shell_ok:
         typing_check(qmp, q, client, out)
+    if shell_ok and SUITE == "bookworm":
+        flipdiff_check(qmp, q, out)
+    if shell_ok:
         freeze_checks(args, qmp, q, client, out)
 
 
@@ -708,9 +747,9 @@ def cursor_check(qmp, q, client, out):
                if v[0] != "0" and before.get(p, ("0",))[0] == "0"]
         if cur:
             break
-        # KWin and Xorg show their pointer from the start (mutter on Wayland
-        # only once it moves): then the plane that had it must have moved
-        # with the mouse
+        # KWin, Xorg and mutter 43's legacy cursor ioctls (Debian 12) show
+        # the pointer from the start (mutter on Wayland only once it moves):
+        # then the plane that had it must have moved with the mouse
         moved = [(p, v) for p, v in after.items() if v[0] != "0" and
                  before.get(p, ("0",))[0] != "0" and v[2] != before[p][2]]
         if moved:
@@ -1353,6 +1392,107 @@ def freeze_checks(args, qmp, q, client, out):
         return
     freeze_vt(args, qmp, q, client, out)
     freeze_gradients(args, qmp, q, client, out)
+
+
+QXL_STATUS = ("mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug; "
+              "cat /sys/kernel/debug/dri/0/qxl_status")
+
+
+def qxl_status(q, out, name):
+    """qxl-ng's debugfs counters ({field: value}), saved as NAME; None if unread."""
+    r = q(QXL_STATUS, 20)
+    if not r or r[0] != 0:
+        return None
+    with open(os.path.join(out, name), "w") as f:
+        f.write(r[1])
+    return dict(re.findall(r"^(\w+): (.*?)\s*$", r[1], re.M))
+
+
+def legacy_flips(q, g0, out):
+    """From DRM's atomic debug log since G0 (guest seconds): the nonblocking
+    commits (with a legacy compositor: its page flips, drm_atomic_helper_page_flip;
+    SETCRTC and the cursor ioctls commit blocking) and the framebuffers set.
+    The lines go to OUT/flip-diff-dmesg.txt."""
+    r = q("dmesg | grep -E 'committing [0-9a-f]+|Set \\[FB:' | tail -n 5000", 30)
+    with open(os.path.join(out, "flip-diff-dmesg.txt"), "w") as f:
+        f.write(r[1] if r else "(no answer)\n")
+    flips, fbs = 0, set()
+    for m in re.finditer(r"^\[\s*(\d+\.\d+)\].*?(committing [0-9a-f]+ nonblocking|Set \[FB:(\d+)\])",
+                         r[1] if r else "", re.M):
+        if float(m.group(1)) < g0:
+            continue
+        if m.group(3):
+            fbs.add(m.group(3))
+        else:
+            flips += 1
+    return flips, fbs
+
+
+def counter(st, key):
+    try:
+        return int(st.get(key, "").split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def flipdiff_check(qmp, q, out):
+    """Debian 12: mutter 43 flips without damage clips, so qxl-ng finds each
+    flip's damage by comparing with its shadow (qxl_flipdiff.c): flip_diffs
+    counts those comparisons, upload_pixels what went to the device. Typing
+    into the terminal (still focused after terminal-typing) with DRM's atomic
+    debug log on shows that legacy flips happen; the counters must show the
+    comparison was used (flip_diffs > 0), not a whole upload of every frame."""
+    name = "flip-diff"
+    before = qxl_status(q, out, "qxl_status-before.txt")
+    if before is None:
+        say("FAIL", name, "no /sys/kernel/debug/dri/0/qxl_status")
+        return
+    r = q("cat /proc/uptime", 10)
+    g0 = float(r[1].split()[0]) if r and r[0] == 0 else 0.0
+    q("echo 0x10 > /sys/module/drm/parameters/debug", 10)
+    t0 = time.monotonic()
+    # a key at a time, slower than TCG's gnome-console draws: about a frame
+    # (a flip) per key, not one frame for the whole line
+    for ch in "echo flip diff":
+        type_text(qmp, ch)
+        time.sleep(0.5)
+    qmp.cmd("send-key", keys=[{"type": "qcode", "data": "ret"}])
+    time.sleep(3)
+    q("echo 0 > /sys/module/drm/parameters/debug", 10)
+    window = time.monotonic() - t0
+    after = qxl_status(q, out, "qxl_status.txt")
+    flips, fbs = legacy_flips(q, g0, out)
+    if after is None:
+        say("FAIL", name, "qxl_status unreadable after typing")
+        return
+    keys = ("flip_diffs", "flip_diff_us", "upload_pixels")
+    tot = {k: counter(after, k) for k in keys}
+    delta = {k: (tot[k] - counter(before, k)) if tot[k] is not None and counter(before, k) is not None
+             else None for k in keys}
+    prim = re.match(r"(\d+)x(\d+)", after.get("primary", ""))
+    full = int(prim.group(1)) * int(prim.group(2)) if prim else None
+    per_flip = ""
+    if flips and delta["upload_pixels"] is not None and full:
+        per_flip = ", %d px uploaded per flip on average (%.1f%% of the %s primary)" % (
+            delta["upload_pixels"] // flips, 100.0 * delta["upload_pixels"] / flips / full,
+            after.get("primary", "?").split()[0])
+    print("TIME flip-diff window %.1f s: %d legacy flips, flip_diffs +%s, flip_diff_us +%s, "
+          "upload_pixels +%s" % (window, flips, delta["flip_diffs"], delta["flip_diff_us"],
+                                 delta["upload_pixels"]), flush=True)
+    detail = ("flip_diffs %s, flip_diff_us %s, upload_pixels %s since boot; typing %r for %.1f s: "
+              "%d legacy page flips (nonblocking commits) over %d framebuffers, flip_diffs +%s, "
+              "flip_diff_us +%s, upload_pixels +%s%s; other counters: %s" % (
+                  tot["flip_diffs"], tot["flip_diff_us"], tot["upload_pixels"], "echo flip diff",
+                  window, flips, len(fbs), delta["flip_diffs"], delta["flip_diff_us"],
+                  delta["upload_pixels"], per_flip,
+                  ", ".join("%s %s" % (k, after[k]) for k in
+                            ("primary", "device_errors", "exec_rejects", "resets") if k in after)))
+    if not tot["flip_diffs"]:
+        say("FAIL", name, "%s: %s" % (
+            "legacy flips happened but flip_diffs is 0 (every flip uploaded whole?)" if flips
+            else "no legacy flip seen and flip_diffs is 0", detail))
+    else:
+        say("PASS", name, "the flip-diff path is used: " + detail)
 
 
 def layout_size(spec):

@@ -6,9 +6,12 @@
 #   tests/desktop/image.sh --cached   only reuse: exit 1 if the image is not cached
 #   tests/desktop/image.sh --prune    remove the cached layers that are not current
 #   tests/desktop/image.sh --desktop kde [...]   the same for KDE Plasma
+#   tests/desktop/image.sh --suite bookworm [...] GNOME on Debian 12 (mutter 43,
+#                                     legacy KMS, kernel 6.1) instead of trixie
 #
 # Two cached layers per desktop under ${QXL_CACHE:-~/.cache/qxl-ng}/desktop/
-# (gnome shown; kde's are base-trixie-kde-<h1>/ and trixie-kde-<h2>/):
+# (gnome shown; kde's are base-trixie-kde-<h1>/ and trixie-kde-<h2>/, Debian
+# 12's base-bookworm-gnome-<h1>/ and bookworm-gnome-<h2>/):
 #   base-trixie-gnome-<h1>/  the mmdebstrap tree (downloads; expensive). <h1> is
 #                            over suite, mirror, package list, apt/dpkg options,
 #                            BASE_RECIPE: qxl-ng's sources do not change it.
@@ -41,8 +44,9 @@ FREE_MIB=1536   # free space left in root.img
 # beyond the Depends of gdm3/gnome-shell/gnome-session: logind's PAM module and
 # the D-Bus user session (systemd user units), mesa's llvmpipe (GL for mutter),
 # Xwayland, fonts, icons and the SVG pixbuf loader. The same image boots
-# GNOME on Xorg (boot.py --desktop xorg): gnome-session-xsession has the
-# session file, Xorg and its modesetting driver come with xserver-xorg-core.
+# GNOME on Xorg (boot.py --desktop xorg): Xorg and its modesetting driver come
+# with xserver-xorg-core, the session file with gnome-session-xsession in
+# trixie (bookworm's gnome-session has it; see the suite's case below).
 # kbd: chvt for the freeze reproducer on a text VT.
 PACKAGES=(systemd-sysv udev dbus dbus-user-session libpam-systemd polkitd kmod procps
 	iproute2 login passwd initramfs-tools
@@ -50,8 +54,7 @@ PACKAGES=(systemd-sysv udev dbus dbus-user-session libpam-systemd polkitd kmod p
 	gdm3 gnome-shell gnome-session gnome-settings-daemon dconf-cli
 	libgl1-mesa-dri libegl-mesa0 xwayland
 	fonts-cantarell adwaita-icon-theme librsvg2-common gnome-console xterm spice-vdagent
-	xserver-xorg-core xserver-xorg-input-libinput x11-xserver-utils
-	gnome-session-xsession kbd)
+	xserver-xorg-core xserver-xorg-input-libinput x11-xserver-utils kbd)
 APTOPTS=('Acquire::Languages "none"')
 DPKGOPTS=(
 	'path-exclude=/usr/share/doc/*'
@@ -82,12 +85,14 @@ CACHE_ROOT=$cache
 # shellcheck source=tests/lib/cache-dirs.sh
 . "$top/tests/lib/cache-dirs.sh"
 
-# --desktop gnome|kde, before or after the other argument
+# --desktop gnome|kde and --suite trixie|bookworm, before or after the other argument
 desktop=gnome rest=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--desktop) [ $# -ge 2 ] || die "--desktop needs gnome or kde"; desktop=$2; shift 2 ;;
 	--desktop=*) desktop=${1#*=}; shift ;;
+	--suite) [ $# -ge 2 ] || die "--suite needs trixie or bookworm"; SUITE=$2; shift 2 ;;
+	--suite=*) SUITE=${1#*=}; shift ;;
 	*) rest+=("$1"); shift ;;
 	esac
 done
@@ -113,8 +118,22 @@ kde)
 	;;
 *) die "--desktop: gnome or kde, not '$desktop'" ;;
 esac
-# customize.sh configures this desktop (the variable goes through unshare and chroot)
-export QXL_DESKTOP_VARIANT=$desktop
+# Debian 12 (GNOME 43: mutter drives qxl with legacy KMS, kernel 6.1) is a
+# variant of the GNOME image only. Trixie's gnome-session-xsession does not
+# exist there (bookworm's gnome-session ships gnome-xorg.desktop itself);
+# webp-pixbuf-loader is added: bookworm's gnome-backgrounds (pulled in by
+# gnome-shell) has its default wallpaper as .webp, which without the loader
+# (a Recommends) shows as a flat blue with too few colours for boot.py's
+# desktop test.
+case $SUITE/$desktop in
+trixie/gnome) PACKAGES+=(gnome-session-xsession) ;;
+trixie/*) ;;
+bookworm/gnome) PACKAGES+=(webp-pixbuf-loader) ;;
+bookworm/*) die "--suite bookworm: only with --desktop gnome" ;;
+*) die "--suite: trixie or bookworm, not '$SUITE'" ;;
+esac
+# customize.sh configures this desktop (the variables go through unshare and chroot)
+export QXL_DESKTOP_VARIANT=$desktop QXL_DESKTOP_SUITE=$SUITE
 image_spec() {
 	printf 'base %s\nrecipe %s\ndesktop %s\n' "$1" "$RECIPE" "$desktop"
 	sha256sum "$here/image.sh" "$here/customize.sh" | cut -d' ' -f1
@@ -135,7 +154,8 @@ img=$cache/$SUITE-$desktop-$h2
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 if [ "$prune" -eq 1 ]; then
-	# every layer but the current base and image (each old image is ~1.6 GB)
+	# every layer of this suite and desktop but the current base and image
+	# (each old image is ~1.6 GB); the globs name the suite: other suites stay
 	exec 9>"$cache/.lock"
 	flock -w 60 9 || die "another image.sh holds $cache/.lock"
 	for d in "$cache/base-$SUITE-$desktop-"* "$cache/$SUITE-$desktop-"*; do
@@ -213,7 +233,7 @@ if [ -e "$img" ]; then
 fi
 for d in "$cache/$SUITE-$desktop-"*; do
 	if [ -d "$d" ] && [ "$d" != "$img" ]; then
-		log "note: stale image $d (sources or recipe changed; $0 --desktop $desktop --prune removes it)"
+		log "note: stale image $d (sources or recipe changed; $0 --desktop $desktop --suite $SUITE --prune removes it)"
 	fi
 done
 mkdir -p "$img/upper" "$img/work" "$img/merged" "$img/src"
