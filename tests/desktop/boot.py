@@ -693,7 +693,11 @@ def picture_checks(args, qmp, q, shell_ok, client, desktop, out, el):
     else:
         monitors_check(qmp, q, client, out, args.heads, args.follow_bound)
     if shell_ok:
-        typing_check(qmp, q, client, out)
+        typed = typing_check(qmp, q, client, out)
+        if typed:
+            drag_check(qmp, q, client, out, *typed)
+        else:
+            say("SKIP", "window-drag", "no terminal window to drag (terminal-typing failed)")
     if shell_ok and SUITE == "bookworm":
         flipdiff_check(qmp, q, out)
     if shell_ok:
@@ -1199,6 +1203,95 @@ def typing_check(qmp, q, client, out):
     detail = "%r changed %s %s in %.1f s; %s; %s" % (
         text, tbox, "inside the window" if inside else "NOT inside the window", t_typed, detail, cmp_txt)
     if inside and frac is not None and frac < 0.01:
+        say("PASS", name, detail)
+        return base, typed, box
+    say("FAIL", name, detail)
+    return None
+
+
+def pointer_pos(q, out):
+    """Where the pointer is: the top left of the cursor plane showing it (the
+    plane with a framebuffer of cursor size; one head: CRTC coordinates are
+    the screen's), or None."""
+    for fb, _, pos in kms_state(q, out, "kms-state-drag.txt").values():
+        m = re.match(r"(\d+)x(\d+)([+-]\d+)([+-]\d+)$", pos)
+        if fb != "0" and m and int(m.group(1)) <= 512 and int(m.group(2)) <= 512:
+            return int(m.group(3)), int(m.group(4))
+    return None
+
+
+def pointer_into(qmp, q, out, box, margin=60):
+    """Relative PS/2 moves (the compositor accelerates them) until the pointer
+    is inside BOX, MARGIN from its edges; the position or None."""
+    tx, ty = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
+    for _ in range(15):
+        pos = pointer_pos(q, out)
+        if pos is None:
+            return None
+        x, y = pos
+        if box[0] + margin <= x <= box[2] - margin and box[1] + margin <= y <= box[3] - margin:
+            return pos
+        dx = max(-60, min(60, (tx - x) // 3))
+        dy = max(-60, min(60, (ty - y) // 3))
+        qmp.cmd("input-send-event", events=[
+            {"type": "rel", "data": {"axis": "x", "value": dx}},
+            {"type": "rel", "data": {"axis": "y", "value": dy}}])
+        time.sleep(0.7)
+    return None
+
+
+def drag_check(qmp, q, client, out, base, before, box):
+    """The terminal's window dragged with the mouse (Super + left button, the
+    window-move gesture of mutter and KWin): the window must show up moved
+    on the screendump, and the SPICE client must show the same picture."""
+    name = "window-drag"
+    start = pointer_into(qmp, q, out, box)
+    if start is None:
+        say("FAIL", name, "could not bring the pointer into the window %s (cursor plane: %s)" % (
+            box, pointer_pos(q, out)))
+        return
+    t0 = time.monotonic()
+    meta = {"type": "qcode", "data": "meta_l"}
+    qmp.cmd("input-send-event", events=[{"type": "key", "data": {"down": True, "key": meta}}])
+    time.sleep(0.3)
+    qmp.cmd("input-send-event", events=[{"type": "btn", "data": {"down": True, "button": "left"}}])
+    time.sleep(0.3)
+    for _ in range(12):
+        qmp.cmd("input-send-event", events=[
+            {"type": "rel", "data": {"axis": "x", "value": -12}},
+            {"type": "rel", "data": {"axis": "y", "value": 6}}])
+        time.sleep(0.25)
+    qmp.cmd("input-send-event", events=[{"type": "btn", "data": {"down": False, "button": "left"}}])
+    time.sleep(0.3)
+    qmp.cmd("input-send-event", events=[{"type": "key", "data": {"down": False, "key": meta}}])
+    end = pointer_pos(q, out)
+    after, t_after = settle(qmp, out, 803, before, 20)
+    write_png(os.path.join(out, "window-dragged.png"), *after)
+    nbox = changes(after, base) if after[:2] == base[:2] else None
+    detail = "pointer %s -> %s; window %s -> %s" % (start, end, box, nbox)
+    if t_after is None or not nbox:
+        say("FAIL", name, "the picture did not change within 20 s; " + detail)
+        return
+    dx, dy = nbox[0] - box[0], nbox[1] - box[1]
+    same = (abs((nbox[2] - nbox[0]) - (box[2] - box[0])) <= 24 and
+            abs((nbox[3] - nbox[1]) - (box[3] - box[1])) <= 24)
+    frac = None
+    cmp_txt = "no client"
+    if client:
+        sp = os.path.join(out, "spice-dragged.ppm")
+        rr = client.request("snap " + sp, 20)
+        spx = read_ppm(sp) if rr.startswith("ok") else None
+        if spx and spx[:2] == after[:2]:
+            frac = frac_differ(spx, after)
+            cmp_txt = "client vs screendump %.3f%% of pixels differ" % (100 * frac)
+        else:
+            cmp_txt = "client: %s" % (rr if spx is None else "size %dx%d" % spx[:2])
+    print("TIME window-drag %.1f s (button down to a still picture)" % (time.monotonic() - t0),
+          flush=True)
+    detail = "window moved by (%+d, %+d), %s size; %s; %s" % (
+        dx, dy, "same" if same else "NOT the same", detail, cmp_txt)
+    # the drag goes left and down: the window follows by tens of pixels
+    if dx <= -24 and same and (client is None or (frac is not None and frac < 0.01)):
         say("PASS", name, detail)
     else:
         say("FAIL", name, detail)
