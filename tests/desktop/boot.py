@@ -221,6 +221,12 @@ class Console:
                 self.bad.append(line.strip())
 
 
+# what the interactive shell prints about its background jobs in the middle of
+# a command's output ("[1] 812", "[1]+  Terminated  sh -c ..."): not output
+JOB_NOTICE = re.compile(r"^\[\d+\][+-]?(\s+\d+|\s+(Done|Terminated|Killed|Exit \d+|Stopped|Hangup)\b.*)\n",
+                        re.M)
+
+
 class Shell:
     """A root shell on the guest's ttyS1 (a QEMU unix socket chardev)."""
 
@@ -268,7 +274,7 @@ class Shell:
         m = self._read_until(re.compile(rb"([\s\S]*?)@@E%d (\d+)" % n), timeout)
         if not m:
             return None
-        return int(m.group(2)), m.group(1).decode(errors="replace").replace("\r", "")
+        return int(m.group(2)), JOB_NOTICE.sub("", m.group(1).decode(errors="replace").replace("\r", ""))
 
     def close(self):
         if self.sock:
