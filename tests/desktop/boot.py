@@ -1271,10 +1271,13 @@ def drag_check(qmp, q, client, out, base, before, box):
     time.sleep(0.3)
     qmp.cmd("input-send-event", events=[{"type": "btn", "data": {"down": True, "button": "left"}}])
     time.sleep(0.3)
+    # towards the side with more room (xterm under Xorg opens at the top left)
+    sx = 1 if (box[0] + box[2]) < before[0] else -1
+    sy = 1 if (box[1] + box[3]) < before[1] else -1
     for _ in range(12):
         qmp.cmd("input-send-event", events=[
-            {"type": "rel", "data": {"axis": "x", "value": -12}},
-            {"type": "rel", "data": {"axis": "y", "value": 6}}])
+            {"type": "rel", "data": {"axis": "x", "value": 12 * sx}},
+            {"type": "rel", "data": {"axis": "y", "value": 6 * sy}}])
         time.sleep(0.25)
     qmp.cmd("input-send-event", events=[{"type": "btn", "data": {"down": False, "button": "left"}}])
     time.sleep(0.3)
@@ -1287,9 +1290,18 @@ def drag_check(qmp, q, client, out, base, before, box):
     if t_after is None or not nbox:
         say("FAIL", name, "the picture did not change within 20 s; " + detail)
         return
-    dx, dy = nbox[0] - box[0], nbox[1] - box[1]
-    same = (abs((nbox[2] - nbox[0]) - (box[2] - box[0])) <= 24 and
-            abs((nbox[3] - nbox[1]) - (box[3] - box[1])) <= 24)
+    # the trailing edges: the leading ones may leave the screen
+    dx = nbox[0] - box[0] if sx > 0 else nbox[2] - box[2]
+    dy = nbox[1] - box[1] if sy > 0 else nbox[3] - box[3]
+    # the same size, unless the screen's edges (or GNOME's top bar, which
+    # changes() leaves out) clipped the window's shadow before or after
+    w, h = after[0], after[1]
+    top = TOP_BAR if DESK.band == "top" else 0
+    bottom = h - PANEL if DESK.band != "top" else h
+    same = ((abs((nbox[2] - nbox[0]) - (box[2] - box[0])) <= 24 or
+             min(nbox[0], box[0]) <= 0 or max(nbox[2], box[2]) >= w) and
+            (abs((nbox[3] - nbox[1]) - (box[3] - box[1])) <= 24 or
+             min(nbox[1], box[1]) <= top or max(nbox[3], box[3]) >= bottom))
     frac = None
     cmp_txt = "no client"
     if client:
@@ -1303,10 +1315,11 @@ def drag_check(qmp, q, client, out, base, before, box):
             cmp_txt = "client: %s" % (rr if spx is None else "size %dx%d" % spx[:2])
     print("TIME window-drag %.1f s (button down to a still picture)" % (time.monotonic() - t0),
           flush=True)
-    detail = "window moved by (%+d, %+d), %s size; %s; %s" % (
+    detail = "dragged %s, window moved by (%+d, %+d), %s size; %s; %s" % (
+        ("right" if sx > 0 else "left") + (" and down" if sy > 0 else " and up"),
         dx, dy, "same" if same else "NOT the same", detail, cmp_txt)
-    # the drag goes left and down: the window follows by tens of pixels
-    if dx <= -24 and same and (client is None or (frac is not None and frac < 0.01)):
+    # the window follows the drag by tens of pixels
+    if dx * sx >= 24 and same and (client is None or (frac is not None and frac < 0.01)):
         say("PASS", name, detail)
     else:
         say("FAIL", name, detail)
