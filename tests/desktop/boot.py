@@ -1239,10 +1239,19 @@ def pointer_into(qmp, q, out, box, margin=60):
     """Relative PS/2 moves (the compositor accelerates them) until the pointer
     is inside BOX, MARGIN from its edges; the position or None."""
     tx, ty = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
+    hidden = 0
     for _ in range(15):
         pos = pointer_pos(q, out)
         if pos is None:
-            return None
+            # hidden while typing (konsole under KWin): a small move shows it
+            hidden += 1
+            if hidden > 3:
+                return None
+            qmp.cmd("input-send-event", events=[
+                {"type": "rel", "data": {"axis": "x", "value": 2}},
+                {"type": "rel", "data": {"axis": "y", "value": 2}}])
+            time.sleep(1)
+            continue
         x, y = pos
         if box[0] + margin <= x <= box[2] - margin and box[1] + margin <= y <= box[3] - margin:
             return pos
