@@ -769,7 +769,26 @@ def cursor_check(qmp, q, client, out):
             break
     else:
         cur = moved = []
-    spice = client.request("cursor", 10) if client else "no client"
+    # the client's cursor channel must have the pointer too: shown, of the
+    # plane's size, its hotspot inside it (its position is not compared: in
+    # SPICE's client mouse mode, with the agent, the client draws the
+    # pointer where its own mouse is); it may come a moment after the plane
+    plane = (moved or cur or [(None, ("0", "", ""))])[0][1][1]
+    spice, client_ok = "no client", client is None
+    end = time.monotonic() + 10
+    while client and not client_ok and time.monotonic() < end:
+        spice = client.request("cursor", 10)
+        cw = re.match(r"ok (\d+) (\d+) (\d+) (-?\d+) (-?\d+) ", spice)
+        client_ok = bool(
+            cw and cw.group(1) == "1" and "%sx%s" % (cw.group(2), cw.group(3)) == plane and
+            0 <= int(cw.group(4)) < int(cw.group(2)) and 0 <= int(cw.group(5)) < int(cw.group(3)))
+        if not client_ok:
+            time.sleep(1)
+    if (moved or cur) and not client_ok:
+        say("FAIL", "cursor-plane", "%s put the pointer on a %s plane, but the SPICE client's "
+            "cursor is not shown at that size with a hotspot in it: %s" % (
+                DESK.compositor, plane or "?", spice))
+        return
     if moved and not cur:
         p, v = moved[0]
         say("PASS", "cursor-plane", "%s shows the pointer on %s (fb %s, %s) from the start; after a "
