@@ -314,31 +314,28 @@ void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct dr
 void qxl_scanout_work(struct work_struct *work)
 {
 	struct qxl_device *qdev = container_of(work, struct qxl_device, scanout_work.work);
+	struct qxl_scanout s;
 	struct qxl_dmem *dmem;
-	struct drm_rect r;
 	struct qxl_bo *bo;
 	unsigned int i;
-	int dx, dy, idx;
-	u32 id;
+	int idx;
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return;
 	for (i = 0; i < qdev->num_heads; i++) {
+		/* a copy: a commit may change the head once the lock is dropped */
 		spin_lock(&qdev->scanout_lock);
-		id = qdev->scanout[i].surface_id;
-		r = qdev->scanout[i].pending;
-		dx = qdev->scanout[i].dx;
-		dy = qdev->scanout[i].dy;
+		s = qdev->scanout[i];
 		qdev->scanout[i].pending = (struct drm_rect){};
 		spin_unlock(&qdev->scanout_lock);
-		if (!id || !drm_rect_intersect(&r, &qdev->scanout[i].src))
+		if (!s.surface_id || !drm_rect_intersect(&s.pending, &s.src))
 			continue;
 
 		/* Under surf_lock the surface cannot be destroyed meanwhile. */
 		mutex_lock(&qdev->surf_lock);
-		bo = qxl_bo_surface(qdev, id);
+		bo = qxl_bo_surface(qdev, s.surface_id);
 		if (bo && !qxl_dmem_alloc(qdev, QXL_UPLOAD_CLIPS_OFF, &dmem))
-			qxl_draw_surface_copy(qdev, dmem, bo, &r, dx, dy);
+			qxl_draw_surface_copy(qdev, dmem, bo, &s.pending, s.dx, s.dy);
 		mutex_unlock(&qdev->surf_lock);
 	}
 	drm_dev_exit(idx);
