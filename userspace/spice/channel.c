@@ -313,9 +313,6 @@ static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
 			return ch->err;
 		const char *out;
 		unsigned outlen;
-		if (getenv("SW_SASL_DEBUG"))
-			fprintf(stderr, "sasl raw %zu bytes: %02x %02x %02x %02x %02x %02x\n", got, raw[0], raw[1],
-				raw[2], raw[3], raw[4], raw[5]);
 		if (sasl_decode(ch->sasl_conn, (const char *)raw, (unsigned)got, &out, &outlen) != SASL_OK)
 			return sw_channel_fail(ch, SW_E_PROTO, "sasl_decode failed: %s (%zu bytes, first %02x %02x %02x %02x)",
 					       sasl_errdetail(ch->sasl_conn), got, raw[0], raw[1], raw[2], raw[3]);
@@ -518,8 +515,6 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 	}
 	const char *clientout = NULL, *mech = NULL;
 	unsigned clientoutlen = 0;
-	if (getenv("SW_SASL_DEBUG"))
-		fprintf(stderr, "sasl mechlist: '%s'\n", mechlist);
 	int r = sasl_client_start(conn, mechlist, NULL, &clientout, &clientoutlen, &mech);
 	if (r != SASL_OK && r != SASL_CONTINUE) {
 		err = sw_channel_fail(ch, SW_E_AUTH, "SASL start failed: %s", sasl_errdetail(conn));
