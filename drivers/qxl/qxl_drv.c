@@ -31,11 +31,30 @@
  *
  * The driver is organised as:
  *
- * - qxl_hw.c: mapping, ROM validation, ports, memslots, interrupt, reset;
- * - qxl_dmem.c: the pool of device memory in the io pages;
- * - qxl_ring.c: the command ring and release processing;
- * - qxl_kms.c: atomic mode setting; framebuffers are shmem GEM objects and
- *   each update uploads only the damaged rectangles.
+ * - qxl_drv.c: the PCI and DRM driver, probe and remove, module parameters;
+ * - qxl_hw.c, qxl_hw.h: the device ABI, mapping, ROM validation, the port
+ *   chokepoint, memslots, the interrupt handler and reset;
+ * - qxl_ring.c: the command and release rings;
+ * - qxl_dmem.c: the pool of device memory in the io pages, the flush of
+ *   releases when the device goes idle, and the work deferred until the
+ *   device lets go of a resource;
+ * - qxl_kms.c: mode config and the layout of the heads on the primary;
+ * - qxl_output.c: CRTCs, encoders and connectors, emulated vblank, the
+ *   client's monitors config; qxl_edid.c: the EDID of each head;
+ * - qxl_plane.c: primary and cursor planes (framebuffers are shmem GEM
+ *   objects; each update uploads the damaged rectangles), CRC, and copies
+ *   from off-screen surfaces shown on a head;
+ * - qxl_flipdiff.c: damage found by comparison for flips that carry none;
+ * - qxl_ioctl.c: GETPARAM, CLIENTCAP, SCANOUT_DAMAGE with its damage
+ *   history, and the per-process accounts of the surfaces BAR;
+ * - qxl_bo.c: buffers and off-screen surfaces in the surfaces BAR (ALLOC,
+ *   ALLOC_SURF, MAP);
+ * - qxl_exec.c: EXECBUFFER and its command verifier, UPDATE_AREA, WAIT;
+ * - qxl_pm.c: suspend, resume, hibernation; qxl_panic.c: drm_panic;
+ * - qxl_debugfs.c: counters and the error-injection knob;
+ * - qxl_compat.h, qxl_compat_vblank.c: the kernel interfaces that changed
+ *   between 6.1 and 7.x, in one place;
+ * - qxl_kunit.c: KUnit suites for the pure logic (a module of its own).
  *
  * Every wait for the device is bounded. A device error or a stall leads to
  * a reset followed by a full modeset that restores the display.
