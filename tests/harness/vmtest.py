@@ -829,20 +829,6 @@ class Run:
             if diff:
                 return False, "spice client vs screendump: " + diff
             return True, "spice client matches the screendump (%dx%d)" % (dump[0], dump[1])
-        if kind == "spice-latency":
-            # spice-latency <W> <H> <COLOR>: time from this request to the SPICE
-            # client holding a W x H surface of that solid color
-            t0 = time.monotonic()
-            w, h = int(args[0], 0), int(args[1], 0)
-            rgb = int(args[2], 0)
-            if self.client is None:
-                return False, "no SPICE client (run vmtest.py with --spice-client)"
-            r = self.client.request("waitsolid %d %d %06x %d" % (
-                w, h, rgb, SPICE_CONVERGE_S * 1000), timeout=SPICE_CONVERGE_S + 5)
-            ms = (time.monotonic() - t0) * 1000.0
-            if not r.startswith("ok"):
-                return False, "spice client never showed %dx%d 0x%06x: %s" % (w, h, rgb, r)
-            return True, "latency_ms=%.1f" % ms
         if kind == "client-monitors":
             # client-monitors <WxH+X+Y>...: the SPICE client asks for this layout
             # (needs --vdagent and the guest holding /dev/vport0p1 open)
