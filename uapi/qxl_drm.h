@@ -130,6 +130,21 @@ struct drm_qxl_alloc_surf {
 #define DRM_QXL_NG_SCANOUT_DAMAGE	(DRM_QXL_NG_FIRST + 0)
 #define DRM_QXL_NG_WAIT			(DRM_QXL_NG_FIRST + 1)
 
+/*
+ * Limits of the ioctls, the same for every qxl-ng device:
+ * QXL_NG_MAX_DIM: the widest and highest framebuffer (what
+ *	DRM_IOCTL_MODE_GETRESOURCES reports as max_width/max_height), mode,
+ *	ALLOC_SURF surface and EXECBUFFER image;
+ * QXL_NG_EXEC_MAX_COMMANDS: commands in one EXECBUFFER (a command ring full);
+ * QXL_NG_EXEC_MAX_RELOCS: relocations of one command (as GETPARAM's
+ *	QXL_PARAM_MAX_RELOCS);
+ * QXL_NG_EXEC_MAX_CLIP_RECTS: clip rectangles of one drawing command.
+ */
+#define QXL_NG_MAX_DIM			8192
+#define QXL_NG_EXEC_MAX_COMMANDS	32
+#define QXL_NG_EXEC_MAX_RELOCS		96
+#define QXL_NG_EXEC_MAX_CLIP_RECTS	1024
+
 /* GETPARAM values added by qxl-ng; upstream returns EINVAL for them. */
 #define QXL_NG_PARAM_DRIVER_VERSION	0x100	/* (major << 16) | minor */
 #define QXL_NG_PARAM_CLIENT_CAPS	0x101	/* bitmask of QXL client caps, bit n = cap n */

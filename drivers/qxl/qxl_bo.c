@@ -484,13 +484,13 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 
 	/* args->pad is not checked: upstream's Xorg driver leaves it uninitialised. */
 	if (!bpp || !args->width || !args->height ||
-	    args->width > QXL_MAX_SURFACE_DIM || args->height > QXL_MAX_SURFACE_DIM) {
+	    args->width > QXL_NG_MAX_DIM || args->height > QXL_NG_MAX_DIM) {
 		drm_dbg_driver(drm, "ALLOC_SURF: bad format %u or size %ux%u\n",
 			       args->format, args->width, args->height);
 		return -EINVAL;
 	}
 	if (stride % 4 || stride < DIV_ROUND_UP((u64)args->width * bpp, 8) ||
-	    stride > QXL_MAX_SURFACE_DIM * 4) {
+	    stride > QXL_NG_MAX_DIM * 4) {
 		drm_dbg_driver(drm, "ALLOC_SURF: bad stride %d for %ux%u at %u bpp\n",
 			       args->stride, args->width, args->height, bpp);
 		return -EINVAL;

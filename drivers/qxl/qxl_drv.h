@@ -71,9 +71,6 @@
  */
 #define QXL_DIFF_SKIP		8
 
-/* Relocations per command; upstream reports the same constant. */
-#define QXL_MAX_RELOCS		96
-
 /* Upper bound of the num_heads module parameter. */
 #define QXL_MAX_HEADS		16
 
@@ -123,9 +120,6 @@ struct qxl_dmem {
 
 /* Largest cursor image side; reported as DRM_CAP_CURSOR_WIDTH/HEIGHT. */
 #define QXL_CURSOR_MAX		256
-
-/* Largest off-screen surface side, as the device's primary. */
-#define QXL_MAX_SURFACE_DIM	8192
 
 /**
  * struct qxl_vram_account - surfaces-BAR memory and surface ids charged to

@@ -36,14 +36,15 @@
 #include "qxl_kunit.h"
 #include "qxl_verify.h"
 
-/* Limits of one EXECBUFFER; upstream userspace sends one command per call. */
-/* At most a ring full, so that a call can be queued all at once. */
-#define QXL_MAX_EXEC_COMMANDS	QXL_CMD_RING_SIZE
-#define QXL_MAX_CLIP_RECTS	1024
+/*
+ * Limits of one EXECBUFFER are in the uapi header; upstream userspace sends
+ * one command per call. A call's commands fit the ring, to be queued at once.
+ */
+static_assert(QXL_NG_EXEC_MAX_COMMANDS <= QXL_CMD_RING_SIZE);
 #define QXL_MAX_CHUNKS		64
 #define QXL_DRAW_CMD_SIZE	(sizeof(struct qxl_drawable) - sizeof(struct qxl_release_info))
 #define QXL_MAX_TRANSFORMS	2
-#define QXL_MAX_OBJS		(2 * QXL_MAX_RELOCS)
+#define QXL_MAX_OBJS		(2 * QXL_NG_EXEC_MAX_RELOCS)
 /* WAIT asks the device for its releases this often... */
 #define QXL_WAIT_ROUND_MS	20
 /* ...after rendering at most this many surfaces the buffer's commands draw on. */
@@ -404,9 +405,9 @@ static int qxl_verify_image(struct qxl_verify *v, __le64 *field, bool optional,
 		img.descriptor.height = img.bitmap.y;
 		bpp = qxl_bitmap_bpp(img.bitmap.format);
 		stride = le32_to_cpu(img.bitmap.stride);
-		if (!bpp || !width || !height || width > QXL_MAX_SURFACE_DIM ||
-		    height > QXL_MAX_SURFACE_DIM || img.bitmap.palette ||
-		    stride < DIV_ROUND_UP(width * bpp, 8) || stride > QXL_MAX_SURFACE_DIM * 4 ||
+		if (!bpp || !width || !height || width > QXL_NG_MAX_DIM ||
+		    height > QXL_NG_MAX_DIM || img.bitmap.palette ||
+		    stride < DIV_ROUND_UP(width * bpp, 8) || stride > QXL_NG_MAX_DIM * 4 ||
 		    img.bitmap.flags & ~(QXL_BITMAP_DIRECT | QXL_BITMAP_UNSTABLE |
 					 QXL_BITMAP_TOP_DOWN))
 			return qxl_reject(v, -EINVAL, "bitmap format, size, stride or flags invalid");
@@ -706,7 +707,7 @@ static int qxl_read_clip_header(struct qxl_verify *v)
 	if (qxl_read_user(v, v->clip_addr, &hdr, sizeof(hdr), NULL, NULL))
 		return qxl_reject(v, -EINVAL, "clip list not in the caller's buffers");
 	v->clip_rects = le32_to_cpu(hdr.num_rects);
-	if (!v->clip_rects || v->clip_rects > QXL_MAX_CLIP_RECTS || hdr.chunk.next_chunk ||
+	if (!v->clip_rects || v->clip_rects > QXL_NG_EXEC_MAX_CLIP_RECTS || hdr.chunk.next_chunk ||
 	    le32_to_cpu(hdr.chunk.data_size) != v->clip_rects * sizeof(struct qxl_rect))
 		return qxl_reject(v, -EINVAL, "clip list invalid (count, size or chained)");
 	return 0;
@@ -720,7 +721,7 @@ static int qxl_read_clip_header(struct qxl_verify *v)
 struct qxl_exec_input {
 	struct drm_qxl_command cmd;
 	u8 body[QXL_DRAW_CMD_SIZE];
-	struct drm_qxl_reloc relocs[QXL_MAX_RELOCS];
+	struct drm_qxl_reloc relocs[QXL_NG_EXEC_MAX_RELOCS];
 };
 
 static int qxl_exec_copy_in(struct qxl_device *qdev, struct qxl_exec_input *in)
@@ -729,7 +730,7 @@ static int qxl_exec_copy_in(struct qxl_device *qdev, struct qxl_exec_input *in)
 
 	/* cmd->pad is not checked: upstream's Xorg driver leaves it uninitialised. */
 	if (cmd->type != QXL_CMD_DRAW || !cmd->command_size ||
-	    cmd->command_size > QXL_DRAW_CMD_SIZE || cmd->relocs_num > QXL_MAX_RELOCS) {
+	    cmd->command_size > QXL_DRAW_CMD_SIZE || cmd->relocs_num > QXL_NG_EXEC_MAX_RELOCS) {
 		atomic_inc(&qdev->exec_rejects);
 		drm_dbg_driver(&qdev->drm, "EXECBUFFER: command type %u, size %u or %u relocations\n",
 			       cmd->type, cmd->command_size, cmd->relocs_num);
@@ -850,7 +851,7 @@ static int qxl_job_fence(struct qxl_job *job)
  */
 static int qxl_jobs_push(struct qxl_device *qdev, struct qxl_job **jobs, unsigned int n)
 {
-	struct qxl_dmem *dmems[QXL_MAX_EXEC_COMMANDS];
+	struct qxl_dmem *dmems[QXL_NG_EXEC_MAX_COMMANDS];
 	unsigned int i;
 	int ret = 0;
 
@@ -947,7 +948,7 @@ int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 	u32 i, n = args->commands_num, built = 0;
 	int idx, ret = 0;
 
-	if (args->flags || !n || n > QXL_MAX_EXEC_COMMANDS) {
+	if (args->flags || !n || n > QXL_NG_EXEC_MAX_COMMANDS) {
 		drm_dbg_driver(drm, "EXECBUFFER: flags %#x, %u commands\n", args->flags, n);
 		return -EINVAL;
 	}

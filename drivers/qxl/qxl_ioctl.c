@@ -79,7 +79,7 @@ static int qxl_getparam_ioctl(struct drm_device *drm, void *data, struct drm_fil
 		args->value = qdev->n_surfaces;
 		break;
 	case QXL_PARAM_MAX_RELOCS:
-		args->value = QXL_MAX_RELOCS;
+		args->value = QXL_NG_EXEC_MAX_RELOCS;
 		break;
 	case QXL_NG_PARAM_DRIVER_VERSION:
 		args->value = (QXL_DRIVER_MAJOR << 16) | QXL_DRIVER_MINOR;

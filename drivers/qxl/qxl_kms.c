@@ -20,8 +20,6 @@
 
 #include "qxl_drv.h"
 
-#define QXL_MAX_FB_SIZE		8192
-
 static bool qxl_state_has_modeset(struct drm_atomic_commit *state)
 {
 	struct drm_crtc_state *crtc_state;
@@ -207,7 +205,7 @@ static struct drm_framebuffer *qxl_fb_create(struct drm_device *drm, struct drm_
 {
 	int ret;
 
-	if (cmd->width > QXL_MAX_FB_SIZE || cmd->height > QXL_MAX_FB_SIZE)
+	if (cmd->width > QXL_NG_MAX_DIM || cmd->height > QXL_NG_MAX_DIM)
 		return ERR_PTR(-EINVAL);
 	ret = qxl_fb_check_bo(drm, file, cmd);
 	if (ret)
@@ -328,8 +326,8 @@ int qxl_kms_init(struct qxl_device *qdev)
 		return ret;
 	drm->mode_config.min_width = 1;
 	drm->mode_config.min_height = 1;
-	drm->mode_config.max_width = QXL_MAX_FB_SIZE;
-	drm->mode_config.max_height = QXL_MAX_FB_SIZE;
+	drm->mode_config.max_width = QXL_NG_MAX_DIM;
+	drm->mode_config.max_height = QXL_NG_MAX_DIM;
 	drm->mode_config.preferred_depth = 24;
 	/* The real limit: compositors size their cursor buffers by it. */
 	drm->mode_config.cursor_width = QXL_CURSOR_MAX;

@@ -25,7 +25,6 @@
 #include "qxl_edid.h"
 #include "qxl_kunit.h"
 
-#define QXL_MAX_SIZE		8192
 #define QXL_CLIENT_CRC_TRIES	10
 
 /* The primary surface has to fit the area the device reserves for it. */
@@ -324,7 +323,7 @@ QXL_KUNIT_STATIC int qxl_client_read(struct qxl_device *qdev, struct qxl_head_re
 			drm_dbg_kms(drm, "client head %u is empty: off\n", i);
 			continue;
 		}
-		if (r - l > QXL_MAX_SIZE || b - t > QXL_MAX_SIZE ||
+		if (r - l > QXL_NG_MAX_DIM || b - t > QXL_NG_MAX_DIM ||
 		    !qxl_mode_fits(qdev, r - l, b - t)) {
 			drm_dbg_kms(drm, "client head %u %ux%u does not fit the %u-byte primary area (vgamem_mb): ignored\n",
 				    i, r - l, b - t, qdev->surface0_size);
@@ -416,7 +415,7 @@ static int qxl_connector_helper_get_modes(struct drm_connector *connector)
 	if (!want.w)
 		want = (struct qxl_head_rect){ .w = 1024, .h = 768 };
 
-	count = drm_add_modes_noedid(connector, QXL_MAX_SIZE, QXL_MAX_SIZE);
+	count = drm_add_modes_noedid(connector, QXL_NG_MAX_DIM, QXL_NG_MAX_DIM);
 	mode = drm_cvt_mode(drm, want.w, want.h, 60, false, false, false);
 	if (mode) {
 		qxl_edid_build(edid, mode, i);

@@ -11,7 +11,7 @@
 
 /* Images an accepted drawable can name: source and (composite) mask. */
 #define QXL_MAX_IMAGES		2
-#define QXL_MAX_SURF_IDS	QXL_MAX_RELOCS
+#define QXL_MAX_SURF_IDS	QXL_NG_EXEC_MAX_RELOCS
 
 struct qxl_job;
 

@@ -25,6 +25,7 @@
 #include <limits.h>
 
 #include "kmsutil.h"
+#include "../../uapi/qxl_drm.h"
 
 static struct kdev dev;
 
@@ -92,6 +93,8 @@ static void addfb_limits(void)
 	qt_result("addfb2-max-size", w || h ? QT_FAIL : QT_PASS,
 		  "%ux1 and 1x%u (the advertised maximum): %s, %s", mw, mh,
 		  w ? strerror(-w) : "ok", h ? strerror(-h) : "ok");
+	qt_result("max-size-is-uapi", mw == QXL_NG_MAX_DIM && mh == QXL_NG_MAX_DIM ? QT_PASS : QT_FAIL,
+		  "GETRESOURCES says %ux%u, uapi's QXL_NG_MAX_DIM is %d", mw, mh, QXL_NG_MAX_DIM);
 	qt_result("addfb2-past-max-size", w1 == -EINVAL && h1 == -EINVAL ? QT_PASS : QT_FAIL,
 		  "%ux1 and 1x%u: %s, %s", mw + 1, mh + 1, w1 ? strerror(-w1) : "accepted",
 		  h1 ? strerror(-h1) : "accepted");

@@ -732,10 +732,11 @@ static void t_exec_all_or_nothing(void)
 	qt_result("execbuffer-all-or-nothing", ret == -EINVAL && !drawn ? QT_PASS : QT_FAIL,
 		  "a good fill then a refused command: %d, the fill %s", ret,
 		  drawn ? "was drawn" : "was not queued");
-	eb.commands_num = 33;
+	eb.commands_num = QXL_NG_EXEC_MAX_COMMANDS + 1;
 	qt_result("reject-execbuffer-more-than-a-ring",
 		  xioctl(fd, DRM_IOCTL_QXL_EXECBUFFER, &eb) == -EINVAL ? QT_PASS : QT_FAIL,
-		  "33 commands (more than the 32-slot ring) refused with EINVAL");
+		  "%d commands (more than QXL_NG_EXEC_MAX_COMMANDS, the 32-slot ring) refused with EINVAL",
+		  QXL_NG_EXEC_MAX_COMMANDS + 1);
 	munmap(px, 16 * 16 * 4);
 	qc_gem_close(fd, s);
 }

@@ -20,10 +20,11 @@
 
 #define QXL_PUBLIC __attribute__((visibility("default")))
 
-#define QXL_MAX_DIM		8192u
-#define QXL_MAX_COMMANDS	64u
-#define QXL_MAX_RELOCS		96u
-#define QXL_MAX_CLIP_RECTS	1024u
+/* The driver's limits, from its uapi header. */
+#define QXL_MAX_DIM		((unsigned int)QXL_NG_MAX_DIM)
+#define QXL_MAX_COMMANDS	((unsigned int)QXL_NG_EXEC_MAX_COMMANDS)
+#define QXL_MAX_RELOCS		((unsigned int)QXL_NG_EXEC_MAX_RELOCS)
+#define QXL_MAX_CLIP_RECTS	((unsigned int)QXL_NG_EXEC_MAX_CLIP_RECTS)
 /* The driver takes the drawable without its 8-byte release_info. */
 #define QXL_RELEASE_INFO_SIZE	8u
 #define QXL_DRAW_CMD_SIZE	(sizeof(QXLDrawable) - QXL_RELEASE_INFO_SIZE)
