@@ -193,6 +193,10 @@ step libqxl-unit "$logs/libqxl-unit.log" build/userspace/libqxl/libqxl-unit
 step scanout-hostile-producer "$logs/scanout-hostile.log" build/userspace/scanout/scanout-selftest --no-drm malformed seals bad_peer
 step libqxl-symbols "$logs/libqxl-symbols.log" python3 userspace/libqxl/check-symbols.py \
 	build/userspace/libqxl/libqxl.so userspace/libqxl/libqxl.sym
+step libqxl-scanout-symbols "$logs/libqxl-scanout-symbols.log" python3 userspace/libqxl/check-symbols.py \
+	build/userspace/scanout/libqxl-scanout.so userspace/scanout/libqxl-scanout.sym
+# the installed libraries as a program outside the tree finds them
+run_lines install "$logs/install.log" tests/install_check.sh
 
 # ---- Debian 13's QEMU 10.0 and spice-server 0.15.2 from a cached chroot, for
 # the suites that name it (--qemu "tests/harness/qemu-release trixie")
