@@ -1,7 +1,8 @@
 #!/bin/bash
-# Run the kernel's checkpatch.pl (from Debian's linux-source-6.1) over every
-# kernel source file of the driver. Prints PASS/FAIL lines like the rest of
-# the suite and exits non-zero on any error or warning.
+# Run the kernel's checkpatch.pl and kernel-doc (from Debian's
+# linux-source-6.1) over every kernel source file of the driver. Prints
+# PASS/FAIL lines like the rest of the suite and exits non-zero on any
+# error or warning.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build/checkpatch
@@ -38,4 +39,36 @@ if [ -n "$stray" ]; then
 else
 	echo "PASS checkpatch-compat-in-one-place"
 fi
+
+# kernel-doc over the same files: W=1 builds check the .c files only, and
+# only the ones the configuration compiles. -v is 6.1's form of later
+# kernels' -Wall: it also asks documented functions for a Return: section.
+# Its "info:" lines and closing count are progress, not findings; the
+# environment variables it reads are cleared so that the result does not
+# depend on the caller's.
+kdoc=$dir/scripts/kernel-doc
+if [ ! -f "$kdoc" ]; then
+	if [ ! -f "$src" ]; then
+		echo "FAIL kernel-doc: $src missing (apt-get install linux-source-6.1)"
+		exit 1
+	fi
+	mkdir -p "$dir"
+	tar -xJf "$src" -C "$dir" --strip-components=1 linux-source-6.1/scripts/kernel-doc ||
+		{ echo "FAIL kernel-doc: extract"; exit 1; }
+fi
+for f in "$top"/drivers/qxl/*.[ch] "$top"/uapi/*.h; do
+	case $f in *.mod.c) continue ;; esac
+	[ -f "$f" ] || continue
+	out=$(KBUILD_VERBOSE='' KCFLAGS='' KDOC_WERROR='' perl "$kdoc" -none -v "$f" 2>&1 |
+		grep -v -e ': info: ' -e '^[0-9]* \(warnings\|errors\)$')
+	if [ -n "$out" ]; then
+		n=$(echo "$out" | grep -cE ': (warning|error): ')
+		[ "$n" -gt 0 ] || n=$(echo "$out" | wc -l)
+		echo "FAIL kernel-doc-$(basename "$f"): $n warnings"
+		echo "$out" | sed 's/^/    /'
+		rc=1
+	else
+		echo "PASS kernel-doc-$(basename "$f")"
+	fi
+done
 exit $rc

@@ -100,16 +100,19 @@ struct qxl_memslot {
 
 /**
  * struct qxl_dmem - a block of device memory for one resource
- * @node: the range inside the device memory pool
- * @id: release id, reserved at allocation so that handing the block to the
- *	device never allocates; never 0
+ * @node: the range inside the device memory pool (qxl_device.mm), placed
+ *	and removed under mem_lock
+ * @id: release id, reserved in qxl_device.releases at allocation so that
+ *	handing the block to the device never allocates; never 0
+ * @released: if set, called when the device gives the block back (or a
+ *	reset drops it), with mem_lock held and before the block is freed;
+ *	it must not sleep
+ * @owner: what @released works on (the struct qxl_bo of a surface's
+ *	DESTROY, the struct qxl_job of an EXECBUFFER command)
  *
  * A block is owned by the driver until qxl_ring_push() hands it to the
  * device, and by the device until its id comes back on the release ring.
- * Every resource starts with a struct qxl_release_info. @released, if set,
- * is called when the device gives the block back (or a reset drops it),
- * with mem_lock held and before the block is freed; it must not sleep.
- * @owner is its argument.
+ * Every resource starts with a struct qxl_release_info.
  */
 struct qxl_dmem {
 	struct drm_mm_node node;
@@ -159,14 +162,22 @@ struct qxl_vram_account {
  * @base: GEM object
  * @node: the range of the surfaces BAR
  * @surface_id: hardware surface id of an off-screen surface, 0 for a plain
- *	buffer
+ *	buffer (whose @format, @width, @height, @stride and @bpp are 0 too)
  * @format: surface format (QXL_SURF_FMT_*)
- * @width: surface width
- * @height: surface height
- * @stride: surface stride, negative for bottom-up
+ * @width: surface width in pixels
+ * @height: surface height in pixels
+ * @stride: surface stride in bytes, negative for bottom-up
  * @bpp: bits per pixel of the surface format
- * @account: the client its memory is charged to
- * @free: frees it once the device let go of it
+ * @account: the process its memory (and its surface id) is charged to; the
+ *	buffer holds a reference on it
+ * @free: its end, deferred from the GEM free callback: sends a surface's
+ *	DESTROY, then frees the memory once the device released that (at once
+ *	for a plain buffer)
+ * @zombie: entry of qxl_device.zombies while a DESTROY that could not be
+ *	queued waits to be sent again
+ * @zombie_resets: qxl_device.reset_count when the DESTROY was first tried,
+ *	under surf_lock; once the count moved, a reset made the device forget
+ *	the surface and its memory is freed without a DESTROY
  */
 struct qxl_bo {
 	struct drm_gem_object base;
@@ -287,9 +298,30 @@ struct qxl_crc_cursor {
  * @damage_lock: protects @damage, @damage_seq and @damage_fb_*
  * @damage: ring of the last updates, indexed by sequence number
  * @damage_seq: number of updates so far
- * @damage_fb_id: framebuffer of the last update, and its size
- * @damage_fb_w: width of that framebuffer
- * @damage_fb_h: height of that framebuffer
+ * @damage_fb_id: framebuffer (object id) of the last update, 0 before the
+ *	first
+ * @damage_fb_w: width of that framebuffer in pixels
+ * @damage_fb_h: height of that framebuffer in pixels
+ * @shadow: for flips without damage (qxl_flipdiff.c), what the device shows
+ *	of the primary plane's source: @shadow_w x @shadow_h XRGB8888 pixels,
+ *	packed. Allocated at the first such flip and kept by every later
+ *	update of the plane; freed at driver teardown. It and the members
+ *	below but @shadow_stale are used in prepare_fb only, under the plane's
+ *	modeset lock.
+ * @shadow_w: width of @shadow in pixels, 0 when not allocated
+ * @shadow_h: height of @shadow in pixels, 0 when not allocated
+ * @shadow_ok: @shadow holds the whole picture; cleared by anything else
+ *	that the plane puts there (a surface framebuffer, none, an update
+ *	while @diff_skip runs)
+ * @shadow_draws: qxl_device.primary_draws when @shadow was last whole (2D
+ *	commands on the primary surface since make it stale)
+ * @shadow_stale: set when an update @shadow already holds failed to upload
+ *	or never ran (the commit's plane update, cleanup_fb); taken by the
+ *	next comparison
+ * @diff_big: comparisons in a row that found more than 3/4 of the picture
+ *	changed, or more rectangles than fit
+ * @diff_skip: flips left to upload in full without comparing or keeping
+ *	@shadow (QXL_DIFF_SKIP after two @diff_big)
  */
 struct qxl_head {
 	struct drm_plane primary;
@@ -310,18 +342,6 @@ struct qxl_head {
 	u32 damage_fb_id;
 	u32 damage_fb_w;
 	u32 damage_fb_h;
-	/*
-	 * Flips without damage (qxl_flipdiff.c): @shadow holds what the
-	 * device shows of the primary plane's source (@shadow_w x
-	 * @shadow_h), allocated at the first such flip and kept by every
-	 * later update of the plane, in prepare_fb under the plane's modeset
-	 * lock. @shadow_ok is cleared by anything else that draws there;
-	 * @shadow_draws is qxl_device.primary_draws when it was last whole
-	 * (2D commands on the primary surface since make it stale);
-	 * @shadow_stale is set when an upload failed or never ran.
-	 * @diff_big counts comparisons in a row that found most of the
-	 * picture changed; @diff_skip the flips left to upload without one.
-	 */
 	u32 *shadow;
 	u32 shadow_w;
 	u32 shadow_h;
@@ -341,170 +361,346 @@ struct qxl_head {
  * or during probe/remove.
  */
 struct qxl_device {
+	/** @drm: the DRM device; to_qxl() goes back from it */
 	struct drm_device drm;
 
-	void *ram;			/* BAR0 up to the RAM header: primary, pool */
+	/**
+	 * @ram: BAR0 from its start up to the RAM header (@pool_end bytes),
+	 * mapped write-combined: the primary surface, then the device memory
+	 * pool
+	 */
+	void *ram;
+	/** @ram_phys: physical address of BAR0 */
 	resource_size_t ram_phys;
+	/** @ram_size: size of BAR0 in bytes, RAM header included */
 	resource_size_t ram_size;
-	void __iomem *vram;		/* BAR4 when present, else BAR1 */
+	/**
+	 * @vram: the surfaces BAR (BAR4 when present, else BAR1), mapped
+	 * write-combined: struct qxl_bo buffers and off-screen surfaces
+	 */
+	void __iomem *vram;
+	/** @vram_phys: physical address of the surfaces BAR */
 	resource_size_t vram_phys;
+	/** @vram_size: size of the surfaces BAR in bytes */
 	resource_size_t vram_size;
+	/**
+	 * @rom: the ROM BAR (BAR2): the device's parameters, and the layout
+	 * and capabilities of the SPICE client, which the device rewrites
+	 */
 	const struct qxl_rom __iomem *rom;
+	/** @rom_size: size of the ROM BAR in bytes */
 	resource_size_t rom_size;
+	/**
+	 * @ram_hdr: the RAM header at @pool_end of BAR0, mapped uncached: the
+	 * rings, the interrupt registers and the arguments of the ports
+	 */
 	struct qxl_ram __iomem *ram_hdr;
+	/** @io_base: first I/O port (BAR3); written through qxl_io_write() */
 	unsigned long io_base;
+	/** @revision: PCI revision of the device, at least QXL_MIN_REVISION */
 	u8 revision;
 
-	/* Copied from the ROM after validation. */
-	u32 surface0_size;		/* bytes of BAR0 reserved for the primary */
-	u32 pool_offset;		/* device memory pool: [pool_offset, pool_end) of BAR0 */
+	/**
+	 * @surface0_size: bytes at the start of BAR0 reserved for the primary
+	 * surface, which every mode must fit. It and the members up to
+	 * @slot_id_bits are read from the ROM, once it is validated.
+	 */
+	u32 surface0_size;
+	/** @pool_offset: start of the device memory pool in BAR0, in bytes */
+	u32 pool_offset;
+	/**
+	 * @pool_end: end of the device memory pool in BAR0, in bytes: the
+	 * offset of the RAM header
+	 */
 	u32 pool_end;
+	/**
+	 * @n_surfaces: number of surface ids of the device; 0 is the primary
+	 * surface, off-screen surfaces get 1 .. @n_surfaces - 1
+	 */
 	u32 n_surfaces;
+	/** @slot_gen_bits: bits of a device address for the memslot generation */
 	u8 slot_gen_bits;
+	/** @slot_id_bits: bits of a device address for the memslot id */
 	u8 slot_id_bits;
-	struct qxl_memslot main_slot;	/* BAR0 up to the RAM header */
-	struct qxl_memslot surf_slot;	/* the surfaces BAR */
+	/**
+	 * @main_slot: memslot of BAR0 up to the RAM header: primary and pool.
+	 * Like @surf_slot, registered again at every reset, which reads its
+	 * generation anew.
+	 */
+	struct qxl_memslot main_slot;
+	/** @surf_slot: memslot of the surfaces BAR */
+	struct qxl_memslot surf_slot;
 
-	/*
-	 * io_lock serialises the asynchronous I/O ports: the device accepts
+	/**
+	 * @io_lock: serialises the asynchronous I/O ports: the device accepts
 	 * one outstanding operation and treats a second one as a guest bug.
-	 * io_pending is set when an operation starts and cleared by the IO_CMD
-	 * interrupt that ends it, which also wakes io_wq; an operation a slow
-	 * device has not finished stays pending across io_lock (io_port and
-	 * io_started, under io_lock, say which and since when).
+	 * qxl_io_update_area() also writes the port's arguments into @ram_hdr
+	 * under it, and a reset holds it.
 	 */
 	struct mutex io_lock;
+	/**
+	 * @io_pending: an asynchronous operation is outstanding: set when one
+	 * starts, cleared by the IO_CMD interrupt that ends it (which also
+	 * wakes @io_wq) or by a reset. An operation a slow device has not
+	 * finished stays pending across @io_lock. READ_ONCE()/WRITE_ONCE().
+	 */
 	bool io_pending;
+	/** @io_port: port of the last operation started, under @io_lock */
 	enum qxl_io_port io_port;
+	/** @io_started: jiffies when that operation started, under @io_lock */
 	unsigned long io_started;
-	unsigned long last_progress;	/* jiffies of the last DISPLAY or CURSOR interrupt */
+	/**
+	 * @last_progress: jiffies of the last DISPLAY or CURSOR interrupt,
+	 * the device's sign of life (qxl_io_stuck()); READ_ONCE()/WRITE_ONCE()
+	 */
+	unsigned long last_progress;
+	/**
+	 * @io_wq: woken by the IO_CMD and ERROR interrupts and when a primary
+	 * is created: waiters for @io_pending and @ring_live
+	 */
 	wait_queue_head_t io_wq;
 
-	/*
-	 * cmd_lock serialises producers on the command ring. ring_wq is
-	 * woken by the DISPLAY and CURSOR interrupts, i.e. when the device
-	 * consumed commands or published releases. irq_seq counts those
-	 * interrupts so waiters can tell. cursor_lock is cmd_lock's twin for
-	 * the cursor ring.
+	/**
+	 * @cmd_lock: serialises producers on the command ring. A reset holds
+	 * it and @cursor_lock until it has freed what the device held.
 	 */
 	struct mutex cmd_lock;
-	struct mutex cursor_lock;	/* cmd_lock for the cursor ring */
+	/** @cursor_lock: @cmd_lock's twin for the cursor ring */
+	struct mutex cursor_lock;
+	/**
+	 * @ring_wq: woken by the DISPLAY and CURSOR interrupts, i.e. when the
+	 * device consumed commands or published releases, by the ERROR
+	 * interrupt, and when an EXECBUFFER command is released
+	 */
 	wait_queue_head_t ring_wq;
+	/** @irq_seq: DISPLAY and CURSOR interrupts, so that waiters can tell */
 	atomic_t irq_seq;
 
-	/*
-	 * mem_lock protects the device memory pool (mm), the table of blocks
-	 * the device holds (releases) and the release ring's consumer side.
+	/**
+	 * @mem_lock: protects the device memory pool (@mm), the table of
+	 * blocks the device holds (@releases, @next_release_id) and the
+	 * release ring's consumer side. Release hooks run under it.
 	 */
 	struct mutex mem_lock;
+	/** @mm: allocator of the device memory pool, under @mem_lock */
 	struct drm_mm mm;
+	/**
+	 * @releases: release id -> struct qxl_dmem, under @mem_lock. An id is
+	 * reserved when its block is allocated; the entry holds the block
+	 * from its push to the device until the device releases it or a
+	 * reset drops it.
+	 */
 	struct xarray releases;
+	/** @next_release_id: next id tried for @releases, under @mem_lock */
 	u32 next_release_id;
+	/**
+	 * @release_work: takes the release ring (qxl_release_process()),
+	 * scheduled by the DISPLAY interrupt
+	 */
 	struct work_struct release_work;
-	/*
-	 * A test hook (debugfs qxl_hold_releases): while releases_held, the
-	 * release ring is left alone, so waits for the device block, until
-	 * release_hold_work ends the hold or a suspend does.
+	/**
+	 * @releases_held: a test hook (debugfs qxl_hold_releases): while set,
+	 * the release ring is left alone, so waits for the device block, until
+	 * @release_hold_work ends the hold or a suspend does.
+	 * READ_ONCE()/WRITE_ONCE().
 	 */
 	bool releases_held;
+	/** @release_hold_work: ends the hold of @releases_held */
 	struct delayed_work release_hold_work;
 
-	/*
-	 * vram_lock protects vram_mm, the allocator of the surfaces BAR.
-	 * surf_lock protects surfaces (hardware id -> live struct qxl_bo) and
-	 * orders CREATE/DESTROY commands against a reset's re-creation.
-	 * Buffers and finished submissions are freed by workers, as their
-	 * last reference may be dropped under mem_lock.
+	/**
+	 * @vram_lock: protects @vram_mm, @vram_mm_used, @accounts and
+	 * @surfaces_used (and what each account counts: struct
+	 * qxl_vram_account)
 	 */
-	struct mutex vram_lock;		/* see above */
+	struct mutex vram_lock;
+	/** @vram_mm: allocator of the surfaces BAR, under @vram_lock */
 	struct drm_mm vram_mm;
-	u64 vram_mm_used;		/* bytes allocated from vram_mm, under vram_lock */
-	struct list_head accounts;	/* struct qxl_vram_account, under vram_lock */
-	u32 surfaces_used;		/* surface ids of all accounts, under vram_lock */
-	struct llist_head zombies;	/* surfaces whose DESTROY must be sent again */
-	struct delayed_work zombie_work;
-	struct mutex surf_lock;		/* see above */
-	struct xarray surfaces;
-	struct ida surface_ids;
-	struct llist_head deferred_list;
-	struct work_struct deferred_work;
-	struct delayed_work idle_work;	/* see qxl_idle_work() */
-	atomic_t idle_retries;		/* nudges cut short in a row */
-	atomic_t idle_followups;	/* nudges still to repeat after the last command */
-	atomic_t idle_render;
-	atomic_t exec_rejects;		/* EXECBUFFER commands refused */
-
-	/*
-	 * scanout_lock protects scanout[]: heads whose framebuffer is an
-	 * off-screen surface, written by the primary planes' updates. Draws
-	 * on such a surface mark it pending; scanout_work copies the pending
-	 * part to the primary surface, on the device.
+	/** @vram_mm_used: bytes allocated from @vram_mm, under @vram_lock */
+	u64 vram_mm_used;
+	/** @accounts: the struct qxl_vram_account of each process, under @vram_lock */
+	struct list_head accounts;
+	/**
+	 * @surfaces_used: surface ids charged to all accounts, under
+	 * @vram_lock; a surface counts until its memory is freed, after its
+	 * DESTROY
 	 */
-	spinlock_t scanout_lock;
-	struct qxl_scanout scanout[QXL_MAX_HEADS];
-	struct delayed_work scanout_work;
-	atomic_t scanout_copies;	/* surface to primary copies pushed */
+	u32 surfaces_used;
+	/**
+	 * @zombies: surfaces whose DESTROY must be sent again (struct
+	 * qxl_bo.zombie); a lockless list
+	 */
+	struct llist_head zombies;
+	/**
+	 * @zombie_work: sends those DESTROYs again, or frees the surfaces a
+	 * reset made the device forget; under @surf_lock
+	 */
+	struct delayed_work zombie_work;
+	/**
+	 * @surf_lock: protects @surfaces and orders CREATE/DESTROY commands
+	 * against a reset's re-creation of the surfaces; EXECBUFFER holds it
+	 * from the verification of its commands until they are queued
+	 */
+	struct mutex surf_lock;
+	/** @surfaces: hardware id -> live struct qxl_bo, under @surf_lock */
+	struct xarray surfaces;
+	/** @surface_ids: allocator of the ids 1 .. @n_surfaces - 1 */
+	struct ida surface_ids;
+	/**
+	 * @deferred_list: struct qxl_deferred work for @deferred_work, a
+	 * lockless list: buffers and finished submissions are freed there, as
+	 * their last reference may be dropped under @mem_lock
+	 */
+	struct llist_head deferred_list;
+	/** @deferred_work: runs @deferred_list in process context */
+	struct work_struct deferred_work;
+	/**
+	 * @idle_work: makes the device publish the releases it holds back,
+	 * QXL_IDLE_FLUSH_MS after the last command, then again a few times
+	 * (qxl_idle_work())
+	 */
+	struct delayed_work idle_work;
+	/** @idle_retries: nudges cut short in a row (no room in ring or pool) */
+	atomic_t idle_retries;
+	/** @idle_followups: nudges still to repeat after the last command */
+	atomic_t idle_followups;
+	/**
+	 * @idle_render: a client closed: the next @idle_work first makes the
+	 * device render every surface, so that the client's can go
+	 */
+	atomic_t idle_render;
+	/** @exec_rejects: EXECBUFFER commands refused */
+	atomic_t exec_rejects;
 
+	/** @scanout_lock: protects @scanout */
+	spinlock_t scanout_lock;
+	/**
+	 * @scanout: per head, the off-screen surface its primary plane shows,
+	 * if any, written by the plane's updates. Draws on such a surface
+	 * mark their area pending; @scanout_work copies the pending part to
+	 * the primary surface, on the device.
+	 */
+	struct qxl_scanout scanout[QXL_MAX_HEADS];
+	/** @scanout_work: the copy of the pending parts of @scanout */
+	struct delayed_work scanout_work;
+	/** @scanout_copies: surface to primary copies pushed */
+	atomic_t scanout_copies;
+
+	/**
+	 * @reset_work: resets the device and restores the display, after an
+	 * ERROR interrupt or a device taken as dead (qxl_kms_reset_work())
+	 */
 	struct work_struct reset_work;
-	/*
-	 * QXL_HW_IN_ERROR: the device reported an error and ignores every port
-	 * but RESET until it is reset (waiters on it give up at once).
-	 * QXL_HW_IRQ_PARKED: its interrupt line is disabled until that reset,
-	 * for the device cannot lower it before (qxl_irq_handler()).
+	/**
+	 * @hw_state: QXL_HW_IN_ERROR: the device reported an error and ignores
+	 * every port but RESET until it is reset (waiters on it give up at
+	 * once). QXL_HW_IRQ_PARKED: its interrupt line is disabled until that
+	 * reset, for the device cannot lower it before (qxl_irq_handler()).
 	 */
 	unsigned long hw_state;
-	atomic_t irq_none;		/* interrupts that were not the device's */
-	atomic_t primary_draws;		/* 2D commands queued onto the primary surface */
-	atomic_t flip_diffs;		/* flips whose damage was found by comparing */
-	atomic64_t flip_diff_ns;	/* time those comparisons took */
-	atomic64_t upload_pixels;	/* pixels uploaded to the primary surface */
-	/*
-	 * Device memory buffers copied to RAM by the hibernation freeze, for
-	 * a restore into a device whose memory is new; freed by thaw/restore.
+	/** @irq_none: interrupts on the shared line that were not the device's */
+	atomic_t irq_none;
+	/** @primary_draws: EXECBUFFER commands queued onto the primary surface */
+	atomic_t primary_draws;
+	/** @flip_diffs: flips compared with their head's shadow */
+	atomic_t flip_diffs;
+	/** @flip_diff_ns: time those comparisons took, in nanoseconds */
+	atomic64_t flip_diff_ns;
+	/** @upload_pixels: pixels uploaded to the primary surface */
+	atomic64_t upload_pixels;
+	/**
+	 * @pm_copies: device memory buffers copied to RAM by the hibernation
+	 * freeze, for a restore into a device whose memory is new; freed by
+	 * thaw/restore
 	 */
 	struct qxl_vram_copy *pm_copies;
+	/** @pm_ncopies: entries in @pm_copies */
 	unsigned int pm_ncopies;
-	atomic_t error_count;		/* ERROR interrupts seen */
-	atomic_t reset_count;		/* recoveries by reset */
-	atomic_t reclaim_kicks;		/* times the pool had to ask for releases */
-	atomic_t nudge_messages;	/* messages sent by qxl_release_nudge() */
-	atomic_t release_chains;	/* release ring items taken */
-	atomic_t release_unknown;	/* chains cut short by an id the driver never gave */
-	atomic_t port_writes[QXL_IO_PORTS];	/* writes to each I/O port, for tests */
+	/** @error_count: ERROR interrupts seen */
+	atomic_t error_count;
+	/**
+	 * @reset_count: device resets by qxl_kms_reset_device(): recoveries,
+	 * and every wake from a sleep; it moves under @surf_lock
+	 */
+	atomic_t reset_count;
+	/** @reclaim_kicks: times the pool had to ask for releases */
+	atomic_t reclaim_kicks;
+	/** @nudge_messages: messages sent by qxl_release_nudge() */
+	atomic_t nudge_messages;
+	/** @release_chains: release ring items taken */
+	atomic_t release_chains;
+	/** @release_unknown: chains cut short by an id the device did not hold */
+	atomic_t release_unknown;
+	/** @port_writes: writes to each I/O port (enum qxl_io_port), for tests */
+	atomic_t port_writes[QXL_IO_PORTS];
 
-	/* Interrupt bits the driver handles; written to ram->int_mask. */
+	/**
+	 * @int_mask: interrupt bits the driver handles; written to the RAM
+	 * header's int_mask at reset and after each interrupt
+	 */
 	u32 int_mask;
 
-	/*
-	 * Primary surface as last created on the device and the position of
-	 * every head in it. Written by the commit tail of a commit that
-	 * includes every CRTC (any modeset does) or by the reset worker under
-	 * all modeset locks; read by plane updates, which are ordered after
-	 * such commits by the atomic helpers.
+	/**
+	 * @primary_live: a primary surface exists on the device. With
+	 * @primary_width, @primary_height and @layout it describes the
+	 * primary as last created and the position of every head in it. They
+	 * are written by the commit tail of a commit that includes every CRTC
+	 * (any modeset does), and read by plane updates, which the atomic
+	 * helpers order after such commits. @primary_live is also cleared by
+	 * every device reset, before the reset worker or resume commits the
+	 * display again. The CRC worker, EXECBUFFER, WAIT, the panic handler
+	 * and debugfs read them without that ordering.
 	 */
 	bool primary_live;
-	/* The device reads the command ring: a primary was created since the last reset. */
-	bool ring_live;
-	u32 primary_width;
-	u32 primary_height;
-	struct qxl_head_rect layout[QXL_MAX_HEADS];
-	struct qxl_dmem *monitors_block;	/* permanent QXLMonitorsConfig */
-	struct qxl_dmem *panic_block;	/* the panic screen's command (qxl_panic.c) */
-
-	/*
-	 * client_lock protects client[] and client_count: the layout the
-	 * SPICE client last asked for, validated, one entry per head.
+	/**
+	 * @ring_live: the device reads the command ring: a primary was
+	 * created since the last reset. READ_ONCE()/WRITE_ONCE().
 	 */
-	struct mutex client_lock;
-	struct qxl_head_rect client[QXL_MAX_HEADS];
-	unsigned int client_count;
-	struct work_struct client_work;
-	atomic_t client_events;
-	atomic_t client_caps_seq;	/* CLIENT interrupts seen */
+	bool ring_live;
+	/** @primary_width: width of the primary surface in pixels */
+	u32 primary_width;
+	/** @primary_height: height of the primary surface in pixels */
+	u32 primary_height;
+	/** @layout: each head's rectangle of the primary surface, w 0 if off */
+	struct qxl_head_rect layout[QXL_MAX_HEADS];
+	/**
+	 * @monitors_block: device memory for the monitors config that the
+	 * commit tail sends after a modeset; permanent, never on a ring
+	 */
+	struct qxl_dmem *monitors_block;
+	/**
+	 * @panic_block: the panic screen's command (qxl_panic.c), reserved at
+	 * load; NULL without CONFIG_DRM_PANIC
+	 */
+	struct qxl_dmem *panic_block;
 
-	/* "hotplug_mode_update": compositors follow the preferred mode */
+	/** @client_lock: protects @client and @client_count */
+	struct mutex client_lock;
+	/**
+	 * @client: the layout the SPICE client last asked for, validated, one
+	 * entry per head (w 0: off)
+	 */
+	struct qxl_head_rect client[QXL_MAX_HEADS];
+	/** @client_count: heads in that layout, at most @num_heads */
+	unsigned int client_count;
+	/**
+	 * @client_work: reads the client's layout again after the
+	 * CLIENT_MONITORS_CONFIG interrupt; a hotplug event if it changed
+	 */
+	struct work_struct client_work;
+	/** @client_events: hotplug events sent for a new client layout */
+	atomic_t client_events;
+	/** @client_caps_seq: CLIENT interrupts seen (GETPARAM reports it) */
+	atomic_t client_caps_seq;
+
+	/**
+	 * @hotplug_mode_update_prop: the connectors' "hotplug_mode_update"
+	 * property: compositors follow the preferred mode
+	 */
 	struct drm_property *hotplug_mode_update_prop;
+	/** @num_heads: heads in use: the num_heads parameter, 1..QXL_MAX_HEADS */
 	unsigned int num_heads;
+	/** @heads: the heads; the first @num_heads are in use */
 	struct qxl_head heads[QXL_MAX_HEADS];
 };
 

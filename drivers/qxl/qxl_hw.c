@@ -384,6 +384,10 @@ static void qxl_cancel_work(void *data)
  * All resources are device-managed; teardown runs in reverse order when the
  * PCI device is unbound: the device is reset with interrupts masked, then
  * the IRQ is freed, then the workers are cancelled, then the BARs unmapped.
+ *
+ * Return: 0; -ENODEV for a device too old or whose BARs or ROM are not
+ * usable; -ENOMEM or another negative errno if a mapping, the interrupt or
+ * a devres action could not be set up.
  */
 int qxl_hw_init(struct qxl_device *qdev)
 {
