@@ -809,7 +809,8 @@ static void qxl_plane_destroy_state(struct drm_plane *plane, struct drm_plane_st
 	kfree(qps);
 }
 
-static const struct drm_plane_funcs qxl_primary_plane_funcs = {
+/* Both kinds of plane: their state is a struct qxl_plane_state. */
+static const struct drm_plane_funcs qxl_plane_funcs = {
 	.update_plane = drm_atomic_helper_update_plane,
 	.disable_plane = drm_atomic_helper_disable_plane,
 	.destroy = drm_plane_cleanup,
@@ -1074,9 +1075,17 @@ static void qxl_cursor_plane_helper_atomic_disable(struct drm_plane *plane,
 	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
 }
 
+/* No shadow of the device's picture here: only the primary plane has one. */
+static void qxl_cursor_plane_helper_cleanup_fb(struct drm_plane *plane,
+					       struct drm_plane_state *state)
+{
+	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
+	qxl_shadow_fb_cleanup(plane, state);
+}
+
 static const struct drm_plane_helper_funcs qxl_cursor_plane_helper_funcs = {
 	.prepare_fb = qxl_cursor_plane_helper_prepare_fb,
-	.cleanup_fb = qxl_primary_plane_helper_cleanup_fb,
+	.cleanup_fb = qxl_cursor_plane_helper_cleanup_fb,
 	.atomic_check = qxl_cursor_plane_helper_atomic_check,
 	.atomic_update = qxl_cursor_plane_helper_atomic_update,
 	.atomic_disable = qxl_cursor_plane_helper_atomic_disable,
@@ -1086,7 +1095,7 @@ int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsi
 {
 	int ret;
 
-	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_primary_plane_funcs,
+	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_plane_funcs,
 				       qxl_cursor_formats, ARRAY_SIZE(qxl_cursor_formats),
 				       qxl_primary_modifiers, DRM_PLANE_TYPE_CURSOR, NULL);
 	if (ret)
@@ -1100,7 +1109,7 @@ int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, uns
 {
 	int ret;
 
-	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_primary_plane_funcs,
+	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_plane_funcs,
 				       qxl_primary_formats, ARRAY_SIZE(qxl_primary_formats),
 				       qxl_primary_modifiers, DRM_PLANE_TYPE_PRIMARY, NULL);
 	if (ret)
