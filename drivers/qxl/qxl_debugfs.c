@@ -67,6 +67,7 @@ static int qxl_debugfs_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bytes_held_by_device: %llu\n", used);
 	seq_printf(m, "pool_bytes: %u\n", qdev->pool_end - qdev->pool_offset);
 	seq_printf(m, "exec_rejects: %d\n", atomic_read(&qdev->exec_rejects));
+	seq_printf(m, "scanout_copies: %d\n", atomic_read(&qdev->scanout_copies));
 	seq_printf(m, "nudge_messages: %d\n", atomic_read(&qdev->nudge_messages));
 	seq_printf(m, "panic_screen: %d\n", IS_ENABLED(CONFIG_DRM_PANIC));
 	seq_printf(m, "releases_held: %d\n", READ_ONCE(qdev->releases_held));
