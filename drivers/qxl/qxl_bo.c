@@ -358,24 +358,29 @@ static int qxl_vram_reserve(struct qxl_device *qdev, struct qxl_bo *bo, u64 size
 
 /*
  * The caller holds drm_dev_enter(): the buffer is cleared through the BAR.
- * Its memory (and its surface id, for a @surface) is charged to @account,
- * within the limits of qxl_share_ok(), so that no process can take all of
- * it from the others.
+ * Its memory (and @surface_id, for a surface; 0 for a plain buffer) is
+ * charged to @account, within the limits of qxl_share_ok(), so that no
+ * process can take all of it from the others. The buffer owns @surface_id
+ * from here on: every failure frees it, and so does the buffer's free path,
+ * which also takes the charge back.
  */
 static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
-				    struct qxl_vram_account *account, bool surface)
+				    struct qxl_vram_account *account, u32 surface_id)
 {
+	bool surface = surface_id != 0;
 	struct qxl_bo *bo;
 	int ret;
 
-	if (!size)
-		return ERR_PTR(-EINVAL);
-	if (size > qdev->vram_size)
-		return ERR_PTR(-ENOMEM);
+	if (!size || size > qdev->vram_size) {
+		ret = size ? -ENOMEM : -EINVAL;
+		goto err_id;
+	}
 	size = PAGE_ALIGN(size);
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
-	if (!bo)
-		return ERR_PTR(-ENOMEM);
+	if (!bo) {
+		ret = -ENOMEM;
+		goto err_id;
+	}
 
 	ret = qxl_vram_reserve(qdev, bo, size, account, surface);
 	if (ret) {
@@ -393,10 +398,12 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
 			       ret == -ENOSPC ? "the process's share of surfaces is used up" :
 			       "BAR full");
 		kfree(bo);
-		return ERR_PTR(ret == -ENOSPC ? -ENOSPC : -ENOMEM);
+		ret = ret == -ENOSPC ? -ENOSPC : -ENOMEM;
+		goto err_id;
 	}
 	kref_get(&account->ref);
 	bo->account = account;
+	bo->surface_id = surface_id;
 	bo->base.funcs = &qxl_bo_funcs;
 	drm_gem_private_object_init(&qdev->drm, &bo->base, size);
 	ret = drm_gem_create_mmap_offset(&bo->base);
@@ -407,6 +414,11 @@ static struct qxl_bo *qxl_bo_create(struct qxl_device *qdev, u64 size,
 	/* Fresh device memory may hold another client's data: clear it. */
 	memset_io(qxl_bo_io(qdev, bo, 0), 0, size);
 	return bo;
+
+err_id:
+	if (surface_id)
+		ida_free(&qdev->surface_ids, surface_id);
+	return ERR_PTR(ret);
 }
 
 static int qxl_bo_handle(struct drm_file *file, struct qxl_bo *bo, u32 *handle)
@@ -427,7 +439,7 @@ int qxl_alloc_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		return -EINVAL;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
-	bo = qxl_bo_create(to_qxl(drm), args->size, qxl_file_account(file), false);
+	bo = qxl_bo_create(to_qxl(drm), args->size, qxl_file_account(file), 0);
 	ret = IS_ERR(bo) ? PTR_ERR(bo) : qxl_bo_handle(file, bo, &args->handle);
 	drm_dev_exit(idx);
 	return ret;
@@ -504,13 +516,10 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 		drm_dev_exit(idx);
 		return id;
 	}
-	bo = qxl_bo_create(qdev, size, qxl_file_account(file), true);
+	bo = qxl_bo_create(qdev, size, qxl_file_account(file), id);
 	drm_dev_exit(idx);
-	if (IS_ERR(bo)) {
-		ida_free(&qdev->surface_ids, id);
+	if (IS_ERR(bo))
 		return PTR_ERR(bo);
-	}
-	bo->surface_id = id;
 	bo->format = args->format;
 	bo->width = args->width;
 	bo->height = args->height;
