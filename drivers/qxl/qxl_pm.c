@@ -56,9 +56,11 @@ static int qxl_pm_copy_vram(struct qxl_device *qdev)
 	struct qxl_vram_copy *c;
 	struct drm_mm_node *node;
 	unsigned int n = 0;
+	u64 used;
 	int ret = 0;
 
 	mutex_lock(&qdev->vram_lock);
+	used = qdev->vram_mm_used;
 	drm_mm_for_each_node(node, &qdev->vram_mm)
 		n++;
 	qdev->pm_copies = kvcalloc(n, sizeof(*qdev->pm_copies), GFP_KERNEL);
@@ -81,7 +83,7 @@ static int qxl_pm_copy_vram(struct qxl_device *qdev)
 	mutex_unlock(&qdev->vram_lock);
 	if (ret) {
 		drm_err(&qdev->drm, "no RAM to keep %u device buffers (%llu bytes) across hibernation\n",
-			n, qdev->vram_mm_used);
+			n, used);
 		qxl_pm_copies_free(qdev);
 	}
 	return ret;
