@@ -6,7 +6,6 @@
 
 KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n 1)
 KDIR ?= /usr/src/linux-headers-$(KVER)
-CHECKPATCH ?= $(CURDIR)/build/checkpatch/checkpatch.pl
 
 # Not exported: `make demo` and `make test` install the headers first and
 # their own `make module` must look again (an exported empty KVER made the
