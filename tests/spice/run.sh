@@ -436,7 +436,7 @@ if command -v clang >/dev/null; then
 	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
 		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
 		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/tests/spice/test_wire.c" \
-		-lcrypto -lz "${SASL_FLAGS[@]}" -o "$WORK/test_asan" >"$WORK/asan-build.log" 2>&1; then
+		-lcrypto -lz -lpng16 "${SASL_FLAGS[@]}" -o "$WORK/test_asan" >"$WORK/asan-build.log" 2>&1; then
 		fail unit_asan "build failed: $(grep -m1 error "$WORK/asan-build.log")"
 	elif timeout 300 "$WORK/test_asan" >"$WORK/asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK/asan.log"; then
 		pass unit_asan
@@ -448,7 +448,7 @@ if command -v clang >/dev/null; then
 		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
 		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
 		"$ROOT"/userspace/tools/{spice-probe,spice-probe-migrate}.c \
-		-lcrypto -lz "${SASL_FLAGS[@]}" -o "$WORK/probe_asan" >"$WORK/probe-asan-build.log" 2>&1; then
+		-lcrypto -lz -lpng16 "${SASL_FLAGS[@]}" -o "$WORK/probe_asan" >"$WORK/probe-asan-build.log" 2>&1; then
 		fail probe_migrate_asan "build failed: $(grep -m1 error "$WORK/probe-asan-build.log")"
 	elif mkdir -p "$WORK/pm-asan" && timeout 120 "$BUILD/tools/test-probe-migrate" "$WORK/probe_asan" "$WORK/pm-asan" \
 		>"$WORK/pm-asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK"/pm-asan/*.err; then
@@ -468,7 +468,7 @@ if ! command -v clang >/dev/null; then
 elif ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 \
 	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
-	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -o "$FUZZ_DIR/fuzz_wire" >"$FUZZ_DIR/build.log" 2>&1; then
+	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -lpng16 -o "$FUZZ_DIR/fuzz_wire" >"$FUZZ_DIR/build.log" 2>&1; then
 	fail fuzz/build "$(grep -m1 -E 'error' "$FUZZ_DIR/build.log")"
 else
 	# seeds: the unit-test vectors, past fuzzer findings (tests/spice/fuzz-regressions)
