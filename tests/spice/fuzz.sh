@@ -12,7 +12,7 @@ JOBS=${2:-1}
 mkdir -p "$OUT/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 \
-	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
+	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" \
 	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -lpng16 -o "$OUT/fuzz_wire" || exit 1
 "${BUILD:-$ROOT/build/userspace}/spice/test-spice-wire" --corpus "$OUT/seeds" >/dev/null
 cp "$ROOT"/tests/spice/fuzz-regressions/* "$OUT/seeds/"

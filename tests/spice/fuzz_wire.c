@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
 #include "spice-wire.h"
 
@@ -83,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct sw_buf o;
 	sw_buf_init(&o);
-	sw_msg_json(&o, ch, 0, server, type, body, n);
+	msg_json(&o, ch, 0, server, type, body, n);
 	sw_buf_free(&o);
 
 	struct sw_link_reply lr;

@@ -435,7 +435,7 @@ if command -v clang >/dev/null; then
 	[ -e /usr/include/sasl/sasl.h ] && SASL_FLAGS=(-DHAVE_SASL -lsasl2)
 	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
 		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
-		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/tests/spice/test_wire.c" \
+		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" "$ROOT/tests/spice/test_wire.c" \
 		-lcrypto -lz -lpng16 "${SASL_FLAGS[@]}" -o "$WORK/test_asan" >"$WORK/asan-build.log" 2>&1; then
 		fail unit_asan "build failed: $(grep -m1 error "$WORK/asan-build.log")"
 	elif timeout 300 "$WORK/test_asan" >"$WORK/asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK/asan.log"; then
@@ -446,7 +446,7 @@ if command -v clang >/dev/null; then
 	# spice-probe itself (its migration code moves live channels around)
 	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
 		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
-		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
+		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" \
 		"$ROOT"/userspace/tools/{spice-probe,spice-probe-migrate}.c \
 		-lcrypto -lz -lpng16 "${SASL_FLAGS[@]}" -o "$WORK/probe_asan" >"$WORK/probe-asan-build.log" 2>&1; then
 		fail probe_migrate_asan "build failed: $(grep -m1 error "$WORK/probe-asan-build.log")"
@@ -467,7 +467,7 @@ if ! command -v clang >/dev/null; then
 	skip fuzz/demarshal "clang not installed"
 elif ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 \
-	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c \
+	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" \
 	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -lpng16 -o "$FUZZ_DIR/fuzz_wire" >"$FUZZ_DIR/build.log" 2>&1; then
 	fail fuzz/build "$(grep -m1 -E 'error' "$FUZZ_DIR/build.log")"
 else

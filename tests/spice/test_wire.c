@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <spice/vd_agent.h>
 
+#include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
 #include "spice-wire.h"
 
@@ -1067,13 +1068,13 @@ static int t_json(void)
 	sw_buf_init(&b);
 	struct sw_surface_create sc = { 0, 720, 400, SPICE_SURFACE_FMT_32_xRGB, 1 };
 	sw_put_surface_create(&b, &sc);
-	CHECK(sw_msg_json(&o, SPICE_CHANNEL_DISPLAY, 0, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) ==
+	CHECK(msg_json(&o, SPICE_CHANNEL_DISPLAY, 0, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len) ==
 		      SW_OK,
 	      "json");
 	CHECK(strstr((char *)o.data, "\"name\":\"surface_create\"") && strstr((char *)o.data, "\"width\":720"),
 	      "json content: %s", o.data);
 	sw_buf_reset(&o);
-	CHECK(sw_msg_json(&o, SPICE_CHANNEL_DISPLAY, 0, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, 3) ==
+	CHECK(msg_json(&o, SPICE_CHANNEL_DISPLAY, 0, true, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, 3) ==
 		      SW_E_TRUNCATED &&
 		      strstr((char *)o.data, "\"error\":\"message truncated\""),
 	      "json error: %s", o.data);
@@ -1081,7 +1082,7 @@ static int t_json(void)
 	struct sw_notify nt = { 0, 0, 0, 0, 4, (const uint8_t *)"a\"\\\n" };
 	sw_buf_reset(&b);
 	sw_put_notify(&b, &nt);
-	sw_msg_json(&o, SPICE_CHANNEL_MAIN, 0, true, SPICE_MSG_NOTIFY, b.data, b.len);
+	msg_json(&o, SPICE_CHANNEL_MAIN, 0, true, SPICE_MSG_NOTIFY, b.data, b.len);
 	CHECK(strstr((char *)o.data, "\"message\":\"a\\\"\\\\\\u000a\""), "escaping: %s", o.data);
 	CHECK(!strcmp(sw_msg_name(SPICE_CHANNEL_DISPLAY, true, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX), "gl_scanout2_unix") &&
 		      !strcmp(sw_msg_name(SPICE_CHANNEL_INPUTS, false, SPICE_MSGC_INPUTS_KEY_SCANCODE), "key_scancode") &&

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "msg-json.h"
 #include "spice-display.h"
 #include "spice-wire.h"
 
@@ -176,7 +177,7 @@ run:;
 				errors++;
 			if (json) {
 				sw_buf_reset(&o);
-				sw_msg_json(&o, r->ch, r->id, true, r->type, r->body, r->size);
+				msg_json(&o, r->ch, r->id, true, r->type, r->body, r->size);
 			}
 			if (model && r->ch == SPICE_CHANNEL_DISPLAY)
 				sw_display_apply(&d, r->type, r->body, r->size);

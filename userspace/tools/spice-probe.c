@@ -22,6 +22,7 @@
 
 #include <spice/vd_agent.h>
 
+#include "msg-json.h"
 #include "spice-display.h"
 #include "spice-probe-migrate.h"
 #include "spice-probe.h"
@@ -140,7 +141,7 @@ static void log_msg(struct probe *p, struct sw_channel *ch, bool in, uint16_t ty
 		sw_wprintf(&o, "\"to\":\"migration_dst\",");
 	struct sw_buf m;
 	sw_buf_init(&m);
-	sw_msg_json(&m, ch->type, ch->id, in, type, b, n);
+	msg_json(&m, ch->type, ch->id, in, type, b, n);
 	if (m.len > 1)
 		sw_wbytes(&o, m.data + 1, m.len - 1);	/* merge objects */
 	sw_w8(&o, '\n');

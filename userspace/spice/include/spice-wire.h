@@ -487,7 +487,7 @@ struct sw_port_init { uint32_t name_size; const uint8_t *name; uint8_t opened; }
 int sw_get_port_init(const uint8_t *b, size_t n, struct sw_port_init *m);
 int sw_put_port_init(struct sw_buf *b, const char *name, uint8_t opened);
 
-/* ---- generic decode / names / JSON ------------------------------------ */
+/* ---- generic decode / names ------------------------------------------ */
 const char *sw_channel_name(uint8_t channel_type);
 /* server=true: a message from the server; false: from the client. */
 const char *sw_msg_name(uint8_t channel_type, bool server, uint16_t type);
@@ -496,9 +496,6 @@ const char *sw_msg_name(uint8_t channel_type, bool server, uint16_t type);
  * (SW_OK) when they are in the channel's range, since new servers add
  * messages. */
 int sw_validate(uint8_t channel_type, bool server, uint16_t type, const uint8_t *b, size_t n);
-/* Appends a JSON object (no newline) describing the message. */
-int sw_msg_json(struct sw_buf *out, uint8_t channel_type, uint8_t channel_id, bool server,
-		uint16_t type, const uint8_t *b, size_t n);
 
 /* ---- channels --------------------------------------------------------- */
 struct sw_channel_opts {
