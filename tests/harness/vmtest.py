@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 
+import images
 import lifecycle
 import panic
 
@@ -52,33 +53,6 @@ def log(msg):
 
 
 # ---------------------------------------------------------------- images
-
-def read_ppm(path):
-    """(width, height, RGB bytes) of a binary PPM (P6, maxval 255)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    fields = []
-    pos = 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos) + 1
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    pos += 1  # the single whitespace after maxval
-    if fields[0] != b"P6" or int(fields[3]) != 255:
-        raise ValueError("%s: not an 8-bit P6 PPM" % path)
-    w, h = int(fields[1]), int(fields[2])
-    px = data[pos:pos + w * h * 3]
-    if len(px) != w * h * 3:
-        raise ValueError("%s: truncated PPM" % path)
-    return w, h, px
-
 
 def parse_color(s):
     v = int(s, 0)
@@ -630,7 +604,7 @@ class Run:
         self.nshot += 1
         path = os.path.join(self.tmp, "dump-%03d.ppm" % self.nshot)
         self.qmp.cmd("screendump", filename=path)
-        return read_ppm(path)
+        return images.read(path)
 
     def spice_snap(self):
         """The SPICE client's picture. Its primary surface can be larger than the
@@ -642,18 +616,16 @@ class Run:
         r = self.client.request("snap " + path)
         if not r.startswith("ok"):
             raise RuntimeError("SPICE client: %s" % r)
-        img = read_ppm(path)
+        img = images.read(path)
         self.spice_note = ""
         heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
         if len(heads) == 1:
             hw, hh, hx, hy = (int(v) for v in heads[0])
-            w, h, px = img
+            w, h, _ = img
             if (hw, hh) != (w, h) and hx + hw <= w and hy + hh <= h and hw and hh:
-                rows = [px[((hy + y) * w + hx) * 3:((hy + y) * w + hx + hw) * 3]
-                        for y in range(hh)]
                 self.spice_note = " (client surface %dx%d, head 0 %dx%d+%d+%d)" % (
                     w, h, hw, hh, hx, hy)
-                img = (hw, hh, b"".join(rows))
+                img = images.crop(img, hx, hy, hw, hh)
         return img
 
     def check_screendump(self, exp):
@@ -713,14 +685,13 @@ class Run:
             exp = expected_image(args[2:])
             end = time.monotonic() + SCREENDUMP_CONVERGE_S
             while True:
-                w, h, px = self.screendump()
+                dump = self.screendump()
+                w, h, _ = dump
                 if x0 + exp[0] > w or y0 + exp[1] > h:
                     diff = "screendump %dx%d does not contain %dx%d+%d+%d" % (
                         w, h, exp[0], exp[1], x0, y0)
                 else:
-                    rows = [px[((y0 + y) * w + x0) * 3:((y0 + y) * w + x0 + exp[0]) * 3]
-                            for y in range(exp[1])]
-                    diff = compare(exp, (exp[0], exp[1], b"".join(rows)))
+                    diff = compare(exp, images.crop(dump, x0, y0, exp[0], exp[1]))
                 if diff is None:
                     return True, "region %dx%d+%d+%d of the %dx%d screendump ok" % (
                         exp[0], exp[1], x0, y0, w, h)

@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HARNESS = os.path.join(HERE, "..", "harness")
 sys.path.insert(0, HARNESS)
 
+import images  # noqa: E402
 import vmtest  # noqa: E402
 
 
@@ -54,9 +55,34 @@ class Pictures(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "a.ppm")
             ppm(p, 2, 2, b"\0\0\0\0\0\1\0\0\0\xff\xff\xff")
-            w, h, px = vmtest.read_ppm(p)
+            w, h, px = images.read(p)
             self.assertEqual((w, h), (2, 2))
+            self.assertEqual(px, b"\0\0\0\0\0\1\0\0\0\xff\xff\xff")
             self.assertEqual(vmtest.fast_nonblack(px), 2)
+
+    def test_png_grey_and_alpha_read_as_rgb(self):
+        with tempfile.TemporaryDirectory() as d:
+            grey, rgba = os.path.join(d, "g.png"), os.path.join(d, "a.png")
+            images.Image.frombytes("L", (2, 1), b"\x10\xf0").save(grey)
+            images.Image.frombytes("RGBA", (1, 2), b"\x01\x02\x03\x00\x04\x05\x06\x80").save(rgba)
+            self.assertEqual(images.read(grey), (2, 1, b"\x10\x10\x10\xf0\xf0\xf0"))
+            self.assertEqual(images.read(rgba), (1, 2, b"\x01\x02\x03\x04\x05\x06"))
+
+    def test_write_read_crop(self):
+        img = vmtest.expected_image(["5", "4", "0x102030", "1", "1", "2", "2", "0xff0000"])
+        with tempfile.TemporaryDirectory() as d:
+            for ext in ("png", "ppm"):
+                p = os.path.join(d, "x." + ext)
+                images.write(p, img)
+                self.assertEqual(images.read(p), img)
+        self.assertEqual(images.crop(img, 1, 1, 2, 2), (2, 2, b"\xff\0\0" * 4))
+        self.assertEqual(images.crop(img, 4, 3, 2, 1), (2, 1, b"\x10\x20\x30\0\0\0"))
+
+    def test_xrgb(self):
+        # 2x1 pixels, B G R X in memory, rows 12 bytes apart
+        data = b"\x03\x02\x01\xff\x06\x05\x04\x00" + b"\xee" * 4
+        im = images.xrgb(data, 2, 1, 12)
+        self.assertEqual(images.from_pil(im), (2, 1, b"\x01\x02\x03\x04\x05\x06"))
 
 
 class Image(unittest.TestCase):

@@ -69,59 +69,16 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import time
-import zlib
-import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
+import images  # noqa: E402
+
 PROBE = os.path.join(REPO, "build", "userspace", "tools", "spice-probe")
 CONVERGE_S = 10.0
-
-
-def read_png(path):
-    """(w, h, RGB bytes) of the 8-bit PNGs spice-probe writes (filter 0 rows;
-    other filters are decoded by tests/spice/imgcmp.py's reader)."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("%s: not a PNG" % path)
-    pos, idat, w, h, bpp = 8, [], 0, 0, 0
-    while pos < len(data):
-        n, typ = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-        if typ == b"IHDR":
-            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or interlace or ctype not in (0, 2, 6):
-                raise ValueError("unsupported PNG")
-            bpp = {0: 1, 2: 3, 6: 4}[ctype]
-        elif typ == b"IDAT":
-            idat.append(body)
-        elif typ == b"IEND":
-            break
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    rows = []
-    for y in range(h):
-        off = y * (stride + 1)
-        if raw[off] != 0:
-            import sys
-            sys.path.insert(0, HERE)
-            import imgcmp
-            return imgcmp.read_png(path)
-        rows.append(raw[off + 1:off + 1 + stride])
-    px = b"".join(rows)
-    if bpp == 4:
-        px = b"".join(px[i:i + 3] for i in range(0, len(px), 4))
-    elif bpp == 1:
-        px = bytes(v for g in px for v in (g, g, g))
-    return w, h, px
-
-
-def crop(img, x, y, cw, ch):
-    w, _, px = img
-    return cw, ch, b"".join(px[((y + r) * w + x) * 3:((y + r) * w + x + cw) * 3]
-                            for r in range(ch))
 
 
 class SpiceProbe:
@@ -187,7 +144,7 @@ class SpiceProbe:
         r = self.request("png " + path)
         if not r.startswith("ok"):
             raise RuntimeError("spice-probe: %s" % r)
-        img = read_png(path)
+        img = images.read(path)
         self.note = ""
         heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
         if len(heads) == 1:
@@ -195,7 +152,7 @@ class SpiceProbe:
             if (hw, hh) != img[:2] and hx + hw <= img[0] and hy + hh <= img[1] and hw and hh:
                 self.note = " (probe surface %dx%d, head 0 %dx%d+%d+%d)" % (
                     img[0], img[1], hw, hh, hx, hy)
-                img = crop(img, hx, hy, hw, hh)
+                img = images.crop(img, hx, hy, hw, hh)
         return img
 
     def stop(self):
