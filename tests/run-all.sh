@@ -159,9 +159,11 @@ if [ -z "${QXL_SUITES:-}" ]; then
 fi
 
 # ---- guest programs: tests/guest/*.c and tests/consumers/*.c, each with qtest.c
+# (zlib: the CRC-32 of crc_test and scanout_live; mkinitramfs copies what ldd lists)
 CFLAGS_GUEST="-std=c11 -O2 -Wall -Wextra -Werror"
 drm_cflags=$(pkg-config --cflags libdrm 2>/dev/null)
 drm_libs=$(pkg-config --libs libdrm 2>/dev/null)
+z_libs=$(pkg-config --libs zlib 2>/dev/null)
 rm -f build/guest/bin/*
 for src in tests/guest/*.c tests/consumers/*.c; do
 	[ -f "$src" ] || continue
@@ -170,7 +172,7 @@ for src in tests/guest/*.c tests/consumers/*.c; do
 	# shellcheck disable=SC2086
 	step "build-guest-$name" "$logs/guest-$name.log" \
 		cc $CFLAGS_GUEST $drm_cflags -Itests/guest "$src" tests/guest/qtest.c \
-		-o "build/guest/bin/$name" $drm_libs
+		-o "build/guest/bin/$name" $drm_libs $z_libs
 done
 
 # ---- libqxl guest programs: tests/libqxl/*.c (but common.c, the host-only

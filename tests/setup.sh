@@ -20,7 +20,7 @@ PKGS=(
 	kmscube libgl1-mesa-dri libgbm1 libegl1 libegl-mesa0 libgles2
 	# real SPICE clients on the host
 	python3 python3-gi gir1.2-spiceclientglib-2.0 spice-client-gtk
-	# pictures (the demo's PNG)
+	# pictures: the harness reads and writes them (tests/harness/images.py), the demo's PNG
 	python3-pil
 	# DKMS packaging test
 	dkms

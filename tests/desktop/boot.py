@@ -34,13 +34,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
-from vmtest import QMP, SpiceClient, free_port, read_ppm  # noqa: E402
-
-try:
-    from PIL import Image, ImageChops, ImageStat
-except ImportError:
-    sys.exit("desktop-boot: needs python3-pil for Debian's /usr/bin/python3 "
-             "(apt-get install python3-pil); run as tests/desktop/boot.py")
+import images  # noqa: E402  (exits naming python3-pil when it is missing)
+from vmtest import QMP, SpiceClient, free_port  # noqa: E402
+from PIL import ImageChops, ImageStat  # noqa: E402
 
 PREFIX = "desktop-gnome/"   # "desktop-<desktop>/" ("desktop-gnome-bookworm/"), set by main
 SUITE = "trixie"            # the image's Debian release, set by main
@@ -148,11 +144,6 @@ def say(status, name, detail=""):
 def note(msg):
     sys.stderr.write("desktop-boot: %s\n" % msg)
     sys.stderr.flush()
-
-
-def write_png(path, w, h, px):
-    """An RGB picture as PNG (python3-pil)."""
-    Image.frombytes("RGB", (w, h), bytes(px)).save(path)
 
 
 def luma(px, i):
@@ -442,7 +433,7 @@ def main():
 def dump(qmp, out, n):
     path = os.path.join(out, "dump-%03d.ppm" % n)
     qmp.cmd("screendump", filename=path)
-    return path, read_ppm(path)
+    return path, images.read(path)
 
 
 def watch(args, qemu, qmp, shell, console, client, deadline, t0, times, out):
@@ -517,7 +508,7 @@ def demo_hold(args, qemu, desktop, el):
         return False
     path, w, h, px, d = desktop
     png = os.path.join(args.out, "screen.png")
-    write_png(png, w, h, px)
+    images.write(png, (w, h, px))
     say("PASS", "desktop", "%s on qxl-ng after %.0f s (%dx%d, saved as %s)" % (
         {"gnome": "GNOME", "kde": "KDE Plasma", "xorg": "GNOME on Xorg"}[DESK.name],
         el(), w, h, os.path.relpath(png, REPO)))
@@ -677,13 +668,13 @@ def picture_checks(args, qmp, q, shell_ok, client, desktop, out, el):
     if desktop is None:
         w, h, px = dump(qmp, out, 999)[1]
         path = os.path.join(out, "last.png")
-        write_png(path, w, h, px)
+        images.write(path, (w, h, px))
         say("FAIL", "screendump-desktop", "no desktop picture within the bound; last %s %s" % (
             path, describe(w, h, px)))
         return
     path, w, h, px, d = desktop
     png = os.path.join(out, "desktop.png")
-    write_png(png, w, h, px)
+    images.write(png, (w, h, px))
     shutil.copyfile(png, os.path.join(os.path.dirname(out), "desktop-latest.png"))
     say("PASS", "screendump-desktop", "%dx%d, %d colours sampled, %s band mean %d with %d bright "
         "pixels: %s" % (w, h, d["colours"], DESK.band, d["band_mean"], d["band_bright"], png))
@@ -817,7 +808,7 @@ def spice_compare(qmp, client, out, el):
         if not r.startswith("ok"):
             say("FAIL", "spice-matches-screendump", "client: " + r)
             return
-        sw, sh, spx = read_ppm(sp)
+        sw, sh, spx = images.read(sp)
         _, (w, h, px) = dump(qmp, out, 900 + i)
         if (sw, sh) != (w, h):
             best = "size %dx%d vs %dx%d" % (sw, sh, w, h)
@@ -832,7 +823,7 @@ def spice_compare(qmp, client, out, el):
             break
         time.sleep(2)
     if isinstance(best, float) and best < 0.01:
-        write_png(os.path.join(out, "spice.png"), sw, sh, spx)
+        images.write(os.path.join(out, "spice.png"), (sw, sh, spx))
         say("PASS", "spice-matches-screendump", "%.3f%% of pixels differ by more than 32" %
             (100 * best))
     else:
@@ -843,17 +834,11 @@ def spice_compare(qmp, client, out, el):
 def frac_differ(a, b):
     """The fraction of pixels of two same-size RGB byte strings that differ by
     more than 32 in some channel (PIL: per-channel difference, then the max)."""
-    (w, h, pa), (_, _, pb) = a, b
-    d = ImageChops.difference(Image.frombytes("RGB", (w, h), bytes(pa)),
-                              Image.frombytes("RGB", (w, h), bytes(pb)))
+    w, h, _ = a
+    d = ImageChops.difference(images.pil(a), images.pil(b))
     r, g, bl = d.split()
     m = ImageChops.lighter(ImageChops.lighter(r, g), bl)
     return sum(m.histogram()[33:]) / float(w * h)
-
-
-def crop(img, x, y, w, h):
-    iw, ih, px = img
-    return (w, h, Image.frombytes("RGB", (iw, ih), bytes(px)).crop((x, y, x + w, y + h)).tobytes())
 
 
 USER_ENV = ("runuser -u user -- env XDG_RUNTIME_DIR=/run/user/1000 "
@@ -960,7 +945,7 @@ def monitors_check(qmp, q, client, out, heads, bound):
             if t_dump is None:
                 path, img = dump(qmp, out, 700 + n)
                 got_dump = img
-                if (img[0], img[1]) == size and looks_like_desktop(describe(*crop(img, 0, 0, hw0, hh0))):
+                if (img[0], img[1]) == size and looks_like_desktop(describe(*images.crop(img, 0, 0, hw0, hh0))):
                     t_dump = time.monotonic() - t0
             if t_client is None:
                 info = client.request("info", 10).split()
@@ -969,8 +954,8 @@ def monitors_check(qmp, q, client, out, heads, bound):
                     rr = client.request("snap " + sp, 20)
                     mons = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", rr))
                     if rr.startswith("ok"):
-                        got_client = (read_ppm(sp), mons)
-                        if mons == want and looks_like_desktop(describe(*crop(got_client[0], 0, 0, hw0, hh0))):
+                        got_client = (images.read(sp), mons)
+                        if mons == want and looks_like_desktop(describe(*images.crop(got_client[0], 0, 0, hw0, hh0))):
                             t_client = time.monotonic() - t0
             if t_dump is not None and t_client is not None:
                 break
@@ -989,15 +974,15 @@ def monitors_check(qmp, q, client, out, heads, bound):
         kms_txt = kms_times(q, g_send)
         view, logical, _ = guest_view(q, out, "monitors-%d-%s.txt" % (n, name.split("-", 2)[2]))
         if got_dump:
-            write_png(os.path.join(out, "monitors-%d-screendump.png" % n), *got_dump)
+            images.write(os.path.join(out, "monitors-%d-screendump.png" % n), got_dump)
         if got_client:
-            write_png(os.path.join(out, "monitors-%d-spice.png" % n), *got_client[0])
+            images.write(os.path.join(out, "monitors-%d-spice.png" % n), got_client[0])
         # the client's picture against a fresh screendump, once both sizes agree
         cmp_txt = ""
         if t_dump is not None and t_client is not None:
             sp = os.path.join(out, "spice-mon-%d-b.ppm" % n)
             client.request("snap " + sp, 20)
-            spx = read_ppm(sp)
+            spx = images.read(sp)
             _, img = dump(qmp, out, 710 + n)
             if (spx[0], spx[1]) == (img[0], img[1]):
                 frac = frac_differ(spx, img)
@@ -1010,7 +995,7 @@ def monitors_check(qmp, q, client, out, heads, bound):
             # how long; the follow time stays KWin's: size and layout shown)
             if DESK is KDE and len(layout) > 1:
                 t_heads, img, black = heads_drawn(qmp, out, 720 + n, layout, t0, 60)
-                write_png(os.path.join(out, "monitors-%d-heads.png" % n), *img)
+                images.write(os.path.join(out, "monitors-%d-heads.png" % n), img)
                 if t_heads is not None:
                     cmp_txt += "; plasmashell's wallpaper on every head after %.1f s" % t_heads
                 else:
@@ -1019,7 +1004,7 @@ def monitors_check(qmp, q, client, out, heads, bound):
             for hd in layout[1:]:
                 x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
                 hw, hh = layout_size(hd)
-                head = Image.frombytes("RGB", img[:2], bytes(img[2])).crop((x, y, x + hw, y + hh))
+                head = images.pil(img).crop((x, y, x + hw, y + hh))
                 lum = ImageStat.Stat(head.convert("L")).mean[0]
                 cmp_txt += "; head %s mean luma %.0f" % (hd, lum)
                 if lum < 10:
@@ -1069,7 +1054,7 @@ def heads_drawn(qmp, out, n, layout, t0, limit):
         for hd in layout[1:]:
             x, y = (int(v) for v in re.findall(r"\+(\d+)", hd))
             hw, hh = layout_size(hd)
-            hist = pil(img).crop((x, y, x + hw, y + hh)).convert("L").histogram()
+            hist = images.pil(img).crop((x, y, x + hw, y + hh)).convert("L").histogram()
             black = max(black, sum(hist[:8]) / float(hw * hh))
         if black < 0.01:
             return time.monotonic() - t0, img, black
@@ -1114,10 +1099,6 @@ def bg_pid(r):
     return pids[-1] if pids else None
 
 
-def pil(img):
-    return Image.frombytes("RGB", img[:2], bytes(img[2]))
-
-
 TOP_BAR = 32   # GNOME Shell's top bar (1024x768, scale 1): its clock ticks
 PANEL = 48     # Plasma's bottom panel (40 px at 1024x768, Breeze), its clock ticks
 
@@ -1125,7 +1106,7 @@ PANEL = 48     # Plasma's bottom panel (40 px at 1024x768, Breeze), its clock ti
 def changes(img, base):
     """The box where IMG differs from BASE below the top bar (above Plasma's
     panel), or None."""
-    d = ImageChops.difference(pil(img), pil(base))
+    d = ImageChops.difference(images.pil(img), images.pil(base))
     if DESK.band == "top":
         d.paste((0, 0, 0), (0, 0, img[0], TOP_BAR))
     else:
@@ -1234,14 +1215,14 @@ def typing_check(qmp, q, client, out):
         return
     box = changes(win, base)
     print("TIME terminal-window %s %.1f s (launch to a still picture with it)" % (prog, t_win), flush=True)
-    write_png(os.path.join(out, "terminal.png"), *win)
+    images.write(os.path.join(out, "terminal.png"), win)
     text = "echo qxl-ng typing"
     t0 = time.monotonic()
     type_text(qmp, text)
     qmp.cmd("send-key", keys=[{"type": "qcode", "data": "ret"}])
     typed, t_typed = settle(qmp, out, 802, win, 20)
     tbox = changes(typed, win) if typed[:2] == win[:2] else None
-    write_png(os.path.join(out, "terminal-typed.png"), *typed)
+    images.write(os.path.join(out, "terminal-typed.png"), typed)
     detail = "%s window %s after %.1f s" % (prog, box, t_win)
     if t_typed is None or not tbox:
         say("FAIL", name, "typing %r changed nothing within 20 s (focus?); %s" % (text, detail))
@@ -1258,11 +1239,11 @@ def typing_check(qmp, q, client, out):
         sp = os.path.join(out, "spice-typed.ppm")
         rr = client.request("snap " + sp, 20)
         if rr.startswith("ok"):
-            spx = read_ppm(sp)
+            spx = images.read(sp)
             if spx[:2] == typed[:2]:
                 frac = frac_differ(spx, typed)
                 cmp_txt = "client vs screendump %.3f%% of pixels differ" % (100 * frac)
-                write_png(os.path.join(out, "spice-typed.png"), *spx)
+                images.write(os.path.join(out, "spice-typed.png"), spx)
             else:
                 cmp_txt = "client %dx%d vs screendump %dx%d" % (spx[0], spx[1], typed[0], typed[1])
         else:
@@ -1348,7 +1329,7 @@ def drag_check(qmp, q, client, out, base, before, box):
     qmp.cmd("input-send-event", events=[{"type": "key", "data": {"down": False, "key": meta}}])
     end = pointer_pos(q, out)
     after, t_after = settle(qmp, out, 803, before, 20)
-    write_png(os.path.join(out, "window-dragged.png"), *after)
+    images.write(os.path.join(out, "window-dragged.png"), after)
     nbox = changes(after, base) if after[:2] == base[:2] else None
     detail = "pointer %s -> %s; window %s -> %s" % (start, end, box, nbox)
     if t_after is None or not nbox:
@@ -1371,7 +1352,7 @@ def drag_check(qmp, q, client, out, base, before, box):
     if client:
         sp = os.path.join(out, "spice-dragged.ppm")
         rr = client.request("snap " + sp, 20)
-        spx = read_ppm(sp) if rr.startswith("ok") else None
+        spx = images.read(sp) if rr.startswith("ok") else None
         if spx and spx[:2] == after[:2]:
             frac = frac_differ(spx, after)
             cmp_txt = "client vs screendump %.3f%% of pixels differ" % (100 * frac)
@@ -1428,7 +1409,7 @@ def freeze_watch(qmp, q, client, out, seconds, step=5):
             sp = os.path.join(out, "freeze-spice.ppm")
             r = client.request("snap " + sp, 20)
             if r.startswith("ok"):
-                pics[1] = read_ppm(sp)
+                pics[1] = images.read(sp)
             else:
                 errs += 1
         for i, img in enumerate(pics):
@@ -1467,12 +1448,12 @@ def freeze_end(qmp, q, client, out, dmesg_from, tag):
         if img == still:
             break
         still = img
-    write_png(os.path.join(out, "%s.png" % tag), *still)
+    images.write(os.path.join(out, "%s.png" % tag), still)
     frac = None
     if client:
         sp = os.path.join(out, "%s-spice.ppm" % tag)
         rr = client.request("snap " + sp, 20)
-        spx = read_ppm(sp) if rr.startswith("ok") else None
+        spx = images.read(sp) if rr.startswith("ok") else None
         if spx and spx[:2] == still[:2]:
             frac = frac_differ(spx, still)
     cmp_txt = ("client vs screendump %.3f%% of pixels differ" % (100 * frac) if frac is not None
@@ -1505,8 +1486,8 @@ def freeze_vt(args, qmp, q, client, out):
     t0 = time.monotonic()
     ok, detail = freeze_watch(qmp, q, client, out, args.freeze)
     _, running = dump(qmp, out, 703)
-    write_png(os.path.join(out, "freeze-vt-running.png"), *running)
-    text = 1 - pil(running).convert("L").histogram()[0] / float(running[0] * running[1])
+    images.write(os.path.join(out, "freeze-vt-running.png"), running)
+    text = 1 - images.pil(running).convert("L").histogram()[0] / float(running[0] * running[1])
     q("kill $(cat /tmp/qxl-dmesg.pid)")
     ok2, detail2 = freeze_end(qmp, q, client, out, since, "freeze-vt")
     ran = time.monotonic() - t0
@@ -1557,9 +1538,9 @@ def freeze_gradients(args, qmp, q, client, out):
     t0 = time.monotonic()
     ok, detail = freeze_watch(qmp, q, client, out, args.freeze)
     _, full = dump(qmp, out, 703)
-    write_png(os.path.join(out, "freeze-gradients-running.png"), *full)
-    colours = len(pil(full).getcolors(1 << 16) or [])
-    lit = 1 - pil(full).convert("L").histogram()[0] / float(full[0] * full[1])
+    images.write(os.path.join(out, "freeze-gradients-running.png"), full)
+    colours = len(images.pil(full).getcolors(1 << 16) or [])
+    lit = 1 - images.pil(full).convert("L").histogram()[0] / float(full[0] * full[1])
     q("kill %s; sleep 2; kill $(cat /tmp/qxl-xterm.pid) 2>/dev/null" % started)
     ok2, detail2 = freeze_end(qmp, q, client, out, since, "freeze-gradients")
     # full screen: most pixels are gradient (the palette's 216 colours,

@@ -369,27 +369,33 @@ struct status {
 	unsigned int primary_w, primary_h;
 };
 
+static void status_field(const char *key, const char *value, void *arg)
+{
+	struct status *s = arg;
+
+	if (!strcmp(key, "device_errors"))
+		sscanf(value, "%ld", &s->device_errors);
+	else if (!strcmp(key, "resets"))
+		sscanf(value, "%ld", &s->resets);
+	else if (!strcmp(key, "blocks_held_by_device"))
+		sscanf(value, "%ld", &s->blocks_held);
+	else if (!strcmp(key, "bytes_held_by_device"))
+		sscanf(value, "%lld", &s->bytes_held);
+	else if (!strcmp(key, "exec_rejects"))
+		sscanf(value, "%ld", &s->exec_rejects);
+	else if (!strcmp(key, "surfaces"))
+		sscanf(value, "%ld", &s->surfaces);
+	else if (!strcmp(key, "vram_bytes_used"))
+		sscanf(value, "%lld", &s->vram_used);
+	else if (!strcmp(key, "primary") && !strstr(value, "(none)"))
+		sscanf(value, "%ux%u", &s->primary_w, &s->primary_h);
+}
+
+/* All the counters from one read of qxl_status (qtest.c); s->ok if it exists. */
 static void status_read(struct status *s)
 {
-	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
-	char line[256];
-
 	memset(s, 0, sizeof(*s));
-	if (!f)
-		return;
-	s->ok = 1;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "device_errors: %ld", &s->device_errors);
-		sscanf(line, "resets: %ld", &s->resets);
-		sscanf(line, "blocks_held_by_device: %ld", &s->blocks_held);
-		sscanf(line, "bytes_held_by_device: %lld", &s->bytes_held);
-		sscanf(line, "exec_rejects: %ld", &s->exec_rejects);
-		sscanf(line, "surfaces: %ld", &s->surfaces);
-		sscanf(line, "vram_bytes_used: %lld", &s->vram_used);
-		if (!strncmp(line, "primary: ", 9) && !strstr(line, "(none)"))
-			sscanf(line, "primary: %ux%u", &s->primary_w, &s->primary_h);
-	}
-	fclose(f);
+	s->ok = !qt_status_each(status_field, s);
 }
 
 /* ------------------------------------------------------------------ helpers */

@@ -208,20 +208,44 @@ int qt_host_reply(char *reply, size_t len, const char *fmt, ...)
 	return ret;
 }
 
-long long qt_status_ll(const char *key)
+int qt_status_each(void (*fn)(const char *key, const char *value, void *arg), void *arg)
 {
 	FILE *f = fopen("/sys/kernel/debug/dri/0/qxl_status", "r");
-	size_t n = strlen(key);
 	char line[256];
-	long long v = -1;
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = strtoll(line + n + 1, NULL, 0);
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		*colon = 0;
+		fn(line, colon + 1, arg);
+	}
 	fclose(f);
-	return v;
+	return 0;
+}
+
+struct status_key {
+	const char *key;
+	long long v;
+};
+
+static void status_key(const char *key, const char *value, void *arg)
+{
+	struct status_key *k = arg;
+
+	if (!strcmp(key, k->key))
+		k->v = strtoll(value, NULL, 0);
+}
+
+long long qt_status_ll(const char *key)
+{
+	struct status_key k = { key, -1 };
+
+	qt_status_each(status_key, &k);
+	return k.v;
 }
 
 int qt_status(const char *key)

@@ -47,6 +47,14 @@ int qt_status(const char *key);
 /* the same, for counters that outgrow an int (upload_pixels) */
 long long qt_status_ll(const char *key);
 
+/*
+ * Read qxl_status once (one consistent snapshot of the counters) and call
+ * FN(key, value, ARG) for each of its lines "key: value", VALUE being the
+ * text after the first colon (newline included). 0, or -1 if the file
+ * cannot be opened.
+ */
+int qt_status_each(void (*fn)(const char *key, const char *value, void *arg), void *arg);
+
 /* Write the string S to the file PATH (sysfs, /dev/kmsg): 0 or -errno. */
 int qt_write_file(const char *path, const char *s);
 

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/wait.h>
+#include <zlib.h>
 
 #include "kmsutil.h"
 
@@ -25,31 +26,14 @@
 
 static struct kdev dev;
 
-static uint32_t crc_table[256];
-
-static uint32_t crc32_buf(uint32_t crc, const uint8_t *p, size_t n)
-{
-	if (!crc_table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			crc_table[i] = c;
-		}
-	crc = ~crc;
-	while (n--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
+/* zlib's CRC-32 of the rows, as qxl-scanout-dump computes it of what it maps */
 static uint32_t fb_crc(const struct kfb *fb)
 {
-	uint32_t crc = 0;
+	uLong crc = crc32(0, Z_NULL, 0);
 
 	for (uint32_t y = 0; y < fb->h; y++)
-		crc = crc32_buf(crc, (const uint8_t *)(fb->px + y * (fb->pitch / 4)), fb->w * 4);
-	return crc;
+		crc = crc32(crc, (const Bytef *)(fb->px + y * (fb->pitch / 4)), fb->w * 4);
+	return (uint32_t)crc;
 }
 
 struct proc {

@@ -187,10 +187,18 @@ def migrate(run, mode):
     return False, "migrate: unknown mode %r (live or file)" % mode
 
 
-def handle(run, kind, args):
-    if kind == "hibernate":
-        if not run.a.swap_mib:
-            return False, "hibernate needs a swap disk (vmtest.py --swap-mib)"
-        run.hibernating = True
-        return True, "QEMU will be restarted on the swap disk when it exits"
+def hibernate(run, kind, args, line):
+    """hibernate (host request)"""
+    if not run.a.swap_mib:
+        return False, "hibernate needs a swap disk (vmtest.py --swap-mib)"
+    run.hibernating = True
+    return True, "QEMU will be restarted on the swap disk when it exits"
+
+
+def migrate_request(run, kind, args, line):
+    """migrate [live|file] (host request)"""
     return migrate(run, args[0] if args else "live")
+
+
+# the host requests served here (tests/harness/host_requests.py)
+REQUESTS = {"hibernate": hibernate, "migrate": migrate_request}

@@ -15,6 +15,8 @@ own) are not held against the kernel log. Every wait is bounded.
 
 import time
 
+from images import parse_color
+
 PANIC_LINE = "Kernel panic - not syncing"
 PANIC_TIMEOUT_S = 60   # from the request to the panic line on the console
 SETTLE_S = 2.0         # drm_panic runs right after the line is printed
@@ -29,8 +31,8 @@ class Expect:
         self.seen = None
 
 
-def handle(run, args):
-    from vmtest import parse_color
+def expect(run, kind, args, line):
+    """panic-expect <RGB> (host request)"""
     if len(args) != 1:
         return False, "usage: panic-expect <RGB>"
     run.panic = Expect(run, parse_color(args[0]))
@@ -100,3 +102,7 @@ def poll(run):
     run.kernel_log_until = p.con_index
     run.panic = None
     run.done = True
+
+
+# the host requests served here (tests/harness/host_requests.py)
+REQUESTS = {"panic-expect": expect}

@@ -42,6 +42,8 @@ import gi
 gi.require_version("SpiceClientGLib", "2.0")
 from gi.repository import GLib, GObject, SpiceClientGLib  # noqa: E402
 
+import images  # noqa: E402
+
 FMT_16_555 = 1  # SPICE_SURFACE_FMT_16_555 (value 1 in the gir enum may differ)
 
 
@@ -264,17 +266,14 @@ class Client:
         if not ptr:
             return "err primary has no data pointer"
         raw = ctypes.string_at(ptr, stride * h)
-        out = bytearray(w * h * 3)
         if stride >= w * 4:
             # 32-bit xRGB / ARGB, little-endian: B G R X in memory
-            for y in range(h):
-                row = raw[y * stride:y * stride + w * 4]
-                o = y * w * 3
-                out[o + 0:o + w * 3:3] = row[2::4]
-                out[o + 1:o + w * 3:3] = row[1::4]
-                out[o + 2:o + w * 3:3] = row[0::4]
+            im = images.xrgb(raw, w, h, stride)
         else:
-            # 16-bit: 555 (the only 16-bit primary format SPICE has)
+            # 16-bit: 555 (the only 16-bit primary format SPICE has); each
+            # 5-bit channel widened by repeating its top bits (v << 3 | v >> 2),
+            # not as PIL's "BGR;15" does (v * 255 / 31)
+            out = bytearray(w * h * 3)
             for y in range(h):
                 for x in range(w):
                     v = raw[y * stride + 2 * x] | raw[y * stride + 2 * x + 1] << 8
@@ -282,10 +281,9 @@ class Client:
                     o = (y * w + x) * 3
                     out[o:o + 3] = bytes(((r << 3) | (r >> 2), (g << 3) | (g >> 2),
                                           (b << 3) | (b >> 2)))
+            im = images.pil((w, h, out))
         tmp = path + ".tmp"
-        with open(tmp, "wb") as f:
-            f.write(b"P6\n%d %d\n255\n" % (w, h))
-            f.write(out)
+        im.save(tmp, "PPM")
         os.replace(tmp, path)
         mons = " ".join("%dx%d+%d+%d" % (m[2], m[3], m[0], m[1]) for m in self.monitors())
         return "ok %d %d %d %s" % (w, h, int(self.marked), mons)

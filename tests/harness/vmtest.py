@@ -23,11 +23,16 @@ import sys
 import tempfile
 import time
 
+import host_requests
+import images
 import lifecycle
 import panic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "spice"))
+import probe_host  # noqa: E402  (spice-probe: --spice-probe)
+
 SPICE_PYTHON = "/usr/bin/python3"  # Debian's, where python3-gi lives
 
 KERNEL_BAD = re.compile(
@@ -42,101 +47,9 @@ KERNEL_BAD = re.compile(
 # A kernel message on the console: "[    3.141592] ..." (CONFIG_PRINTK_TIME=y).
 KERNEL_LINE = re.compile(r"\[\s*\d+\.\d{6}\]")
 
-SPICE_CONVERGE_S = 10.0
-SCREENDUMP_CONVERGE_S = 2.0
-
-
 def log(msg):
     sys.stderr.write("vmtest: %s\n" % msg)
     sys.stderr.flush()
-
-
-# ---------------------------------------------------------------- images
-
-def read_ppm(path):
-    """(width, height, RGB bytes) of a binary PPM (P6, maxval 255)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    fields = []
-    pos = 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos) + 1
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    pos += 1  # the single whitespace after maxval
-    if fields[0] != b"P6" or int(fields[3]) != 255:
-        raise ValueError("%s: not an 8-bit P6 PPM" % path)
-    w, h = int(fields[1]), int(fields[2])
-    px = data[pos:pos + w * h * 3]
-    if len(px) != w * h * 3:
-        raise ValueError("%s: truncated PPM" % path)
-    return w, h, px
-
-
-def parse_color(s):
-    v = int(s, 0)
-    if not 0 <= v <= 0xFFFFFF:
-        raise ValueError("color %s out of range" % s)
-    return bytes(((v >> 16) & 255, (v >> 8) & 255, v & 255))
-
-
-def expected_image(args):
-    """Parse "<W> <H> <BG> [<X> <Y> <RW> <RH> <COLOR>]..." into (w, h, RGB bytes)."""
-    if len(args) < 3 or (len(args) - 3) % 5:
-        raise ValueError("expected <W> <H> <BG> [<X> <Y> <RW> <RH> <COLOR>]...")
-    w, h = int(args[0], 0), int(args[1], 0)
-    if not (0 < w <= 16384 and 0 < h <= 16384):
-        raise ValueError("bad size %dx%d" % (w, h))
-    img = bytearray(parse_color(args[2]) * (w * h))
-    for i in range(3, len(args), 5):
-        x, y, rw, rh = (int(a, 0) for a in args[i:i + 4])
-        col = parse_color(args[i + 4])
-        x0, y0 = max(x, 0), max(y, 0)
-        x1, y1 = min(x + rw, w), min(y + rh, h)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        row = col * (x1 - x0)
-        for yy in range(y0, y1):
-            o = (yy * w + x0) * 3
-            img[o:o + len(row)] = row
-    return w, h, bytes(img)
-
-
-def compare(exp, got):
-    """None if equal, else a description of the first mismatching pixel."""
-    ew, eh, epx = exp
-    gw, gh, gpx = got
-    if (ew, eh) != (gw, gh):
-        return "size %dx%d, expected %dx%d" % (gw, gh, ew, eh)
-    if epx == gpx:
-        return None
-    stride = ew * 3
-    for y in range(eh):
-        er = epx[y * stride:(y + 1) * stride]
-        gr = gpx[y * stride:(y + 1) * stride]
-        if er != gr:
-            for x in range(ew):
-                if er[x * 3:x * 3 + 3] != gr[x * 3:x * 3 + 3]:
-                    nbad = sum(1 for i in range(0, len(epx), 3)
-                               if epx[i:i + 3] != gpx[i:i + 3])
-                    return ("first mismatch at (%d,%d): expected 0x%s got 0x%s "
-                            "(%d pixels differ)" % (x, y, er[x * 3:x * 3 + 3].hex(),
-                                                    gr[x * 3:x * 3 + 3].hex(), nbad))
-    return "differs"
-
-
-def fast_nonblack(px):
-    """Number of pixels that are not 0x000000 (fast path through bytes)."""
-    if not px.strip(b"\0"):
-        return 0
-    return sum(1 for i in range(0, len(px), 3) if px[i] or px[i + 1] or px[i + 2])
 
 
 # ---------------------------------------------------------------- QMP
@@ -630,7 +543,7 @@ class Run:
         self.nshot += 1
         path = os.path.join(self.tmp, "dump-%03d.ppm" % self.nshot)
         self.qmp.cmd("screendump", filename=path)
-        return read_ppm(path)
+        return images.read(path)
 
     def spice_snap(self):
         """The SPICE client's picture. Its primary surface can be larger than the
@@ -642,268 +555,28 @@ class Run:
         r = self.client.request("snap " + path)
         if not r.startswith("ok"):
             raise RuntimeError("SPICE client: %s" % r)
-        img = read_ppm(path)
+        img = images.read(path)
         self.spice_note = ""
         heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
         if len(heads) == 1:
             hw, hh, hx, hy = (int(v) for v in heads[0])
-            w, h, px = img
+            w, h, _ = img
             if (hw, hh) != (w, h) and hx + hw <= w and hy + hh <= h and hw and hh:
-                rows = [px[((hy + y) * w + hx) * 3:((hy + y) * w + hx + hw) * 3]
-                        for y in range(hh)]
                 self.spice_note = " (client surface %dx%d, head 0 %dx%d+%d+%d)" % (
                     w, h, hw, hh, hx, hy)
-                img = (hw, hh, b"".join(rows))
+                img = images.crop(img, hx, hy, hw, hh)
         return img
 
-    def check_screendump(self, exp):
-        end = time.monotonic() + SCREENDUMP_CONVERGE_S
-        while True:
-            diff = compare(exp, self.screendump())
-            if diff is None or time.monotonic() >= end:
-                return diff
-            time.sleep(0.25)
-
-    def check_spice(self, exp):
-        end = time.monotonic() + SPICE_CONVERGE_S
-        while True:
-            try:
-                diff = compare(exp, self.spice_snap())
-            except RuntimeError as e:
-                diff = str(e)
-            if diff is None or time.monotonic() >= end:
-                return diff
-            time.sleep(0.3)
-
     def handle(self, req):
+        """Answer one host request (host_requests.py): (ok, detail)."""
         words = req.split()
         if not words:
             return False, "empty request"
         kind, args = words[0], words[1:]
-        if kind == "log":
-            print("LOG %s" % req[4:].strip(), flush=True)
-            return True, "logged"
-        if kind.startswith("probe-"):
-            import probe_host
-            return probe_host.handle(self, self.probe, kind, args, expected_image, compare)
-        if kind in ("screen", "screendump-only", "spice-only"):
-            exp = expected_image(args)
-            notes = []
-            if kind in ("screen", "screendump-only"):
-                diff = self.check_screendump(exp)
-                if diff:
-                    return False, "screendump: " + diff
-                notes.append("screendump ok")
-            if kind in ("screen", "spice-only"):
-                if self.client is None:
-                    if kind == "spice-only":
-                        return False, "no SPICE client (run vmtest.py with --spice-client)"
-                    notes.append("no SPICE client connected, checked the screendump only")
-                else:
-                    diff = self.check_spice(exp)
-                    if diff:
-                        return False, "spice client: " + diff + self.spice_note
-                    notes.append("spice client ok" + self.spice_note)
-            return True, "; ".join(notes) + " (%dx%d)" % (exp[0], exp[1])
-        if kind == "screendump-region":
-            # screendump-region <X> <Y> <W> <H> <BG> [rects]: the W x H rectangle
-            # of the screendump at (X, Y) is that picture (the dump may be larger,
-            # e.g. a primary surface wider than the heads it carries)
-            x0, y0 = int(args[0], 0), int(args[1], 0)
-            exp = expected_image(args[2:])
-            end = time.monotonic() + SCREENDUMP_CONVERGE_S
-            while True:
-                w, h, px = self.screendump()
-                if x0 + exp[0] > w or y0 + exp[1] > h:
-                    diff = "screendump %dx%d does not contain %dx%d+%d+%d" % (
-                        w, h, exp[0], exp[1], x0, y0)
-                else:
-                    rows = [px[((y0 + y) * w + x0) * 3:((y0 + y) * w + x0 + exp[0]) * 3]
-                            for y in range(exp[1])]
-                    diff = compare(exp, (exp[0], exp[1], b"".join(rows)))
-                if diff is None:
-                    return True, "region %dx%d+%d+%d of the %dx%d screendump ok" % (
-                        exp[0], exp[1], x0, y0, w, h)
-                if time.monotonic() >= end:
-                    return False, "screendump region %dx%d+%d+%d: %s" % (
-                        exp[0], exp[1], x0, y0, diff)
-                time.sleep(0.25)
-        if kind == "screendump-colors":
-            # screendump-colors <X> <Y> <W> <H> <COLOR> <MINPCT> [...]: in each
-            # rectangle of the screendump, at least MINPCT percent of the pixels
-            # are exactly COLOR (windows of X clients whose exact pixels depend on
-            # antialiasing and the time of day); screendumps polled for up to 10 s
-            if not args or len(args) % 6:
-                return False, "expected <X> <Y> <W> <H> <COLOR> <MINPCT> [...]"
-            groups = []
-            for i in range(0, len(args), 6):
-                x, y, rw, rh = (int(v, 0) for v in args[i:i + 4])
-                groups.append((x, y, rw, rh, parse_color(args[i + 4]), float(args[i + 5])))
-            end = time.monotonic() + SPICE_CONVERGE_S
-            while True:
-                w, h, px = self.screendump()
-                bad, notes = [], []
-                for x, y, rw, rh, col, need in groups:
-                    name = "%dx%d+%d+%d 0x%s" % (rw, rh, x, y, col.hex())
-                    if rw <= 0 or rh <= 0 or x < 0 or y < 0 or x + rw > w or y + rh > h:
-                        bad.append("%s: outside the %dx%d screendump" % (name, w, h))
-                        continue
-                    n = 0
-                    for yy in range(y, y + rh):
-                        row = px[(yy * w + x) * 3:(yy * w + x + rw) * 3]
-                        n += sum(1 for j in range(0, len(row), 3) if row[j:j + 3] == col)
-                    pct = 100.0 * n / (rw * rh)
-                    note = "%s %.1f%%" % (name, pct)
-                    notes.append(note)
-                    if pct < need:
-                        bad.append("%s, expected >= %g%%" % (note, need))
-                if not bad:
-                    return True, "; ".join(notes)
-                if time.monotonic() >= end:
-                    return False, "screendump %dx%d: %s" % (w, h, "; ".join(bad))
-                time.sleep(0.25)
-        if kind == "screendump-stats":
-            img = self.screendump()
-            return True, "size=%dx%d nonblack=%d" % (img[0], img[1], fast_nonblack(img[2]))
-        if kind == "screendump-nonblack":
-            # screendump-nonblack <W> <H> [<min-nonblack-pixels>]
-            w, h = int(args[0]), int(args[1])
-            need = int(args[2]) if len(args) > 2 else 1
-            img = self.screendump()
-            nb = fast_nonblack(img[2])
-            detail = "size=%dx%d nonblack=%d" % (img[0], img[1], nb)
-            if (img[0], img[1]) != (w, h):
-                return False, detail + ", expected size %dx%d" % (w, h)
-            if nb < need:
-                return False, detail + ", expected at least %d non-black pixels" % need
-            return True, detail
-        if kind == "screendump-size":
-            # screendump-size <W> <H> [<timeout_s>]: poll screendumps (0.25 s apart)
-            # until one is W x H; detail says when (ms after the request)
-            w, h = int(args[0]), int(args[1])
-            limit = min(float(args[2]) if len(args) > 2 else 10.0, 100.0)
-            t0 = time.monotonic()
-            while True:
-                img = self.screendump()
-                ms = (time.monotonic() - t0) * 1000.0
-                if (img[0], img[1]) == (w, h):
-                    return True, "size=%dx%d after_ms=%.0f nonblack=%d" % (
-                        w, h, ms, fast_nonblack(img[2]))
-                if ms >= limit * 1000.0:
-                    return False, "screendump still %dx%d after %.1f s, expected %dx%d" % (
-                        img[0], img[1], ms / 1000.0, w, h)
-                time.sleep(0.25)
-        if kind == "screendump-differs":
-            # screendump-differs [<ms between dumps>] : two dumps must differ
-            ms = int(args[0]) if args else 1000
-            a = self.screendump()
-            time.sleep(ms / 1000.0)
-            b = self.screendump()
-            if a == b:
-                return False, "two screendumps %d ms apart are identical (%dx%d, nonblack=%d)" % (
-                    ms, a[0], a[1], fast_nonblack(a[2]))
-            return True, "screendumps differ (%dx%d then %dx%d)" % (a[0], a[1], b[0], b[1])
-        if kind == "spice-latency":
-            # spice-latency <W> <H> <COLOR>: time from this request until the
-            # SPICE client's picture is that solid color (benchmarks only).
-            if self.client is None:
-                return False, "no SPICE client (run vmtest.py with --spice-client)"
-            t0 = time.monotonic()
-            exp = expected_image(args)
-            while True:
-                try:
-                    diff = compare(exp, self.spice_snap())
-                except RuntimeError as e:
-                    diff = str(e)
-                if diff is None:
-                    return True, "latency_ms=%.1f" % ((time.monotonic() - t0) * 1000)
-                if time.monotonic() - t0 > SPICE_CONVERGE_S:
-                    return False, "spice client never matched: " + diff
-                time.sleep(0.005)
-        if kind == "spice-matches-screendump":
-            # for static pictures: the client must converge to the screendump
-            if self.client is None:
-                return True, "no SPICE client connected, nothing to compare"
-            dump = self.screendump()
-            diff = self.check_spice(dump)
-            if diff:
-                return False, "spice client vs screendump: " + diff
-            return True, "spice client matches the screendump (%dx%d)" % (dump[0], dump[1])
-        if kind == "client-monitors":
-            # client-monitors <WxH+X+Y>...: the SPICE client asks for this layout
-            # (needs --vdagent and the guest holding /dev/vport0p1 open)
-            if self.client is None:
-                return False, "no SPICE client (run vmtest.py with --spice-client)"
-            r = self.client.request("monitors " + " ".join(args), timeout=20)
-            return r.startswith("ok"), r
-        if kind == "spice-cursor":
-            # spice-cursor <visible> <W> <H> <hotx> <hoty> <x> <y> <c0>,<c1>,<c2>,<c3>:
-            # the client's cursor, with the ARGB colours (hex) of the image at
-            # the centres of its four quadrants; polled for up to 10 s
-            if self.client is None:
-                return False, "no SPICE client (run vmtest.py with --spice-client)"
-            want = args[:7]
-            cols = [int(c, 16) for c in args[7].split(",")] if len(args) > 7 else []
-            end = time.monotonic() + SPICE_CONVERGE_S
-            while True:
-                r = self.client.request("cursor").split()
-                got = r[1:8]
-                ok = r[:1] == ["ok"] and got == want
-                if ok and cols and len(r) > 8 and r[8] != "-":
-                    raw = [bytes.fromhex(s) for s in r[8].split(",")]
-                    bgra = [bytes((c & 255, (c >> 8) & 255, (c >> 16) & 255, c >> 24))
-                            for c in cols]
-                    rgba = [bytes(((c >> 16) & 255, (c >> 8) & 255, c & 255, c >> 24))
-                            for c in cols]
-                    ok = raw == bgra or raw == rgba
-                if ok:
-                    return True, "client cursor " + " ".join(r[1:])
-                if time.monotonic() >= end:
-                    return False, "client cursor %s, expected %s %s" % (
-                        " ".join(r[1:]), " ".join(want), args[7] if len(args) > 7 else "")
-                time.sleep(0.1)
-        if kind == "spice-monitors":
-            # spice-monitors <WxH+X+Y>...: the client's display channel must
-            # report exactly these monitors (the guest's MONITORS_CONFIG)
-            if self.client is None:
-                return False, "no SPICE client (run vmtest.py with --spice-client)"
-            want = " ".join(args)
-            end = time.monotonic() + SPICE_CONVERGE_S
-            while True:
-                self.nshot += 1
-                path = os.path.join(self.tmp, "spice-%03d.ppm" % self.nshot)
-                r = self.client.request("snap " + path)
-                got = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", r))
-                if got == want:
-                    return True, "client monitors: " + got
-                if time.monotonic() >= end:
-                    return False, "client monitors %r, expected %r" % (got, want)
-                time.sleep(0.2)
-        if kind == "system-wakeup":
-            # system-wakeup <delay_ms>: once QMP query-status says the guest is
-            # suspended (polled for up to 60 s), wait delay_ms and send QMP
-            # system_wakeup. Answered at once: the guest suspends after it.
-            self.wakeup = (int(args[0], 0) / 1000.0 if args else 1.0, time.monotonic() + 60)
-            return True, "system_wakeup armed"
-        if kind == "system-reset":
-            # system-reset <delay_ms>: QMP system_reset after delay_ms (answered
-            # at once). The next boot's /init goes on after the asking command
-            # (its number is on the --swap-mib disk) and says "@@REBOOT N".
-            if self.cur is None:
-                return False, "no command is running"
-            self.reset_at = time.monotonic() + (int(args[0], 0) / 1000.0 if args else 0.5)
-            self.reset_cmd = self.cur
-            return True, "system_reset armed"
-        if kind in ("hibernate", "migrate"):
-            return lifecycle.handle(self, kind, args)
-        if kind == "panic-expect":
-            return panic.handle(self, args)
-        if kind == "spice-info":
-            if self.client is None:
-                return False, "no SPICE client"
-            r = self.client.request("info")
-            return r.startswith("ok"), r
-        return False, "unknown request kind %r" % kind
+        fn = host_requests.handler(kind)
+        if fn is None:
+            return False, "unknown request kind %r" % kind
+        return fn(self, kind, args, req)
 
     # ---- main
     def run(self):
@@ -934,8 +607,6 @@ class Run:
             self.qmp = QMP(self.sock("qmp"), min(deadline, time.monotonic() + 20))
             if a.spice_probe:
                 # started first, so it is the client owning the agent port
-                sys.path.insert(0, os.path.join(REPO, "tests", "spice"))
-                import probe_host
                 self.probe = probe_host.SpiceProbe(port, self.tmp, a.timeout + 30)
                 if not self.probe.wait_linked(30):
                     self.report("FAIL", "spice-probe", "spice-probe did not link its display "

@@ -10,7 +10,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import imgcmp  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "harness"))
+import images  # noqa: E402
 import probe_host  # noqa: E402
 from qmp import qmp  # noqa: E402
 
@@ -37,7 +38,7 @@ def main():
                 return 1
             dump = os.path.join(work, "ctl-dump.ppm")
             qmp(qsock, "screendump", {"filename": dump})
-            a, b = imgcmp.read(png), imgcmp.read(dump)
+            a, b = images.read(png), images.read(dump)
             qmp(qsock, "cont")
             if a == b:
                 msg = None

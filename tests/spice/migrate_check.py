@@ -26,7 +26,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import imgcmp  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "harness"))
+import images  # noqa: E402
 import probe_host  # noqa: E402
 from qmp import qmp  # noqa: E402
 
@@ -113,7 +114,7 @@ def same_picture(p, q, work, name, timeout):
             q.cmd("screendump", {"filename": dump})
         q.cmd("cont")
         if r.startswith("ok"):
-            a, b = imgcmp.read(png), imgcmp.read(dump)
+            a, b = images.read(png), images.read(dump)
             if a == b:
                 return "%dx%d" % (a[0], a[1])
             msg = "png differs from the screendump (%dx%d vs %dx%d)" % (a[0], a[1], b[0], b[1])

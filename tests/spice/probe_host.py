@@ -2,8 +2,9 @@
 """spice-probe as a second SPICE client of a vmtest.py guest (--spice-probe).
 
 vmtest.py starts build/userspace/tools/spice-probe --control against the VM's
-SPICE port before the guest tests and hands every `probe-*` host request to
-handle() here. spice-probe answers one line per stdin command (see
+SPICE port before the guest tests and serves the `probe-*` host requests
+with the handlers here (REQUESTS, at the end; tests/harness/host_requests.py
+merges them into vmtest's table). spice-probe answers one line per stdin command (see
 Documentation/spice-wire.rst, "--control"); it is stopped with `quit`, then
 SIGKILL by PID.
 
@@ -69,59 +70,16 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import time
-import zlib
-import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
+import images  # noqa: E402
+
 PROBE = os.path.join(REPO, "build", "userspace", "tools", "spice-probe")
 CONVERGE_S = 10.0
-
-
-def read_png(path):
-    """(w, h, RGB bytes) of the 8-bit PNGs spice-probe writes (filter 0 rows;
-    other filters are decoded by tests/spice/imgcmp.py's reader)."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("%s: not a PNG" % path)
-    pos, idat, w, h, bpp = 8, [], 0, 0, 0
-    while pos < len(data):
-        n, typ = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-        if typ == b"IHDR":
-            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or interlace or ctype not in (0, 2, 6):
-                raise ValueError("unsupported PNG")
-            bpp = {0: 1, 2: 3, 6: 4}[ctype]
-        elif typ == b"IDAT":
-            idat.append(body)
-        elif typ == b"IEND":
-            break
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * bpp
-    rows = []
-    for y in range(h):
-        off = y * (stride + 1)
-        if raw[off] != 0:
-            import sys
-            sys.path.insert(0, HERE)
-            import imgcmp
-            return imgcmp.read_png(path)
-        rows.append(raw[off + 1:off + 1 + stride])
-    px = b"".join(rows)
-    if bpp == 4:
-        px = b"".join(px[i:i + 3] for i in range(0, len(px), 4))
-    elif bpp == 1:
-        px = bytes(v for g in px for v in (g, g, g))
-    return w, h, px
-
-
-def crop(img, x, y, cw, ch):
-    w, _, px = img
-    return cw, ch, b"".join(px[((y + r) * w + x) * 3:((y + r) * w + x + cw) * 3]
-                            for r in range(ch))
 
 
 class SpiceProbe:
@@ -187,7 +145,7 @@ class SpiceProbe:
         r = self.request("png " + path)
         if not r.startswith("ok"):
             raise RuntimeError("spice-probe: %s" % r)
-        img = read_png(path)
+        img = images.read(path)
         self.note = ""
         heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
         if len(heads) == 1:
@@ -195,7 +153,7 @@ class SpiceProbe:
             if (hw, hh) != img[:2] and hx + hw <= img[0] and hy + hh <= img[1] and hw and hh:
                 self.note = " (probe surface %dx%d, head 0 %dx%d+%d+%d)" % (
                     img[0], img[1], hw, hh, hx, hy)
-                img = crop(img, hx, hy, hw, hh)
+                img = images.crop(img, hx, hy, hw, hh)
         return img
 
     def stop(self):
@@ -355,174 +313,240 @@ def msg_args(kind, args):
     return args[0].lower(), parse_conds(args[1:])
 
 
-def handle(run, probe, kind, args, expected_image, compare):
-    """One probe-* request for vmtest.Run `run`; returns (ok, detail)."""
-    if probe is None:
-        return False, "no spice-probe (run vmtest.py with --spice-probe)"
-    if kind == "probe-saw":
-        try:
-            name, conds = msg_args(kind, args)
-        except ValueError as e:
-            return False, str(e)
-        end = time.monotonic() + CONVERGE_S
-        while True:
-            m, count = saw(probe, name, conds)
-            if m is not None:
-                return True, "%s: %s" % (probe.name, brief(m))
-            if time.monotonic() >= end:
-                return False, "%s received %d %s message(s), none with %s" % (
-                    probe.name, count, args[0], " ".join(args[1:]) or "any fields")
-            time.sleep(0.3)
-    if kind == "probe-none":
-        try:
-            name, conds = msg_args(kind, args)
-        except ValueError as e:
-            return False, str(e)
-        q = quiet(probe)
-        m, count = saw(probe, name, conds)
-        what = " ".join(args)
-        if m is not None:
-            return False, "%s received %s: %s (%d %s in all)" % (
-                probe.name, what, brief(m), count, args[0])
-        return True, "%s received no %s (%d %s in all; %s)" % (
-            probe.name, what, count, args[0], "display traffic quiet" if q else
-            "display traffic never quiet for 1.5 s within 10 s")
-    if kind == "probe-surfaces-gone":
-        end = time.monotonic() + CONVERGE_S
-        while True:
-            live = {}
-            for m in display_messages(probe):
-                sid = m.get("surface")
-                if m["name"] == "surface_create" and sid:
-                    live[sid] = m
-                elif m["name"] == "surface_destroy":
-                    live.pop(sid, None)
-            if not live:
-                return True, "%s: no off-screen surface left" % probe.name
-            if time.monotonic() >= end:
-                return False, "%s: %d off-screen surface(s) never destroyed after %d s: %s" % (
-                    probe.name, len(live), CONVERGE_S, " ".join(
-                        "%d(%dx%d fmt %s, created t=%d ms)" % (
-                            k, v.get("width", 0), v.get("height", 0), v.get("format"),
-                            v.get("t", 0)) for k, v in sorted(live.items())))
-            time.sleep(0.3)
-    if kind == "probe-reconnect":
-        extra = []
-        for i in range(0, len(args), 2):
-            if args[i] != "--cap" or i + 1 >= len(args) or \
-                    not re.match(r"^[+-]?[A-Z0-9_]+$", args[i + 1]):
-                return False, "usage: probe-reconnect [--cap [+|-]NAME]..."
-            extra += args[i:i + 2]
-        probe.stop()
-        run.probe = None
-        n = getattr(run, "probe_generation", 1) + 1
-        run.probe_generation = n
-        new = SpiceProbe(probe.port, probe.tmp, probe.timeout, extra, "spice-probe-%d" % n)
-        run.probe = new
-        if not new.wait_linked(30):
-            return False, "%s did not link within 30 s (see %s.log)" % (new.name, new.name)
-        return True, "%s linked (%s)" % (new.name, " ".join(extra) or "default caps")
-    if kind == "probe-cursor":
-        # probe-cursor <visible> <W> <H> <hotx> <hoty> <x> <y>: spice-probe's
-        # cursor channel shows this (as spice-cursor does for spice-gtk)
-        want = args[:7]
-        end = time.monotonic() + CONVERGE_S
-        while True:
-            got = cursor_state(probe)
-            if got == want:
-                return True, "spice-probe cursor " + " ".join(got)
-            if time.monotonic() >= end:
-                return False, "spice-probe cursor %s, expected %s" % (" ".join(got),
-                                                                      " ".join(want))
-            time.sleep(0.2)
-    if kind == "probe-migration":
-        # probe-migration <protocol>: spice-probe's last migration used it and
-        # it is on the port of the QEMU the guest runs in now
-        r = probe.request("migration")
-        want = "protocol=%s" % (args[0] if args else "")
-        ok = r.startswith("ok") and want in r.split() and "port=%d" % run.port in r.split()
-        return ok, "spice-probe: %s (want %s, port=%d)" % (r, want, run.port)
-    if kind == "probe-status":
-        r = probe.request("status")
-        return r.startswith("ok"), r
-    if kind == "probe-streams":
-        need = int(args[0]) if args else 1
-        end = time.monotonic() + CONVERGE_S
-        while True:
-            r = probe.request("status")
-            v = dict(re.findall(r"(\w+)=(\d+)", r))
-            ok = (int(v.get("streams", 0)) >= 1 and int(v.get("stream_frames", 0)) >= need and
-                  int(v.get("stream_activate_reports", 0)) >= 1 and
-                  int(v.get("stream_reports_sent", 0)) >= 1)
-            detail = " ".join(w for w in r.split() if w.startswith("stream"))
-            if ok:
-                return True, detail
-            if time.monotonic() >= end:
-                return False, "spice-probe: " + detail
-            time.sleep(0.3)
-    if kind == "probe-all-rendered":
-        r = probe.request("status")
-        m = re.search(r"draws=(\d+) rendered=(\d+) unrendered=(\d+)", r)
-        if not m:
-            return False, r
-        return int(m.group(3)) == 0 and int(m.group(1)) > 0, " ".join(r.split()[1:6])
-    if kind == "probe-heads":
-        want = " ".join(args)
-        end = time.monotonic() + CONVERGE_S
-        while True:
-            r = probe.request("status")
-            got = r.split(" heads", 1)[1].strip() if " heads" in r else ""
-            if got == want:
-                return True, "spice-probe heads: " + got
-            if time.monotonic() >= end:
-                return False, "spice-probe heads %r, expected %r" % (got, want)
-            time.sleep(0.2)
-    if kind == "probe-screen":
-        exp = expected_image(args)
-        diff = converge(probe.snap, lambda: exp, compare)
-        if diff:
-            return False, "spice-probe: " + diff + probe.note
-        return True, "spice-probe picture ok (%dx%d)%s" % (exp[0], exp[1], probe.note)
-    if kind == "probe-png-matches-screendump":
-        got = {}
+def needs_probe(fn):
+    """The host request handler (tests/harness/host_requests.py) of FN(run,
+    probe, kind, args): answers without calling FN when vmtest.Run `run` has
+    no spice-probe."""
+    def handler(run, kind, args, line):
+        if run.probe is None:
+            return False, "no spice-probe (run vmtest.py with --spice-probe)"
+        return fn(run, run.probe, kind, args)
+    return handler
 
-        def dump():
-            got["d"] = run.screendump()
-            return got["d"]
-        diff = converge(probe.snap, dump, compare)
-        if diff:
-            return False, "spice-probe PNG vs screendump: " + diff + probe.note
-        return True, "spice-probe PNG equals the screendump (%dx%d)%s" % (
-            got["d"][0], got["d"][1], probe.note)
-    if kind == "probe-matches-client":
-        if run.client is None:
-            return False, "no spice-gtk client (run vmtest.py with --spice-client)"
-        diff = converge(probe.snap, run.spice_snap, compare)
-        if diff:
-            return False, "spice-gtk vs spice-probe: " + diff
-        return True, "spice-gtk and spice-probe hold the same picture%s" % run.spice_note
-    if kind == "probe-monitors":
-        r = probe.request("monitors " + ",".join(args), timeout=20)
-        return r.startswith("ok"), r
-    if kind == "probe-key":
-        r = probe.request("key " + ",".join(args), timeout=15)
-        return r.startswith("ok"), r
-    if kind == "probe-clock":
-        host_us = time.monotonic_ns() // 1000
-        off = host_us - int(args[0])
-        if probe.clock_offset_us is None or off < probe.clock_offset_us:
-            probe.clock_offset_us = off
-        return True, "offset_us=%d" % probe.clock_offset_us
-    if kind == "probe-latency":
-        w, h, rgb, draw_us = int(args[0], 0), int(args[1], 0), int(args[2], 0), int(args[3])
-        if probe.clock_offset_us is None:
-            return False, "no probe-clock calibration"
-        r = probe.request("waitsolid %d %d %06x %d" % (w, h, rgb, CONVERGE_S * 1000),
-                          timeout=CONVERGE_S + 5)
-        m = re.match(r"ok t_us=(\d+)", r)
-        if not m:
-            return False, "spice-probe never showed %dx%d 0x%06x: %s" % (w, h, rgb, r)
-        lat = (int(m.group(1)) - (draw_us + probe.clock_offset_us)) / 1000.0
-        print("LOG probe-latency %dx%d 0x%06x latency_ms=%.1f" % (w, h, rgb, lat), flush=True)
-        return True, "latency_ms=%.1f" % lat
+
+@needs_probe
+def unknown(run, probe, kind, args):
+    """A probe-* kind not served here."""
     return False, "unknown probe request %r" % kind
+
+
+def probe_saw(run, probe, kind, args):
+    try:
+        name, conds = msg_args(kind, args)
+    except ValueError as e:
+        return False, str(e)
+    end = time.monotonic() + CONVERGE_S
+    while True:
+        m, count = saw(probe, name, conds)
+        if m is not None:
+            return True, "%s: %s" % (probe.name, brief(m))
+        if time.monotonic() >= end:
+            return False, "%s received %d %s message(s), none with %s" % (
+                probe.name, count, args[0], " ".join(args[1:]) or "any fields")
+        time.sleep(0.3)
+
+
+def probe_none(run, probe, kind, args):
+    try:
+        name, conds = msg_args(kind, args)
+    except ValueError as e:
+        return False, str(e)
+    q = quiet(probe)
+    m, count = saw(probe, name, conds)
+    what = " ".join(args)
+    if m is not None:
+        return False, "%s received %s: %s (%d %s in all)" % (
+            probe.name, what, brief(m), count, args[0])
+    return True, "%s received no %s (%d %s in all; %s)" % (
+        probe.name, what, count, args[0], "display traffic quiet" if q else
+        "display traffic never quiet for 1.5 s within 10 s")
+
+
+def probe_surfaces_gone(run, probe, kind, args):
+    end = time.monotonic() + CONVERGE_S
+    while True:
+        live = {}
+        for m in display_messages(probe):
+            sid = m.get("surface")
+            if m["name"] == "surface_create" and sid:
+                live[sid] = m
+            elif m["name"] == "surface_destroy":
+                live.pop(sid, None)
+        if not live:
+            return True, "%s: no off-screen surface left" % probe.name
+        if time.monotonic() >= end:
+            return False, "%s: %d off-screen surface(s) never destroyed after %d s: %s" % (
+                probe.name, len(live), CONVERGE_S, " ".join(
+                    "%d(%dx%d fmt %s, created t=%d ms)" % (
+                        k, v.get("width", 0), v.get("height", 0), v.get("format"),
+                        v.get("t", 0)) for k, v in sorted(live.items())))
+        time.sleep(0.3)
+
+
+def probe_reconnect(run, probe, kind, args):
+    extra = []
+    for i in range(0, len(args), 2):
+        if args[i] != "--cap" or i + 1 >= len(args) or \
+                not re.match(r"^[+-]?[A-Z0-9_]+$", args[i + 1]):
+            return False, "usage: probe-reconnect [--cap [+|-]NAME]..."
+        extra += args[i:i + 2]
+    probe.stop()
+    run.probe = None
+    n = getattr(run, "probe_generation", 1) + 1
+    run.probe_generation = n
+    new = SpiceProbe(probe.port, probe.tmp, probe.timeout, extra, "spice-probe-%d" % n)
+    run.probe = new
+    if not new.wait_linked(30):
+        return False, "%s did not link within 30 s (see %s.log)" % (new.name, new.name)
+    return True, "%s linked (%s)" % (new.name, " ".join(extra) or "default caps")
+
+
+def probe_cursor(run, probe, kind, args):
+    # probe-cursor <visible> <W> <H> <hotx> <hoty> <x> <y>: spice-probe's
+    # cursor channel shows this (as spice-cursor does for spice-gtk)
+    want = args[:7]
+    end = time.monotonic() + CONVERGE_S
+    while True:
+        got = cursor_state(probe)
+        if got == want:
+            return True, "spice-probe cursor " + " ".join(got)
+        if time.monotonic() >= end:
+            return False, "spice-probe cursor %s, expected %s" % (" ".join(got),
+                                                                  " ".join(want))
+        time.sleep(0.2)
+
+
+def probe_migration(run, probe, kind, args):
+    # probe-migration <protocol>: spice-probe's last migration used it and
+    # it is on the port of the QEMU the guest runs in now
+    r = probe.request("migration")
+    want = "protocol=%s" % (args[0] if args else "")
+    ok = r.startswith("ok") and want in r.split() and "port=%d" % run.port in r.split()
+    return ok, "spice-probe: %s (want %s, port=%d)" % (r, want, run.port)
+
+
+def probe_status(run, probe, kind, args):
+    r = probe.request("status")
+    return r.startswith("ok"), r
+
+
+def probe_streams(run, probe, kind, args):
+    need = int(args[0]) if args else 1
+    end = time.monotonic() + CONVERGE_S
+    while True:
+        r = probe.request("status")
+        v = dict(re.findall(r"(\w+)=(\d+)", r))
+        ok = (int(v.get("streams", 0)) >= 1 and int(v.get("stream_frames", 0)) >= need and
+              int(v.get("stream_activate_reports", 0)) >= 1 and
+              int(v.get("stream_reports_sent", 0)) >= 1)
+        detail = " ".join(w for w in r.split() if w.startswith("stream"))
+        if ok:
+            return True, detail
+        if time.monotonic() >= end:
+            return False, "spice-probe: " + detail
+        time.sleep(0.3)
+
+
+def probe_all_rendered(run, probe, kind, args):
+    r = probe.request("status")
+    m = re.search(r"draws=(\d+) rendered=(\d+) unrendered=(\d+)", r)
+    if not m:
+        return False, r
+    return int(m.group(3)) == 0 and int(m.group(1)) > 0, " ".join(r.split()[1:6])
+
+
+def probe_heads(run, probe, kind, args):
+    want = " ".join(args)
+    end = time.monotonic() + CONVERGE_S
+    while True:
+        r = probe.request("status")
+        got = r.split(" heads", 1)[1].strip() if " heads" in r else ""
+        if got == want:
+            return True, "spice-probe heads: " + got
+        if time.monotonic() >= end:
+            return False, "spice-probe heads %r, expected %r" % (got, want)
+        time.sleep(0.2)
+
+
+def probe_screen(run, probe, kind, args):
+    exp = images.expected_image(args)
+    diff = converge(probe.snap, lambda: exp, images.compare)
+    if diff:
+        return False, "spice-probe: " + diff + probe.note
+    return True, "spice-probe picture ok (%dx%d)%s" % (exp[0], exp[1], probe.note)
+
+
+def probe_png_matches_screendump(run, probe, kind, args):
+    got = {}
+
+    def dump():
+        got["d"] = run.screendump()
+        return got["d"]
+    diff = converge(probe.snap, dump, images.compare)
+    if diff:
+        return False, "spice-probe PNG vs screendump: " + diff + probe.note
+    return True, "spice-probe PNG equals the screendump (%dx%d)%s" % (
+        got["d"][0], got["d"][1], probe.note)
+
+
+def probe_matches_client(run, probe, kind, args):
+    if run.client is None:
+        return False, "no spice-gtk client (run vmtest.py with --spice-client)"
+    diff = converge(probe.snap, run.spice_snap, images.compare)
+    if diff:
+        return False, "spice-gtk vs spice-probe: " + diff
+    return True, "spice-gtk and spice-probe hold the same picture%s" % run.spice_note
+
+
+def probe_monitors(run, probe, kind, args):
+    r = probe.request("monitors " + ",".join(args), timeout=20)
+    return r.startswith("ok"), r
+
+
+def probe_key(run, probe, kind, args):
+    r = probe.request("key " + ",".join(args), timeout=15)
+    return r.startswith("ok"), r
+
+
+def probe_clock(run, probe, kind, args):
+    host_us = time.monotonic_ns() // 1000
+    off = host_us - int(args[0])
+    if probe.clock_offset_us is None or off < probe.clock_offset_us:
+        probe.clock_offset_us = off
+    return True, "offset_us=%d" % probe.clock_offset_us
+
+
+def probe_latency(run, probe, kind, args):
+    w, h, rgb, draw_us = int(args[0], 0), int(args[1], 0), int(args[2], 0), int(args[3])
+    if probe.clock_offset_us is None:
+        return False, "no probe-clock calibration"
+    r = probe.request("waitsolid %d %d %06x %d" % (w, h, rgb, CONVERGE_S * 1000),
+                      timeout=CONVERGE_S + 5)
+    m = re.match(r"ok t_us=(\d+)", r)
+    if not m:
+        return False, "spice-probe never showed %dx%d 0x%06x: %s" % (w, h, rgb, r)
+    lat = (int(m.group(1)) - (draw_us + probe.clock_offset_us)) / 1000.0
+    print("LOG probe-latency %dx%d 0x%06x latency_ms=%.1f" % (w, h, rgb, lat), flush=True)
+    return True, "latency_ms=%.1f" % lat
+
+
+# the probe-* host requests (tests/harness/host_requests.py; see above)
+REQUESTS = {kind: needs_probe(fn) for kind, fn in {
+    "probe-saw": probe_saw,
+    "probe-none": probe_none,
+    "probe-surfaces-gone": probe_surfaces_gone,
+    "probe-reconnect": probe_reconnect,
+    "probe-cursor": probe_cursor,
+    "probe-migration": probe_migration,
+    "probe-status": probe_status,
+    "probe-streams": probe_streams,
+    "probe-all-rendered": probe_all_rendered,
+    "probe-heads": probe_heads,
+    "probe-screen": probe_screen,
+    "probe-png-matches-screendump": probe_png_matches_screendump,
+    "probe-matches-client": probe_matches_client,
+    "probe-monitors": probe_monitors,
+    "probe-key": probe_key,
+    "probe-clock": probe_clock,
+    "probe-latency": probe_latency,
+}.items()}
