@@ -45,7 +45,7 @@ run_one() { # <label> <module> <run>
 	rm -rf "$dir"
 	python3 tests/harness/vmtest.py --module "$2" \
 		--tests "/tests/bin/bench_kms; /tests/bin/bench_heads" \
-		--spice-client --vdagent --device-props max_outputs=2 \
+		--spice-client --vdagent --device-props max_outputs=2 --qxl-trace \
 		--timeout 600 --keep-logs "$dir" "${extra[@]}" >"$dir.out" 2>&1
 	{
 		tr -d '\r' <"$dir/console.log" | grep -a '^@@BENCH ' | awk '{print $2, $3, $4}' |
@@ -54,6 +54,12 @@ run_one() { # <label> <module> <run>
 			awk '{n=$1; $1=""; print n, "NA" $0}'
 		tr -d '\r' <"$dir/console.log" | grep -a 'latency_ms=' | sed 's/.*latency_ms=//' |
 			sort -n | awk '{v[NR]=$1} END {if (NR) print "commit_to_spice_client_median", v[int((NR+1)/2)], "ms"}'
+		# spice-latency-wait's breakdown (ms from the arm): the median of each part
+		for key in client ioctl notify pickup first_update; do
+			tr -d '\r' <"$dir/console.log" | grep -a 'client_ms=' | grep -o "\b${key}_ms=[0-9][0-9.]*" |
+				cut -d= -f2 | sort -n |
+				awk -v k="$key" '{v[NR]=$1} END {if (NR) print "latency_armed_" k "_median", v[int((NR+1)/2)], "ms"}'
+		done
 	} >"$dir.txt"
 }
 

@@ -184,6 +184,33 @@ static void bench_latency(struct kfb *fb, drmModeModeInfo *mode)
 	}
 }
 
+/*
+ * The same, timed from just before the commit: the host arms the client's
+ * check (it looks at each display update), the guest commits and says how
+ * long its ioctl took; with vmtest.py --qxl-trace the answer breaks the
+ * time down (tests/harness/README.md, spice-latency-wait).
+ */
+static void bench_latency_traced(struct kfb *fb, drmModeModeInfo *mode)
+{
+	static const uint32_t colors[] = { 0x00ffff, 0xff00ff, 0xffff00, 0x808080, 0x000000,
+					   0xff0000, 0x00ff00, 0x0000ff, 0xffffff, 0x404040 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(colors) / sizeof(colors[0]); i++) {
+		double t0;
+		long long us;
+
+		kfb_fill(fb, 0, 0, fb->w, fb->h, colors[i]);
+		if (qt_host("spice-latency-arm %d %d 0x%06x", mode->hdisplay, mode->vdisplay,
+			    colors[i]))
+			return;
+		t0 = kms_now();
+		kms_dirty(&dev, fb, NULL, 0);
+		us = (long long)((kms_now() - t0) * 1e6);
+		qt_host("spice-latency-wait %lld", us);
+	}
+}
+
 int main(void)
 {
 	drmModeModeInfo mode, mode800;
@@ -235,6 +262,7 @@ int main(void)
 	report("modeset_latency", bench_modeset(&a, &mode, &mode800, ITER_MODESET), "ms");
 	kms_set(&dev, &a, &mode);
 	bench_latency(&a, &mode);
+	bench_latency_traced(&a, &mode);
 	qt_result("bench-complete", 0, "all figures printed");
 	kfb_destroy(&dev, &a);
 	kfb_destroy(&dev, &b);

@@ -16,6 +16,7 @@ import sys
 import time
 
 import images
+import qxltrace
 import lifecycle
 import panic
 from images import compare, expected_image, fast_nonblack, parse_color
@@ -214,6 +215,58 @@ def spice_latency(run, kind, args, line):
         time.sleep(0.005)
 
 
+def spice_latency_arm(run, kind, args, line):
+    """spice-latency-arm <W> <H> <COLOR>: start timing until the SPICE client
+    shows W x H of that one color, checked by the client at each of its
+    display updates; the guest commits the picture next and then asks
+    spice-latency-wait. With --qxl-trace, QEMU's qxl events are recorded
+    meanwhile (benchmarks only)."""
+    if run.client is None:
+        return False, "no SPICE client (run vmtest.py with --spice-client)"
+    if len(args) != 3:
+        return False, "usage: spice-latency-arm <W> <H> <COLOR>"
+    w, h, rgb = int(args[0], 0), int(args[1], 0), int(args[2], 0)
+    if run.trace:
+        run.trace.enable(run.qmp, True)
+    run.lat_arm = time.monotonic()
+    run.client.send("waitsolid %d %d %06x %d" % (w, h, rgb, SPICE_CONVERGE_S * 1000))
+    return True, "armed"
+
+
+def spice_latency_wait(run, kind, args, line):
+    """spice-latency-wait [<IOCTL_US>]: the answer to the last
+    spice-latency-arm, as times in ms from the arm: client_ms (the client
+    showed the picture), and with --qxl-trace notify_ms (the guest's
+    NOTIFY_CMD reached QEMU), pickup_ms (spice-server's worker took the next
+    command after it), first_update_ms (the client's first display update
+    after the arm);
+    IOCTL_US is the guest's own time for the commit ioctl, echoed as
+    ioctl_ms."""
+    if run.client is None or run.lat_arm is None:
+        return False, "no spice-latency-arm before"
+    t_arm, run.lat_arm = run.lat_arm, None
+    try:
+        r = run.client.reply("waitsolid", SPICE_CONVERGE_S + 5)
+    finally:
+        if run.trace:
+            run.trace.enable(run.qmp, False)
+    w = r.split()
+    if len(w) != 4 or w[0] != "ok":
+        return False, "spice client never showed the picture: " + r
+    ms = lambda t: "%.2f" % ((t - t_arm) * 1000.0)
+    t_match, t_first = int(w[2]) / 1e6, int(w[3]) / 1e6
+    parts = ["client_ms=" + ms(t_match)]
+    if args:
+        parts.append("ioctl_ms=%.2f" % (int(args[0]) / 1000.0))
+    if t_first:
+        parts.append("first_update_ms=" + ms(t_first))
+    if run.trace:
+        notify, pickup = qxltrace.breakdown(run.trace.since(t_arm), t_arm)
+        parts.append("notify_ms=" + (ms(notify) if notify else "none"))
+        parts.append("pickup_ms=" + (ms(pickup) if pickup else "none"))
+    return True, " ".join(parts)
+
+
 def spice_matches_screendump(run, kind, args, line):
     """spice-matches-screendump: for static pictures, the client must
     converge to the screendump."""
@@ -332,6 +385,8 @@ REQUESTS = merge({
     "screendump-size": screendump_size,
     "screendump-differs": screendump_differs,
     "spice-latency": spice_latency,
+    "spice-latency-arm": spice_latency_arm,
+    "spice-latency-wait": spice_latency_wait,
     "spice-matches-screendump": spice_matches_screendump,
     "client-monitors": client_monitors,
     "spice-cursor": spice_cursor,

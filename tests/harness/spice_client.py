@@ -14,8 +14,11 @@ only from what came over the wire). Commands on stdin, one per line:
     snap <path>   write that surface as a binary PPM; answers "ok <W> <H> <marked>"
                   or "err <reason>"
     waitsolid <W> <H> <RRGGBB> <ms>
-                  answers "ok <elapsed ms>" as soon as the surface is W x H of that
-                  one color (checked at every display-invalidate), or "err timeout"
+                  answers "ok <elapsed ms> <match us> <first us>" as soon as the surface
+                  is W x H of that one color (checked at every display-invalidate), or
+                  "err timeout"; <match us> is the monotonic time (CLOCK_MONOTONIC, in
+                  microseconds: Python's time.monotonic() * 1e6) of the update that made
+                  it so, <first us> that of the first update after the request (0: none)
     monitors <WxH+X+Y>...
                   sends a client monitors config (one display per argument) through
                   the main channel, once the guest agent port is open (waits 15 s);
@@ -69,6 +72,7 @@ class Client:
         self.marked = False
         self.channels = []
         self.waiting = None  # (w, h, (b, g, r), t0, timeout source id)
+        self.first_update = 0  # monotonic us of the first invalidate while waiting
         # last cursor seen: [visible, w, h, hotx, hoty, x, y, samples]
         self.cursor = [0, 0, 0, 0, 0, -1, -1, "-"]
         GObject.Object.connect(self.session, "channel-new", self.on_channel_new)
@@ -147,6 +151,8 @@ class Client:
     def on_invalidate(self, channel, x, y, w, h):
         self.invalidates += 1
         if self.waiting:
+            if not self.first_update:
+                self.first_update = GLib.get_monotonic_time()
             self.check_wait()
 
     def is_solid(self, w, h, bgr):
@@ -154,6 +160,12 @@ class Client:
         if prim is None or prim[1] != w or prim[2] != h or prim[3] < w * 4:
             return False
         stride, ptr = prim[3], prim[4]
+        # a few pixels first: most updates while waiting are not the one
+        want = bytes(bgr)
+        for y in (0, h // 2, h - 1):
+            for x in (0, w // 2, w - 1):
+                if ctypes.string_at(ptr + y * stride + x * 4, 3) != want:
+                    return False
         raw = ctypes.string_at(ptr, stride * h)
         if stride != w * 4:
             raw = b"".join(raw[y * stride:y * stride + w * 4] for y in range(h))
@@ -164,9 +176,10 @@ class Client:
     def check_wait(self):
         w, h, bgr, t0, src = self.waiting
         if self.is_solid(w, h, bgr):
+            now = GLib.get_monotonic_time()
             GLib.source_remove(src)
             self.waiting = None
-            self.say("ok %.1f" % ((GLib.get_monotonic_time() - t0) / 1000.0))
+            self.say("ok %.1f %d %d" % ((now - t0) / 1000.0, now, self.first_update))
 
     def send_monitors(self, specs):
         import re
@@ -304,6 +317,7 @@ class Client:
                 bgr = (rgb & 255, (rgb >> 8) & 255, (rgb >> 16) & 255)
                 src = GLib.timeout_add(ms, self.wait_timeout)
                 self.waiting = (w, h, bgr, GLib.get_monotonic_time(), src)
+                self.first_update = 0
                 self.check_wait()
             elif words[0] == "monitors" and len(words) >= 2:
                 self.send_monitors(words[1:])

@@ -27,6 +27,7 @@ import host_requests
 import images
 import lifecycle
 import panic
+import qxltrace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -153,10 +154,18 @@ class SpiceClient:
                 self._note(line)
         return any(e.startswith(prefix) for e in self.events)
 
-    def request(self, line, timeout=15):
+    def send(self, line):
+        """Send a command; its answer is read by reply()."""
         self.logf.write("-> %s\n" % line)
         self.proc.stdin.write((line + "\n").encode())
         self.proc.stdin.flush()
+
+    def request(self, line, timeout=15):
+        self.send(line)
+        return self.reply(line, timeout)
+
+    def reply(self, line, timeout=15):
+        """The answer ("ok ..." or "err ...") to the command LINE sent last."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             for l in self._lines(min(1.0, max(end - time.monotonic(), 0))):
@@ -220,6 +229,8 @@ class Run:
         self.qemu = None
         self.client = None
         self.probe = None  # spice-probe --control (--spice-probe), tests/spice/probe_host.py
+        self.trace = None  # QEMU's qxl trace events (--qxl-trace), qxltrace.py
+        self.lat_arm = None  # when the last spice-latency-arm request came
         self.qmp = None
         self.ctl = None
         self.ctl_buf = b""
@@ -324,6 +335,8 @@ class Run:
             cmd += ["-drive", "file=%s/swap.img,format=raw,if=virtio" % self.tmp]
         for arg in self.a.qemu_arg:
             cmd += shlex.split(arg)
+        if self.trace and not gen:
+            cmd += self.trace.qemu_args()
         cmd += [e for e in extra if not e.startswith("append=")]
         return cmd
 
@@ -602,6 +615,8 @@ class Run:
                 with open(os.path.join(self.tmp, "swap.img"), "wb") as f:
                     f.truncate(a.swap_mib << 20)
             self.img = img
+            if a.qxl_trace:
+                self.trace = qxltrace.Trace(os.path.join(self.tmp, "qxl-trace.fifo"))
             self.qemu, self.ctl, port = self.start_qemu(img, deadline)
             self.port = port
             self.qmp = QMP(self.sock("qmp"), min(deadline, time.monotonic() + 20))
@@ -898,6 +913,9 @@ def main():
                     "\"tests/harness/qemu-release trixie\" for Debian 13's")
     ap.add_argument("--qemu-arg", action="append", default=[],
                     help="extra QEMU arguments (shell-split; repeatable)")
+    ap.add_argument("--qxl-trace", action="store_true",
+                    help="time QEMU's qxl events on the host (spice-latency-arm/-wait: "
+                    "the latency breakdown of tests/bench.sh)")
     ap.add_argument("--prefix", default="", help="prefix for result names, e.g. 'smoke/'")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the guest console")
     args = ap.parse_args()
