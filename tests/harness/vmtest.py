@@ -845,9 +845,11 @@ class Run:
         if keep:
             os.makedirs(keep, exist_ok=True)
             for fn in os.listdir(self.tmp):
-                if fn.endswith((".sock", ".cpio.gz")) or fn == "core" or fn.startswith("core."):
+                path = os.path.join(self.tmp, fn)
+                if (fn.endswith((".sock", ".cpio.gz")) or fn == "core" or fn.startswith("core.")
+                        or not os.path.isfile(path)):   # sockets, the trace FIFO
                     continue
-                shutil.copy(os.path.join(self.tmp, fn), keep)
+                shutil.copy(path, keep)
             log("logs kept in %s" % keep)
         elif failed:
             tail = self.con_lines[-40:]
