@@ -47,6 +47,12 @@ run_one() { # <label> <module> <run>
 		--tests "/tests/bin/bench_kms; /tests/bin/bench_heads" \
 		--spice-client --vdagent --device-props max_outputs=2 --qxl-trace \
 		--timeout 600 --keep-logs "$dir" "${extra[@]}" >"$dir.out" 2>&1
+	if [ ! -f "$dir/console.log" ] || grep -q '^FAIL ' "$dir.out"; then
+		# a figure missing from the table must not look like a figure not measured
+		echo "bench: the $1 run $3 failed: $(grep -m 3 -E '^FAIL |Error|error' "$dir.out" |
+			tr '\n' ' ') (log $dir.out)" >&2
+		failed=1
+	fi
 	{
 		tr -d '\r' <"$dir/console.log" | grep -a '^@@BENCH ' | awk '{print $2, $3, $4}' |
 			sed 's/(no-prop)//'
@@ -63,6 +69,7 @@ run_one() { # <label> <module> <run>
 	} >"$dir.txt"
 }
 
+failed=0
 for r in $(seq "$runs"); do
 	run_one intree "$intree" "$r"
 	run_one qxlng drivers/qxl/qxl.ko "$r"
@@ -116,3 +123,4 @@ print("pacing figures, a smaller deviation from the frame time).")
 for (label, k), why in sorted(absent.items()):
     print("absent: %s on %s: %s" % (k, "in-tree qxl" if label == "intree" else "qxl-ng", why))
 EOF
+[ "$failed" -eq 0 ] || { echo "bench: some runs failed (above): their figures are missing" >&2; exit 1; }

@@ -202,13 +202,21 @@ static void bench_latency_traced(struct kfb *fb, drmModeModeInfo *mode)
 
 		kfb_fill(fb, 0, 0, fb->w, fb->h, colors[i]);
 		if (qt_host("spice-latency-arm %d %d 0x%06x", mode->hdisplay, mode->vdisplay,
-			    colors[i]))
+			    colors[i])) {
+			qt_result("bench-latency-armed", QT_FAIL, "the host could not arm (above)");
 			return;
+		}
 		t0 = kms_now();
 		kms_dirty(&dev, fb, NULL, 0);
 		us = (long long)((kms_now() - t0) * 1e6);
-		qt_host("spice-latency-wait %lld", us);
+		if (qt_host("spice-latency-wait %lld", us)) {
+			qt_result("bench-latency-armed", QT_FAIL, "color %u of %zu not timed (above)",
+				  i + 1, sizeof(colors) / sizeof(colors[0]));
+			return;
+		}
 	}
+	qt_result("bench-latency-armed", QT_PASS, "%zu pictures timed",
+		  sizeof(colors) / sizeof(colors[0]));
 }
 
 int main(void)

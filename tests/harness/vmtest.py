@@ -80,8 +80,8 @@ class QMP:
             raise RuntimeError("QMP connection closed")
         return json.loads(line)
 
-    def cmd(self, name, **arguments):
-        msg = {"execute": name}
+    def cmd(self, execute, **arguments):
+        msg = {"execute": execute}
         if arguments:
             msg["arguments"] = arguments
         self.f.write(json.dumps(msg) + "\n")
@@ -91,7 +91,7 @@ class QMP:
             if "return" in r:
                 return r["return"]
             if "error" in r:
-                raise RuntimeError("QMP %s: %s" % (name, r["error"].get("desc")))
+                raise RuntimeError("QMP %s: %s" % (execute, r["error"].get("desc")))
 
     def close(self):
         try:
@@ -114,6 +114,9 @@ class SpiceClient:
             bufsize=0)
         self.buf = b""
         self.events = []
+        # answers read while polling for events (spice-latency-arm's arrives
+        # while the guest is still busy), for reply()
+        self.answers = []
 
     def _lines(self, timeout):
         """Read what is available within timeout; return complete lines."""
@@ -142,6 +145,8 @@ class SpiceClient:
         self.logf.flush()
         if line.startswith("event "):
             self.events.append(line[6:])
+        elif line.startswith(("ok", "err")):
+            self.answers.append(line)
 
     def wait_event(self, prefix, timeout):
         end = time.monotonic() + timeout
@@ -156,6 +161,7 @@ class SpiceClient:
 
     def send(self, line):
         """Send a command; its answer is read by reply()."""
+        self.answers = []   # a late answer to an earlier command is not this one's
         self.logf.write("-> %s\n" % line)
         self.proc.stdin.write((line + "\n").encode())
         self.proc.stdin.flush()
@@ -166,12 +172,14 @@ class SpiceClient:
 
     def reply(self, line, timeout=15):
         """The answer ("ok ..." or "err ...") to the command LINE sent last."""
+        if self.answers:
+            return self.answers.pop(0)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             for l in self._lines(min(1.0, max(end - time.monotonic(), 0))):
                 self._note(l)
-                if l.startswith("ok") or l.startswith("err"):
-                    return l
+            if self.answers:
+                return self.answers.pop(0)
         raise RuntimeError("SPICE client did not answer %r" % line)
 
     def stop(self):
