@@ -22,6 +22,7 @@
 #include <drm/drm_plane.h>
 #include <drm/drm_rect.h>
 
+#include "qxl_cmd.h"
 #include "qxl_compat.h"
 #include "qxl_drm.h"
 #include "qxl_hw.h"
@@ -534,6 +535,7 @@ int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 void qxl_hw_reset_and_setup(struct qxl_device *qdev);
 u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset);
+u32 qxl_mm_time(struct qxl_device *qdev);
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
 void qxl_primary_destroy(struct qxl_device *qdev);
 
@@ -617,8 +619,6 @@ struct drm_minor;
 void qxl_debugfs_init(struct drm_minor *minor);
 
 /* qxl_plane.c: primary planes and damage uploads */
-void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
-			   u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h);
 void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 void qxl_scanout_work(struct work_struct *work);
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);

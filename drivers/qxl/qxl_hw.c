@@ -151,6 +151,12 @@ u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset)
 	return slot->high_bits | offset;
 }
 
+/* The device's multimedia clock, which every draw carries (its mm_time). */
+u32 qxl_mm_time(struct qxl_device *qdev)
+{
+	return readl(&qdev->rom->mm_clock);
+}
+
 /* Memslots are added with the synchronous port: it is only used at setup. */
 static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
 {

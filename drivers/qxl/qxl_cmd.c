@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The builders of every command the driver hands the device, in one place
+ * next to the rings (qxl_ring.c) that carry them, as virtio-gpu's
+ * virtgpu_vq.c does for its commands.
+ *
+ * A builder fills a command, or a part of one, in the buffer it is given,
+ * from plain arguments: it takes no lock, does no I/O and allocates nothing,
+ * and what it needs of the device (the mm_time a draw carries, a device
+ * address) is an argument. Its caller keeps the logic: what to draw,
+ * reserving device memory, copying pixels, pushing the command. A builder
+ * of a whole structure clears it first, so that the device never reads a
+ * stale field of a reused block; the few that add to a structure built
+ * before (qxl_cmd_draw_clip_rects()) say so.
+ *
+ * Commands are built in the device memory pool, which the device reads
+ * only once qxl_ring_push() hands the block over; the order in which a
+ * builder writes the fields of a block does not matter before that.
+ *
+ * EXECBUFFER's commands are built by userspace: the verifier in
+ * qxl_exec.c only rewrites what it has checked.
+ */
+
+#include <linux/string.h>
+
+#include <drm/drm_rect.h>
+
+#include "qxl_drv.h"
+#include "qxl_kunit.h"
+
+/* ------------------------------------------------------------------ */
+/* Draws (QXL_CMD_DRAW)                                                 */
+
+/**
+ * qxl_cmd_rect - a rectangle as the device reads it
+ * @hw: the rectangle to fill
+ * @x1: left edge
+ * @y1: top edge
+ * @x2: right edge (exclusive)
+ * @y2: bottom edge (exclusive)
+ */
+void qxl_cmd_rect(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
+{
+	hw->left = cpu_to_le32(x1);
+	hw->top = cpu_to_le32(y1);
+	hw->right = cpu_to_le32(x2);
+	hw->bottom = cpu_to_le32(y2);
+}
+
+/**
+ * qxl_cmd_draw - the header of a draw on the primary surface
+ * @draw: the drawable to fill; its payload (draw->u) is left zero
+ * @type: the draw type (QXL_DRAW_*)
+ * @mm_time: the device's multimedia time (qxl_mm_time())
+ * @x1: left edge of the area drawn
+ * @y1: top edge
+ * @x2: right edge (exclusive)
+ * @y2: bottom edge (exclusive)
+ *
+ * The draw is opaque, unclipped and depends on no other surface.
+ */
+void qxl_cmd_draw(struct qxl_drawable *draw, u8 type, u32 mm_time, int x1, int y1, int x2,
+		  int y2)
+{
+	unsigned int i;
+
+	memset(draw, 0, sizeof(*draw));
+	draw->surface_id = 0;
+	draw->effect = QXL_EFFECT_OPAQUE;
+	draw->type = type;
+	qxl_cmd_rect(&draw->bbox, x1, y1, x2, y2);
+	draw->clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
+	draw->mm_time = cpu_to_le32(mm_time);
+	for (i = 0; i < ARRAY_SIZE(draw->surfaces_dest); i++)
+		draw->surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
+}
+
+/**
+ * qxl_cmd_draw_copy - a DRAW_COPY onto the primary surface, unclipped
+ * @draw: the drawable to fill
+ * @mm_time: the device's multimedia time
+ * @image: device address of the source image (struct qxl_image)
+ * @sx: left edge of the source area in the image
+ * @sy: top edge of the source area
+ * @dx: where its left edge goes on the primary surface
+ * @dy: where its top edge goes
+ * @w: width of the area
+ * @h: height of the area
+ */
+void qxl_cmd_draw_copy(struct qxl_drawable *draw, u32 mm_time, u64 image, int sx, int sy,
+		       int dx, int dy, u32 w, u32 h)
+{
+	qxl_cmd_draw(draw, QXL_DRAW_COPY, mm_time, dx, dy, dx + w, dy + h);
+	draw->u.copy.src_bitmap = cpu_to_le64(image);
+	qxl_cmd_rect(&draw->u.copy.src_area, sx, sy, sx + w, sy + h);
+	draw->u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_draw_copy);
+
+/**
+ * qxl_cmd_draw_surface_copy - a DRAW_COPY of part of an off-screen surface
+ *	onto the primary surface
+ * @draw: the drawable to fill
+ * @mm_time: the device's multimedia time
+ * @image: device address of the surface's image (qxl_cmd_image_surface())
+ * @surface_id: the surface
+ * @src: the part copied, surface coordinates
+ * @dx: offset from surface to primary surface coordinates
+ * @dy: offset from surface to primary surface coordinates
+ */
+void qxl_cmd_draw_surface_copy(struct qxl_drawable *draw, u32 mm_time, u64 image,
+			       u32 surface_id, const struct drm_rect *src, int dx, int dy)
+{
+	qxl_cmd_draw_copy(draw, mm_time, image, src->x1, src->y1, src->x1 + dx, src->y1 + dy,
+			  drm_rect_width(src), drm_rect_height(src));
+	/* The device renders what is pending on the surface first. */
+	draw->surfaces_dest[0] = cpu_to_le32(surface_id);
+	qxl_cmd_rect(&draw->surfaces_rects[0], src->x1, src->y1, src->x2, src->y2);
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_draw_surface_copy);
+
+/**
+ * qxl_cmd_draw_fill - a solid FILL of an area of the primary surface
+ * @draw: the drawable to fill
+ * @mm_time: the device's multimedia time
+ * @color: the colour, XRGB
+ * @x1: left edge
+ * @y1: top edge
+ * @x2: right edge (exclusive)
+ * @y2: bottom edge (exclusive)
+ */
+void qxl_cmd_draw_fill(struct qxl_drawable *draw, u32 mm_time, u32 color, int x1, int y1,
+		       int x2, int y2)
+{
+	struct qxl_fill fill = {};
+
+	static_assert(sizeof(fill) <= sizeof(draw->u));
+	qxl_cmd_draw(draw, QXL_DRAW_FILL, mm_time, x1, y1, x2, y2);
+	fill.brush.type = cpu_to_le32(QXL_BRUSH_TYPE_SOLID);
+	fill.brush.u.color = cpu_to_le32(color);
+	fill.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
+	memcpy(&draw->u, &fill, sizeof(fill));
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_draw_fill);
+
+/**
+ * qxl_cmd_draw_clip_rects - clip a draw to a list of rectangles
+ * @draw: the drawable, built before (qxl_cmd_draw_copy()); only its clip
+ *	changes
+ * @rects: device address of the list (qxl_cmd_clip_rects())
+ */
+void qxl_cmd_draw_clip_rects(struct qxl_drawable *draw, u64 rects)
+{
+	draw->clip.type = cpu_to_le32(QXL_CLIP_TYPE_RECTS);
+	draw->clip.data = cpu_to_le64(rects);
+}
+
+/**
+ * qxl_cmd_clip_rects - a draw's list of clip rectangles, in one chunk
+ * @cr: the list to fill; room for @n rectangles must follow it
+ * @clips: the rectangles
+ * @n: how many
+ * @dx: offset added to every rectangle
+ * @dy: offset added to every rectangle
+ */
+void qxl_cmd_clip_rects(struct qxl_clip_rects *cr, const struct drm_rect *clips, u32 n,
+			int dx, int dy)
+{
+	struct qxl_rect *r = (struct qxl_rect *)cr->chunk.data;
+	u32 i;
+
+	cr->num_rects = cpu_to_le32(n);
+	cr->chunk.data_size = cpu_to_le32(n * sizeof(*r));
+	cr->chunk.prev_chunk = 0;
+	cr->chunk.next_chunk = 0;
+	for (i = 0; i < n; i++)
+		qxl_cmd_rect(&r[i], clips[i].x1 + dx, clips[i].y1 + dy, clips[i].x2 + dx,
+			     clips[i].y2 + dy);
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_clip_rects);
+
+/**
+ * qxl_cmd_image_bitmap - an image of 32-bit pixels, top-down, not cached
+ * @image: the image to fill
+ * @w: width in pixels
+ * @h: height in pixels
+ * @stride: bytes from one row to the next
+ * @data: device address of the first pixel
+ */
+void qxl_cmd_image_bitmap(struct qxl_image *image, u32 w, u32 h, u32 stride, u64 data)
+{
+	memset(image, 0, sizeof(*image));
+	image->descriptor.id = cpu_to_le64(QXL_IMAGE_GROUP_DRIVER_DONT_CACHE);
+	image->descriptor.type = QXL_IMAGE_BITMAP;
+	image->descriptor.width = cpu_to_le32(w);
+	image->descriptor.height = cpu_to_le32(h);
+	image->bitmap.format = QXL_BITMAP_FMT_32BIT;
+	image->bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
+	image->bitmap.x = cpu_to_le32(w);
+	image->bitmap.y = cpu_to_le32(h);
+	image->bitmap.stride = cpu_to_le32(stride);
+	image->bitmap.data = cpu_to_le64(data);
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_image_bitmap);
+
+/**
+ * qxl_cmd_image_surface - an image that is an off-screen surface
+ * @image: the image to fill
+ * @surface_id: the surface
+ * @w: its width
+ * @h: its height
+ */
+void qxl_cmd_image_surface(struct qxl_image *image, u32 surface_id, u32 w, u32 h)
+{
+	memset(image, 0, sizeof(*image));
+	image->descriptor.type = QXL_IMAGE_SURFACE;
+	image->descriptor.width = cpu_to_le32(w);
+	image->descriptor.height = cpu_to_le32(h);
+	/* QXLSurfaceImage: the surface id is where a bitmap would start. */
+	put_unaligned_le32(surface_id, &image->bitmap);
+}
