@@ -224,3 +224,63 @@ void qxl_cmd_image_surface(struct qxl_image *image, u32 surface_id, u32 w, u32 h
 	/* QXLSurfaceImage: the surface id is where a bitmap would start. */
 	put_unaligned_le32(surface_id, &image->bitmap);
 }
+
+/* ------------------------------------------------------------------ */
+/* The cursor (QXL_CMD_CURSOR, on the cursor ring)                      */
+
+/**
+ * qxl_cmd_cursor - a command of the cursor ring
+ * @cmd: the command to fill
+ * @type: QXL_CURSOR_SET, QXL_CURSOR_MOVE or QXL_CURSOR_HIDE
+ * @x: for SET and MOVE, where the hotspot is on the primary surface
+ * @y: the same, vertically
+ * @shape: for SET, device address of the shape (qxl_cmd_cursor_shape())
+ *
+ * A SET also shows the cursor. SPICE clients take the position only from
+ * MOVE: a SET is followed by one.
+ */
+void qxl_cmd_cursor(struct qxl_cursor_cmd *cmd, enum qxl_cursor_cmd_type type, int x, int y,
+		    u64 shape)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = type;
+	switch (type) {
+	case QXL_CURSOR_SET:
+		cmd->u.set.position.x = cpu_to_le16((u16)x);
+		cmd->u.set.position.y = cpu_to_le16((u16)y);
+		cmd->u.set.visible = 1;
+		cmd->u.set.shape = cpu_to_le64(shape);
+		break;
+	case QXL_CURSOR_MOVE:
+		cmd->u.position.x = cpu_to_le16((u16)x);
+		cmd->u.position.y = cpu_to_le16((u16)y);
+		break;
+	case QXL_CURSOR_HIDE:
+		break;
+	}
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_cursor);
+
+/**
+ * qxl_cmd_cursor_shape - the header of a cursor image with alpha
+ * @shape: the shape to fill; its @w x @h pixels, straight-alpha ARGB8888
+ *	with no padding, follow it (shape->chunk.data) and are the caller's
+ * @w: width in pixels
+ * @h: height in pixels
+ * @hot_x: the hotspot, from the image's left edge
+ * @hot_y: the hotspot, from its top edge
+ */
+void qxl_cmd_cursor_shape(struct qxl_cursor *shape, u32 w, u32 h, u32 hot_x, u32 hot_y)
+{
+	u32 bytes = w * h * 4;
+
+	memset(shape, 0, sizeof(*shape));
+	shape->type = cpu_to_le16(QXL_CURSOR_TYPE_ALPHA);
+	shape->width = cpu_to_le16(w);
+	shape->height = cpu_to_le16(h);
+	shape->hot_spot_x = cpu_to_le16(hot_x);
+	shape->hot_spot_y = cpu_to_le16(hot_y);
+	shape->data_size = cpu_to_le32(bytes);
+	shape->chunk.data_size = cpu_to_le32(bytes);
+}

@@ -30,4 +30,9 @@ void qxl_cmd_clip_rects(struct qxl_clip_rects *cr, const struct drm_rect *clips,
 void qxl_cmd_image_bitmap(struct qxl_image *image, u32 w, u32 h, u32 stride, u64 data);
 void qxl_cmd_image_surface(struct qxl_image *image, u32 surface_id, u32 w, u32 h);
 
+/* The cursor (QXL_CMD_CURSOR) */
+void qxl_cmd_cursor(struct qxl_cursor_cmd *cmd, enum qxl_cursor_cmd_type type, int x, int y,
+		    u64 shape);
+void qxl_cmd_cursor_shape(struct qxl_cursor *shape, u32 w, u32 h, u32 hot_x, u32 hot_y);
+
 #endif /* QXL_CMD_H */

@@ -928,6 +928,7 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 	struct qxl_dmem *dmem, *move = NULL;
 	struct qxl_cursor_cmd *cmd;
 	struct qxl_cursor *shape;
+	u64 shape_addr = 0;
 	int x = 0, y = 0, idx;
 
 	if (!qps->num_uploads)
@@ -950,45 +951,20 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		y = head->y + new_state->crtc_y + qxl_cursor_hot_y(new_state);
 	}
 	cmd = qxl_dmem_ptr(qdev, dmem);
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->type = qps->cursor_op;
-	switch (qps->cursor_op) {
-	case QXL_CURSOR_SET: {
-		u32 bytes = fb->width * fb->height * 4;
-
+	if (qps->cursor_op == QXL_CURSOR_SET) {
 		shape = (void *)cmd + QXL_CURSOR_SHAPE_OFF;
-		memset(shape, 0, sizeof(*shape));
-		shape->type = cpu_to_le16(QXL_CURSOR_TYPE_ALPHA);
-		shape->width = cpu_to_le16(fb->width);
-		shape->height = cpu_to_le16(fb->height);
-		shape->hot_spot_x = cpu_to_le16(qxl_cursor_hot_x(new_state));
-		shape->hot_spot_y = cpu_to_le16(qxl_cursor_hot_y(new_state));
-		shape->data_size = cpu_to_le32(bytes);
-		shape->chunk.data_size = cpu_to_le32(bytes);
+		qxl_cmd_cursor_shape(shape, fb->width, fb->height, qxl_cursor_hot_x(new_state),
+				     qxl_cursor_hot_y(new_state));
 		qxl_cursor_read_image(new_state, qps->crc_copy);
 		qxl_cursor_straight_alpha((__le32 *)shape->chunk.data, qps->crc_copy,
 					  fb->width * fb->height);
-		cmd->u.set.position.x = cpu_to_le16((u16)x);
-		cmd->u.set.position.y = cpu_to_le16((u16)y);
-		cmd->u.set.visible = 1;
-		cmd->u.set.shape = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_CURSOR_SHAPE_OFF));
-		break;
+		shape_addr = qxl_dmem_phys(qdev, dmem, QXL_CURSOR_SHAPE_OFF);
 	}
-	case QXL_CURSOR_MOVE:
-		cmd->u.position.x = cpu_to_le16((u16)x);
-		cmd->u.position.y = cpu_to_le16((u16)y);
-		break;
-	case QXL_CURSOR_HIDE:
-		break;
-	}
+	qxl_cmd_cursor(cmd, qps->cursor_op, x, y, shape_addr);
 	qxl_ring_push(qdev, true, QXL_CMD_CURSOR, dmem);
 	qxl_cursor_crc_update(plane, new_state);
 	if (move) {
-		cmd = qxl_dmem_ptr(qdev, move);
-		memset(cmd, 0, sizeof(*cmd));
-		cmd->type = QXL_CURSOR_MOVE;
-		cmd->u.position.x = cpu_to_le16((u16)x);
-		cmd->u.position.y = cpu_to_le16((u16)y);
+		qxl_cmd_cursor(qxl_dmem_ptr(qdev, move), QXL_CURSOR_MOVE, x, y, 0);
 		qxl_ring_push(qdev, true, QXL_CMD_CURSOR, move);
 	}
 	drm_dev_exit(idx);
