@@ -284,3 +284,63 @@ void qxl_cmd_cursor_shape(struct qxl_cursor *shape, u32 w, u32 h, u32 hot_x, u32
 	shape->data_size = cpu_to_le32(bytes);
 	shape->chunk.data_size = cpu_to_le32(bytes);
 }
+
+/* ------------------------------------------------------------------ */
+/* Off-screen surfaces (QXL_CMD_SURFACE)                                */
+
+/**
+ * qxl_cmd_surface_create - create an off-screen surface over device memory
+ * @cmd: the command to fill
+ * @surface_id: the surface's hardware id
+ * @format: QXL_SURF_FMT_*
+ * @w: width in pixels
+ * @h: height in pixels
+ * @stride: bytes from one row to the next, negative for bottom-up
+ * @data: device address of its memory
+ * @flags: QXL_SURF_FLAG_KEEP_DATA to keep the pixels the memory holds
+ *	(re-creation after a reset), else 0
+ */
+void qxl_cmd_surface_create(struct qxl_surface_cmd *cmd, u32 surface_id, u32 format, u32 w,
+			    u32 h, s32 stride, u64 data, u32 flags)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->surface_id = cpu_to_le32(surface_id);
+	cmd->type = QXL_SURFACE_CMD_CREATE;
+	cmd->flags = cpu_to_le32(flags);
+	cmd->create.format = cpu_to_le32(format);
+	cmd->create.width = cpu_to_le32(w);
+	cmd->create.height = cpu_to_le32(h);
+	cmd->create.stride = cpu_to_le32(stride);
+	cmd->create.data = cpu_to_le64(data);
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_surface_create);
+
+/**
+ * qxl_cmd_surface_destroy - destroy an off-screen surface
+ * @cmd: the command to fill
+ * @surface_id: the surface's hardware id
+ */
+void qxl_cmd_surface_destroy(struct qxl_surface_cmd *cmd, u32 surface_id)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->surface_id = cpu_to_le32(surface_id);
+	cmd->type = QXL_SURFACE_CMD_DESTROY;
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_surface_destroy);
+
+/* ------------------------------------------------------------------ */
+/* Messages (QXL_CMD_MESSAGE)                                           */
+
+/**
+ * qxl_cmd_message - an empty message, one NUL byte of text
+ * @msg: the command to fill
+ *
+ * The device only logs a message and releases it at once, which is what
+ * qxl_release_nudge() sends them for.
+ */
+void qxl_cmd_message(struct qxl_message_cmd *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+}

@@ -35,4 +35,12 @@ void qxl_cmd_cursor(struct qxl_cursor_cmd *cmd, enum qxl_cursor_cmd_type type, i
 		    u64 shape);
 void qxl_cmd_cursor_shape(struct qxl_cursor *shape, u32 w, u32 h, u32 hot_x, u32 hot_y);
 
+/* Off-screen surfaces (QXL_CMD_SURFACE) */
+void qxl_cmd_surface_create(struct qxl_surface_cmd *cmd, u32 surface_id, u32 format, u32 w,
+			    u32 h, s32 stride, u64 data, u32 flags);
+void qxl_cmd_surface_destroy(struct qxl_surface_cmd *cmd, u32 surface_id);
+
+/* Messages (QXL_CMD_MESSAGE) */
+void qxl_cmd_message(struct qxl_message_cmd *msg);
+
 #endif /* QXL_CMD_H */
