@@ -344,3 +344,37 @@ void qxl_cmd_message(struct qxl_message_cmd *msg)
 {
 	memset(msg, 0, sizeof(*msg));
 }
+
+/* ------------------------------------------------------------------ */
+/* The monitors config (QXL_IO_MONITORS_CONFIG_ASYNC)                   */
+
+/**
+ * qxl_cmd_monitors_config - where the heads are in the primary surface
+ * @mc: the config to fill; room for @n heads must follow it
+ * @heads: every head's rectangle, width 0 for a head that is off
+ * @n: the number of heads, all of them on or off
+ *
+ * The device, and through it every SPICE client, learns the layout from
+ * this.
+ */
+void qxl_cmd_monitors_config(struct qxl_monitors_config *mc, const struct qxl_head_rect *heads,
+			     unsigned int n)
+{
+	unsigned int i;
+
+	mc->count = cpu_to_le16(n);
+	mc->max_allowed = cpu_to_le16(n);
+	for (i = 0; i < n; i++) {
+		const struct qxl_head_rect *r = &heads[i];
+
+		mc->heads[i] = (struct qxl_head_config){
+			.id = cpu_to_le32(i),
+			.width = cpu_to_le32(r->w),
+			.height = cpu_to_le32(r->h),
+			.x = cpu_to_le32(r->x),
+			.y = cpu_to_le32(r->y),
+		};
+	}
+}
+
+QXL_KUNIT_EXPORT(qxl_cmd_monitors_config);

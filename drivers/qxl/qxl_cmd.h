@@ -13,6 +13,7 @@
 #include "qxl_hw.h"
 
 struct drm_rect;
+struct qxl_head_rect;
 
 /* Draws (QXL_CMD_DRAW) */
 void qxl_cmd_rect(struct qxl_rect *hw, int x1, int y1, int x2, int y2);
@@ -42,5 +43,9 @@ void qxl_cmd_surface_destroy(struct qxl_surface_cmd *cmd, u32 surface_id);
 
 /* Messages (QXL_CMD_MESSAGE) */
 void qxl_cmd_message(struct qxl_message_cmd *msg);
+
+/* The monitors config (QXL_IO_MONITORS_CONFIG_ASYNC) */
+void qxl_cmd_monitors_config(struct qxl_monitors_config *mc, const struct qxl_head_rect *heads,
+			     unsigned int n);
 
 #endif /* QXL_CMD_H */

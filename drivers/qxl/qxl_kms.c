@@ -117,25 +117,12 @@ static void qxl_layout_apply(struct qxl_device *qdev, struct drm_atomic_commit *
 /* Tell the device, and through it every SPICE client, where the heads are. */
 static void qxl_monitors_config_send(struct qxl_device *qdev)
 {
-	struct qxl_monitors_config *mc = qxl_dmem_ptr(qdev, qdev->monitors_block);
-	unsigned int i;
 	int idx;
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return;
-	mc->count = cpu_to_le16(qdev->num_heads);
-	mc->max_allowed = cpu_to_le16(qdev->num_heads);
-	for (i = 0; i < qdev->num_heads; i++) {
-		const struct qxl_head_rect *r = &qdev->layout[i];
-
-		mc->heads[i] = (struct qxl_head_config){
-			.id = cpu_to_le32(i),
-			.width = cpu_to_le32(r->w),
-			.height = cpu_to_le32(r->h),
-			.x = cpu_to_le32(r->x),
-			.y = cpu_to_le32(r->y),
-		};
-	}
+	qxl_cmd_monitors_config(qxl_dmem_ptr(qdev, qdev->monitors_block), qdev->layout,
+				qdev->num_heads);
 	/* The config must be complete in memory before the device reads it. */
 	wmb();
 	writeq(qxl_dmem_phys(qdev, qdev->monitors_block, 0), &qdev->ram_hdr->monitors_config);
