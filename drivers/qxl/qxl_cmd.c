@@ -19,8 +19,31 @@
  *
  * EXECBUFFER's commands are built by userspace: the verifier in
  * qxl_exec.c only rewrites what it has checked.
+ *
+ * Port arguments. Some ports take their arguments from fields of the RAM
+ * header, of which there is one copy: UPDATE_AREA the area and the surface,
+ * CREATE_PRIMARY the primary's description, MEMSLOT_ADD the slot's range,
+ * MONITORS_CONFIG the address of the monitors config, which spice-server
+ * reads on its own thread until the operation ends. The rule for them:
+ *
+ *   Port arguments are written only by qxl_port_args_write(), which only
+ *   the port chokepoint calls (qxl_io_async_args() and qxl_io_write_args()
+ *   in qxl_hw.c): under io_lock, once no asynchronous operation is
+ *   outstanding, immediately before the port write that consumes them.
+ *   The monitors config, which the device reads through its address, is
+ *   built there too.
+ *
+ * Callers build a struct qxl_port_args with the pure qxl_port_*()
+ * builders and hand it to the chokepoint; none writes those fields
+ * (tests/checkpatch.sh checks). As io_lock and io_pending let one
+ * operation run at a time, and the device takes the RAM header's fields
+ * when the port is written (QEMU copies them in its port handler) and the
+ * monitors config before the IO_CMD interrupt that ends the operation, the
+ * arguments of one operation are never replaced by another's before the
+ * device has read them.
  */
 
+#include <linux/io.h>
 #include <linux/string.h>
 
 #include <drm/drm_rect.h>
@@ -378,3 +401,163 @@ void qxl_cmd_monitors_config(struct qxl_monitors_config *mc, const struct qxl_he
 }
 
 QXL_KUNIT_EXPORT(qxl_cmd_monitors_config);
+
+/* ------------------------------------------------------------------ */
+/* Port arguments in the RAM header                                     */
+
+/**
+ * qxl_port_update_area - the arguments of UPDATE_AREA
+ * @args: the arguments to fill
+ * @surface_id: the surface to render, 0 for the primary
+ * @r: the area
+ */
+void qxl_port_update_area(struct qxl_port_args *args, u32 surface_id, const struct drm_rect *r)
+{
+	memset(args, 0, sizeof(*args));
+	qxl_cmd_rect(&args->update.area, r->x1, r->y1, r->x2, r->y2);
+	args->update.surface_id = cpu_to_le32(surface_id);
+}
+
+QXL_KUNIT_EXPORT(qxl_port_update_area);
+
+/**
+ * qxl_port_primary - the arguments of CREATE_PRIMARY
+ * @args: the arguments to fill
+ * @w: width of the primary surface
+ * @h: height
+ * @mem: device address of its memory, at the start of BAR0
+ *
+ * The primary is XRGB8888, top-down, with rows of @w pixels, and the
+ * client's mouse in its "server" mode.
+ */
+void qxl_port_primary(struct qxl_port_args *args, u32 w, u32 h, u64 mem)
+{
+	struct qxl_surface_create *cs = &args->primary;
+
+	memset(args, 0, sizeof(*args));
+	cs->width = cpu_to_le32(w);
+	cs->height = cpu_to_le32(h);
+	cs->stride = cpu_to_le32(w * 4);
+	cs->format = cpu_to_le32(QXL_SURF_FMT_32_XRGB);
+	cs->position = 0;
+	cs->mouse_mode = cpu_to_le32(1);
+	cs->flags = 0;
+	cs->type = cpu_to_le32(QXL_SURF_TYPE_PRIMARY);
+	cs->mem = cpu_to_le64(mem);
+}
+
+QXL_KUNIT_EXPORT(qxl_port_primary);
+
+/**
+ * qxl_port_memslot - the arguments of MEMSLOT_ADD
+ * @args: the arguments to fill
+ * @start: guest-physical start of the slot
+ * @end: guest-physical end (exclusive)
+ */
+void qxl_port_memslot(struct qxl_port_args *args, u64 start, u64 end)
+{
+	memset(args, 0, sizeof(*args));
+	args->memslot.mem_start = cpu_to_le64(start);
+	args->memslot.mem_end = cpu_to_le64(end);
+}
+
+/**
+ * qxl_port_monitors_config - the arguments of MONITORS_CONFIG_ASYNC
+ * @args: the arguments to fill
+ * @config: the block of device memory the config is built in, with room
+ *	for @n heads
+ * @addr: its device address
+ * @heads: every head's rectangle (qxl_cmd_monitors_config())
+ * @n: the number of heads
+ *
+ * The device reads the config itself until the operation ends, so it is
+ * built by qxl_port_args_write() too, under the same rule as the RAM
+ * header's fields; @heads must stay as they are until then.
+ */
+void qxl_port_monitors_config(struct qxl_port_args *args, struct qxl_monitors_config *config,
+			      u64 addr, const struct qxl_head_rect *heads, unsigned int n)
+{
+	memset(args, 0, sizeof(*args));
+	args->monitors.config = config;
+	args->monitors.addr = addr;
+	args->monitors.heads = heads;
+	args->monitors.n = n;
+}
+
+/**
+ * qxl_port_takes_args - whether a port reads arguments from the RAM header
+ * @port: the port
+ *
+ * Return: true for the ports qxl_port_args_write() writes arguments for.
+ */
+bool qxl_port_takes_args(enum qxl_io_port port)
+{
+	switch (port) {
+	case QXL_IO_UPDATE_AREA:
+	case QXL_IO_UPDATE_AREA_ASYNC:
+	case QXL_IO_MEMSLOT_ADD:
+	case QXL_IO_MEMSLOT_ADD_ASYNC:
+	case QXL_IO_CREATE_PRIMARY_ASYNC:
+	case QXL_IO_MONITORS_CONFIG_ASYNC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+QXL_KUNIT_EXPORT(qxl_port_takes_args);
+
+/**
+ * qxl_port_args_write - put a port's arguments where the device reads them
+ * @ram: the RAM header
+ * @port: the port about to be written
+ * @args: its arguments
+ *
+ * The only writer of the RAM header's argument fields. Only the port
+ * chokepoint calls it (qxl_hw.c), under io_lock, with no asynchronous
+ * operation outstanding, immediately before the port write. The fields are
+ * written one by one, in the order of the RAM header.
+ */
+void qxl_port_args_write(struct qxl_ram __iomem *ram, enum qxl_io_port port,
+			 const struct qxl_port_args *args)
+{
+	const struct qxl_surface_create *cs = &args->primary;
+
+	switch (port) {
+	case QXL_IO_UPDATE_AREA:
+	case QXL_IO_UPDATE_AREA_ASYNC:
+		writel(le32_to_cpu(args->update.area.top), &ram->update_area.top);
+		writel(le32_to_cpu(args->update.area.left), &ram->update_area.left);
+		writel(le32_to_cpu(args->update.area.bottom), &ram->update_area.bottom);
+		writel(le32_to_cpu(args->update.area.right), &ram->update_area.right);
+		writel(le32_to_cpu(args->update.surface_id), &ram->update_surface);
+		break;
+	case QXL_IO_MEMSLOT_ADD:
+	case QXL_IO_MEMSLOT_ADD_ASYNC:
+		writeq(le64_to_cpu(args->memslot.mem_start), &ram->mem_slot.mem_start);
+		writeq(le64_to_cpu(args->memslot.mem_end), &ram->mem_slot.mem_end);
+		break;
+	case QXL_IO_CREATE_PRIMARY_ASYNC:
+		writel(le32_to_cpu(cs->width), &ram->create_surface.width);
+		writel(le32_to_cpu(cs->height), &ram->create_surface.height);
+		writel(le32_to_cpu(cs->stride), &ram->create_surface.stride);
+		writel(le32_to_cpu(cs->format), &ram->create_surface.format);
+		writel(le32_to_cpu(cs->position), &ram->create_surface.position);
+		writel(le32_to_cpu(cs->mouse_mode), &ram->create_surface.mouse_mode);
+		writel(le32_to_cpu(cs->flags), &ram->create_surface.flags);
+		writel(le32_to_cpu(cs->type), &ram->create_surface.type);
+		writeq(le64_to_cpu(cs->mem), &ram->create_surface.mem);
+		break;
+	case QXL_IO_MONITORS_CONFIG_ASYNC:
+		qxl_cmd_monitors_config(args->monitors.config, args->monitors.heads,
+					args->monitors.n);
+		/* The config must be complete in memory before the device reads it. */
+		wmb();
+		writeq(args->monitors.addr, &ram->monitors_config);
+		break;
+	default:
+		break;
+	}
+}
+
+QXL_KUNIT_EXPORT(qxl_port_args_write);

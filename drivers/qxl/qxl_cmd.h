@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The builders of the device's commands (qxl_cmd.c): each fills a command,
- * or a part of one, in the buffer it is given, from plain arguments. They
- * take no lock, do no I/O and allocate nothing, so that KUnit can call
- * them on a buffer in memory (qxl_kunit.c, suite qxl_cmd).
+ * The builders of the device's commands and of the arguments of its ports
+ * (qxl_cmd.c): each fills a command, or a part of one, in the buffer it is
+ * given, from plain arguments. They take no lock, do no I/O and allocate
+ * nothing, so that KUnit can call them on a buffer in memory (qxl_kunit.c,
+ * suite qxl_cmd). qxl_port_args_write() is the exception: it is the one
+ * writer of the RAM header's port arguments, for the port chokepoint.
  */
 #ifndef QXL_CMD_H
 #define QXL_CMD_H
@@ -47,5 +49,50 @@ void qxl_cmd_message(struct qxl_message_cmd *msg);
 /* The monitors config (QXL_IO_MONITORS_CONFIG_ASYNC) */
 void qxl_cmd_monitors_config(struct qxl_monitors_config *mc, const struct qxl_head_rect *heads,
 			     unsigned int n);
+
+/**
+ * struct qxl_port_args - what a port operation reads from the RAM header
+ * @update: UPDATE_AREA: the area and the surface to render
+ * @update.area: the area
+ * @update.surface_id: the surface, 0 for the primary
+ * @primary: CREATE_PRIMARY: the primary surface
+ * @memslot: MEMSLOT_ADD: the slot's range
+ * @monitors: MONITORS_CONFIG: the config, built when the arguments are
+ *	written (qxl_port_monitors_config())
+ * @monitors.config: the block of device memory it is built in
+ * @monitors.addr: the block's device address, the RAM header's field
+ * @monitors.heads: where the heads are
+ * @monitors.n: the number of heads
+ *
+ * Built with the qxl_port_*() builders, in ordinary memory, and handed to
+ * the port chokepoint (qxl_io_async_args(), qxl_io_write_args()), which
+ * writes it into the RAM header when the device can take it (qxl_cmd.c).
+ */
+struct qxl_port_args {
+	union {
+		struct {
+			struct qxl_rect area;
+			__le32 surface_id;
+		} update;
+		struct qxl_surface_create primary;
+		struct qxl_memslot_range memslot;
+		struct {
+			struct qxl_monitors_config *config;
+			u64 addr;
+			const struct qxl_head_rect *heads;
+			unsigned int n;
+		} monitors;
+	};
+};
+
+/* Port arguments in the RAM header */
+void qxl_port_update_area(struct qxl_port_args *args, u32 surface_id, const struct drm_rect *r);
+void qxl_port_primary(struct qxl_port_args *args, u32 w, u32 h, u64 mem);
+void qxl_port_memslot(struct qxl_port_args *args, u64 start, u64 end);
+void qxl_port_monitors_config(struct qxl_port_args *args, struct qxl_monitors_config *config,
+			      u64 addr, const struct qxl_head_rect *heads, unsigned int n);
+bool qxl_port_takes_args(enum qxl_io_port port);
+void qxl_port_args_write(struct qxl_ram __iomem *ram, enum qxl_io_port port,
+			 const struct qxl_port_args *args);
 
 #endif /* QXL_CMD_H */

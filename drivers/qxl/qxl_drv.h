@@ -369,6 +369,8 @@ struct qxl_device {
 	/*
 	 * io_lock serialises the asynchronous I/O ports: the device accepts
 	 * one outstanding operation and treats a second one as a guest bug.
+	 * It also covers the ports' arguments in the RAM header, which only
+	 * the port chokepoint writes (the rule in qxl_cmd.c).
 	 * io_pending is set when an operation starts and cleared by the IO_CMD
 	 * interrupt that ends it, which also wakes io_wq; an operation a slow
 	 * device has not finished stays pending across io_lock (io_port and
@@ -532,7 +534,11 @@ static inline struct qxl_device *to_qxl(struct drm_device *drm)
 int qxl_hw_init(struct qxl_device *qdev);
 void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
-int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
+int qxl_io_async_args(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+		      const struct qxl_port_args *args);
+void qxl_io_write_args(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+		       const struct qxl_port_args *args);
+int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 void qxl_hw_reset_and_setup(struct qxl_device *qdev);
 u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset);
 u32 qxl_mm_time(struct qxl_device *qdev);
@@ -589,8 +595,6 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
-void qxl_set_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
-int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 
 /* qxl_ioctl.c */
 struct drm_file;

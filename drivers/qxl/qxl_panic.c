@@ -80,9 +80,10 @@ static void qxl_panic_render_pending(struct qxl_device *qdev)
 	if (!qdev->io_pending) {
 		struct drm_rect all = DRM_RECT_INIT(0, 0, qdev->primary_width,
 						    qdev->primary_height);
+		struct qxl_port_args args;
 
-		qxl_set_update_area(qdev, 0, &all);
-		qxl_io_write(qdev, QXL_IO_UPDATE_AREA, 0);
+		qxl_port_update_area(&args, 0, &all);
+		qxl_io_write_args(qdev, QXL_IO_UPDATE_AREA, 0, &args);
 	}
 	mutex_unlock(&qdev->io_lock);
 }
