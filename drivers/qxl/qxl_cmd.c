@@ -204,8 +204,6 @@ void qxl_cmd_clip_rects(struct qxl_clip_rects *cr, const struct drm_rect *clips,
 			     clips[i].y2 + dy);
 }
 
-QXL_KUNIT_EXPORT(qxl_cmd_clip_rects);
-
 /**
  * qxl_cmd_image_bitmap - an image of 32-bit pixels, top-down, not cached
  * @image: the image to fill
@@ -228,8 +226,6 @@ void qxl_cmd_image_bitmap(struct qxl_image *image, u32 w, u32 h, u32 stride, u64
 	image->bitmap.stride = cpu_to_le32(stride);
 	image->bitmap.data = cpu_to_le64(data);
 }
-
-QXL_KUNIT_EXPORT(qxl_cmd_image_bitmap);
 
 /**
  * qxl_cmd_image_surface - an image that is an off-screen surface
@@ -282,8 +278,6 @@ void qxl_cmd_cursor(struct qxl_cursor_cmd *cmd, enum qxl_cursor_cmd_type type, i
 		break;
 	}
 }
-
-QXL_KUNIT_EXPORT(qxl_cmd_cursor);
 
 /**
  * qxl_cmd_cursor_shape - the header of a cursor image with alpha
@@ -461,6 +455,8 @@ void qxl_port_memslot(struct qxl_port_args *args, u64 start, u64 end)
 	args->memslot.mem_end = cpu_to_le64(end);
 }
 
+QXL_KUNIT_EXPORT(qxl_port_memslot);
+
 /**
  * qxl_port_monitors_config - the arguments of MONITORS_CONFIG_ASYNC
  * @args: the arguments to fill
@@ -483,6 +479,8 @@ void qxl_port_monitors_config(struct qxl_port_args *args, struct qxl_monitors_co
 	args->monitors.heads = heads;
 	args->monitors.n = n;
 }
+
+QXL_KUNIT_EXPORT(qxl_port_monitors_config);
 
 /**
  * qxl_port_takes_args - whether a port reads arguments from the RAM header
