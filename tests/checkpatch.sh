@@ -39,6 +39,16 @@ if [ -n "$stray" ]; then
 else
 	echo "PASS checkpatch-compat-in-one-place"
 fi
+# The ports' arguments in the RAM header have one writer (the rule in qxl_cmd.c).
+stray=$(grep -nE -- '->(update_area|update_surface|mem_slot|create_surface|monitors_config)\b' \
+	"$top"/drivers/qxl/*.c | grep -vE '/qxl_(cmd|kunit)\.c:')
+if [ -n "$stray" ]; then
+	echo "FAIL checkpatch-port-args-in-one-place: RAM-header port arguments written outside qxl_port_args_write():"
+	echo "$stray" | sed 's/^/    /'
+	rc=1
+else
+	echo "PASS checkpatch-port-args-in-one-place"
+fi
 
 # kernel-doc over the same files: W=1 builds check the .c files only, and
 # only the ones the configuration compiles. -v is 6.1's form of later

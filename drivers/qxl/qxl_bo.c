@@ -129,7 +129,10 @@ static void qxl_bo_deferred_free(struct qxl_device *qdev, struct qxl_deferred *d
 	qxl_vram_free(qdev, container_of(d, struct qxl_bo, free));
 }
 
-/* Queue a surface command. Returns -ENODEV once the device is gone. */
+/*
+ * Queue a surface command; @flags go with a CREATE. Returns -ENODEV once
+ * the device is gone.
+ */
 static int qxl_surface_cmd(struct qxl_device *qdev, struct qxl_bo *bo, u8 type, u32 flags)
 {
 	struct qxl_surface_cmd *cmd;
@@ -142,17 +145,11 @@ static int qxl_surface_cmd(struct qxl_device *qdev, struct qxl_bo *bo, u8 type, 
 	if (ret)
 		goto out;
 	cmd = qxl_dmem_ptr(qdev, dmem);
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->surface_id = cpu_to_le32(bo->surface_id);
-	cmd->type = type;
-	cmd->flags = cpu_to_le32(flags);
 	if (type == QXL_SURFACE_CMD_CREATE) {
-		cmd->create.format = cpu_to_le32(bo->format);
-		cmd->create.width = cpu_to_le32(bo->width);
-		cmd->create.height = cpu_to_le32(bo->height);
-		cmd->create.stride = cpu_to_le32(bo->stride);
-		cmd->create.data = cpu_to_le64(qxl_bo_phys(qdev, bo, 0));
+		qxl_cmd_surface_create(cmd, bo->surface_id, bo->format, bo->width, bo->height,
+				       bo->stride, qxl_bo_phys(qdev, bo, 0), flags);
 	} else {
+		qxl_cmd_surface_destroy(cmd, bo->surface_id);
 		dmem->released = qxl_surface_destroyed;
 		dmem->owner = bo;
 	}

@@ -181,11 +181,6 @@ static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size
  * when nothing is pending). See "Ports and the device's threads" in
  * Documentation/qxl-ng.rst.
  */
-struct qxl_message_cmd {
-	struct qxl_release_info release_info;
-	u8 text[8];
-} __packed;
-
 /**
  * qxl_release_nudge - make the device publish the releases it holds back
  * @qdev: the device; the caller holds drm_dev_enter()
@@ -209,7 +204,7 @@ int qxl_release_nudge(struct qxl_device *qdev)
 		if (qxl_dmem_alloc_nowait(qdev, sizeof(*msg), &dmem))
 			break;
 		msg = qxl_dmem_ptr(qdev, dmem);
-		memset(msg, 0, sizeof(*msg));
+		qxl_cmd_message(msg);
 		if (qxl_ring_push_nowait(qdev, QXL_CMD_MESSAGE, dmem)) {
 			qxl_dmem_free(qdev, dmem);
 			break;

@@ -35,6 +35,11 @@
  * - qxl_hw.c, qxl_hw.h: the device ABI, mapping, ROM validation, the port
  *   chokepoint, memslots, the interrupt handler and reset;
  * - qxl_ring.c: the command and release rings;
+ * - qxl_cmd.c, qxl_cmd.h: the builders of every command the driver hands
+ *   the device and of the ports' arguments, pure functions from plain
+ *   arguments to device structures; and the rule for those arguments: the
+ *   RAM header's are written only by the port chokepoint, under io_lock,
+ *   once no operation is outstanding, right before the port write;
  * - qxl_dmem.c: the pool of device memory in the io pages, the flush of
  *   releases when the device goes idle, and the work deferred until the
  *   device lets go of a resource;

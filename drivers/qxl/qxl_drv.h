@@ -22,6 +22,7 @@
 #include <drm/drm_plane.h>
 #include <drm/drm_rect.h>
 
+#include "qxl_cmd.h"
 #include "qxl_compat.h"
 #include "qxl_drm.h"
 #include "qxl_hw.h"
@@ -434,8 +435,8 @@ struct qxl_device {
 	/**
 	 * @io_lock: serialises the asynchronous I/O ports: the device accepts
 	 * one outstanding operation and treats a second one as a guest bug.
-	 * qxl_io_update_area() also writes the port's arguments into @ram_hdr
-	 * under it, and a reset holds it.
+	 * It also covers the ports' arguments in the RAM header, which only
+	 * the port chokepoint writes (the rule in qxl_cmd.c); a reset holds it.
 	 */
 	struct mutex io_lock;
 	/**
@@ -727,9 +728,14 @@ static inline struct qxl_device *to_qxl(struct drm_device *drm)
 int qxl_hw_init(struct qxl_device *qdev);
 void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
 int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
-int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val);
+int qxl_io_async_args(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+		      const struct qxl_port_args *args);
+void qxl_io_write_args(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+		       const struct qxl_port_args *args);
+int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 void qxl_hw_reset_and_setup(struct qxl_device *qdev);
 u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset);
+u32 qxl_mm_time(struct qxl_device *qdev);
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height);
 void qxl_primary_destroy(struct qxl_device *qdev);
 
@@ -783,8 +789,6 @@ int qxl_alloc_surf_ioctl(struct drm_device *drm, void *data, struct drm_file *fi
 int qxl_execbuffer_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
 int qxl_wait_ioctl(struct drm_device *drm, void *data, struct drm_file *file);
-void qxl_set_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
-int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 
 /* qxl_ioctl.c */
 struct drm_file;
@@ -813,8 +817,6 @@ struct drm_minor;
 void qxl_debugfs_init(struct drm_minor *minor);
 
 /* qxl_plane.c: primary planes and damage uploads */
-void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
-			   u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h);
 void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r);
 void qxl_scanout_work(struct work_struct *work);
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index);

@@ -998,47 +998,6 @@ out_free:
 	return ret;
 }
 
-/* Where the next UPDATE_AREA renders; the caller holds io_lock. */
-void qxl_set_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
-{
-	writel(r->y1, &qdev->ram_hdr->update_area.top);
-	writel(r->x1, &qdev->ram_hdr->update_area.left);
-	writel(r->y2, &qdev->ram_hdr->update_area.bottom);
-	writel(r->x2, &qdev->ram_hdr->update_area.right);
-	writel(surface_id, &qdev->ram_hdr->update_surface);
-}
-
-/**
- * qxl_io_update_area - make the device render pending commands of a surface
- * @qdev: the device
- * @surface_id: the surface, 0 for the primary
- * @r: the area
- *
- * An id the device does not know (a reset in between) is ignored by it.
- * After a reset the device is in VGA mode until the display is committed
- * again, and answers without rendering anything: wait for that first.
- *
- * Return: 0 once the pixels are in the surface's memory; -EBUSY if the
- * device is alive but still rendering (or still in VGA mode) after
- * QXL_IO_TIMEOUT_MS; -ETIMEDOUT or -ENODEV as qxl_io_async().
- */
-int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
-{
-	int idx, ret;
-
-	if (!wait_event_timeout(qdev->io_wq, READ_ONCE(qdev->ring_live),
-				msecs_to_jiffies(QXL_IO_TIMEOUT_MS)))
-		return -EBUSY;
-	if (!drm_dev_enter(&qdev->drm, &idx))
-		return -ENODEV;
-	mutex_lock(&qdev->io_lock);
-	qxl_set_update_area(qdev, surface_id, r);
-	ret = qxl_io_async_locked(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0);
-	mutex_unlock(&qdev->io_lock);
-	drm_dev_exit(idx);
-	return ret;
-}
-
 int qxl_update_area_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct qxl_device *qdev = to_qxl(drm);

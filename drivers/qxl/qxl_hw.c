@@ -27,20 +27,6 @@ void qxl_io_write(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 }
 
 /*
- * Start an asynchronous port operation and wait, bounded, for the IO_CMD
- * interrupt that ends it. The device accepts only one at a time.
- */
-int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
-{
-	int ret;
-
-	mutex_lock(&qdev->io_lock);
-	ret = qxl_io_async_locked(qdev, port, val);
-	mutex_unlock(&qdev->io_lock);
-	return ret;
-}
-
-/*
  * Rendering requests finish when spice-server has drawn everything that is
  * queued, which a client can make arbitrarily slow with valid commands:
  * their callers get EBUSY after QXL_IO_TIMEOUT_MS and the operation stays
@@ -107,23 +93,14 @@ static int qxl_io_wait_done(struct qxl_device *qdev, enum qxl_io_port port)
 	}
 }
 
-/**
- * qxl_io_async_locked - qxl_io_async() for callers that set up the port's
- * arguments under io_lock
- * @qdev: the device
- * @port: an asynchronous port
- * @val: the value written
- *
- * An operation that a busy device left outstanding is waited for first;
- * the port is never written while one is (QEMU takes that as a guest bug).
- *
- * Return: 0 when the device finished the operation; -EBUSY if the device
- * is still busy with this or an earlier rendering request after
- * QXL_IO_TIMEOUT_MS (nothing is reset; the caller may retry); -ETIMEDOUT
- * if the device is taken as dead (a reset is scheduled); -ENODEV after
- * unplug.
+/*
+ * The body of qxl_io_async_args(), under io_lock. An operation that a busy
+ * device left outstanding is waited for first; the port is never written
+ * while one is (QEMU takes that as a guest bug). Only then are @args
+ * written into the RAM header, right before the port (qxl_cmd.c's rule).
  */
-int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
+static int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+			       const struct qxl_port_args *args)
 {
 	int idx, ret;
 
@@ -133,6 +110,8 @@ int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 
 	ret = qxl_io_wait_done(qdev, port);
 	if (!ret) {
+		if (args)
+			qxl_port_args_write(qdev->ram_hdr, port, args);
 		qdev->io_started = jiffies;
 		qdev->io_port = port;
 		WRITE_ONCE(qdev->io_pending, true);
@@ -146,19 +125,113 @@ int qxl_io_async_locked(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
 	return ret;
 }
 
+/**
+ * qxl_io_async_args - start an asynchronous port operation and wait,
+ * bounded, for the IO_CMD interrupt that ends it
+ * @qdev: the device
+ * @port: an asynchronous port
+ * @val: the value written
+ * @args: the arguments the port reads from the RAM header (qxl_port_*()),
+ *	NULL for a port that takes none
+ *
+ * The device accepts only one operation at a time: io_lock serialises
+ * them, and one that a busy device left outstanding is waited for first.
+ * @args are written under io_lock once it is over, immediately before the
+ * port (the rule of qxl_cmd.c).
+ *
+ * Return: 0 when the device finished the operation; -EBUSY if the device
+ * is still busy with this or an earlier rendering request after
+ * QXL_IO_TIMEOUT_MS (nothing is reset; the caller may retry); -ETIMEDOUT
+ * if the device is taken as dead (a reset is scheduled); -ENODEV after
+ * unplug; -EINVAL if @args do not match the port.
+ */
+int qxl_io_async_args(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+		      const struct qxl_port_args *args)
+{
+	int ret;
+
+	if (WARN_ON_ONCE(!args != !qxl_port_takes_args(port)))
+		return -EINVAL;
+	mutex_lock(&qdev->io_lock);
+	ret = qxl_io_async_locked(qdev, port, val, args);
+	mutex_unlock(&qdev->io_lock);
+	return ret;
+}
+
+/* qxl_io_async_args() for a port that takes no arguments. */
+int qxl_io_async(struct qxl_device *qdev, enum qxl_io_port port, u8 val)
+{
+	return qxl_io_async_args(qdev, port, val, NULL);
+}
+
+/**
+ * qxl_io_write_args - a synchronous port that takes arguments
+ * @qdev: the device
+ * @port: QXL_IO_MEMSLOT_ADD or QXL_IO_UPDATE_AREA
+ * @val: the value written
+ * @args: its arguments (qxl_port_*())
+ *
+ * The caller holds io_lock and knows that no asynchronous operation is
+ * outstanding: a reset just cancelled it, or it checked io_pending (the
+ * panic handler). @args are written immediately before the port.
+ */
+void qxl_io_write_args(struct qxl_device *qdev, enum qxl_io_port port, u8 val,
+		       const struct qxl_port_args *args)
+{
+	lockdep_assert_held(&qdev->io_lock);
+	if (WARN_ON_ONCE(!args || !qxl_port_takes_args(port)))
+		return;
+	qxl_port_args_write(qdev->ram_hdr, port, args);
+	qxl_io_write(qdev, port, val);
+}
+
+/**
+ * qxl_io_update_area - make the device render pending commands of a surface
+ * @qdev: the device
+ * @surface_id: the surface, 0 for the primary
+ * @r: the area
+ *
+ * An id the device does not know (a reset in between) is ignored by it.
+ * After a reset the device is in VGA mode until the display is committed
+ * again, and answers without rendering anything: wait for that first.
+ *
+ * Return: 0 once the pixels are in the surface's memory; -EBUSY if the
+ * device is alive but still rendering (or still in VGA mode) after
+ * QXL_IO_TIMEOUT_MS; -ETIMEDOUT or -ENODEV as qxl_io_async_args().
+ */
+int qxl_io_update_area(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
+{
+	struct qxl_port_args args;
+
+	if (!wait_event_timeout(qdev->io_wq, READ_ONCE(qdev->ring_live),
+				msecs_to_jiffies(QXL_IO_TIMEOUT_MS)))
+		return -EBUSY;
+	qxl_port_update_area(&args, surface_id, r);
+	return qxl_io_async_args(qdev, QXL_IO_UPDATE_AREA_ASYNC, 0, &args);
+}
+
 u64 qxl_slot_phys(const struct qxl_memslot *slot, u64 offset)
 {
 	return slot->high_bits | offset;
 }
 
-/* Memslots are added with the synchronous port: it is only used at setup. */
+/* The device's multimedia clock, which every draw carries (its mm_time). */
+u32 qxl_mm_time(struct qxl_device *qdev)
+{
+	return readl(&qdev->rom->mm_clock);
+}
+
+/*
+ * Memslots are added with the synchronous port: it is only used at setup.
+ * The caller holds io_lock.
+ */
 static void qxl_memslot_add(struct qxl_device *qdev, struct qxl_memslot *slot)
 {
 	unsigned int shift = 64 - qdev->slot_gen_bits - qdev->slot_id_bits;
+	struct qxl_port_args args;
 
-	writeq(slot->start, &qdev->ram_hdr->mem_slot.mem_start);
-	writeq(slot->start + slot->size, &qdev->ram_hdr->mem_slot.mem_end);
-	qxl_io_write(qdev, QXL_IO_MEMSLOT_ADD, slot->id);
+	qxl_port_memslot(&args, slot->start, slot->start + slot->size);
+	qxl_io_write_args(qdev, QXL_IO_MEMSLOT_ADD, slot->id, &args);
 
 	slot->generation = readb(&qdev->rom->slot_generation);
 	slot->high_bits = (((u64)slot->id << qdev->slot_gen_bits) | slot->generation) << shift;
@@ -174,10 +247,12 @@ static void qxl_irq_unpark(struct qxl_device *qdev)
 /*
  * Reset the device and bring it to the state the driver expects: memslots
  * registered, rings empty, interrupts unmasked. Afterwards the device is in
- * VGA mode until a primary surface is created.
+ * VGA mode until a primary surface is created. The caller holds io_lock,
+ * under which the memslots' arguments are written.
  */
 void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 {
+	lockdep_assert_held(&qdev->io_lock);
 	qxl_io_write(qdev, QXL_IO_RESET, 0);
 	clear_bit(QXL_HW_IN_ERROR, &qdev->hw_state);
 	/* The reset cancels the device's outstanding operation. */
@@ -197,23 +272,14 @@ void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 
 int qxl_primary_create(struct qxl_device *qdev, u32 width, u32 height)
 {
-	struct qxl_surface_create __iomem *cs = &qdev->ram_hdr->create_surface;
+	struct qxl_port_args args;
 	int ret;
 
 	if (qdev->primary_live)
 		qxl_primary_destroy(qdev);
 
-	writel(width, &cs->width);
-	writel(height, &cs->height);
-	writel(width * 4, &cs->stride);
-	writel(QXL_SURF_FMT_32_XRGB, &cs->format);
-	writel(0, &cs->position);
-	writel(1, &cs->mouse_mode);
-	writel(0, &cs->flags);
-	writel(QXL_SURF_TYPE_PRIMARY, &cs->type);
-	writeq(qxl_slot_phys(&qdev->main_slot, 0), &cs->mem);
-
-	ret = qxl_io_async(qdev, QXL_IO_CREATE_PRIMARY_ASYNC, 0);
+	qxl_port_primary(&args, width, height, qxl_slot_phys(&qdev->main_slot, 0));
+	ret = qxl_io_async_args(qdev, QXL_IO_CREATE_PRIMARY_ASYNC, 0, &args);
 	if (ret)
 		return ret;
 	qdev->primary_live = true;
@@ -457,7 +523,10 @@ int qxl_hw_init(struct qxl_device *qdev)
 	if (ret)
 		return ret;
 
+	/* nothing else uses the device yet: io_lock for the rule of qxl_cmd.c */
+	mutex_lock(&qdev->io_lock);
 	qxl_hw_reset_and_setup(qdev);
+	mutex_unlock(&qdev->io_lock);
 
 	return devm_add_action_or_reset(dev, qxl_hw_fini, qdev);
 }

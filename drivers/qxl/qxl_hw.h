@@ -397,6 +397,13 @@ struct qxl_surface_cmd {
 } __packed;
 static_assert(sizeof(struct qxl_surface_cmd) == 41);
 
+/* QXLMessage: text the device logs; the driver's are empty (qxl_dmem.c). */
+struct qxl_message_cmd {
+	struct qxl_release_info release_info;
+	u8 text[8];
+} __packed;
+static_assert(sizeof(struct qxl_message_cmd) == 16);
+
 /* Draw types (QXLDrawable.type) */
 enum qxl_draw_type {
 	QXL_DRAW_NOP = 0,

@@ -114,33 +114,18 @@ static void qxl_layout_apply(struct qxl_device *qdev, struct drm_atomic_commit *
 	drm_dev_exit(idx);
 }
 
-/* Tell the device, and through it every SPICE client, where the heads are. */
+/*
+ * Tell the device, and through it every SPICE client, where the heads are.
+ * The port chokepoint builds the config in its block (qxl_cmd.c's rule).
+ */
 static void qxl_monitors_config_send(struct qxl_device *qdev)
 {
-	struct qxl_monitors_config *mc = qxl_dmem_ptr(qdev, qdev->monitors_block);
-	unsigned int i;
-	int idx;
+	struct qxl_port_args args;
 
-	if (!drm_dev_enter(&qdev->drm, &idx))
-		return;
-	mc->count = cpu_to_le16(qdev->num_heads);
-	mc->max_allowed = cpu_to_le16(qdev->num_heads);
-	for (i = 0; i < qdev->num_heads; i++) {
-		const struct qxl_head_rect *r = &qdev->layout[i];
-
-		mc->heads[i] = (struct qxl_head_config){
-			.id = cpu_to_le32(i),
-			.width = cpu_to_le32(r->w),
-			.height = cpu_to_le32(r->h),
-			.x = cpu_to_le32(r->x),
-			.y = cpu_to_le32(r->y),
-		};
-	}
-	/* The config must be complete in memory before the device reads it. */
-	wmb();
-	writeq(qxl_dmem_phys(qdev, qdev->monitors_block, 0), &qdev->ram_hdr->monitors_config);
-	qxl_io_async(qdev, QXL_IO_MONITORS_CONFIG_ASYNC, 0);
-	drm_dev_exit(idx);
+	qxl_port_monitors_config(&args, qxl_dmem_ptr(qdev, qdev->monitors_block),
+				 qxl_dmem_phys(qdev, qdev->monitors_block, 0), qdev->layout,
+				 qdev->num_heads);
+	qxl_io_async_args(qdev, QXL_IO_MONITORS_CONFIG_ASYNC, 0, &args);
 }
 
 /*

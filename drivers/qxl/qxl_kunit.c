@@ -13,7 +13,9 @@
  *    commands built in memory;
  *  - qxl_bo_resolve: device addresses against the caller's buffers;
  *  - qxl_damage_history: the per-CRTC ring behind SCANOUT_DAMAGE;
- *  - qxl_flip_diff: where two pictures differ (flips without damage).
+ *  - qxl_flip_diff: where two pictures differ (flips without damage);
+ *  - qxl_cmd: the builders of commands and of port arguments (qxl_cmd.c),
+ *    byte by byte at the offsets of the device's ABI.
  */
 #include <kunit/test.h>
 #include <linux/crc32.h>
@@ -809,8 +811,221 @@ static struct kunit_suite flip_diff_suite = {
 	.test_cases = flip_diff_cases,
 };
 
+/*
+ * The builders write into a buffer of this byte, so that a case sees what
+ * they leave alone; offsets are the device's (spice-protocol's qxl_dev.h),
+ * written out rather than taken from qxl_hw.h's structures.
+ */
+#define CMD_POISON	0xa5
+
+static u8 *cmd_buf(struct kunit *test, size_t size)
+{
+	u8 *b = kunit_kmalloc(test, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	memset(b, CMD_POISON, size);
+	return b;
+}
+
+static u32 le32_at(const u8 *b, size_t off)
+{
+	return get_unaligned_le32(b + off);
+}
+
+/* A rectangle as the device reads it: top, left, bottom, right. */
+static void expect_rect_at(struct kunit *test, const u8 *b, size_t off, u32 left, u32 top,
+			   u32 right, u32 bottom)
+{
+	KUNIT_EXPECT_EQ(test, le32_at(b, off), top);
+	KUNIT_EXPECT_EQ(test, le32_at(b, off + 4), left);
+	KUNIT_EXPECT_EQ(test, le32_at(b, off + 8), bottom);
+	KUNIT_EXPECT_EQ(test, le32_at(b, off + 12), right);
+}
+
+/* QXLDrawable: bbox at 31, clip at 47, mm_time at 59, surfaces at 63 and 75, u at 123. */
+static void cmd_draw_copy(struct kunit *test)
+{
+	u8 *b = cmd_buf(test, sizeof(struct qxl_drawable) + 1);
+	unsigned int i;
+
+	qxl_cmd_draw_copy((struct qxl_drawable *)b, 0x01020304, 0x1122334455667788ull,
+			  1, 2, 10, 20, 30, 40);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b), 0ull);	/* release_info */
+	KUNIT_EXPECT_EQ(test, le32_at(b, 8), 0u);		/* the primary */
+	KUNIT_EXPECT_EQ(test, b[12], QXL_EFFECT_OPAQUE);
+	KUNIT_EXPECT_EQ(test, b[13], QXL_DRAW_COPY);
+	KUNIT_EXPECT_EQ(test, b[14], 0);			/* self_bitmap */
+	expect_rect_at(test, b, 31, 10, 20, 40, 60);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 47), QXL_CLIP_TYPE_NONE);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 51), 0ull);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 59), 0x01020304u);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, le32_at(b, 63 + 4 * i), (u32)QXL_SURFACE_NONE);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 123), 0x1122334455667788ull);
+	expect_rect_at(test, b, 131, 1, 2, 31, 42);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le16(b + 147), QXL_ROPD_OP_PUT);
+	for (i = 149; i < 191; i++)				/* scale mode, mask, pad */
+		KUNIT_EXPECT_EQ(test, b[i], 0);
+	KUNIT_EXPECT_EQ(test, b[191], CMD_POISON);		/* nothing past it */
+}
+
+/* A copy from a surface lists it first; a FILL carries a solid brush. */
+static void cmd_draw_surface_copy_and_fill(struct kunit *test)
+{
+	u8 *b = cmd_buf(test, sizeof(struct qxl_drawable));
+	struct drm_rect src = DRM_RECT_INIT(10, 20, 100, 50);
+
+	qxl_cmd_draw_surface_copy((struct qxl_drawable *)b, 0, 0x4000, 7, &src, 100, 5);
+	expect_rect_at(test, b, 31, 110, 25, 210, 75);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 63), 7u);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 67), (u32)QXL_SURFACE_NONE);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 71), (u32)QXL_SURFACE_NONE);
+	expect_rect_at(test, b, 75, 10, 20, 110, 70);
+	expect_rect_at(test, b, 131, 10, 20, 110, 70);
+
+	memset(b, CMD_POISON, sizeof(struct qxl_drawable));
+	qxl_cmd_draw_fill((struct qxl_drawable *)b, 9, 0x00336699, 0, 0, 1024, 768);
+	KUNIT_EXPECT_EQ(test, b[13], QXL_DRAW_FILL);
+	expect_rect_at(test, b, 31, 0, 0, 1024, 768);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 63), (u32)QXL_SURFACE_NONE);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 123), QXL_BRUSH_TYPE_SOLID);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 127), 0x00336699u);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le16(b + 143), QXL_ROPD_OP_PUT);
+}
+
+/* QXLSurfaceCmd: id at 8, type at 12, flags at 13, format, width, height, stride, data. */
+static void cmd_surface_create(struct kunit *test)
+{
+	u8 *b = cmd_buf(test, sizeof(struct qxl_surface_cmd) + 1);
+
+	qxl_cmd_surface_create((struct qxl_surface_cmd *)b, 5, QXL_SURF_FMT_32_ARGB, 640, 480,
+			       -2560, 0x0a0b0c0d0e0f1011ull, QXL_SURF_FLAG_KEEP_DATA);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b), 0ull);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 8), 5u);
+	KUNIT_EXPECT_EQ(test, b[12], QXL_SURFACE_CMD_CREATE);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 13), (u32)QXL_SURF_FLAG_KEEP_DATA);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 17), QXL_SURF_FMT_32_ARGB);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 21), 640u);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 25), 480u);
+	KUNIT_EXPECT_EQ(test, (s32)le32_at(b, 29), -2560);	/* bottom-up */
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 33), 0x0a0b0c0d0e0f1011ull);
+	KUNIT_EXPECT_EQ(test, b[41], CMD_POISON);
+
+	qxl_cmd_surface_destroy((struct qxl_surface_cmd *)b, 5);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 8), 5u);
+	KUNIT_EXPECT_EQ(test, b[12], QXL_SURFACE_CMD_DESTROY);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 13), 0u);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 17), 0u);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 33), 0ull);
+}
+
+/* QXLMonitorsConfig: count, max_allowed, then 28-byte heads. */
+static void cmd_monitors_config(struct kunit *test)
+{
+	const struct qxl_head_rect heads[2] = {
+		{ .x = 0, .y = 0, .w = 1024, .h = 768 },
+		{ .x = 1024, .y = 0, .w = 0, .h = 0 },	/* off */
+	};
+	u8 *b = cmd_buf(test, 4 + 2 * 28 + 1);
+	unsigned int i;
+
+	qxl_cmd_monitors_config((struct qxl_monitors_config *)b, heads, 2);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le16(b), 2);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le16(b + 2), 2);
+	for (i = 0; i < 2; i++) {
+		const u8 *h = b + 4 + 28 * i;
+
+		KUNIT_EXPECT_EQ(test, le32_at(h, 0), i);	/* id */
+		KUNIT_EXPECT_EQ(test, le32_at(h, 4), 0u);	/* surface_id */
+		KUNIT_EXPECT_EQ(test, le32_at(h, 8), heads[i].w);
+		KUNIT_EXPECT_EQ(test, le32_at(h, 12), heads[i].h);
+		KUNIT_EXPECT_EQ(test, le32_at(h, 16), heads[i].x);
+		KUNIT_EXPECT_EQ(test, le32_at(h, 20), heads[i].y);
+		KUNIT_EXPECT_EQ(test, le32_at(h, 24), 0u);	/* flags */
+	}
+	KUNIT_EXPECT_EQ(test, b[4 + 2 * 28], CMD_POISON);
+}
+
+/*
+ * QXLRam: update_area at 5256, update_surface 5272, mem_slot 5276,
+ * create_surface 5292, monitors_config 5340. Each port's arguments land
+ * in its own fields and nowhere else; a port without arguments writes none.
+ */
+static void cmd_port_args(struct kunit *test)
+{
+	const struct qxl_head_rect heads[1] = { { .w = 800, .h = 600 } };
+	u8 *b = cmd_buf(test, sizeof(struct qxl_ram));
+	u8 *before = cmd_buf(test, sizeof(struct qxl_ram));
+	struct qxl_ram __iomem *ram = (struct qxl_ram __iomem __force *)b;
+	u8 *mc = cmd_buf(test, 4 + 28);
+	struct qxl_port_args args;
+
+	KUNIT_EXPECT_TRUE(test, qxl_port_takes_args(QXL_IO_UPDATE_AREA_ASYNC));
+	KUNIT_EXPECT_TRUE(test, qxl_port_takes_args(QXL_IO_CREATE_PRIMARY_ASYNC));
+	KUNIT_EXPECT_FALSE(test, qxl_port_takes_args(QXL_IO_FLUSH_SURFACES_ASYNC));
+	KUNIT_EXPECT_FALSE(test, qxl_port_takes_args(QXL_IO_NOTIFY_CMD));
+
+	qxl_port_update_area(&args, 3, &DRM_RECT_INIT(8, 16, 32, 64));
+	qxl_port_args_write(ram, QXL_IO_FLUSH_SURFACES_ASYNC, &args);
+	KUNIT_EXPECT_EQ(test, memcmp(b, before, sizeof(struct qxl_ram)), 0);
+
+	qxl_port_args_write(ram, QXL_IO_UPDATE_AREA_ASYNC, &args);
+	expect_rect_at(test, b, 5256, 8, 16, 40, 80);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5272), 3u);
+	KUNIT_EXPECT_EQ(test, memcmp(b, before, 5256), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(b + 5276, before + 5276, sizeof(struct qxl_ram) - 5276), 0);
+
+	memcpy(before, b, sizeof(struct qxl_ram));
+	qxl_port_primary(&args, 1920, 1080, 0x0100000000000000ull);
+	qxl_port_args_write(ram, QXL_IO_CREATE_PRIMARY_ASYNC, &args);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5292), 1920u);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5296), 1080u);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5300), 1920u * 4);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5304), QXL_SURF_FMT_32_XRGB);
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5308), 0u);		/* position */
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5312), 1u);		/* mouse_mode */
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5316), 0u);		/* flags */
+	KUNIT_EXPECT_EQ(test, le32_at(b, 5320), QXL_SURF_TYPE_PRIMARY);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 5324), 0x0100000000000000ull);
+	KUNIT_EXPECT_EQ(test, memcmp(b, before, 5292), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(b + 5332, before + 5332, sizeof(struct qxl_ram) - 5332), 0);
+
+	memcpy(before, b, sizeof(struct qxl_ram));
+	qxl_port_memslot(&args, 0xfc000000, 0xfe000000);
+	qxl_port_args_write(ram, QXL_IO_MEMSLOT_ADD, &args);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 5276), 0xfc000000ull);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 5284), 0xfe000000ull);
+	KUNIT_EXPECT_EQ(test, memcmp(b, before, 5276), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(b + 5292, before + 5292, sizeof(struct qxl_ram) - 5292), 0);
+
+	/* the config is built in its block when the address is written */
+	memcpy(before, b, sizeof(struct qxl_ram));
+	qxl_port_monitors_config(&args, (struct qxl_monitors_config *)mc, 0x2000, heads, 1);
+	KUNIT_EXPECT_EQ(test, mc[0], CMD_POISON);
+	qxl_port_args_write(ram, QXL_IO_MONITORS_CONFIG_ASYNC, &args);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(b + 5340), 0x2000ull);
+	KUNIT_EXPECT_EQ(test, memcmp(b, before, 5340), 0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le16(mc), 1);
+	KUNIT_EXPECT_EQ(test, le32_at(mc, 4 + 8), 800u);
+	KUNIT_EXPECT_EQ(test, le32_at(mc, 4 + 12), 600u);
+}
+
+static struct kunit_case cmd_cases[] = {
+	KUNIT_CASE(cmd_draw_copy),
+	KUNIT_CASE(cmd_draw_surface_copy_and_fill),
+	KUNIT_CASE(cmd_surface_create),
+	KUNIT_CASE(cmd_monitors_config),
+	KUNIT_CASE(cmd_port_args),
+	{}
+};
+
+static struct kunit_suite cmd_suite = {
+	.name = "qxl_cmd",
+	.test_cases = cmd_cases,
+};
+
 kunit_test_suites(&client_suite, &mode_suite, &edid_suite, &groups_suite, &verifier_suite,
-		  &drawable_suite, &resolve_suite, &damage_suite, &flip_diff_suite);
+		  &drawable_suite, &resolve_suite, &damage_suite, &flip_diff_suite, &cmd_suite);
 
 MODULE_IMPORT_NS(QXL_KUNIT_NS);
 MODULE_DESCRIPTION("KUnit suites of qxl-ng's pure logic");

@@ -80,9 +80,10 @@ static void qxl_panic_render_pending(struct qxl_device *qdev)
 	if (!qdev->io_pending) {
 		struct drm_rect all = DRM_RECT_INIT(0, 0, qdev->primary_width,
 						    qdev->primary_height);
+		struct qxl_port_args args;
 
-		qxl_set_update_area(qdev, 0, &all);
-		qxl_io_write(qdev, QXL_IO_UPDATE_AREA, 0);
+		qxl_port_update_area(&args, 0, &all);
+		qxl_io_write_args(qdev, QXL_IO_UPDATE_AREA, 0, &args);
 	}
 	mutex_unlock(&qdev->io_lock);
 }
@@ -111,27 +112,18 @@ void qxl_panic_flush(struct drm_plane *plane)
 	struct qxl_device *qdev = to_qxl(plane->dev);
 	const struct qxl_head_rect *r = qxl_panic_head(qdev, plane);
 	void *blk = qxl_dmem_ptr(qdev, qdev->panic_block);
-	struct qxl_image image = {};
+	struct qxl_image image;
 	struct qxl_drawable draw;
 
 	if (!r)
 		return;
-	image.descriptor.id = cpu_to_le64(QXL_IMAGE_GROUP_DRIVER_DONT_CACHE);
-	image.descriptor.type = QXL_IMAGE_BITMAP;
-	image.descriptor.width = cpu_to_le32(r->w);
-	image.descriptor.height = cpu_to_le32(r->h);
-	image.bitmap.format = QXL_BITMAP_FMT_32BIT;
-	image.bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
-	image.bitmap.x = cpu_to_le32(r->w);
-	image.bitmap.y = cpu_to_le32(r->h);
-	image.bitmap.stride = cpu_to_le32(qdev->primary_width * 4);
-	image.bitmap.data = cpu_to_le64(qxl_slot_phys(&qdev->main_slot,
-						      qxl_panic_offset(qdev, r)));
+	qxl_cmd_image_bitmap(&image, r->w, r->h, qdev->primary_width * 4,
+			     qxl_slot_phys(&qdev->main_slot, qxl_panic_offset(qdev, r)));
 	memcpy(blk + QXL_PANIC_IMAGE_OFF, &image, sizeof(image));
 
-	qxl_primary_copy_init(qdev, &draw,
-			      qxl_dmem_phys(qdev, qdev->panic_block, QXL_PANIC_IMAGE_OFF),
-			      0, 0, r->x, r->y, r->w, r->h);
+	qxl_cmd_draw_copy(&draw, qxl_mm_time(qdev),
+			  qxl_dmem_phys(qdev, qdev->panic_block, QXL_PANIC_IMAGE_OFF),
+			  0, 0, r->x, r->y, r->w, r->h);
 	memcpy(blk, &draw, sizeof(draw));
 	if (qxl_ring_push_panic(qdev, QXL_CMD_DRAW, qdev->panic_block))
 		drm_dbg_driver(&qdev->drm, "panic screen not sent: command ring busy\n");

@@ -132,44 +132,6 @@ QXL_KUNIT_STATIC unsigned int qxl_group_clips(struct drm_rect *clips, unsigned i
 
 QXL_KUNIT_EXPORT(qxl_group_clips);
 
-static void qxl_rect_to_hw(struct qxl_rect *hw, int x1, int y1, int x2, int y2)
-{
-	hw->left = cpu_to_le32(x1);
-	hw->top = cpu_to_le32(y1);
-	hw->right = cpu_to_le32(x2);
-	hw->bottom = cpu_to_le32(y2);
-}
-
-/* The header of a draw of @type on the primary surface over (x1, y1)-(x2, y2), unclipped. */
-static void qxl_primary_draw_init(struct qxl_device *qdev, struct qxl_drawable *draw, u8 type,
-				  int x1, int y1, int x2, int y2)
-{
-	unsigned int i;
-
-	memset(draw, 0, sizeof(*draw));
-	draw->surface_id = 0;
-	draw->effect = QXL_EFFECT_OPAQUE;
-	draw->type = type;
-	qxl_rect_to_hw(&draw->bbox, x1, y1, x2, y2);
-	draw->clip.type = cpu_to_le32(QXL_CLIP_TYPE_NONE);
-	draw->mm_time = cpu_to_le32(readl(&qdev->rom->mm_clock));
-	for (i = 0; i < ARRAY_SIZE(draw->surfaces_dest); i++)
-		draw->surfaces_dest[i] = cpu_to_le32(QXL_SURFACE_NONE);
-}
-
-/*
- * A DRAW_COPY onto the primary surface of (@sx, @sy, @w, @h) of the image at
- * device address @image to (@dx, @dy), unclipped.
- */
-void qxl_primary_copy_init(struct qxl_device *qdev, struct qxl_drawable *draw,
-			   u64 image, int sx, int sy, int dx, int dy, u32 w, u32 h)
-{
-	qxl_primary_draw_init(qdev, draw, QXL_DRAW_COPY, dx, dy, dx + w, dy + h);
-	draw->u.copy.src_bitmap = cpu_to_le64(image);
-	qxl_rect_to_hw(&draw->u.copy.src_area, sx, sy, sx + w, sy + h);
-	draw->u.copy.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
-}
-
 /*
  * Fill an upload block with the pixels of @src from @fb and a DRAW_COPY that
  * puts them at (@dst_x, @dst_y) of the primary surface, then queue it.
@@ -186,7 +148,7 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 	unsigned int dst_pitch[DRM_FORMAT_MAX_PLANES] = { w * 4 };
 	int dst_x = src->x1 + dx, dst_y = src->y1 + dy;
 	struct qxl_drawable draw;
-	struct qxl_image image = {};
+	struct qxl_image image;
 	unsigned int i;
 
 	atomic64_add((u64)w * h, &qdev->upload_pixels);
@@ -198,35 +160,15 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 		drm_fb_memcpy(&dst, dst_pitch, vmap, fb, c);
 	}
 
-	image.descriptor.id = cpu_to_le64(QXL_IMAGE_GROUP_DRIVER_DONT_CACHE);
-	image.descriptor.type = QXL_IMAGE_BITMAP;
-	image.descriptor.width = cpu_to_le32(w);
-	image.descriptor.height = cpu_to_le32(h);
-	image.bitmap.format = QXL_BITMAP_FMT_32BIT;
-	image.bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
-	image.bitmap.x = cpu_to_le32(w);
-	image.bitmap.y = cpu_to_le32(h);
-	image.bitmap.stride = cpu_to_le32(w * 4);
-	image.bitmap.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, pixels));
+	qxl_cmd_image_bitmap(&image, w, h, w * 4, qxl_dmem_phys(qdev, dmem, pixels));
 	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
 
-	qxl_primary_copy_init(qdev, &draw, qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF),
-			      0, 0, dst_x, dst_y, w, h);
+	qxl_cmd_draw_copy(&draw, qxl_mm_time(qdev), qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF),
+			  0, 0, dst_x, dst_y, w, h);
 	if (up->count > 1) {
-		struct qxl_clip_rects *cr = blk + QXL_UPLOAD_CLIPS_OFF;
-		struct qxl_rect *r = (struct qxl_rect *)cr->chunk.data;
-
-		cr->num_rects = cpu_to_le32(up->count);
-		cr->chunk.data_size = cpu_to_le32(up->count * sizeof(*r));
-		cr->chunk.prev_chunk = 0;
-		cr->chunk.next_chunk = 0;
-		for (i = 0; i < up->count; i++) {
-			const struct drm_rect *c = &clips[up->first + i];
-
-			qxl_rect_to_hw(&r[i], c->x1 + dx, c->y1 + dy, c->x2 + dx, c->y2 + dy);
-		}
-		draw.clip.type = cpu_to_le32(QXL_CLIP_TYPE_RECTS);
-		draw.clip.data = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_CLIPS_OFF));
+		qxl_cmd_clip_rects(blk + QXL_UPLOAD_CLIPS_OFF, &clips[up->first], up->count,
+				   dx, dy);
+		qxl_cmd_draw_clip_rects(&draw, qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_CLIPS_OFF));
 	}
 	memcpy(blk, &draw, sizeof(draw));
 
@@ -257,20 +199,14 @@ static int qxl_draw_surface_copy(struct qxl_device *qdev, struct qxl_dmem *dmem,
 {
 	void *blk = qxl_dmem_ptr(qdev, dmem);
 	struct qxl_drawable draw;
-	struct qxl_image image = {};
+	struct qxl_image image;
 
-	image.descriptor.type = QXL_IMAGE_SURFACE;
-	image.descriptor.width = cpu_to_le32(bo->width);
-	image.descriptor.height = cpu_to_le32(bo->height);
-	put_unaligned_le32(bo->surface_id, &image.bitmap);
+	qxl_cmd_image_surface(&image, bo->surface_id, bo->width, bo->height);
 	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
 
-	qxl_primary_copy_init(qdev, &draw, qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF),
-			      src->x1, src->y1, src->x1 + dx, src->y1 + dy,
-			      drm_rect_width(src), drm_rect_height(src));
-	/* The device renders what is pending on the surface first. */
-	draw.surfaces_dest[0] = cpu_to_le32(bo->surface_id);
-	qxl_rect_to_hw(&draw.surfaces_rects[0], src->x1, src->y1, src->x2, src->y2);
+	qxl_cmd_draw_surface_copy(&draw, qxl_mm_time(qdev),
+				  qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF), bo->surface_id,
+				  src, dx, dy);
 	memcpy(blk, &draw, sizeof(draw));
 
 	atomic_inc(&qdev->scanout_copies);
@@ -676,7 +612,6 @@ static void qxl_primary_clear(struct qxl_device *qdev, struct qxl_plane_state *q
 	const struct qxl_head_rect *head = &qdev->layout[drm_crtc_index(crtc)];
 	struct qxl_dmem *dmem = qps->clear;
 	struct qxl_drawable draw;
-	struct qxl_fill fill = {};
 	int idx;
 
 	if (!dmem)
@@ -686,11 +621,8 @@ static void qxl_primary_clear(struct qxl_device *qdev, struct qxl_plane_state *q
 		qxl_dmem_free(qdev, dmem);
 		return;
 	}
-	qxl_primary_draw_init(qdev, &draw, QXL_DRAW_FILL, head->x, head->y, head->x + head->w,
-			      head->y + head->h);
-	fill.brush.type = cpu_to_le32(QXL_BRUSH_TYPE_SOLID);
-	fill.rop_descriptor = cpu_to_le16(QXL_ROPD_OP_PUT);
-	memcpy(&draw.u, &fill, sizeof(fill));
+	qxl_cmd_draw_fill(&draw, qxl_mm_time(qdev), 0, head->x, head->y, head->x + head->w,
+			  head->y + head->h);
 	memcpy(qxl_dmem_ptr(qdev, dmem), &draw, sizeof(draw));
 	qxl_ring_push(qdev, false, QXL_CMD_DRAW, dmem);
 	drm_dev_exit(idx);
@@ -997,6 +929,7 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 	struct qxl_dmem *dmem, *move = NULL;
 	struct qxl_cursor_cmd *cmd;
 	struct qxl_cursor *shape;
+	u64 shape_addr = 0;
 	int x = 0, y = 0, idx;
 
 	if (!qps->num_uploads)
@@ -1019,45 +952,20 @@ static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_st
 		y = head->y + new_state->crtc_y + qxl_cursor_hot_y(new_state);
 	}
 	cmd = qxl_dmem_ptr(qdev, dmem);
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->type = qps->cursor_op;
-	switch (qps->cursor_op) {
-	case QXL_CURSOR_SET: {
-		u32 bytes = fb->width * fb->height * 4;
-
+	if (qps->cursor_op == QXL_CURSOR_SET) {
 		shape = (void *)cmd + QXL_CURSOR_SHAPE_OFF;
-		memset(shape, 0, sizeof(*shape));
-		shape->type = cpu_to_le16(QXL_CURSOR_TYPE_ALPHA);
-		shape->width = cpu_to_le16(fb->width);
-		shape->height = cpu_to_le16(fb->height);
-		shape->hot_spot_x = cpu_to_le16(qxl_cursor_hot_x(new_state));
-		shape->hot_spot_y = cpu_to_le16(qxl_cursor_hot_y(new_state));
-		shape->data_size = cpu_to_le32(bytes);
-		shape->chunk.data_size = cpu_to_le32(bytes);
+		qxl_cmd_cursor_shape(shape, fb->width, fb->height, qxl_cursor_hot_x(new_state),
+				     qxl_cursor_hot_y(new_state));
 		qxl_cursor_read_image(new_state, qps->crc_copy);
 		qxl_cursor_straight_alpha((__le32 *)shape->chunk.data, qps->crc_copy,
 					  fb->width * fb->height);
-		cmd->u.set.position.x = cpu_to_le16((u16)x);
-		cmd->u.set.position.y = cpu_to_le16((u16)y);
-		cmd->u.set.visible = 1;
-		cmd->u.set.shape = cpu_to_le64(qxl_dmem_phys(qdev, dmem, QXL_CURSOR_SHAPE_OFF));
-		break;
+		shape_addr = qxl_dmem_phys(qdev, dmem, QXL_CURSOR_SHAPE_OFF);
 	}
-	case QXL_CURSOR_MOVE:
-		cmd->u.position.x = cpu_to_le16((u16)x);
-		cmd->u.position.y = cpu_to_le16((u16)y);
-		break;
-	case QXL_CURSOR_HIDE:
-		break;
-	}
+	qxl_cmd_cursor(cmd, qps->cursor_op, x, y, shape_addr);
 	qxl_ring_push(qdev, true, QXL_CMD_CURSOR, dmem);
 	qxl_cursor_crc_update(plane, new_state);
 	if (move) {
-		cmd = qxl_dmem_ptr(qdev, move);
-		memset(cmd, 0, sizeof(*cmd));
-		cmd->type = QXL_CURSOR_MOVE;
-		cmd->u.position.x = cpu_to_le16((u16)x);
-		cmd->u.position.y = cpu_to_le16((u16)y);
+		qxl_cmd_cursor(qxl_dmem_ptr(qdev, move), QXL_CURSOR_MOVE, x, y, 0);
 		qxl_ring_push(qdev, true, QXL_CMD_CURSOR, move);
 	}
 	drm_dev_exit(idx);
