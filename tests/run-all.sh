@@ -161,7 +161,8 @@ fi
 # ---- guest programs: tests/guest/*.c and tests/consumers/*.c, each with qtest.c
 # (zlib: the CRC-32 of crc_test and scanout_live; mkinitramfs copies what ldd lists)
 CFLAGS_GUEST="-std=c11 -O2 -Wall -Wextra -Werror"
-drm_cflags=$(pkg-config --cflags libdrm 2>/dev/null)
+# (spice-protocol: the device's structures, for qxlcmd.h's command builders)
+drm_cflags=$(pkg-config --cflags libdrm spice-protocol 2>/dev/null)
 drm_libs=$(pkg-config --libs libdrm 2>/dev/null)
 z_libs=$(pkg-config --libs zlib 2>/dev/null)
 rm -f build/guest/bin/*

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,36 +16,78 @@
 #include <unistd.h>
 #include <xf86drm.h>
 
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+
 /* qxl-ng's own header, not libdrm's upstream copy of the same name. */
 #include "../../uapi/qxl_drm.h"
 
-/* Offsets in the device's structures (QXLDrawable, QXLImage, ...). */
+/*
+ * Offsets in the device's structures, from spice-protocol's qxl_dev.h (the
+ * device ABI the driver's qxl_hw.h also follows); a command's bytes start
+ * at its struct qxl_release_info, as EXECBUFFER's command address does.
+ */
 enum {
-	D_SURFACE = 8, D_EFFECT = 12, D_TYPE = 13, D_SELF = 14, D_BBOX = 31,
-	D_CLIP = 47, D_SURF_DEST = 63, D_SURF_RECTS = 75, D_U = 123, D_SIZE = 191,
-	FILL_BRUSH = 123, FILL_ROP = 143,
-	COPY_SRC = 123, COPY_AREA = 131, COPY_ROP = 147, COPY_MASK_BITMAP = 159,
-	CMP_FLAGS = 123, CMP_SRC = 127, CMP_SRC_XFORM = 135, CMP_MASK = 143,
-	I_TYPE = 8, I_FLAGS = 9, I_W = 10, I_H = 14, I_FMT = 18, I_BFLAGS = 19,
-	I_X = 20, I_Y = 24, I_STRIDE = 28, I_PALETTE = 32, I_DATA = 40, I_SIZE = 48,
-	CHUNK_NEXT = 12, CHUNK_HDR = 20,
+	D_SURFACE = offsetof(QXLDrawable, surface_id),
+	D_EFFECT = offsetof(QXLDrawable, effect),
+	D_TYPE = offsetof(QXLDrawable, type),
+	D_SELF = offsetof(QXLDrawable, self_bitmap),
+	D_BBOX = offsetof(QXLDrawable, bbox),
+	D_CLIP = offsetof(QXLDrawable, clip),
+	D_SURF_DEST = offsetof(QXLDrawable, surfaces_dest),
+	D_SURF_RECTS = offsetof(QXLDrawable, surfaces_rects),
+	D_U = offsetof(QXLDrawable, u),
+	D_SIZE = sizeof(QXLDrawable),
+	FILL_BRUSH = offsetof(QXLDrawable, u.fill.brush),
+	FILL_ROP = offsetof(QXLDrawable, u.fill.rop_descriptor),
+	COPY_SRC = offsetof(QXLDrawable, u.copy.src_bitmap),
+	COPY_AREA = offsetof(QXLDrawable, u.copy.src_area),
+	COPY_ROP = offsetof(QXLDrawable, u.copy.rop_descriptor),
+	COPY_MASK_BITMAP = offsetof(QXLDrawable, u.copy.mask.bitmap),
+	CMP_FLAGS = offsetof(QXLDrawable, u.composite.flags),
+	CMP_SRC = offsetof(QXLDrawable, u.composite.src),
+	CMP_SRC_XFORM = offsetof(QXLDrawable, u.composite.src_transform),
+	CMP_MASK = offsetof(QXLDrawable, u.composite.mask),
+	I_TYPE = offsetof(QXLImage, descriptor.type),
+	I_FLAGS = offsetof(QXLImage, descriptor.flags),
+	I_W = offsetof(QXLImage, descriptor.width),
+	I_H = offsetof(QXLImage, descriptor.height),
+	I_FMT = offsetof(QXLImage, bitmap.format),
+	I_BFLAGS = offsetof(QXLImage, bitmap.flags),
+	I_X = offsetof(QXLImage, bitmap.x),
+	I_Y = offsetof(QXLImage, bitmap.y),
+	I_STRIDE = offsetof(QXLImage, bitmap.stride),
+	I_PALETTE = offsetof(QXLImage, bitmap.palette),
+	I_DATA = offsetof(QXLImage, bitmap.data),
+	I_SIZE = sizeof(QXLImage),
+	CHUNK_NEXT = offsetof(QXLDataChunk, next_chunk),
+	CHUNK_HDR = sizeof(QXLDataChunk),
 };
 
-#define DRAW_FILL 1
-#define DRAW_COPY 3
-#define DRAW_COPY_BITS 4
-#define DRAW_STROKE 10
-#define DRAW_COMPOSITE 14
-#define ROPD_OP_PUT 8
-#define FMT_XRGB 32
-#define FMT_ARGB 96
-#define BMP_32BIT 8
-#define BMP_RGBA 9
-#define BMP_DIRECT 1
-#define BMP_TOP_DOWN 4
-#define IMG_BITMAP 0
-#define IMG_SURFACE 104
-#define OP_OVER 3
+/* Short names for the protocol's values the tests use. */
+#define DRAW_FILL QXL_DRAW_FILL
+#define DRAW_COPY QXL_DRAW_COPY
+#define DRAW_COPY_BITS QXL_COPY_BITS
+#define DRAW_STROKE QXL_DRAW_STROKE
+#define DRAW_COMPOSITE QXL_DRAW_COMPOSITE
+#define ROPD_OP_PUT SPICE_ROPD_OP_PUT
+#define FMT_XRGB SPICE_SURFACE_FMT_32_xRGB
+#define FMT_ARGB SPICE_SURFACE_FMT_32_ARGB
+#define BMP_32BIT SPICE_BITMAP_FMT_32BIT
+#define BMP_RGBA SPICE_BITMAP_FMT_RGBA
+#define BMP_DIRECT QXL_BITMAP_DIRECT
+#define BMP_TOP_DOWN QXL_BITMAP_TOP_DOWN
+#define IMG_BITMAP SPICE_IMAGE_TYPE_BITMAP
+#define IMG_SURFACE SPICE_IMAGE_TYPE_SURFACE
+#define OP_OVER QXL_OP_OVER
+
+/* The values these tests were written against, checked at build time. */
+_Static_assert(D_U == 123 && D_SIZE == 191 && COPY_MASK_BITMAP == 159 && CMP_MASK == 143 &&
+	       I_DATA == 40 && I_SIZE == 48 && CHUNK_HDR == 20, "device ABI moved");
+_Static_assert(DRAW_FILL == 1 && DRAW_COPY == 3 && DRAW_COPY_BITS == 4 && DRAW_STROKE == 10 &&
+	       DRAW_COMPOSITE == 14 && ROPD_OP_PUT == 8 && FMT_XRGB == 32 && FMT_ARGB == 96 &&
+	       BMP_32BIT == 8 && BMP_RGBA == 9 && BMP_DIRECT == 1 && BMP_TOP_DOWN == 4 &&
+	       IMG_BITMAP == 0 && IMG_SURFACE == 104 && OP_OVER == 3, "protocol values moved");
 
 struct cmd {
 	uint8_t d[D_SIZE];

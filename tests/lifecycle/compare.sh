@@ -30,7 +30,7 @@ out=build/lifecycle
 mkdir -p "$out"
 make -s module >/dev/null || exit 1
 mkdir -p build/guest/bin
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
+cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm spice-protocol) -Itests/guest \
 	tests/guest/lifecycle_test.c tests/guest/qtest.c -o build/guest/bin/lifecycle_test \
 	$(pkg-config --libs libdrm) || exit 1
 tests/harness/qemu-release --prepare trixie >/dev/null || exit 1
