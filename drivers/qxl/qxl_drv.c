@@ -44,11 +44,12 @@
  *   releases when the device goes idle, and the work deferred until the
  *   device lets go of a resource;
  * - qxl_kms.c: mode config and the layout of the heads on the primary;
- * - qxl_output.c: CRTCs, encoders and connectors, emulated vblank, the
- *   client's monitors config; qxl_edid.c: the EDID of each head;
- * - qxl_plane.c: primary and cursor planes (framebuffers are shmem GEM
- *   objects; each update uploads the damaged rectangles), CRC, and copies
- *   from off-screen surfaces shown on a head;
+ * - qxl_output.c: CRTCs, encoders and connectors, emulated vblank, CRC,
+ *   the client's monitors config; qxl_edid.c: the EDID of each head;
+ * - qxl_plane.c, qxl_plane.h: primary planes (framebuffers are shmem GEM
+ *   objects; each update uploads the damaged rectangles) and what all
+ *   planes share; qxl_cursor.c: cursor planes; qxl_scanout.c: off-screen
+ *   surfaces shown on a head, copied to the primary as they are drawn;
  * - qxl_flipdiff.c: damage found by comparison for flips that carry none;
  * - qxl_ioctl.c: GETPARAM, CLIENTCAP, SCANOUT_DAMAGE with its damage
  *   history, and the per-process accounts of the surfaces BAR;

@@ -12,7 +12,10 @@
  * Its pixels are already on the device: updates copy the damaged part to
  * the primary surface with a device-side DRAW_COPY from the surface, and
  * commands drawing on it are followed, coalesced, by the same copy
- * (scanout_work).
+ * (qxl_scanout.c).
+ *
+ * The planes' state and funcs are shared with the cursor planes
+ * (qxl_cursor.c) through qxl_plane.h.
  */
 
 #include <linux/slab.h>
@@ -32,46 +35,7 @@
 
 #include "qxl_drv.h"
 #include "qxl_kunit.h"
-
-/*
- * Layout of one upload block: drawable, image, the clip rectangles when
- * there are several, then the pixels of their bounding box.
- */
-#define QXL_UPLOAD_IMAGE_OFF	192
-#define QXL_UPLOAD_CLIPS_OFF	256
-static_assert(sizeof(struct qxl_drawable) <= QXL_UPLOAD_IMAGE_OFF);
-static_assert(QXL_UPLOAD_IMAGE_OFF + sizeof(struct qxl_image) <= QXL_UPLOAD_CLIPS_OFF);
-
-/**
- * struct qxl_plane_state - primary plane state
- * @base: shadow-plane state with the framebuffer's kernel mapping
- * @uploads: device memory reserved by prepare_fb for this update
- * @num_uploads: entries in @uploads that atomic_update has not consumed
- * @clips: the damaged rectangles, sorted, grouped by @uploads
- * @cursor_op: for cursor planes, the command the reserved block is for
- * @clear: for primary planes, a block for a black fill of the head: the
- *	plane leaves part of the CRTC uncovered (disabled or windowed)
- * @crc_copy: for a cursor SET, the image for the CRC (qxl_crc_cursor); the
- *	commit swaps it with the head's previous one, freed with the state
- * @damage_full: this update replaces the whole picture (modeset, new fb)
- * @diffed: a flip whose @clips were found by comparing the framebuffers
- */
-struct qxl_plane_state {
-	struct drm_shadow_plane_state base;
-	struct qxl_upload *uploads;
-	unsigned int num_uploads;
-	struct drm_rect *clips;
-	enum qxl_cursor_cmd_type cursor_op;
-	struct qxl_dmem *clear;
-	__le32 *crc_copy;
-	bool damage_full;
-	bool diffed;
-};
-
-static struct qxl_plane_state *to_qxl_plane_state(struct drm_plane_state *state)
-{
-	return container_of(to_drm_shadow_plane_state(state), struct qxl_plane_state, base);
-}
+#include "qxl_plane.h"
 
 static u32 qxl_upload_pixels_off(unsigned int count)
 {
@@ -176,126 +140,6 @@ static int qxl_draw_upload(struct qxl_device *qdev, const struct qxl_upload *up,
 }
 
 /* ------------------------------------------------------------------ */
-/* Off-screen surfaces as framebuffers                                  */
-
-/* Draws on a shown surface are copied to the primary this much later, merged. */
-#define QXL_SCANOUT_COALESCE_MS	4
-
-/* The off-screen surface behind @fb, if it is one. */
-static struct qxl_bo *qxl_fb_surface(const struct drm_framebuffer *fb)
-{
-	struct qxl_bo *bo = fb && qxl_is_bo(fb->obj[0]) ? to_qxl_bo(fb->obj[0]) : NULL;
-
-	return bo && bo->surface_id ? bo : NULL;
-}
-
-/*
- * Queue a DRAW_COPY of @src of surface @bo to (@src + @dx, @dy) of the
- * primary surface, in @dmem (QXL_UPLOAD_CLIPS_OFF bytes).
- */
-static int qxl_draw_surface_copy(struct qxl_device *qdev, struct qxl_dmem *dmem,
-				 const struct qxl_bo *bo, const struct drm_rect *src,
-				 int dx, int dy)
-{
-	void *blk = qxl_dmem_ptr(qdev, dmem);
-	struct qxl_drawable draw;
-	struct qxl_image image;
-
-	qxl_cmd_image_surface(&image, bo->surface_id, bo->width, bo->height);
-	memcpy(blk + QXL_UPLOAD_IMAGE_OFF, &image, sizeof(image));
-
-	qxl_cmd_draw_surface_copy(&draw, qxl_mm_time(qdev),
-				  qxl_dmem_phys(qdev, dmem, QXL_UPLOAD_IMAGE_OFF), bo->surface_id,
-				  src, dx, dy);
-	memcpy(blk, &draw, sizeof(draw));
-
-	atomic_inc(&qdev->scanout_copies);
-	return qxl_ring_push(qdev, false, QXL_CMD_DRAW, dmem);
-}
-
-/**
- * qxl_scanout_damage - note that commands drew on a surface
- * @qdev: the device
- * @surface_id: the surface
- * @r: the area drawn, surface coordinates
- *
- * If a head shows the surface, the area is copied to the primary surface
- * shortly after, merged with other draws in between.
- */
-void qxl_scanout_damage(struct qxl_device *qdev, u32 surface_id, const struct drm_rect *r)
-{
-	bool shown = false;
-	unsigned int i;
-
-	if (!surface_id)
-		atomic_inc(&qdev->primary_draws);
-	spin_lock(&qdev->scanout_lock);
-	for (i = 0; i < qdev->num_heads; i++) {
-		struct qxl_scanout *s = &qdev->scanout[i];
-
-		if (!surface_id || s->surface_id != surface_id)
-			continue;
-		if (drm_rect_visible(&s->pending))
-			qxl_rect_union(&s->pending, r);
-		else
-			s->pending = *r;
-		shown = true;
-	}
-	spin_unlock(&qdev->scanout_lock);
-	if (shown)
-		schedule_delayed_work(&qdev->scanout_work,
-				      msecs_to_jiffies(QXL_SCANOUT_COALESCE_MS));
-}
-
-void qxl_scanout_work(struct work_struct *work)
-{
-	struct qxl_device *qdev = container_of(work, struct qxl_device, scanout_work.work);
-	struct qxl_scanout s;
-	struct qxl_dmem *dmem;
-	struct qxl_bo *bo;
-	unsigned int i;
-	int idx;
-
-	if (!drm_dev_enter(&qdev->drm, &idx))
-		return;
-	for (i = 0; i < qdev->num_heads; i++) {
-		/* a copy: a commit may change the head once the lock is dropped */
-		spin_lock(&qdev->scanout_lock);
-		s = qdev->scanout[i];
-		qdev->scanout[i].pending = (struct drm_rect){};
-		spin_unlock(&qdev->scanout_lock);
-		if (!s.surface_id || !drm_rect_intersect(&s.pending, &s.src))
-			continue;
-
-		/* Under surf_lock the surface cannot be destroyed meanwhile. */
-		mutex_lock(&qdev->surf_lock);
-		bo = qxl_bo_surface(qdev, s.surface_id);
-		if (bo && !qxl_dmem_alloc(qdev, QXL_UPLOAD_CLIPS_OFF, &dmem))
-			qxl_draw_surface_copy(qdev, dmem, bo, &s.pending, s.dx, s.dy);
-		mutex_unlock(&qdev->surf_lock);
-	}
-	drm_dev_exit(idx);
-}
-
-/* Remember which surface, if any, head @index shows now. */
-static void qxl_scanout_set(struct qxl_device *qdev, unsigned int index,
-			    struct drm_plane_state *state, int dx, int dy)
-{
-	struct qxl_bo *bo = state->visible ? qxl_fb_surface(state->fb) : NULL;
-	struct qxl_scanout *s = &qdev->scanout[index];
-
-	spin_lock(&qdev->scanout_lock);
-	s->surface_id = bo ? bo->surface_id : 0;
-	s->src = DRM_RECT_INIT(state->src.x1 >> 16, state->src.y1 >> 16,
-			       drm_rect_width(&state->src) >> 16,
-			       drm_rect_height(&state->src) >> 16);
-	s->dx = dx;
-	s->dy = dy;
-	s->pending = (struct drm_rect){};
-	spin_unlock(&qdev->scanout_lock);
-}
-
-/* ------------------------------------------------------------------ */
 /* Primary plane                                                        */
 
 static const u32 qxl_primary_formats[] = {
@@ -303,7 +147,7 @@ static const u32 qxl_primary_formats[] = {
 	DRM_FORMAT_ARGB8888,
 };
 
-static const u64 qxl_primary_modifiers[] = {
+const u64 qxl_plane_modifiers[] = {
 	DRM_FORMAT_MOD_LINEAR,
 	DRM_FORMAT_MOD_INVALID
 };
@@ -369,7 +213,7 @@ static bool qxl_primary_needs_clear(struct drm_plane_state *old_state,
 	       !drm_rect_equals(&old_state->dst, &new_state->dst);
 }
 
-static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_state *qps)
+void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_state *qps)
 {
 	unsigned int i;
 
@@ -386,8 +230,8 @@ static void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_
 }
 
 /* Reserve block @i of @size bytes of device memory for this update. */
-static int qxl_plane_reserve(struct qxl_device *qdev, struct qxl_plane_state *qps,
-			     unsigned int i, u32 size)
+int qxl_plane_reserve(struct qxl_device *qdev, struct qxl_plane_state *qps,
+		      unsigned int i, u32 size)
 {
 	int ret = qxl_dmem_alloc(qdev, size, &qps->uploads[i].dmem);
 
@@ -397,8 +241,8 @@ static int qxl_plane_reserve(struct qxl_device *qdev, struct qxl_plane_state *qp
 }
 
 /* Undo a prepare_fb that could not reserve everything. */
-static int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_state *state,
-				    int ret)
+int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_state *state,
+			     int ret)
 {
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
 	qxl_shadow_fb_cleanup(plane, state);
@@ -741,8 +585,7 @@ static void qxl_plane_destroy_state(struct drm_plane *plane, struct drm_plane_st
 	kfree(qps);
 }
 
-/* Both kinds of plane: their state is a struct qxl_plane_state. */
-static const struct drm_plane_funcs qxl_plane_funcs = {
+const struct drm_plane_funcs qxl_plane_funcs = {
 	.update_plane = drm_atomic_helper_update_plane,
 	.disable_plane = drm_atomic_helper_disable_plane,
 	.destroy = drm_plane_cleanup,
@@ -751,275 +594,13 @@ static const struct drm_plane_funcs qxl_plane_funcs = {
 	.atomic_destroy_state = qxl_plane_destroy_state,
 };
 
-/* ------------------------------------------------------------------ */
-/* Cursor planes                                                        */
-
-/*
- * The device has one cursor, sent on the cursor ring: SET with an ARGB
- * image and its hotspot, MOVE, HIDE. Positions are where the hotspot is on
- * the primary surface. A SET is followed by a MOVE: SPICE clients take the
- * position only from MOVE. With several heads, the last update wins.
- */
-
-#define QXL_CURSOR_SHAPE_OFF	192
-static_assert(sizeof(struct qxl_cursor_cmd) <= QXL_CURSOR_SHAPE_OFF);
-
-static const u32 qxl_cursor_formats[] = {
-	DRM_FORMAT_ARGB8888,
-};
-
-static int qxl_cursor_plane_helper_atomic_check(struct drm_plane *plane,
-						struct drm_atomic_commit *state)
-{
-	struct drm_plane_state *new_state = drm_atomic_get_new_plane_state(state, plane);
-	struct drm_crtc_state *crtc_state = NULL;
-	struct drm_framebuffer *fb = new_state->fb;
-
-	if (fb && (fb->width > QXL_CURSOR_MAX || fb->height > QXL_CURSOR_MAX)) {
-		drm_dbg_atomic(plane->dev, "cursor %ux%u larger than %ux%u\n",
-			       fb->width, fb->height, QXL_CURSOR_MAX, QXL_CURSOR_MAX);
-		return -EINVAL;
-	}
-	if (new_state->crtc)
-		crtc_state = drm_atomic_get_new_crtc_state(state, new_state->crtc);
-	return drm_atomic_helper_check_plane_state(new_state, crtc_state,
-						   DRM_PLANE_NO_SCALING, DRM_PLANE_NO_SCALING,
-						   true, true);
-}
-
-/*
- * The commit updates a plane being disabled only if its CRTC is still on
- * afterwards (DRM_PLANE_COMMIT_ACTIVE_ONLY).
- */
-static bool qxl_crtc_stays_on(struct drm_atomic_commit *state, struct drm_crtc *crtc)
-{
-	struct drm_crtc_state *crtc_state = drm_atomic_get_new_crtc_state(state, crtc);
-
-	return !crtc_state || crtc_state->active;
-}
-
-/* Decide between SET, MOVE and HIDE, and reserve device memory for it. */
-static int qxl_cursor_plane_helper_prepare_fb(struct drm_plane *plane,
-					      struct drm_plane_state *new_state)
-{
-	struct drm_plane_state *old_state = drm_atomic_get_old_plane_state(new_state->state,
-									  plane);
-	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
-	struct qxl_device *qdev = to_qxl(plane->dev);
-	struct drm_crtc_state *crtc_state = NULL;
-	struct drm_framebuffer *fb = new_state->fb;
-	u32 size = sizeof(struct qxl_cursor_cmd);
-	unsigned int i, n = 1;
-	int ret;
-
-	ret = qxl_shadow_fb_prepare(plane, new_state);
-	if (ret)
-		return ret;
-	if (new_state->crtc)
-		crtc_state = drm_atomic_get_new_crtc_state(new_state->state, new_state->crtc);
-
-	if (fb && new_state->visible) {
-		if (fb != old_state->fb || !old_state->visible ||
-		    qxl_cursor_hot_x(new_state) != qxl_cursor_hot_x(old_state) ||
-		    qxl_cursor_hot_y(new_state) != qxl_cursor_hot_y(old_state) ||
-		    (crtc_state && drm_atomic_crtc_needs_modeset(crtc_state))) {
-			qps->cursor_op = QXL_CURSOR_SET;
-			size = QXL_CURSOR_SHAPE_OFF + sizeof(struct qxl_cursor) +
-			       fb->width * fb->height * 4;
-			n = 2;
-			qps->crc_copy = kvmalloc_array(fb->width * fb->height, 4, GFP_KERNEL);
-			if (!qps->crc_copy)
-				return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
-		} else if (new_state->crtc_x != old_state->crtc_x ||
-			   new_state->crtc_y != old_state->crtc_y) {
-			qps->cursor_op = QXL_CURSOR_MOVE;
-		} else {
-			return 0;
-		}
-	} else if (old_state->fb && old_state->visible &&
-		   qxl_crtc_stays_on(new_state->state, old_state->crtc)) {
-		/* A CRTC turned off takes its cursor with it: no update is made. */
-		qps->cursor_op = QXL_CURSOR_HIDE;
-	} else {
-		return 0;
-	}
-
-	qps->uploads = kcalloc(n, sizeof(*qps->uploads), GFP_KERNEL);
-	if (!qps->uploads)
-		return qxl_plane_prepare_failed(plane, new_state, -ENOMEM);
-	for (i = 0; i < n; i++) {
-		ret = qxl_plane_reserve(qdev, qps, i, i ? sizeof(struct qxl_cursor_cmd) : size);
-		if (ret)
-			return qxl_plane_prepare_failed(plane, new_state, ret);
-	}
-	return 0;
-}
-
-/* The framebuffer's pixels, packed (pitch = width * 4), into @dst. */
-static void qxl_cursor_read_image(struct drm_plane_state *state, __le32 *dst)
-{
-	const struct iosys_map *src = &to_drm_shadow_plane_state(state)->data[0];
-	struct drm_framebuffer *fb = state->fb;
-	unsigned int pitch[DRM_FORMAT_MAX_PLANES] = { fb->width * 4 };
-	struct drm_rect all = DRM_RECT_INIT(0, 0, fb->width, fb->height);
-	struct iosys_map map = IOSYS_MAP_INIT_VADDR(dst);
-	unsigned int row;
-
-	if (src->is_iomem) {
-		/* A device buffer (upstream's Xorg driver makes its cursors so). */
-		for (row = 0; row < fb->height; row++)
-			memcpy_fromio(dst + row * fb->width,
-				      src->vaddr_iomem + row * fb->pitches[0], pitch[0]);
-	} else if (!drm_gem_fb_begin_cpu_access(fb, DMA_FROM_DEVICE)) {
-		drm_fb_memcpy(&map, pitch, src, fb, &all);
-		drm_gem_fb_end_cpu_access(fb, DMA_FROM_DEVICE);
-	} else {
-		memset(dst, 0, pitch[0] * fb->height);
-	}
-}
-
-/*
- * SPICE clients blend a cursor with straight alpha, while the plane's
- * pixels are pre-multiplied (its blend mode, what compositors draw):
- * divide each colour by its alpha on the way to the device.
- */
-static void qxl_cursor_straight_alpha(__le32 *dst, const __le32 *src, u32 pixels)
-{
-	u32 i, p, a, out;
-	int k;
-
-	for (i = 0; i < pixels; i++) {
-		p = le32_to_cpu(src[i]);
-		a = p >> 24;
-		if (a == 255) {
-			out = p;
-		} else {
-			out = a << 24;
-			for (k = 0; a && k < 24; k += 8)
-				out |= min((((p >> k) & 0xff) * 255 + a / 2) / a, 255u) << k;
-		}
-		dst[i] = cpu_to_le32(out);
-	}
-}
-
-/* What the head's CRC blends in (qxl_crc_blend_cursor()). */
-static void qxl_cursor_crc_update(struct drm_plane *plane, struct drm_plane_state *state)
-{
-	struct qxl_head *head = container_of(plane, struct qxl_head, cursor);
-	struct qxl_plane_state *qps = to_qxl_plane_state(state);
-	struct qxl_crc_cursor *c = &head->crc_cursor;
-
-	mutex_lock(&head->crc_lock);
-	if (qps->cursor_op == QXL_CURSOR_SET) {
-		swap(c->px, qps->crc_copy);
-		c->w = state->fb->width;
-		c->h = state->fb->height;
-	}
-	c->on = qps->cursor_op != QXL_CURSOR_HIDE;
-	c->x = state->crtc_x;
-	c->y = state->crtc_y;
-	mutex_unlock(&head->crc_lock);
-}
-
-static void qxl_cursor_plane_commit(struct drm_plane *plane, struct drm_plane_state *new_state)
-{
-	struct qxl_plane_state *qps = to_qxl_plane_state(new_state);
-	struct qxl_device *qdev = to_qxl(plane->dev);
-	struct drm_framebuffer *fb = new_state->fb;
-	struct qxl_dmem *dmem, *move = NULL;
-	struct qxl_cursor_cmd *cmd;
-	struct qxl_cursor *shape;
-	u64 shape_addr = 0;
-	int x = 0, y = 0, idx;
-
-	if (!qps->num_uploads)
-		return;
-	dmem = qps->uploads[0].dmem;
-	if (qps->num_uploads > 1)
-		move = qps->uploads[1].dmem;
-	qps->num_uploads = 0;
-	if (!drm_dev_enter(plane->dev, &idx)) {
-		qxl_dmem_free(qdev, dmem);
-		if (move)
-			qxl_dmem_free(qdev, move);
-		return;
-	}
-
-	if (fb && new_state->crtc) {
-		const struct qxl_head_rect *head = &qdev->layout[drm_crtc_index(new_state->crtc)];
-
-		x = head->x + new_state->crtc_x + qxl_cursor_hot_x(new_state);
-		y = head->y + new_state->crtc_y + qxl_cursor_hot_y(new_state);
-	}
-	cmd = qxl_dmem_ptr(qdev, dmem);
-	if (qps->cursor_op == QXL_CURSOR_SET) {
-		shape = (void *)cmd + QXL_CURSOR_SHAPE_OFF;
-		qxl_cmd_cursor_shape(shape, fb->width, fb->height, qxl_cursor_hot_x(new_state),
-				     qxl_cursor_hot_y(new_state));
-		qxl_cursor_read_image(new_state, qps->crc_copy);
-		qxl_cursor_straight_alpha((__le32 *)shape->chunk.data, qps->crc_copy,
-					  fb->width * fb->height);
-		shape_addr = qxl_dmem_phys(qdev, dmem, QXL_CURSOR_SHAPE_OFF);
-	}
-	qxl_cmd_cursor(cmd, qps->cursor_op, x, y, shape_addr);
-	qxl_ring_push(qdev, true, QXL_CMD_CURSOR, dmem);
-	qxl_cursor_crc_update(plane, new_state);
-	if (move) {
-		qxl_cmd_cursor(qxl_dmem_ptr(qdev, move), QXL_CURSOR_MOVE, x, y, 0);
-		qxl_ring_push(qdev, true, QXL_CMD_CURSOR, move);
-	}
-	drm_dev_exit(idx);
-}
-
-static void qxl_cursor_plane_helper_atomic_update(struct drm_plane *plane,
-						  struct drm_atomic_commit *state)
-{
-	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
-}
-
-static void qxl_cursor_plane_helper_atomic_disable(struct drm_plane *plane,
-						   struct drm_atomic_commit *state)
-{
-	qxl_cursor_plane_commit(plane, drm_atomic_get_new_plane_state(state, plane));
-}
-
-/* No shadow of the device's picture here: only the primary plane has one. */
-static void qxl_cursor_plane_helper_cleanup_fb(struct drm_plane *plane,
-					       struct drm_plane_state *state)
-{
-	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	qxl_shadow_fb_cleanup(plane, state);
-}
-
-static const struct drm_plane_helper_funcs qxl_cursor_plane_helper_funcs = {
-	.prepare_fb = qxl_cursor_plane_helper_prepare_fb,
-	.cleanup_fb = qxl_cursor_plane_helper_cleanup_fb,
-	.atomic_check = qxl_cursor_plane_helper_atomic_check,
-	.atomic_update = qxl_cursor_plane_helper_atomic_update,
-	.atomic_disable = qxl_cursor_plane_helper_atomic_disable,
-};
-
-int qxl_cursor_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index)
-{
-	int ret;
-
-	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_plane_funcs,
-				       qxl_cursor_formats, ARRAY_SIZE(qxl_cursor_formats),
-				       qxl_primary_modifiers, DRM_PLANE_TYPE_CURSOR, NULL);
-	if (ret)
-		return ret;
-	drm_plane_helper_add(plane, &qxl_cursor_plane_helper_funcs);
-	/* ARGB8888 with the blend mode DRM clients assume for cursors. */
-	return drm_plane_create_blend_mode_property(plane, BIT(DRM_MODE_BLEND_PREMULTI));
-}
-
 int qxl_primary_plane_init(struct qxl_device *qdev, struct drm_plane *plane, unsigned int index)
 {
 	int ret;
 
 	ret = drm_universal_plane_init(&qdev->drm, plane, BIT(index), &qxl_plane_funcs,
 				       qxl_primary_formats, ARRAY_SIZE(qxl_primary_formats),
-				       qxl_primary_modifiers, DRM_PLANE_TYPE_PRIMARY, NULL);
+				       qxl_plane_modifiers, DRM_PLANE_TYPE_PRIMARY, NULL);
 	if (ret)
 		return ret;
 	drm_plane_helper_add(plane, &qxl_primary_plane_helper_funcs);
