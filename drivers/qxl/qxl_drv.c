@@ -51,10 +51,10 @@
  *   planes share; qxl_cursor.c: cursor planes; qxl_scanout.c: off-screen
  *   surfaces shown on a head, copied to the primary as they are drawn;
  * - qxl_flipdiff.c: damage found by comparison for flips that carry none;
- * - qxl_ioctl.c: GETPARAM, CLIENTCAP, SCANOUT_DAMAGE with its damage
- *   history, and the per-process accounts of the surfaces BAR;
+ * - qxl_ioctl.c: the ioctl table, per-file state, GETPARAM, CLIENTCAP,
+ *   SCANOUT_DAMAGE; qxl_damage.c: the damage history SCANOUT_DAMAGE reads;
  * - qxl_bo.c: buffers and off-screen surfaces in the surfaces BAR (ALLOC,
- *   ALLOC_SURF, MAP);
+ *   ALLOC_SURF, MAP) and the per-process accounts of that BAR;
  * - qxl_exec.c: EXECBUFFER and its command verifier, UPDATE_AREA, WAIT;
  * - qxl_pm.c: suspend, resume, hibernation; qxl_panic.c: drm_panic;
  * - qxl_debugfs.c: counters and the error-injection knob;
