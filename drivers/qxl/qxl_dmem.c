@@ -2,9 +2,9 @@
 /*
  * The device memory pool: the "io pages" of BAR0 between the primary surface
  * and the RAM header, where commands, images and uploaded pixels live while
- * the device uses them. Blocks come back through the release ring; when the
- * pool is exhausted the allocator asks the device to flush its releases and
- * waits, bounded, before it gives up.
+ * the device uses them. Blocks come back through the release ring
+ * (qxl_release.c); when the pool is exhausted the allocator asks the device
+ * to flush its releases and waits, bounded, before it gives up.
  */
 
 #include <linux/slab.h>
@@ -19,74 +19,6 @@
 #define QXL_DMEM_ALIGN		64
 /* How long one reclaim round waits for the device to publish releases. */
 #define QXL_RECLAIM_WAIT_MS	20
-
-static void qxl_deferred_work(struct work_struct *work)
-{
-	struct qxl_device *qdev = container_of(work, struct qxl_device, deferred_work);
-	struct llist_node *list = llist_del_all(&qdev->deferred_list);
-	struct qxl_deferred *d, *next;
-
-	llist_for_each_entry_safe(d, next, list, node)
-		d->fn(qdev, d);
-}
-
-/*
- * The device hands releases back in batches of 32, so the last commands
- * before a pause (and the buffers and surfaces they keep alive) would wait
- * for unrelated traffic. Shortly after the last command, nudge the device
- * into publishing its partial batch; after a client closed, also make it
- * render what it holds, so that its surfaces can go. A SPICE client that
- * is slow to take what it was sent (seconds, after a burst of composites)
- * makes the device release later than that, so the nudge is repeated
- * QXL_IDLE_FOLLOWUPS times, QXL_IDLE_FOLLOWUP_MS apart and doubling. If the
- * ring or the pool had no room for the whole nudge, it is tried again
- * sooner, a few times.
- */
-/* Arm the next repetition of the idle nudge, if any is left. */
-static void qxl_idle_followup(struct qxl_device *qdev)
-{
-	int left = atomic_dec_if_positive(&qdev->idle_followups);
-
-	if (left >= 0)
-		mod_delayed_work(system_dfl_wq, &qdev->idle_work,
-				 msecs_to_jiffies(QXL_IDLE_FOLLOWUP_MS <<
-						  (QXL_IDLE_FOLLOWUPS - 1 - left)));
-}
-
-void qxl_idle_work(struct work_struct *work)
-{
-	struct qxl_device *qdev = container_of(work, struct qxl_device, idle_work.work);
-	int idx;
-
-	if (!drm_dev_enter(&qdev->drm, &idx))
-		return;
-	if (atomic_xchg(&qdev->idle_render, 0))
-		qxl_io_async(qdev, QXL_IO_FLUSH_SURFACES_ASYNC, 0);
-	if (qxl_release_nudge(qdev) < QXL_NUDGE_MESSAGES &&
-	    atomic_inc_return(&qdev->idle_retries) <= QXL_IDLE_RETRIES)
-		mod_delayed_work(system_dfl_wq, &qdev->idle_work,
-				 msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
-	else
-		qxl_idle_followup(qdev);
-	drm_dev_exit(idx);
-}
-
-/* Schedule qxl_idle_work() QXL_IDLE_FLUSH_MS after the latest call. */
-void qxl_idle_flush(struct qxl_device *qdev, bool render)
-{
-	if (render)
-		atomic_set(&qdev->idle_render, 1);
-	atomic_set(&qdev->idle_retries, 0);
-	atomic_set(&qdev->idle_followups, QXL_IDLE_FOLLOWUPS);
-	mod_delayed_work(system_dfl_wq, &qdev->idle_work, msecs_to_jiffies(QXL_IDLE_FLUSH_MS));
-}
-
-/* Run @d->fn soon, in process context; callable under mem_lock. */
-void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d)
-{
-	llist_add(&d->node, &qdev->deferred_list);
-	schedule_work(&qdev->deferred_work);
-}
 
 static void qxl_dmem_fini(struct drm_device *drm, void *data)
 {
@@ -166,52 +98,6 @@ static int qxl_dmem_try(struct qxl_device *qdev, struct qxl_dmem *dmem, u32 size
 					 QXL_DMEM_ALIGN, 0, DRM_MM_INSERT_BEST);
 	mutex_unlock(&qdev->mem_lock);
 	return ret;
-}
-
-/*
- * QEMU has a port that publishes the partial release batch (FLUSH_RELEASE),
- * but its handler runs on the vCPU thread and appends to the same list that
- * spice-server's worker thread appends released resources to, with no lock
- * between them: QEMU 7.2 crashes in interface_release_resource when the two
- * meet. The driver never writes it. Instead it hands the device empty
- * QXL_CMD_MESSAGE commands (one NUL byte of text), which spice-server reads and releases at once,
- * on its own thread: the 32nd release in a row completes a batch, and
- * everything released before it is published with it. Unlike NOTIFY_OOM,
- * messages have no side effect on SPICE clients (OOM drops video streams
- * when nothing is pending). See "Ports and the device's threads" in
- * Documentation/qxl-ng.rst.
- */
-/**
- * qxl_release_nudge - make the device publish the releases it holds back
- * @qdev: the device; the caller holds drm_dev_enter()
- *
- * Never waits: messages that find no room in the ring or the pool are not
- * sent. Until the first primary surface after a reset the device is in
- * VGA mode and does not read the ring.
- *
- * Return: the number of messages handed to the device (QXL_NUDGE_MESSAGES
- * when the nudge is complete).
- */
-int qxl_release_nudge(struct qxl_device *qdev)
-{
-	struct qxl_message_cmd *msg;
-	struct qxl_dmem *dmem;
-	int n;
-
-	if (!READ_ONCE(qdev->ring_live))
-		return QXL_NUDGE_MESSAGES;
-	for (n = 0; n < QXL_NUDGE_MESSAGES; n++) {
-		if (qxl_dmem_alloc_nowait(qdev, sizeof(*msg), &dmem))
-			break;
-		msg = qxl_dmem_ptr(qdev, dmem);
-		qxl_cmd_message(msg);
-		if (qxl_ring_push_nowait(qdev, QXL_CMD_MESSAGE, dmem)) {
-			qxl_dmem_free(qdev, dmem);
-			break;
-		}
-	}
-	atomic_add(n, &qdev->nudge_messages);
-	return n;
 }
 
 /*

@@ -34,15 +34,15 @@
  * - qxl_drv.c: the PCI and DRM driver, probe and remove, module parameters;
  * - qxl_hw.c, qxl_hw.h: the device ABI, mapping, ROM validation, the port
  *   chokepoint, memslots, the interrupt handler and reset;
- * - qxl_ring.c: the command and release rings;
+ * - qxl_ring.c: pushing commands on the command and cursor rings;
+ * - qxl_release.c: the release ring, the nudge that makes the device
+ *   publish what it holds back, and the work deferred until it let go;
  * - qxl_cmd.c, qxl_cmd.h: the builders of every command the driver hands
  *   the device and of the ports' arguments, pure functions from plain
  *   arguments to device structures; and the rule for those arguments: the
  *   RAM header's are written only by the port chokepoint, under io_lock,
  *   once no operation is outstanding, right before the port write;
- * - qxl_dmem.c: the pool of device memory in the io pages, the flush of
- *   releases when the device goes idle, and the work deferred until the
- *   device lets go of a resource;
+ * - qxl_dmem.c: the pool of device memory in the io pages and its reclaim;
  * - qxl_kms.c: mode config and the layout of the heads on the primary;
  * - qxl_output.c: CRTCs, encoders and connectors, emulated vblank, CRC,
  *   the client's monitors config; qxl_edid.c: the EDID of each head;

@@ -762,6 +762,7 @@ void qxl_dmem_reclaim(struct qxl_device *qdev, unsigned int round);
 int qxl_dmem_alloc_nowait(struct qxl_device *qdev, u32 size, struct qxl_dmem **out);
 int qxl_release_nudge(struct qxl_device *qdev);
 void qxl_defer(struct qxl_device *qdev, struct qxl_deferred *d);
+void qxl_deferred_work(struct work_struct *work);
 void qxl_idle_work(struct work_struct *work);
 void qxl_idle_flush(struct qxl_device *qdev, bool render);
 void *qxl_dmem_ptr(struct qxl_device *qdev, struct qxl_dmem *dmem);

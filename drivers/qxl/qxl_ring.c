@@ -3,7 +3,8 @@
  * The command ring (guest produces, device consumes) and the release ring
  * (device produces, guest consumes). Both use free-running 32-bit counters
  * reduced modulo the ring size, and "notify_on_*" fields through which each
- * side asks the other for a kick when a counter reaches a value.
+ * side asks the other for a kick when a counter reaches a value. This file
+ * pushes commands; qxl_release.c consumes the release ring.
  */
 
 #include <linux/io.h>
@@ -262,115 +263,4 @@ int qxl_ring_push_panic(struct qxl_device *qdev, enum qxl_cmd_type type, struct 
 	}
 	mutex_unlock(&qdev->cmd_lock);
 	return ret;
-}
-
-/*
- * Free one chain of released resources. The device links them through
- * their release_info: each holds the id of the next, 0 ends the chain.
- * Erasing each id before following it bounds the walk even if the device
- * hands back a cycle.
- */
-static void qxl_release_chain(struct qxl_device *qdev, u64 id)
-{
-	struct qxl_release_info *info;
-	struct qxl_dmem *dmem;
-
-	while (id) {
-		dmem = id <= U32_MAX ? xa_erase(&qdev->releases, id) : NULL;
-		if (!dmem) {
-			atomic_inc(&qdev->release_unknown);
-			drm_dbg_driver(&qdev->drm, "device released unknown id %llu\n", id);
-			return;
-		}
-		info = qxl_dmem_ptr(qdev, dmem);
-		id = le64_to_cpu(READ_ONCE(info->id));
-		if (dmem->released)
-			dmem->released(qdev, dmem);
-		drm_mm_remove_node(&dmem->node);
-		kfree(dmem);
-	}
-}
-
-/* Consume the release ring. The caller holds drm_dev_enter(). */
-void qxl_release_process(struct qxl_device *qdev)
-{
-	struct qxl_release_ring __iomem *ring = &qdev->ram_hdr->release_ring;
-	u32 cons, prod;
-	u64 head;
-
-	if (READ_ONCE(qdev->releases_held))
-		return;
-	mutex_lock(&qdev->mem_lock);
-	for (;;) {
-		cons = readl(&ring->hdr.cons);
-		prod = readl(&ring->hdr.prod);
-		if (cons == prod) {
-			/* Ask for a DISPLAY interrupt at the next publication. */
-			writel(cons + 1, &ring->hdr.notify_on_prod);
-			/* Pairs with the device reading notify_on_prod after bumping prod. */
-			mb();
-			if (readl(&ring->hdr.prod) == cons)
-				break;
-			continue;
-		}
-		/* Read the item only after seeing prod move. */
-		rmb();
-		head = readq(&ring->items[cons % QXL_RELEASE_RING_SIZE]);
-		writel(cons + 1, &ring->hdr.cons);
-		atomic_inc(&qdev->release_chains);
-		qxl_release_chain(qdev, head);
-	}
-	mutex_unlock(&qdev->mem_lock);
-}
-
-void qxl_release_work(struct work_struct *work)
-{
-	struct qxl_device *qdev = container_of(work, struct qxl_device, release_work);
-	int idx;
-
-	if (!drm_dev_enter(&qdev->drm, &idx))
-		return;
-	qxl_release_process(qdev);
-	drm_dev_exit(idx);
-}
-
-/*
- * qxl_release_hold - leave the release ring alone for @ms milliseconds
- *
- * A test hook (debugfs qxl_hold_releases): fences stay unsignalled and
- * device memory is not given back, so WAIT, EXECBUFFER and dumb-buffer
- * updates block in their real wait paths; the lifecycle tests suspend the
- * VM while a client is blocked there. 0 ends the hold at once.
- */
-void qxl_release_hold(struct qxl_device *qdev, unsigned int ms)
-{
-	if (!ms) {
-		qxl_release_hold_end(qdev);
-		return;
-	}
-	WRITE_ONCE(qdev->releases_held, true);
-	mod_delayed_work(system_dfl_wq, &qdev->release_hold_work, msecs_to_jiffies(ms));
-}
-
-static void qxl_release_unhold(struct qxl_device *qdev)
-{
-	WRITE_ONCE(qdev->releases_held, false);
-	/* What the device released meanwhile is taken now, not at its next interrupt. */
-	schedule_work(&qdev->release_work);
-}
-
-void qxl_release_hold_work(struct work_struct *work)
-{
-	qxl_release_unhold(container_of(to_delayed_work(work), struct qxl_device,
-					release_hold_work));
-}
-
-/* End a hold now and take the releases it kept (suspend, debugfs 0). */
-void qxl_release_hold_end(struct qxl_device *qdev)
-{
-	cancel_delayed_work_sync(&qdev->release_hold_work);
-	if (READ_ONCE(qdev->releases_held)) {
-		qxl_release_unhold(qdev);
-		flush_work(&qdev->release_work);
-	}
 }
