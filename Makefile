@@ -20,11 +20,12 @@ module:
 	@test -d "$(KDIR)" || { echo "error: kernel headers not found at KDIR=$(KDIR); run tests/setup.sh" >&2; exit 1; }
 	$(MAKE) -C "$(KDIR)" M=$(CURDIR)/drivers/qxl CONFIG_DRM_QXL_NG=m W=1 KCFLAGS=-Werror modules
 
+# Userspace, the guest test programs and the host unit tests: one meson tree
+# (meson.build at the top), built in build/meson. `meson test -C build/meson
+# --suite host` runs the unit tests.
 userspace:
-	@if [ -f userspace/meson.build ]; then \
-		{ [ -d build/userspace ] || meson setup build/userspace userspace --werror -Dwarning_level=3; } && \
-		ninja -C build/userspace; \
-	fi
+	@[ -f build/meson/build.ninja ] || meson setup build/meson .
+	ninja -C build/meson
 
 # Sparse over every driver file; any warning fails the target.
 sparse:

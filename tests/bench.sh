@@ -32,13 +32,10 @@ done
 [ -n "$intree" ] || { echo "error: no in-tree qxl.ko for $kver (apt-get install linux-image-amd64)" >&2; exit 1; }
 
 make -s module >/dev/null || { echo "error: module build failed" >&2; exit 1; }
-mkdir -p build/guest/bin build/bench
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
-	tests/guest/bench_kms.c tests/guest/qtest.c -o build/guest/bin/bench_kms \
-	$(pkg-config --libs libdrm) || exit 1
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
-	tests/guest/bench_heads.c tests/guest/qtest.c -o build/guest/bin/bench_heads \
-	$(pkg-config --libs libdrm) || exit 1
+mkdir -p build/bench
+# shellcheck source=tests/lib/meson.sh
+. tests/lib/meson.sh
+guest_bin bench_kms bench_heads >/dev/null || { echo "error: building the guest programs failed" >&2; exit 1; }
 
 run_one() { # <label> <module> <run>
 	local dir=build/bench/$1-$3

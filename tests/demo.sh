@@ -65,11 +65,10 @@ if [ "$demo" = desktop ]; then
 fi
 
 make module
-mkdir -p build/guest/bin "$out"
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
-	tests/guest/demo_anim.c tests/guest/qtest.c -o build/guest/bin/demo_anim $(pkg-config --libs libdrm)
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -Itests/guest \
-	tests/consumers/qthost.c tests/guest/qtest.c -o build/guest/bin/qthost $(pkg-config --libs libdrm)
+mkdir -p "$out"
+# shellcheck source=tests/lib/meson.sh
+. tests/lib/meson.sh
+guest_bin demo_anim qthost
 
 cat >build/guest/bin/demo.sh <<EOS
 #!/bin/sh

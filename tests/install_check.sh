@@ -6,7 +6,7 @@
 # installed .so files. Prints PASS/FAIL lines; exit status 1 on any FAIL.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$top/build/userspace
+build=$top/build/meson
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rc=0

@@ -158,46 +158,44 @@ if [ -z "${QXL_SUITES:-}" ]; then
 	fi
 fi
 
-# ---- guest programs: tests/guest/*.c and tests/consumers/*.c, each with qtest.c
-# (zlib: the CRC-32 of crc_test and scanout_live; mkinitramfs copies what ldd lists)
-CFLAGS_GUEST="-std=c11 -O2 -Wall -Wextra -Werror"
-# (spice-protocol: the device's structures, for qxlcmd.h's command builders)
-drm_cflags=$(pkg-config --cflags libdrm spice-protocol 2>/dev/null)
-drm_libs=$(pkg-config --libs libdrm 2>/dev/null)
-z_libs=$(pkg-config --libs zlib 2>/dev/null)
+# ---- guest programs: tests/guest/*.c, tests/consumers/*.c and the device
+# programs of tests/libqxl, each a target of the meson tree (tests/lib/meson.sh)
+# built as its own step so that one that fails names itself; a C file without
+# a target fails here too. qxlctl goes into the guest image as well.
+# shellcheck source=tests/lib/meson.sh
+. tests/lib/meson.sh
 rm -f build/guest/bin/*
-for src in tests/guest/*.c tests/consumers/*.c; do
-	[ -f "$src" ] || continue
+for src in tests/guest/*.c tests/consumers/*.c tests/libqxl/*.c; do
 	name=$(basename "$src" .c)
-	[ "$name" = qtest ] && continue
-	# shellcheck disable=SC2086
-	step "build-guest-$name" "$logs/guest-$name.log" \
-		cc $CFLAGS_GUEST $drm_cflags -Itests/guest "$src" tests/guest/qtest.c \
-		-o "build/guest/bin/$name" $drm_libs $z_libs
+	case $src in
+	tests/guest/qtest.c | tests/libqxl/common.c | tests/libqxl/unit_test.c) continue ;;
+	esac
+	step "build-guest-$name" "$logs/guest-$name.log" guest_bin "$name"
 done
-
-# ---- libqxl guest programs: tests/libqxl/*.c (but common.c, the host-only
-# unit_test.c) with common.c, qtest.c, the static libqxl built by make-userspace
-# and pixman; qxlctl goes into the guest image too
-pixman_cflags=$(pkg-config --cflags pixman-1 2>/dev/null)
-pixman_libs=$(pkg-config --libs pixman-1 2>/dev/null)
-for src in tests/libqxl/*.c; do
-	name=$(basename "$src" .c)
-	case $name in common | unit_test) continue ;; esac
-	# shellcheck disable=SC2086
-	step "build-guest-$name" "$logs/guest-$name.log" \
-		cc $CFLAGS_GUEST $drm_cflags $pixman_cflags -Itests/guest -Itests/libqxl \
-		-Iuserspace/libqxl/include "$src" tests/libqxl/common.c tests/guest/qtest.c \
-		build/userspace/libqxl/libqxl.a -o "build/guest/bin/$name" $pixman_libs $drm_libs
-done
-[ -x build/userspace/tools/qxlctl ] && cp build/userspace/tools/qxlctl build/guest/bin/
-# libqxl's host checks: encoder and argument unit tests, the exported symbol list
-step libqxl-unit "$logs/libqxl-unit.log" build/userspace/libqxl/libqxl-unit
-step scanout-hostile-producer "$logs/scanout-hostile.log" build/userspace/scanout/scanout-selftest --no-drm malformed seals bad_peer
-step libqxl-symbols "$logs/libqxl-symbols.log" python3 userspace/libqxl/check-symbols.py \
-	build/userspace/libqxl/libqxl.so userspace/libqxl/libqxl.sym
-step libqxl-scanout-symbols "$logs/libqxl-scanout-symbols.log" python3 userspace/libqxl/check-symbols.py \
-	build/userspace/scanout/libqxl-scanout.so userspace/scanout/libqxl-scanout.sym
+[ -x build/meson/userspace/tools/qxlctl ] && cp build/meson/userspace/tools/qxlctl build/guest/bin/
+# the host unit tests of the meson tree (libqxl's encoders and exported
+# symbols, the scanout bridge against a hostile producer, libspice-wire):
+# one result each
+rm -f build/meson/meson-logs/testlog.json
+meson test -C build/meson --suite host --no-rebuild >"$logs/meson-test.log" 2>&1
+rc=$?
+n=0 nbad=0
+while IFS='|' read -r res name dt; do
+	n=$((n + 1))
+	case $res in
+	OK) emit "PASS host/$name ($dt s)" ;;
+	SKIP) emit "SKIP host/$name: the test said it cannot run (log $logs/meson-test.log)" ;;
+	*) emit "FAIL host/$name: $res (log build/meson/meson-logs/testlog.txt)"; nbad=$((nbad + 1)) ;;
+	esac
+done < <(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    print("%s|%s|%.0f" % (t["result"], t["name"].split(" / ")[-1], t["duration"]))
+' build/meson/meson-logs/testlog.json 2>/dev/null)
+if [ $n -eq 0 ] || { [ $rc -ne 0 ] && [ $nbad -eq 0 ]; }; then
+	emit "FAIL host-unit-tests: meson test exit status $rc after $n results (log $logs/meson-test.log)"
+fi
 # the installed libraries as a program outside the tree finds them
 run_lines install "$logs/install.log" tests/install_check.sh
 

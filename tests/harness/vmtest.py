@@ -883,7 +883,7 @@ def main():
                     help="the SPICE client also connects its inputs channel (as real "
                     "clients do; needed to follow a migration)")
     ap.add_argument("--spice-probe", action="store_true",
-                    help="also connect build/userspace/tools/spice-probe --control before the "
+                    help="also connect build/meson/userspace/tools/spice-probe --control before the "
                     "guest tests; serves the probe-* host requests (tests/spice/probe_host.py)")
     ap.add_argument("--timeout", type=int, default=600, help="global bound in seconds")
     ap.add_argument("--boot-timeout", type=int, default=0,

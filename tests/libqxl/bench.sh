@@ -26,14 +26,9 @@ done
 module=${QXL_MODULE:-drivers/qxl/qxl.ko}
 [ -f "$module" ] || { echo "bench.sh: no module at $module (make module)" >&2; exit 1; }
 
-make -s userspace >/dev/null || { echo "bench.sh: make userspace failed" >&2; exit 1; }
-mkdir -p build/guest/bin
-# shellcheck disable=SC2046
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm pixman-1) \
-	-Itests/guest -Itests/libqxl -Iuserspace/libqxl/include tests/libqxl/libqxl_bench.c \
-	tests/libqxl/common.c tests/guest/qtest.c build/userspace/libqxl/libqxl.a \
-	-o build/guest/bin/libqxl_bench $(pkg-config --libs pixman-1 libdrm) ||
-	{ echo "bench.sh: building libqxl_bench failed" >&2; exit 1; }
+# shellcheck source=tests/lib/meson.sh
+. tests/lib/meson.sh
+guest_bin libqxl_bench >/dev/null || { echo "bench.sh: building libqxl_bench failed" >&2; exit 1; }
 
 logs=${keep:-$(mktemp -d /tmp/libqxl-bench.XXXXXX)}
 mkdir -p "$logs"

@@ -29,10 +29,9 @@ intree=$(ls /lib/modules/"$kver"/kernel/drivers/gpu/drm/qxl/qxl.ko* | head -n 1)
 out=build/lifecycle
 mkdir -p "$out"
 make -s module >/dev/null || exit 1
-mkdir -p build/guest/bin
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm spice-protocol) -Itests/guest \
-	tests/guest/lifecycle_test.c tests/guest/qtest.c -o build/guest/bin/lifecycle_test \
-	$(pkg-config --libs libdrm) || exit 1
+# shellcheck source=tests/lib/meson.sh
+. tests/lib/meson.sh
+guest_bin lifecycle_test >/dev/null || exit 1
 tests/harness/qemu-release --prepare trixie >/dev/null || exit 1
 
 # event label, lifecycle_test arguments, QEMU

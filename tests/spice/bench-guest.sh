@@ -16,11 +16,9 @@ shift || true
 OUT=$(mktemp /tmp/spice-bench-guest.XXXXXX)
 LOGS=$(mktemp -d /tmp/spice-bench-guest-logs.XXXXXX)
 trap 'rm -rf "$OUT" "$LOGS"' EXIT
-ninja -C "$ROOT/build/userspace" -j2 >/dev/null || exit 1
-mkdir -p "$ROOT/build/guest/bin"
-cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libdrm) -I"$ROOT/tests/guest" \
-	"$ROOT/tests/guest/spice_probe_test.c" "$ROOT/tests/guest/qtest.c" \
-	-o "$ROOT/build/guest/bin/spice_probe_test" $(pkg-config --libs libdrm) || exit 1
+# shellcheck source=tests/lib/meson.sh
+. "$ROOT/tests/lib/meson.sh"
+{ meson_build userspace/tools/spice-probe && guest_bin spice_probe_test; } >/dev/null || exit 1
 timeout 600 "$ROOT/tests/harness/vmtest.py" --spice-probe --timeout 500 "$@" \
 	--keep-logs "$LOGS" --tests "spice_probe_test rounds=$ROUNDS" >"$OUT" 2>&1
 rc=$?

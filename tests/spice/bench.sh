@@ -8,10 +8,11 @@
 #   tests/spice/bench.sh [SECONDS_PER_RUN]
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build/userspace}
+# shellcheck source=tests/lib/meson.sh
+. "$ROOT/tests/lib/meson.sh"
 SECS=${1:-2}
 WORK=$(mktemp -d /tmp/spice-bench.XXXXXX)
-ninja -C "$BUILD" -j2 >/dev/null || exit 1
+meson_build userspace/tools/spice-probe userspace/tools/spice-probe-bench >/dev/null || exit 1
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 qemu-system-x86_64 -nodefaults -m 64 -vga none -device qxl-vga \
 	-spice "port=$PORT,addr=127.0.0.1,disable-ticketing=on,image-compression=off" \
@@ -19,8 +20,8 @@ qemu-system-x86_64 -nodefaults -m 64 -vga none -device qxl-vga \
 QPID=$!
 trap 'kill $QPID 2>/dev/null; wait $QPID 2>/dev/null; rm -rf "$WORK"' EXIT
 sleep 3
-timeout 30 "$BUILD/tools/spice-probe" -p "$PORT" -t 5 --record "$WORK/session.rec" 2>/dev/null
-B=$BUILD/tools/spice-probe-bench
+timeout 30 "$MESON_BUILD/userspace/tools/spice-probe" -p "$PORT" -t 5 --record "$WORK/session.rec" 2>/dev/null
+B=$MESON_BUILD/userspace/tools/spice-probe-bench
 for mode in "" --model --json; do
 	echo "recorded ${mode:-validate}: $($B --seconds "$SECS" $mode "$WORK/session.rec")"
 done

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """spice-probe as a second SPICE client of a vmtest.py guest (--spice-probe).
 
-vmtest.py starts build/userspace/tools/spice-probe --control against the VM's
+vmtest.py starts build/meson/userspace/tools/spice-probe --control against the VM's
 SPICE port before the guest tests and serves the `probe-*` host requests
 with the handlers here (REQUESTS, at the end; tests/harness/host_requests.py
 merges them into vmtest's table). spice-probe answers one line per stdin command (see
@@ -78,7 +78,7 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 import images  # noqa: E402
 
-PROBE = os.path.join(REPO, "build", "userspace", "tools", "spice-probe")
+PROBE = os.path.join(REPO, "build", "meson", "userspace", "tools", "spice-probe")
 CONVERGE_S = 10.0
 
 

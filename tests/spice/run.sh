@@ -12,17 +12,22 @@
 # "SKIP <name>: <reason>", then "N passed, N failed, N skipped"; exits 1 if
 # anything failed. Everything it starts it stops by PID; every wait is bounded.
 #
-# Environment: BUILD (meson build dir, default build/userspace), FUZZ_SECONDS,
-# KEEP=1 keeps the work directory.
+# Builds: the meson tree in BUILD (default build/meson) and, with clang, the
+# same tree under ASan + UBSan (+ libFuzzer) in SANITIZE_BUILD (default
+# build/meson-sanitize; only the targets used here are built).
+# Environment: BUILD, SANITIZE_BUILD, FUZZ_SECONDS, KEEP=1 keeps the work
+# directory.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build/userspace}
+BUILD=${BUILD:-$ROOT/build/meson}
+# shellcheck source=tests/lib/meson.sh
+. "$ROOT/tests/lib/meson.sh"	# sanitize_build
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 WORK=$(mktemp -d /tmp/spice-tests.XXXXXX)
 QMP="python3 $ROOT/tests/spice/qmp.py"
 IMGCMP="python3 $ROOT/tests/spice/imgcmp.py"
-PROBE=$BUILD/tools/spice-probe
+PROBE=$BUILD/userspace/tools/spice-probe
 npass=0 nfail=0 nskip=0
 PIDS=()
 
@@ -56,7 +61,7 @@ free_port() {
 
 # ---- build -------------------------------------------------------------------
 if [ ! -d "$BUILD" ]; then
-	meson setup "$BUILD" "$ROOT/userspace" --werror -Dwarning_level=3 >"$WORK/meson.log" 2>&1 ||
+	meson setup "$BUILD" "$ROOT" >"$WORK/meson.log" 2>&1 ||
 		{ fail build "meson setup failed: $(tail -1 "$WORK/meson.log")"; echo "$npass passed, $nfail failed, $nskip skipped"; exit 1; }
 fi
 if ! ninja -C "$BUILD" -j2 >"$WORK/ninja.log" 2>&1; then
@@ -81,10 +86,10 @@ relay() {
 	grep -q "passed, 0 failed" <<<"$out" || grep -q '^FAIL' <<<"$out" ||
 		fail "$name" "the program crashed or did not finish"
 }
-if out=$(timeout 120 "$BUILD/spice/test-spice-wire" --corpus "$WORK/corpus" 2>&1); then :; fi
+if out=$(timeout 120 "$BUILD/tests/spice/test-spice-wire" --corpus "$WORK/corpus" 2>&1); then :; fi
 relay unit "$out"
 # spice-probe's migration code against a scripted fake server (no QEMU)
-if out=$(timeout 120 "$BUILD/tools/test-probe-migrate" "$PROBE" "$WORK" 2>&1); then :; fi
+if out=$(timeout 120 "$BUILD/tests/spice/test-probe-migrate" "$PROBE" "$WORK" 2>&1); then :; fi
 relay probe_migrate "$out"
 
 # ---- 3. real spice-server ----------------------------------------------------
@@ -248,7 +253,7 @@ EOF
 
 		# record a session for the fuzzer seeds and the benchmark
 		timeout 20 "$PROBE" -p "$PORT" -t 3 --record "$WORK/session.rec" >/dev/null 2>&1
-		if [ -s "$WORK/session.rec" ] && "$BUILD/tools/spice-probe-bench" --seconds 0.2 --model "$WORK/session.rec" >"$WORK/bench.json"; then
+		if [ -s "$WORK/session.rec" ] && "$BUILD/userspace/tools/spice-probe-bench" --seconds 0.2 --model "$WORK/session.rec" >"$WORK/bench.json"; then
 			pass server/recorded_session_demarshals
 			echo "# bench: $(cat "$WORK/bench.json")"
 		else
@@ -431,26 +436,19 @@ fi
 
 # ---- 1b. unit tests again under ASan + UBSan (+ LeakSanitizer) ---------------
 if command -v clang >/dev/null; then
-	SASL_FLAGS=()
-	[ -e /usr/include/sasl/sasl.h ] && SASL_FLAGS=(-DHAVE_SASL -lsasl2)
-	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
-		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
-		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" "$ROOT/tests/spice/test_wire.c" \
-		-lcrypto -lz -lpng16 "${SASL_FLAGS[@]}" -o "$WORK/test_asan" >"$WORK/asan-build.log" 2>&1; then
-		fail unit_asan "build failed: $(grep -m1 error "$WORK/asan-build.log")"
-	elif timeout 300 "$WORK/test_asan" >"$WORK/asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK/asan.log"; then
+	if ! sanitize_build tests/spice/test-spice-wire >"$WORK/asan-build.log" 2>&1; then
+		fail unit_asan "build failed: $(grep -m1 -E 'error|ERROR' "$WORK/asan-build.log")"
+	elif timeout 300 "$SANITIZE_BUILD/tests/spice/test-spice-wire" >"$WORK/asan.log" 2>&1 &&
+		! grep -qE 'ERROR: |runtime error' "$WORK/asan.log"; then
 		pass unit_asan
 	else
 		fail unit_asan "$(grep -m1 -E 'FAIL|ERROR: |runtime error' "$WORK/asan.log")"
 	fi
 	# spice-probe itself (its migration code moves live channels around)
-	if ! clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L \
-		-std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 -I"$ROOT/userspace/spice/include" \
-		"$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" \
-		"$ROOT"/userspace/tools/{spice-probe,spice-probe-migrate}.c \
-		-lcrypto -lz -lpng16 "${SASL_FLAGS[@]}" -o "$WORK/probe_asan" >"$WORK/probe-asan-build.log" 2>&1; then
+	if ! sanitize_build userspace/tools/spice-probe >"$WORK/probe-asan-build.log" 2>&1; then
 		fail probe_migrate_asan "build failed: $(grep -m1 error "$WORK/probe-asan-build.log")"
-	elif mkdir -p "$WORK/pm-asan" && timeout 120 "$BUILD/tools/test-probe-migrate" "$WORK/probe_asan" "$WORK/pm-asan" \
+	elif mkdir -p "$WORK/pm-asan" && timeout 120 "$BUILD/tests/spice/test-probe-migrate" \
+		"$SANITIZE_BUILD/userspace/tools/spice-probe" "$WORK/pm-asan" \
 		>"$WORK/pm-asan.log" 2>&1 && ! grep -qE 'ERROR: |runtime error' "$WORK"/pm-asan/*.err; then
 		pass probe_migrate_asan
 	else
@@ -465,10 +463,7 @@ FUZZ_DIR=$WORK/fuzz
 mkdir -p "$FUZZ_DIR/work"
 if ! command -v clang >/dev/null; then
 	skip fuzz/demarshal "clang not installed"
-elif ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_POSIX_C_SOURCE=200809L -std=c11 -Wall -Wextra -Werror -isystem /usr/include/spice-1 \
-	-I"$ROOT/userspace/spice/include" "$ROOT"/userspace/spice/{wire,msgs,names,channel,display,png}.c "$ROOT/userspace/tools/msg-json.c" \
-	"$ROOT/tests/spice/fuzz_wire.c" -lcrypto -lz -lpng16 -o "$FUZZ_DIR/fuzz_wire" >"$FUZZ_DIR/build.log" 2>&1; then
+elif ! sanitize_build tests/spice/fuzz-wire >"$FUZZ_DIR/build.log" 2>&1; then
 	fail fuzz/build "$(grep -m1 -E 'error' "$FUZZ_DIR/build.log")"
 else
 	# seeds: the unit-test vectors, past fuzzer findings (tests/spice/fuzz-regressions)
@@ -489,7 +484,7 @@ while pos + 8 <= len(data) and n < 200:
 EOF
 	fi
 	cp "$ROOT"/tests/spice/fuzz-regressions/* "$WORK/corpus/" 2>/dev/null
-	timeout $((FUZZ_SECONDS + 60)) "$FUZZ_DIR/fuzz_wire" -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
+	timeout $((FUZZ_SECONDS + 60)) "$SANITIZE_BUILD/tests/spice/fuzz-wire" -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
 		-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_DIR/" "$FUZZ_DIR/work" "$WORK/corpus" \
 		>"$FUZZ_DIR/fuzz.log" 2>&1
 	rc=$?
