@@ -16,6 +16,7 @@ import sys
 import time
 
 import images
+import poll
 import qxltrace
 import lifecycle
 import panic
@@ -37,24 +38,11 @@ def handler(kind):
 
 
 def check_screendump(run, exp):
-    end = time.monotonic() + SCREENDUMP_CONVERGE_S
-    while True:
-        diff = compare(exp, run.screendump())
-        if diff is None or time.monotonic() >= end:
-            return diff
-        time.sleep(0.25)
+    return poll.settle(lambda: compare(exp, run.screendump()), SCREENDUMP_CONVERGE_S, 0.25)
 
 
 def check_spice(run, exp):
-    end = time.monotonic() + SPICE_CONVERGE_S
-    while True:
-        try:
-            diff = compare(exp, run.spice_snap())
-        except RuntimeError as e:
-            diff = str(e)
-        if diff is None or time.monotonic() >= end:
-            return diff
-        time.sleep(0.3)
+    return poll.settle(lambda: compare(exp, run.spice_snap()), SPICE_CONVERGE_S, 0.3)
 
 
 def log_line(run, kind, args, line):
@@ -92,8 +80,8 @@ def screendump_region(run, kind, args, line):
     e.g. a primary surface wider than the heads it carries)."""
     x0, y0 = int(args[0], 0), int(args[1], 0)
     exp = expected_image(args[2:])
-    end = time.monotonic() + SCREENDUMP_CONVERGE_S
-    while True:
+
+    def once():
         dump = run.screendump()
         w, h, _ = dump
         if x0 + exp[0] > w or y0 + exp[1] > h:
@@ -104,10 +92,8 @@ def screendump_region(run, kind, args, line):
         if diff is None:
             return True, "region %dx%d+%d+%d of the %dx%d screendump ok" % (
                 exp[0], exp[1], x0, y0, w, h)
-        if time.monotonic() >= end:
-            return False, "screendump region %dx%d+%d+%d: %s" % (
-                exp[0], exp[1], x0, y0, diff)
-        time.sleep(0.25)
+        return False, "screendump region %dx%d+%d+%d: %s" % (exp[0], exp[1], x0, y0, diff)
+    return poll.until(once, SCREENDUMP_CONVERGE_S, 0.25)
 
 
 def screendump_colors(run, kind, args, line):
@@ -121,8 +107,8 @@ def screendump_colors(run, kind, args, line):
     for i in range(0, len(args), 6):
         x, y, rw, rh = (int(v, 0) for v in args[i:i + 4])
         groups.append((x, y, rw, rh, parse_color(args[i + 4]), float(args[i + 5])))
-    end = time.monotonic() + SPICE_CONVERGE_S
-    while True:
+
+    def once():
         w, h, px = run.screendump()
         bad, notes = [], []
         for x, y, rw, rh, col, need in groups:
@@ -141,9 +127,8 @@ def screendump_colors(run, kind, args, line):
                 bad.append("%s, expected >= %g%%" % (note, need))
         if not bad:
             return True, "; ".join(notes)
-        if time.monotonic() >= end:
-            return False, "screendump %dx%d: %s" % (w, h, "; ".join(bad))
-        time.sleep(0.25)
+        return False, "screendump %dx%d: %s" % (w, h, "; ".join(bad))
+    return poll.until(once, SPICE_CONVERGE_S, 0.25)
 
 
 def screendump_stats(run, kind, args, line):
@@ -296,8 +281,8 @@ def spice_cursor(run, kind, args, line):
         return False, "no SPICE client (run vmtest.py with --spice-client)"
     want = args[:7]
     cols = [int(c, 16) for c in args[7].split(",")] if len(args) > 7 else []
-    end = time.monotonic() + SPICE_CONVERGE_S
-    while True:
+
+    def once():
         r = run.client.request("cursor").split()
         got = r[1:8]
         ok = r[:1] == ["ok"] and got == want
@@ -310,10 +295,9 @@ def spice_cursor(run, kind, args, line):
             ok = raw == bgra or raw == rgba
         if ok:
             return True, "client cursor " + " ".join(r[1:])
-        if time.monotonic() >= end:
-            return False, "client cursor %s, expected %s %s" % (
-                " ".join(r[1:]), " ".join(want), args[7] if len(args) > 7 else "")
-        time.sleep(0.1)
+        return False, "client cursor %s, expected %s %s" % (
+            " ".join(r[1:]), " ".join(want), args[7] if len(args) > 7 else "")
+    return poll.until(once, SPICE_CONVERGE_S, 0.1)
 
 
 def spice_monitors(run, kind, args, line):
@@ -322,17 +306,16 @@ def spice_monitors(run, kind, args, line):
     if run.client is None:
         return False, "no SPICE client (run vmtest.py with --spice-client)"
     want = " ".join(args)
-    end = time.monotonic() + SPICE_CONVERGE_S
-    while True:
+
+    def once():
         run.nshot += 1
         path = os.path.join(run.tmp, "spice-%03d.ppm" % run.nshot)
         r = run.client.request("snap " + path)
         got = " ".join(re.findall(r"\d+x\d+\+\d+\+\d+", r))
         if got == want:
             return True, "client monitors: " + got
-        if time.monotonic() >= end:
-            return False, "client monitors %r, expected %r" % (got, want)
-        time.sleep(0.2)
+        return False, "client monitors %r, expected %r" % (got, want)
+    return poll.until(once, SPICE_CONVERGE_S, 0.2)
 
 
 def system_wakeup(run, kind, args, line):

@@ -77,6 +77,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 import images  # noqa: E402
+import poll  # noqa: E402
 
 PROBE = os.path.join(REPO, "build", "meson", "userspace", "tools", "spice-probe")
 CONVERGE_S = 10.0
@@ -294,15 +295,7 @@ def quiet(probe, quiet_s=1.5, timeout=CONVERGE_S):
 
 def converge(get, want, compare, timeout=CONVERGE_S):
     """Poll get() until compare(want(), got) is None or timeout; last diff."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            diff = compare(want(), get())
-        except RuntimeError as e:
-            diff = str(e)
-        if diff is None or time.monotonic() >= end:
-            return diff
-        time.sleep(0.3)
+    return poll.settle(lambda: compare(want(), get()), timeout, 0.3)
 
 
 def msg_args(kind, args):
@@ -335,15 +328,14 @@ def probe_saw(run, probe, kind, args):
         name, conds = msg_args(kind, args)
     except ValueError as e:
         return False, str(e)
-    end = time.monotonic() + CONVERGE_S
-    while True:
+
+    def once():
         m, count = saw(probe, name, conds)
         if m is not None:
             return True, "%s: %s" % (probe.name, brief(m))
-        if time.monotonic() >= end:
-            return False, "%s received %d %s message(s), none with %s" % (
-                probe.name, count, args[0], " ".join(args[1:]) or "any fields")
-        time.sleep(0.3)
+        return False, "%s received %d %s message(s), none with %s" % (
+            probe.name, count, args[0], " ".join(args[1:]) or "any fields")
+    return poll.until(once, CONVERGE_S, 0.3)
 
 
 def probe_none(run, probe, kind, args):
@@ -363,8 +355,7 @@ def probe_none(run, probe, kind, args):
 
 
 def probe_surfaces_gone(run, probe, kind, args):
-    end = time.monotonic() + CONVERGE_S
-    while True:
+    def once():
         live = {}
         for m in display_messages(probe):
             sid = m.get("surface")
@@ -374,13 +365,12 @@ def probe_surfaces_gone(run, probe, kind, args):
                 live.pop(sid, None)
         if not live:
             return True, "%s: no off-screen surface left" % probe.name
-        if time.monotonic() >= end:
-            return False, "%s: %d off-screen surface(s) never destroyed after %d s: %s" % (
-                probe.name, len(live), CONVERGE_S, " ".join(
-                    "%d(%dx%d fmt %s, created t=%d ms)" % (
-                        k, v.get("width", 0), v.get("height", 0), v.get("format"),
-                        v.get("t", 0)) for k, v in sorted(live.items())))
-        time.sleep(0.3)
+        return False, "%s: %d off-screen surface(s) never destroyed after %d s: %s" % (
+            probe.name, len(live), CONVERGE_S, " ".join(
+                "%d(%dx%d fmt %s, created t=%d ms)" % (
+                    k, v.get("width", 0), v.get("height", 0), v.get("format"),
+                    v.get("t", 0)) for k, v in sorted(live.items())))
+    return poll.until(once, CONVERGE_S, 0.3)
 
 
 def probe_reconnect(run, probe, kind, args):
@@ -405,15 +395,13 @@ def probe_cursor(run, probe, kind, args):
     # probe-cursor <visible> <W> <H> <hotx> <hoty> <x> <y>: spice-probe's
     # cursor channel shows this (as spice-cursor does for spice-gtk)
     want = args[:7]
-    end = time.monotonic() + CONVERGE_S
-    while True:
+
+    def once():
         got = cursor_state(probe)
         if got == want:
             return True, "spice-probe cursor " + " ".join(got)
-        if time.monotonic() >= end:
-            return False, "spice-probe cursor %s, expected %s" % (" ".join(got),
-                                                                  " ".join(want))
-        time.sleep(0.2)
+        return False, "spice-probe cursor %s, expected %s" % (" ".join(got), " ".join(want))
+    return poll.until(once, CONVERGE_S, 0.2)
 
 
 def probe_migration(run, probe, kind, args):
@@ -432,19 +420,16 @@ def probe_status(run, probe, kind, args):
 
 def probe_streams(run, probe, kind, args):
     need = int(args[0]) if args else 1
-    end = time.monotonic() + CONVERGE_S
-    while True:
+
+    def once():
         r = probe.request("status")
         v = dict(re.findall(r"(\w+)=(\d+)", r))
         ok = (int(v.get("streams", 0)) >= 1 and int(v.get("stream_frames", 0)) >= need and
               int(v.get("stream_activate_reports", 0)) >= 1 and
               int(v.get("stream_reports_sent", 0)) >= 1)
         detail = " ".join(w for w in r.split() if w.startswith("stream"))
-        if ok:
-            return True, detail
-        if time.monotonic() >= end:
-            return False, "spice-probe: " + detail
-        time.sleep(0.3)
+        return ok, detail if ok else "spice-probe: " + detail
+    return poll.until(once, CONVERGE_S, 0.3)
 
 
 def probe_all_rendered(run, probe, kind, args):
@@ -457,15 +442,14 @@ def probe_all_rendered(run, probe, kind, args):
 
 def probe_heads(run, probe, kind, args):
     want = " ".join(args)
-    end = time.monotonic() + CONVERGE_S
-    while True:
+
+    def once():
         r = probe.request("status")
         got = r.split(" heads", 1)[1].strip() if " heads" in r else ""
         if got == want:
             return True, "spice-probe heads: " + got
-        if time.monotonic() >= end:
-            return False, "spice-probe heads %r, expected %r" % (got, want)
-        time.sleep(0.2)
+        return False, "spice-probe heads %r, expected %r" % (got, want)
+    return poll.until(once, CONVERGE_S, 0.2)
 
 
 def probe_screen(run, probe, kind, args):
