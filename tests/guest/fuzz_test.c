@@ -46,6 +46,8 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,26 +371,39 @@ struct status {
 	unsigned int primary_w, primary_h;
 };
 
+/* The counters of qxl_status this test reads: key, field, long long or long. */
+#define STATUS_KEY(key, field, wide) { key, offsetof(struct status, field), wide }
+static const struct {
+	const char *key;
+	size_t off;
+	bool wide;
+} status_keys[] = {
+	STATUS_KEY("device_errors", device_errors, false),
+	STATUS_KEY("resets", resets, false),
+	STATUS_KEY("blocks_held_by_device", blocks_held, false),
+	STATUS_KEY("bytes_held_by_device", bytes_held, true),
+	STATUS_KEY("exec_rejects", exec_rejects, false),
+	STATUS_KEY("surfaces", surfaces, false),
+	STATUS_KEY("vram_bytes_used", vram_used, true),
+};
+
 static void status_field(const char *key, const char *value, void *arg)
 {
 	struct status *s = arg;
+	size_t i;
 
-	if (!strcmp(key, "device_errors"))
-		sscanf(value, "%ld", &s->device_errors);
-	else if (!strcmp(key, "resets"))
-		sscanf(value, "%ld", &s->resets);
-	else if (!strcmp(key, "blocks_held_by_device"))
-		sscanf(value, "%ld", &s->blocks_held);
-	else if (!strcmp(key, "bytes_held_by_device"))
-		sscanf(value, "%lld", &s->bytes_held);
-	else if (!strcmp(key, "exec_rejects"))
-		sscanf(value, "%ld", &s->exec_rejects);
-	else if (!strcmp(key, "surfaces"))
-		sscanf(value, "%ld", &s->surfaces);
-	else if (!strcmp(key, "vram_bytes_used"))
-		sscanf(value, "%lld", &s->vram_used);
-	else if (!strcmp(key, "primary") && !strstr(value, "(none)"))
+	if (!strcmp(key, "primary") && !strstr(value, "(none)"))
 		sscanf(value, "%ux%u", &s->primary_w, &s->primary_h);
+	for (i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++) {
+		void *field = (char *)s + status_keys[i].off;
+
+		if (strcmp(key, status_keys[i].key))
+			continue;
+		if (status_keys[i].wide)
+			sscanf(value, "%lld", (long long *)field);
+		else
+			sscanf(value, "%ld", (long *)field);
+	}
 }
 
 /* All the counters from one read of qxl_status (qtest.c); s->ok if it exists. */
