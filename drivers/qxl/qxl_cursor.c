@@ -246,16 +246,9 @@ static void qxl_cursor_plane_helper_atomic_disable(struct drm_plane *plane,
 }
 
 /* No shadow of the device's picture here: only the primary plane has one. */
-static void qxl_cursor_plane_helper_cleanup_fb(struct drm_plane *plane,
-					       struct drm_plane_state *state)
-{
-	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	qxl_shadow_fb_cleanup(plane, state);
-}
-
 static const struct drm_plane_helper_funcs qxl_cursor_plane_helper_funcs = {
 	.prepare_fb = qxl_cursor_plane_helper_prepare_fb,
-	.cleanup_fb = qxl_cursor_plane_helper_cleanup_fb,
+	.cleanup_fb = qxl_plane_unprepare,	/* nothing of the cursor's own */
 	.atomic_check = qxl_cursor_plane_helper_atomic_check,
 	.atomic_update = qxl_cursor_plane_helper_atomic_update,
 	.atomic_disable = qxl_cursor_plane_helper_atomic_disable,

@@ -240,12 +240,25 @@ int qxl_plane_reserve(struct qxl_device *qdev, struct qxl_plane_state *qps,
 	return ret;
 }
 
-/* Undo a prepare_fb that could not reserve everything. */
-int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_state *state,
-			     int ret)
+/**
+ * qxl_plane_unprepare - undo a plane's prepare_fb
+ * @plane: the primary or cursor plane
+ * @state: the state prepare_fb was given
+ *
+ * Releases the device memory prepare_fb reserved and unmaps the framebuffer.
+ * The cleanup_fb of both plane types, and their prepare_fb's failure path.
+ */
+void qxl_plane_unprepare(struct drm_plane *plane, struct drm_plane_state *state)
 {
 	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
 	qxl_shadow_fb_cleanup(plane, state);
+}
+
+/* Undo a prepare_fb that could not reserve everything; returns @ret. */
+int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_state *state,
+			     int ret)
+{
+	qxl_plane_unprepare(plane, state);
 	return ret;
 }
 
@@ -426,8 +439,7 @@ static void qxl_primary_plane_helper_cleanup_fb(struct drm_plane *plane,
 	/* an update prepared (and put in the shadow) that never ran */
 	if (to_qxl_plane_state(state)->num_uploads)
 		atomic_set(&head->shadow_stale, 1);
-	qxl_plane_release_uploads(to_qxl(plane->dev), to_qxl_plane_state(state));
-	qxl_shadow_fb_cleanup(plane, state);
+	qxl_plane_unprepare(plane, state);
 }
 
 /*

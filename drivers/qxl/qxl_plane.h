@@ -60,6 +60,7 @@ extern const u64 qxl_plane_modifiers[];
 void qxl_plane_release_uploads(struct qxl_device *qdev, struct qxl_plane_state *qps);
 int qxl_plane_reserve(struct qxl_device *qdev, struct qxl_plane_state *qps,
 		      unsigned int i, u32 size);
+void qxl_plane_unprepare(struct drm_plane *plane, struct drm_plane_state *state);
 int qxl_plane_prepare_failed(struct drm_plane *plane, struct drm_plane_state *state, int ret);
 
 struct qxl_bo *qxl_fb_surface(const struct drm_framebuffer *fb);
