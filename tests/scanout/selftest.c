@@ -1307,7 +1307,7 @@ static int bad_consumer(void *arg, char *why, size_t wl)
 		err = sw_channel_read(&ch, &m, 3000);
 	while (!err);
 	sw_channel_close(&ch);
-	if (err == SW_E_TIMEOUT)
+	if (err == -ETIMEDOUT)
 		return snprintf(why, wl, "producer did not hang up"), 4;
 	return 0;
 }

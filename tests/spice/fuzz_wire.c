@@ -52,7 +52,7 @@ static void through_channel(uint8_t ch_type, bool mini, const uint8_t *b, size_t
 	c.mini_header = mini;
 	c.timeout_ms = 50;
 	struct sw_msg m;
-	for (int i = 0; i < 256 && sw_channel_read(&c, &m, 50) == SW_OK; i++)
+	for (int i = 0; i < 256 && sw_channel_read(&c, &m, 50) == 0; i++)
 		for (int k = 0; k < m.nfds; k++)
 			close(m.fds[k]);
 	sw_channel_close(&c);

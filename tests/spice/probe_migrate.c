@@ -76,7 +76,7 @@ static int accept_link(int lfd, struct sw_channel *ch, struct sw_link_mess *got)
 	CHECK(fd >= 0, "accept: %s", strerror(errno));
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	sw_channel_from_fd(ch, fd, false);
-	CHECK(sw_server_accept_link(ch, &reply, got, T_MS) == SW_OK, "link: %s", ch->errmsg);
+	CHECK(sw_server_accept_link(ch, &reply, got, T_MS) == 0, "link: %s", ch->errmsg);
 	CHECK(got->channel_type == SPICE_CHANNEL_MAIN, "linked channel type %u", got->channel_type);
 	return 0;
 }
@@ -85,7 +85,7 @@ static int accept_link(int lfd, struct sw_channel *ch, struct sw_link_mess *got)
 static int expect(struct sw_channel *ch, uint16_t type, struct sw_msg *m, const char *where)
 {
 	for (;;) {
-		CHECK(sw_channel_read(ch, m, T_MS) == SW_OK, "%s: waiting for %s: %s", where,
+		CHECK(sw_channel_read(ch, m, T_MS) == 0, "%s: waiting for %s: %s", where,
 		      sw_msg_name(SPICE_CHANNEL_MAIN, false, type), ch->errmsg);
 		if (m->type == SPICE_MSGC_PONG || m->type == SPICE_MSGC_ACK_SYNC || m->type == SPICE_MSGC_ACK)
 			continue;
@@ -120,10 +120,10 @@ static int ping(struct sw_channel *ch, const char *where)
 	struct sw_buf b;
 	sw_buf_init(&b);
 	sw_put_ping(&b, &pg);
-	CHECK(send_buf(ch, SPICE_MSG_PING, &b) == SW_OK, "%s: sending PING", where);
+	CHECK(send_buf(ch, SPICE_MSG_PING, &b) == 0, "%s: sending PING", where);
 	sw_buf_free(&b);
 	struct sw_msg m;
-	CHECK(sw_channel_read(ch, &m, T_MS) == SW_OK && m.type == SPICE_MSGC_PONG, "%s: no PONG (%s, type %u)",
+	CHECK(sw_channel_read(ch, &m, T_MS) == 0 && m.type == SPICE_MSGC_PONG, "%s: no PONG (%s, type %u)",
 	      where, ch->errmsg, m.type);
 	return 0;
 }
@@ -163,7 +163,7 @@ static bool closed_by_probe(struct sw_channel *ch)
 	for (;;) {
 		int err = sw_channel_read(ch, &m, T_MS);
 		if (err)
-			return err == SW_E_IO;
+			return err == -EIO;
 	}
 }
 
@@ -199,7 +199,7 @@ static int start(struct fake *f, const char *name, const char *cap)
 	if (accept_link(f->lsrc, &f->src, &got))
 		return 1;
 	CHECK(got.connection_id == 0, "first link with connection_id %u", got.connection_id);
-	CHECK(send_init(&f->src, SESSION) == SW_OK, "sending MAIN_INIT");
+	CHECK(send_init(&f->src, SESSION) == 0, "sending MAIN_INIT");
 	struct sw_msg m;
 	return expect(&f->src, SPICE_MSGC_MAIN_ATTACH_CHANNELS, &m, "source");
 }
@@ -260,15 +260,15 @@ static int dst_link(struct fake *f)
 static int t_semi_seamless(struct fake *f)
 {
 	struct sw_msg m;
-	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "127.0.0.1", 10, f->pdst) == SW_OK, "send BEGIN");
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "127.0.0.1", 10, f->pdst) == 0, "send BEGIN");
 	if (dst_link(f) || expect(&f->src, SPICE_MSGC_MAIN_MIGRATE_CONNECTED, &m, "source"))
 		return 1;
 	CHECK(quiet(&f->dst, 300), "the probe sent something to the destination before the switch");
-	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == SW_OK, "send END");
+	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == 0, "send END");
 	CHECK(closed_by_probe(&f->src), "source main channel not closed after MIGRATE_END");
 	if (expect(&f->dst, SPICE_MSGC_MAIN_MIGRATE_END, &m, "destination"))
 		return 1;
-	CHECK(send_init(&f->dst, SESSION) == SW_OK, "destination MAIN_INIT");
+	CHECK(send_init(&f->dst, SESSION) == 0, "destination MAIN_INIT");
 	/* no ATTACH_CHANNELS: the next thing from the probe is the PONG */
 	if (ping(&f->dst, "destination after MAIN_INIT"))
 		return 1;
@@ -281,11 +281,11 @@ static int t_semi_seamless(struct fake *f)
 static int seamless_handshake(struct fake *f, uint16_t reply_type, uint16_t want)
 {
 	struct sw_msg m;
-	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS, "127.0.0.1", 10, f->pdst) == SW_OK, "send BEGIN");
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS, "127.0.0.1", 10, f->pdst) == 0, "send BEGIN");
 	if (dst_link(f) || expect(&f->dst, SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, &m, "destination"))
 		return 1;
 	CHECK(m.size == 4 && sw_le32(m.data) == 1, "DO_SEAMLESS without src_version 1");
-	CHECK(sw_channel_send(&f->dst, reply_type, NULL, 0) == SW_OK, "send ACK/NACK");
+	CHECK(sw_channel_send(&f->dst, reply_type, NULL, 0) == 0, "send ACK/NACK");
 	return expect(&f->src, want, &m, "source");
 }
 
@@ -298,7 +298,7 @@ static int t_seamless(struct fake *f)
 	      "send MIGRATE");
 	if (expect(&f->src, SPICE_MSGC_MIGRATE_FLUSH_MARK, &m, "source"))
 		return 1;
-	CHECK(sw_channel_send(&f->src, SPICE_MSG_MIGRATE_DATA, "state", 5) == SW_OK, "send MIGRATE_DATA");
+	CHECK(sw_channel_send(&f->src, SPICE_MSG_MIGRATE_DATA, "state", 5) == 0, "send MIGRATE_DATA");
 	if (expect(&f->dst, SPICE_MSGC_MIGRATE_DATA, &m, "destination"))
 		return 1;
 	CHECK(m.size == 5 && !memcmp(m.data, "state", 5), "migration data changed on the way");
@@ -332,7 +332,7 @@ static int t_nack_then_cancel(struct fake *f)
 {
 	if (seamless_handshake(f, SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK, SPICE_MSGC_MAIN_MIGRATE_CONNECTED))
 		return 1;
-	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_CANCEL, NULL, 0) == SW_OK, "send CANCEL");
+	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_CANCEL, NULL, 0) == 0, "send CANCEL");
 	CHECK(closed_by_probe(&f->dst), "destination not closed after MIGRATE_CANCEL");
 	if (ping(&f->src, "source after the cancel"))
 		return 1;
@@ -345,13 +345,13 @@ static int t_nack_then_cancel(struct fake *f)
 static int t_switch_host(struct fake *f)
 {
 	struct sw_msg m;
-	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, "127.0.0.1", 9, f->pdst) == SW_OK, "send SWITCH_HOST");
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, "127.0.0.1", 9, f->pdst) == 0, "send SWITCH_HOST");
 	struct sw_link_mess got;
 	if (accept_link(f->ldst, &f->dst, &got))
 		return 1;
 	CHECK(got.connection_id == 0, "switch-host linked with connection_id %u, not 0", got.connection_id);
 	CHECK(closed_by_probe(&f->src), "source not closed after SWITCH_HOST");
-	CHECK(send_init(&f->dst, 77) == SW_OK, "MAIN_INIT");
+	CHECK(send_init(&f->dst, 77) == 0, "MAIN_INIT");
 	if (expect(&f->dst, SPICE_MSGC_MAIN_ATTACH_CHANNELS, &m, "new session"))
 		return 1;
 	int rc = finish(f, true);
@@ -372,17 +372,17 @@ static int exits_with(struct fake *f, const char *msg)
 static int t_bad_host_then_stray_end(struct fake *f)
 {
 	struct sw_msg m;
-	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "a\0b", 3, f->pdst) == SW_OK, "send BEGIN");
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "a\0b", 3, f->pdst) == 0, "send BEGIN");
 	if (expect(&f->src, SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR, &m, "source"))
 		return 1;
 	CHECK(file_has(f->err, "bad destination in MIGRATE_BEGIN"), "no message about the bad host");
 	if (ping(&f->src, "source after the refusal"))
 		return 1;
 	/* a quote would break the JSON log */
-	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "x\"y", 3, f->pdst) == SW_OK, "send BEGIN");
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN, "x\"y", 3, f->pdst) == 0, "send BEGIN");
 	if (expect(&f->src, SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR, &m, "source"))
 		return 1;
-	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == SW_OK, "send END");
+	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == 0, "send END");
 	return exits_with(f, "MIGRATE_END from the source without a connected destination");
 }
 
@@ -397,7 +397,7 @@ static int t_no_migrate_data(struct fake *f)
 	if (seamless_handshake(f, SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK, SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS))
 		return 1;
 	CHECK(send_u32(&f->src, SPICE_MSG_MIGRATE, SPICE_MIGRATE_NEED_DATA_TRANSFER) == 0, "send MIGRATE");
-	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == SW_OK, "send END");
+	CHECK(sw_channel_send(&f->src, SPICE_MSG_MAIN_MIGRATE_END, NULL, 0) == 0, "send END");
 	return exits_with(f, "expected MIGRATE_DATA after MIGRATE, got migrate_end");
 }
 
@@ -410,7 +410,7 @@ static int t_bad_flags(struct fake *f)
 static int t_no_seamless_reply(struct fake *f)
 {
 	struct sw_msg m;
-	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS, "127.0.0.1", 10, f->pdst) == SW_OK, "send BEGIN");
+	CHECK(send_dst(f, SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS, "127.0.0.1", 10, f->pdst) == 0, "send BEGIN");
 	if (dst_link(f) || expect(&f->dst, SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, &m, "destination"))
 		return 1;
 	/* no ACK/NACK: the probe gives up after its 10 s bound */

@@ -41,22 +41,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sw_to_errno(int err)
-{
-	switch (err) {
-	case SW_OK: return 0;
-	case SW_E_TRUNCATED: case SW_E_TRAILING: return -EBADMSG;
-	case SW_E_INVALID: case SW_E_OVERFLOW: return -EINVAL;
-	case SW_E_NOMEM: return -ENOMEM;
-	case SW_E_TIMEOUT: return -ETIMEDOUT;
-	case SW_E_CLOSED: return -ENOTCONN;
-	case SW_E_UNSUPPORTED: return -ENOTSUP;
-	case SW_E_LIMIT: return -E2BIG;
-	case SW_E_IO: return -EIO;
-	default: return -EPROTO;
-	}
-}
-
 QS_API int qs_format_plane(uint32_t fourcc, uint32_t plane, uint32_t *cpp, uint32_t *hsub, uint32_t *vsub,
 			   uint32_t *num_planes)
 {
@@ -524,7 +508,7 @@ static int send_scanout(struct qs_server *s, unsigned i)
 	sw_buf_free(&b);
 	if (err) {
 		drop(s, i, "sending the scanout: %s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
-		return sw_to_errno(err);
+		return err;
 	}
 	s->st.scanouts++;
 	c->need_scanout = false;
@@ -561,7 +545,7 @@ static int flush_one(struct qs_server *s, unsigned i)
 	sw_buf_free(&b);
 	if (err) {
 		drop(s, i, "sending GL_DRAW: %s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
-		return sw_to_errno(err);
+		return err;
 	}
 	s->st.draws++;
 	c->dirty = false;
@@ -719,7 +703,7 @@ static int read_one(struct qs_server *s, unsigned i)
 		if (err) {
 			for (int k = 0; k < m.nfds; k++)
 				close(m.fds[k]);
-			if (err == SW_E_IO && strstr(c->ch.errmsg, "closed by peer"))
+			if (err == -EIO && strstr(c->ch.errmsg, "closed by peer"))
 				disconnect(s, i);
 			else
 				drop(s, i, "%s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
@@ -883,10 +867,8 @@ QS_API int qs_client_from_fd(struct qs_client **out, int fd, unsigned flags, int
 	o.timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	err = sw_channel_link(&c->ch, &o);
 	if (err) {
-		int ret = sw_to_errno(err);
-
 		qs_client_free(c);
-		return ret;
+		return err;
 	}
 	c->ch.auto_base = false;
 	*out = c;
@@ -956,7 +938,7 @@ static int parse_scanout(const struct sw_msg *m, struct qs_frame *f, bool *multi
 		err = sw_get_gl_scanout2(m->data, m->size, &s2);
 		if (err) {
 			snprintf(why, whylen, "malformed GL_SCANOUT2_UNIX: %s", sw_strerror(err));
-			return sw_to_errno(err);
+			return err;
 		}
 		f->width = s2.width;
 		f->height = s2.height;
@@ -976,7 +958,7 @@ static int parse_scanout(const struct sw_msg *m, struct qs_frame *f, bool *multi
 	err = sw_get_gl_scanout(m->data, m->size, &s1);
 	if (err) {
 		snprintf(why, whylen, "malformed GL_SCANOUT_UNIX: %s", sw_strerror(err));
-		return sw_to_errno(err);
+		return err;
 	}
 	f->width = s1.width;
 	f->height = s1.height;
@@ -1094,7 +1076,7 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 	}
 	err = sw_channel_read(&c->ch, &m, 1000);
 	if (err)	/* fds of a message refused by validation are ours to close */
-		return close_fds(&m), cfail(c, sw_to_errno(err), "%s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
+		return close_fds(&m), cfail(c, err, "%s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
 	switch (m.type) {
 	case SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX:
 	case SW_MSG_DISPLAY_GL_SCANOUT2_UNIX:
@@ -1111,7 +1093,7 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 			return cfail(c, -EPROTO, "GL_DRAW carried file descriptors");
 		err = sw_get_gl_draw(m.data, m.size, &d);
 		if (err)
-			return cfail(c, sw_to_errno(err), "malformed GL_DRAW: %s", sw_strerror(err));
+			return cfail(c, err, "malformed GL_DRAW: %s", sw_strerror(err));
 		if (!c->have_frame)
 			return cfail(c, -EPROTO, "GL_DRAW before any scanout");
 		if (c->draw_pending)
@@ -1163,7 +1145,7 @@ QS_API int qs_client_ack(struct qs_client *c)
 		return -EINVAL;
 	err = sw_channel_send(&c->ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
 	if (err)
-		return cfail(c, sw_to_errno(err), "%s", c->ch.errmsg);
+		return cfail(c, err, "%s", c->ch.errmsg);
 	c->draw_pending = false;
 	return 0;
 }

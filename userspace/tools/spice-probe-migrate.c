@@ -33,6 +33,7 @@
  * answers, and mini headers carry no serials to keep consistent.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,7 +107,7 @@ static int wait_seamless_reply(struct probe *p)
 	for (;;) {
 		int64_t left = deadline - probe_now_ms();
 		if (left <= 0)
-			return sw_channel_fail(ch, SW_E_TIMEOUT, "migration: no MIGRATE_DST_SEAMLESS_ACK/NACK "
+			return sw_channel_fail(ch, -ETIMEDOUT, "migration: no MIGRATE_DST_SEAMLESS_ACK/NACK "
 					       "from the destination in %d ms", MIG_WAIT_MS);
 		struct sw_msg m;
 		int err = sw_channel_read(ch, &m, (int)left);
@@ -280,11 +281,11 @@ int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 	const char *name = sw_channel_name(src->type);
 	struct sw_migrate mg;
 	if (sw_get_migrate(m->data, m->size, &mg) || (mg.flags & ~(uint32_t)SPICE_MIGRATE_FLAGS_MASK)) {
-		sw_channel_fail(src, SW_E_PROTO, "%s channel: MIGRATE with unknown flags", name);
+		sw_channel_fail(src, -EPROTO, "%s channel: MIGRATE with unknown flags", name);
 		return probe_die_channel(src);
 	}
 	if (p->mig.phase != MIG_CONNECTED || !p->mig.seamless || !p->mig.dst_up[idx]) {
-		sw_channel_fail(src, SW_E_PROTO, "%s channel %u: MIGRATE from the source without a seamless "
+		sw_channel_fail(src, -EPROTO, "%s channel %u: MIGRATE from the source without a seamless "
 				"migration to a linked destination", name, src->id);
 		return probe_die_channel(src);
 	}
@@ -301,7 +302,7 @@ int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 		for (int i = 0; i < d.nfds; i++)
 			close(d.fds[i]);
 		if (d.type != SPICE_MSG_MIGRATE_DATA || d.size == 0) {
-			sw_channel_fail(src, SW_E_PROTO, "%s channel %u: expected MIGRATE_DATA after MIGRATE, got %s "
+			sw_channel_fail(src, -EPROTO, "%s channel %u: expected MIGRATE_DATA after MIGRATE, got %s "
 					"(%u bytes)", name, src->id, sw_msg_name(src->type, true, d.type), d.size);
 			return probe_die_channel(src);
 		}

@@ -8,7 +8,7 @@
  *  2. Marshallers (sw_put_*) and demarshallers (sw_get_*) for individual
  *     messages. A demarshaller never reads outside the body it is given: every
  *     length, count and offset is checked against the body size, and a bad
- *     message yields a negative SW_E_* code, never an abort. Decoded structs
+ *     message yields a negative errno, never an abort. Decoded structs
  *     point into the caller's body buffer (no copies); they are valid for as
  *     long as that buffer is.
  *  3. Channels (struct sw_channel): TCP or unix socket, the link stage with
@@ -19,6 +19,30 @@
  *
  * A display model (struct sw_display) applies display-channel messages to
  * in-memory surfaces and can save them as PNG; see spice-display.h.
+ *
+ * Every call that can fail returns 0 (or a non-negative value where its
+ * comment says so) on success and a negative errno on failure, like libqxl.
+ * Each errno stands for one kind of failure, so callers and tests can tell
+ * them apart:
+ *
+ *  -EBADMSG      a body shorter than its fields say (truncated)
+ *  -EINVAL       a value out of range or inconsistent; a bad argument
+ *  -EOVERFLOW    a size computation overflowed
+ *  -ENOMEM       out of memory
+ *  -EIO          a socket error or the peer closed the connection; the
+ *                socket's own errno is in the channel's error message, not
+ *                in the return value, so a close and a reset both give -EIO
+ *  -ECONNREFUSED the server refused the link (SpiceLinkReply error)
+ *  -EACCES       the ticket or SASL authentication was refused
+ *  -EPROTO       a protocol violation (bad magic, unexpected message, a
+ *                reference to a missing surface or cache entry)
+ *  -EOPNOTSUPP   valid but not implemented here
+ *  -ENOTCONN     the channel is already closed
+ *  -ETIMEDOUT    a bounded wait expired
+ *  -EMSGSIZE     bytes left over after a fixed-size message (trailing)
+ *  -E2BIG        a configured resource limit was hit
+ *
+ * sw_strerror() words them the way the library means them.
  *
  * All multi-byte values on the wire are little-endian; structures are packed.
  * Message numbers and enum values come from spice-protocol's headers.
@@ -46,23 +70,16 @@ extern "C" {
 #define SW_DISPLAY_CAP_CODEC_VP9 13
 #define SW_DISPLAY_CAP_CODEC_H265 14
 
-/* ---- error codes ------------------------------------------------------ */
-enum sw_err {
-	SW_OK = 0,
-	SW_E_TRUNCATED = -1,	/* body shorter than its fields say */
-	SW_E_INVALID = -2,	/* a value out of range / inconsistent */
-	SW_E_OVERFLOW = -3,	/* a size computation overflowed */
-	SW_E_NOMEM = -4,
-	SW_E_IO = -5,		/* socket error or peer closed */
-	SW_E_LINK = -6,		/* link stage refused by the server */
-	SW_E_AUTH = -7,		/* ticket / SASL refused */
-	SW_E_PROTO = -8,	/* protocol violation */
-	SW_E_UNSUPPORTED = -9,	/* valid but not implemented */
-	SW_E_CLOSED = -10,	/* channel already closed */
-	SW_E_TIMEOUT = -11,
-	SW_E_TRAILING = -12,	/* bytes left after a fixed-size message */
-	SW_E_LIMIT = -13,	/* a configured resource limit was hit */
-};
+/* ---- errors ----------------------------------------------------------- */
+/**
+ * sw_strerror() - describe a value returned by the library
+ * @err: 0 or a negative errno returned by a libspice-wire call
+ *
+ * Return: the library's own wording for the errno values it returns (the
+ * table in the overview comment: -EBADMSG is "message truncated", -EIO is
+ * "I/O error or connection closed", ...), "ok" for 0 and strerror(-err) for
+ * any other value. The string is static.
+ */
 const char *sw_strerror(int err);
 const char *sw_link_err_name(uint32_t link_err);
 
@@ -84,7 +101,7 @@ uint64_t sw_r64(struct sw_reader *r);
 const uint8_t *sw_rbytes(struct sw_reader *r, size_t n);
 /* Bytes left. */
 size_t sw_rleft(const struct sw_reader *r);
-/* Fails with SW_E_TRAILING if bytes remain. Returns r->err otherwise. */
+/* Fails with -EMSGSIZE if bytes remain. Returns r->err otherwise. */
 int sw_rend(struct sw_reader *r);
 /* Reader positioned at an absolute offset of the same body (used for the
  * pointer fields of display messages). Offset 0 or outside the body fails. */
@@ -254,7 +271,7 @@ int sw_get_main_uuid(const uint8_t *b, size_t n, uint8_t uuid[16]);
 int sw_get_migration_dst(const uint8_t *b, size_t n, bool seamless, struct sw_migration_dst *m);
 int sw_put_migration_dst(struct sw_buf *b, bool seamless, const struct sw_migration_dst *m);
 /* The destination host as a C string: host_size bytes, trailing NULs
- * dropped. SW_E_INVALID if empty or with a NUL inside, SW_E_LIMIT if it does
+ * dropped. -EINVAL if empty or with a NUL inside, -E2BIG if it does
  * not fit in n bytes. */
 int sw_migration_dst_host(const struct sw_migration_dst *m, char *out, size_t n);
 /* client main */
@@ -339,7 +356,7 @@ struct sw_draw {
 int sw_get_draw(uint16_t msg_type, const uint8_t *b, size_t n, struct sw_draw *d);
 /* Marshals the fixed part of COPY_BITS, FILL, OPAQUE, COPY, BLEND,
  * BLACKNESS, WHITENESS, INVERS, ROP3, TRANSPARENT, ALPHA_BLEND and COMPOSITE
- * (STROKE/TEXT: SW_E_UNSUPPORTED). Pointer fields (src_off, mask offsets,
+ * (STROKE/TEXT: -EOPNOTSUPP). Pointer fields (src_off, mask offsets,
  * pattern) are written as given: append the images afterwards with
  * sw_put_image_bitmap/sw_put_image_surface, which return their offsets, and
  * write those into the pointer fields with sw_patch32 (src_off sits at byte
@@ -493,7 +510,7 @@ const char *sw_channel_name(uint8_t channel_type);
 const char *sw_msg_name(uint8_t channel_type, bool server, uint16_t type);
 /* Validates any message (server or client direction) fully, including the
  * images, paths and strings a draw points at. Unknown types are accepted
- * (SW_OK) when they are in the channel's range, since new servers add
+ * (0) when they are in the channel's range, since new servers add
  * messages. */
 int sw_validate(uint8_t channel_type, bool server, uint16_t type, const uint8_t *b, size_t n);
 
