@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <spice/vd_agent.h>
 
+#include "../../userspace/spice/channel-priv.h"	/* the ACK window, checked below */
 #include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
 #include "spice-wire.h"
@@ -1529,10 +1530,23 @@ static int t_composite(void)
 }
 
 /* ---- channel layer over a socketpair ---------------------------------- */
+/* A channel object over the socket fd, or NULL when out of memory. */
+static struct sw_channel *channel_on(int fd)
+{
+	struct sw_channel *ch = sw_channel_new();
+
+	if (ch)
+		sw_channel_from_fd(ch, fd, true);
+	else
+		close(fd);
+	return ch;
+}
+
 static int server_side(int fd)
 {
-	struct sw_channel s;
-	sw_channel_from_fd(&s, fd, true);
+	struct sw_channel *s = channel_on(fd);
+	if (!s)
+		return 9;
 	EVP_PKEY *key = EVP_RSA_gen(1024);
 	struct sw_link_reply rep;
 	memset(&rep, 0, sizeof(rep));
@@ -1543,23 +1557,23 @@ static int server_side(int fd)
 	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_AUTH_SPICE);
 	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
 	struct sw_link_mess got;
-	if (sw_server_accept_link(&s, &rep, &got, 5000))
+	if (sw_server_accept_link(s, &rep, &got, 5000))
 		return 11;
-	if (!s.mini_header || got.channel_type != SPICE_CHANNEL_DISPLAY)
+	if (!sw_channel_mini_header(s) || got.channel_type != SPICE_CHANNEL_DISPLAY)
 		return 12;
 	struct sw_buf b;
 	sw_buf_init(&b);
 	struct sw_set_ack a = { 7, 2 };
 	sw_put_set_ack(&b, &a);
-	sw_channel_send(&s, SPICE_MSG_SET_ACK, b.data, b.len);
+	sw_channel_send(s, SPICE_MSG_SET_ACK, b.data, b.len);
 	struct sw_msg m;
-	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_ACK_SYNC || sw_le32(m.data) != 7)
+	if (sw_channel_read(s, &m, 5000) || m.type != SPICE_MSGC_ACK_SYNC || sw_le32(m.data) != 7)
 		return 13;
 	sw_buf_reset(&b);
 	struct sw_ping p = { 42, 1234, NULL, 0 };
 	sw_put_ping(&b, &p);
-	sw_channel_send(&s, SPICE_MSG_PING, b.data, b.len);	/* message 1 of the window */
-	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_PONG || sw_le32(m.data) != 42)
+	sw_channel_send(s, SPICE_MSG_PING, b.data, b.len);	/* message 1 of the window */
+	if (sw_channel_read(s, &m, 5000) || m.type != SPICE_MSGC_PONG || sw_le32(m.data) != 42)
 		return 14;
 	/* a LIST with MARK + MODE: message 2 of the window -> ACK */
 	sw_buf_reset(&b);
@@ -1572,8 +1586,8 @@ static int server_side(int fd)
 	sw_w32(&b, 12);
 	for (int i = 0; i < 3; i++)
 		sw_w32(&b, 1);
-	sw_channel_send(&s, SPICE_MSG_LIST, b.data, b.len);
-	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_ACK)
+	sw_channel_send(s, SPICE_MSG_LIST, b.data, b.len);
+	if (sw_channel_read(s, &m, 5000) || m.type != SPICE_MSGC_ACK)
 		return 15;
 	/* a GL_SCANOUT_UNIX with an fd */
 	sw_buf_reset(&b);
@@ -1582,21 +1596,21 @@ static int server_side(int fd)
 	int pfd[2];
 	if (pipe(pfd))
 		return 16;
-	if (sw_channel_send_fds(&s, SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX, b.data, b.len, &pfd[0], 1))
+	if (sw_channel_send_fds(s, SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX, b.data, b.len, &pfd[0], 1))
 		return 17;
 	close(pfd[0]);
 	if (write(pfd[1], "Z", 1) != 1)
 		return 18;
 	close(pfd[1]);
-	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_DISPLAY_GL_DRAW_DONE)
+	if (sw_channel_read(s, &m, 5000) || m.type != SPICE_MSGC_DISPLAY_GL_DRAW_DONE)
 		return 19;
 	/* finally a malformed SURFACE_CREATE */
-	sw_channel_send(&s, SPICE_MSG_DISPLAY_SURFACE_CREATE, "abc", 3);
+	sw_channel_send(s, SPICE_MSG_DISPLAY_SURFACE_CREATE, "abc", 3);
 	sw_buf_free(&b);
 	EVP_PKEY_free(key);
 	/* wait for the client to close */
-	sw_channel_read(&s, &m, 5000);
-	sw_channel_close(&s);
+	sw_channel_read(s, &m, 5000);
+	sw_channel_free(s);
 	return 0;
 }
 
@@ -1612,32 +1626,34 @@ static int t_channel(void)
 		_exit(server_side(sv[1]));
 	}
 	close(sv[1]);
-	struct sw_channel c;
-	sw_channel_from_fd(&c, sv[0], true);
+	struct sw_channel *c = channel_on(sv[0]);
+	CHECK(c, "out of memory");
+	const char *msg = sw_channel_errmsg(c);	/* follows the channel's state */
 	struct sw_channel_opts o;
 	sw_channel_default_opts(&o, SPICE_CHANNEL_DISPLAY, 0);
 	o.password = "pw";
 	o.timeout_ms = 5000;
-	int err = sw_channel_link(&c, &o);
-	CHECK(err == 0, "link: %s", c.errmsg);
-	CHECK(c.mini_header, "mini header not negotiated");
+	int err = sw_channel_link(c, &o);
+	CHECK(err == 0, "link: %s", msg);
+	CHECK(sw_channel_mini_header(c), "mini header not negotiated");
 	struct sw_msg m;
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_SET_ACK, "set_ack: %s", c.errmsg);
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_PING, "ping: %s", c.errmsg);
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_LIST, "list: %s", c.errmsg);
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_MARK, "sub 1: %s", c.errmsg);
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_MODE && m.size == 12,
-	      "sub 2: %s", c.errmsg);
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX && m.nfds == 1,
-	      "gl scanout fd: %s (nfds %d)", c.errmsg, m.nfds);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_SET_ACK, "set_ack: %s", msg);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_PING, "ping: %s", msg);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_LIST, "list: %s", msg);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_MARK, "sub 1: %s", msg);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_MODE && m.size == 12,
+	      "sub 2: %s", msg);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX && m.nfds == 1,
+	      "gl scanout fd: %s (nfds %d)", msg, m.nfds);
 	char z = 0;
 	CHECK(read(m.fds[0], &z, 1) == 1 && z == 'Z', "fd content");
 	close(m.fds[0]);
-	CHECK(sw_channel_send(&c, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0) == 0, "gl_draw_done");
-	err = sw_channel_read(&c, &m, 5000);
-	CHECK(err == -EBADMSG && c.closed && strstr(c.errmsg, "surface_create"),
-	      "malformed message: err %d closed %d msg '%s'", err, c.closed, c.errmsg);
-	CHECK(sw_channel_read(&c, &m, 100) != 0, "read after close");
+	CHECK(sw_channel_send(c, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0) == 0, "gl_draw_done");
+	err = sw_channel_read(c, &m, 5000);
+	CHECK(err == -EBADMSG && sw_channel_closed(c) && strstr(msg, "surface_create"),
+	      "malformed message: err %d closed %d msg '%s'", err, sw_channel_closed(c), msg);
+	CHECK(sw_channel_read(c, &m, 100) != 0, "read after close");
+	sw_channel_free(c);
 	int st;
 	waitpid(pid, &st, 0);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed with %d", WEXITSTATUS(st));
@@ -1648,8 +1664,9 @@ static int t_channel(void)
 /* Full 18-byte headers (no MINI_HEADER) and a message carrying a sub_list. */
 static int full_header_server(int fd)
 {
-	struct sw_channel s;
-	sw_channel_from_fd(&s, fd, true);
+	struct sw_channel *s = channel_on(fd);
+	if (!s)
+		return 9;
 	EVP_PKEY *key = EVP_RSA_gen(1024);
 	struct sw_link_reply rep;
 	memset(&rep, 0, sizeof(rep));
@@ -1658,7 +1675,7 @@ static int full_header_server(int fd)
 		return 10;
 	sw_caps_set(rep.common_caps, &rep.num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
 	struct sw_link_mess got;
-	if (sw_server_accept_link(&s, &rep, &got, 5000) || s.mini_header)
+	if (sw_server_accept_link(s, &rep, &got, 5000) || sw_channel_mini_header(s))
 		return 11;
 	/* MODE (12 bytes) followed by a sub-list holding one SET_ACK */
 	struct sw_buf b;
@@ -1678,11 +1695,11 @@ static int full_header_server(int fd)
 	if (write(fd, b.data, b.len) != (ssize_t)b.len)
 		return 12;
 	struct sw_msg m;
-	if (sw_channel_read(&s, &m, 5000) || m.type != SPICE_MSGC_ACK_SYNC || sw_le32(m.data) != 3 || m.serial != 1)
+	if (sw_channel_read(s, &m, 5000) || m.type != SPICE_MSGC_ACK_SYNC || sw_le32(m.data) != 3 || m.serial != 1)
 		return 13;
 	sw_buf_free(&b);
 	EVP_PKEY_free(key);
-	sw_channel_close(&s);
+	sw_channel_free(s);
 	return 0;
 }
 
@@ -1698,22 +1715,23 @@ static int t_channel_full_header(void)
 		_exit(full_header_server(sv[1]));
 	}
 	close(sv[1]);
-	struct sw_channel c;
-	sw_channel_from_fd(&c, sv[0], true);
+	struct sw_channel *c = channel_on(sv[0]);
+	CHECK(c, "out of memory");
+	const char *msg = sw_channel_errmsg(c);	/* follows the channel's state */
 	struct sw_channel_opts o;
 	sw_channel_default_opts(&o, SPICE_CHANNEL_DISPLAY, 0);
 	o.common_caps[0] &= ~(1u << SPICE_COMMON_CAP_MINI_HEADER);
 	o.timeout_ms = 5000;
-	CHECK(sw_channel_link(&c, &o) == 0 && !c.mini_header, "link: %s", c.errmsg);
+	CHECK(sw_channel_link(c, &o) == 0 && !sw_channel_mini_header(c), "link: %s", msg);
 	struct sw_msg m;
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_MODE && m.size == 12 &&
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_DISPLAY_MODE && m.size == 12 &&
 		      m.serial == 7,
-	      "main message: %s type %u size %u serial %llu", c.errmsg, m.type, m.size, (unsigned long long)m.serial);
-	CHECK(sw_channel_read(&c, &m, 5000) == 0 && m.type == SPICE_MSG_SET_ACK && c.ack_window == 10,
-	      "sub-message: %s", c.errmsg);
+	      "main message: %s type %u size %u serial %llu", msg, m.type, m.size, (unsigned long long)m.serial);
+	CHECK(sw_channel_read(c, &m, 5000) == 0 && m.type == SPICE_MSG_SET_ACK && c->ack_window == 10,
+	      "sub-message: %s", msg);
 	int st;
 	waitpid(pid, &st, 0);
-	sw_channel_close(&c);
+	sw_channel_free(c);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed with %d", WEXITSTATUS(st));
 	return 0;
 }
@@ -1722,21 +1740,22 @@ static int t_timeout(void)
 {
 	int sv[2];
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	struct sw_channel c;
-	sw_channel_from_fd(&c, sv[0], true);
-	c.timeout_ms = 200;
+	struct sw_channel *c = channel_on(sv[0]);
+	CHECK(c, "out of memory");
+	sw_channel_set_timeout(c, 200);
 	struct sw_msg m;
-	int err = sw_channel_read(&c, &m, 200);
-	CHECK(err == -ETIMEDOUT && c.closed, "no timeout: %d", err);
+	int err = sw_channel_read(c, &m, 200);
+	CHECK(err == -ETIMEDOUT && sw_channel_closed(c), "no timeout: %d", err);
 	/* peer closes mid-link */
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
 	close(sv[1]);
-	sw_channel_from_fd(&c, sv[0], true);
+	sw_channel_from_fd(c, sv[0], true);
 	struct sw_channel_opts o;
 	sw_channel_default_opts(&o, SPICE_CHANNEL_MAIN, 0);
 	o.timeout_ms = 1000;
-	err = sw_channel_link(&c, &o);
-	CHECK(err == -EIO && c.errmsg[0], "closed peer: %d '%s'", err, c.errmsg);
+	err = sw_channel_link(c, &o);
+	CHECK(err == -EIO && sw_channel_errmsg(c)[0], "closed peer: %d '%s'", err, sw_channel_errmsg(c));
+	sw_channel_free(c);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 #include <sasl/sasl.h>
 #endif
 
-#include "spice-wire.h"
+#include "channel-priv.h"
 
 #define MAX_MSG_SIZE (256u << 20)
 
@@ -81,6 +81,82 @@ void sw_channel_from_fd(struct sw_channel *ch, int fd, bool unix_socket)
 	ch->unix_socket = unix_socket;
 }
 
+struct sw_channel *sw_channel_new(void)
+{
+	struct sw_channel *ch = malloc(sizeof(*ch));
+
+	if (ch)
+		channel_init(ch);
+	return ch;
+}
+
+void sw_channel_free(struct sw_channel *ch)
+{
+	if (!ch)
+		return;
+	sw_channel_close(ch);
+	free(ch);
+}
+
+/* ---- accessors -------------------------------------------------------- */
+int sw_channel_fd(const struct sw_channel *ch)
+{
+	return ch->fd;
+}
+
+uint8_t sw_channel_type(const struct sw_channel *ch)
+{
+	return ch->type;
+}
+
+uint8_t sw_channel_id(const struct sw_channel *ch)
+{
+	return ch->id;
+}
+
+bool sw_channel_closed(const struct sw_channel *ch)
+{
+	return ch->closed;
+}
+
+int sw_channel_err(const struct sw_channel *ch)
+{
+	return ch->err;
+}
+
+const char *sw_channel_errmsg(const struct sw_channel *ch)
+{
+	return ch->errmsg;
+}
+
+bool sw_channel_mini_header(const struct sw_channel *ch)
+{
+	return ch->mini_header;
+}
+
+const struct sw_link_reply *sw_channel_remote(const struct sw_channel *ch)
+{
+	return &ch->remote;
+}
+
+void sw_channel_set_timeout(struct sw_channel *ch, int timeout_ms)
+{
+	if (timeout_ms > 0)
+		ch->timeout_ms = timeout_ms;
+}
+
+void sw_channel_set_auto_base(struct sw_channel *ch, bool on)
+{
+	ch->auto_base = on;
+}
+
+void sw_channel_set_hooks(struct sw_channel *ch, sw_send_hook send, sw_send_hook recv, void *opaque)
+{
+	ch->send_hook = send;
+	ch->recv_hook = recv;
+	ch->send_hook_opaque = opaque;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -107,8 +183,7 @@ static int wait_fd(struct sw_channel *ch, short ev, int64_t deadline)
 int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int timeout_ms)
 {
 	channel_init(ch);
-	if (timeout_ms > 0)
-		ch->timeout_ms = timeout_ms;
+	sw_channel_set_timeout(ch, timeout_ms);
 	int64_t deadline = now_ms() + ch->timeout_ms;
 	const char *path = NULL;
 	if (!strncmp(host, "unix:", 5))
@@ -673,8 +748,7 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 	ch->opts = *o;
 	ch->type = o->channel_type;
 	ch->id = o->channel_id;
-	if (o->timeout_ms > 0)
-		ch->timeout_ms = o->timeout_ms;
+	sw_channel_set_timeout(ch, o->timeout_ms);
 	memset(&m, 0, sizeof(m));
 	m.connection_id = o->connection_id;
 	m.channel_type = o->channel_type;
@@ -759,8 +833,7 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 int sw_server_accept_link(struct sw_channel *ch, const struct sw_link_reply *reply,
 			  struct sw_link_mess *got, int timeout_ms)
 {
-	if (timeout_ms > 0)
-		ch->timeout_ms = timeout_ms;
+	sw_channel_set_timeout(ch, timeout_ms);
 	uint8_t *body;
 	uint32_t size;
 	if (read_link_body(ch, &body, &size))
