@@ -726,9 +726,8 @@ static void shrink_under_consumer(struct sw_channel *ch, int plane_fd)
 	sw_buf_free(&m);
 }
 
-static int fake_producer(int fd, const struct bad *b)
+static int fake_producer_on(struct sw_channel *ch, const struct bad *b)
 {
-	struct sw_channel ch;
 	struct sw_link_reply rep;
 	struct sw_link_mess got;
 	struct sw_buf m;
@@ -736,11 +735,10 @@ static int fake_producer(int fd, const struct bad *b)
 	int fds[8], plane, extra;
 
 	memset(&rep, 0, sizeof(rep));
-	sw_channel_from_fd(&ch, fd, true);
 	/* a real key: the consumer encrypts its (empty) ticket with it */
 	if (selftest_make_key(&rep))
 		return 1;
-	if (sw_server_accept_link(&ch, &rep, &got, 5000))
+	if (sw_server_accept_link(ch, &rep, &got, 5000))
 		return 2;
 	if (buf_new(&pb, 4096 * 4))
 		return 3;
@@ -784,23 +782,23 @@ static int fake_producer(int fd, const struct bad *b)
 		struct sw_gl_draw d = { 0, 0, 8, 8 };
 
 		sw_put_gl_draw(&m, &d);
-		sw_channel_send(&ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
+		sw_channel_send(ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
 	} else if (b->kind == 6) {
 		sw_put_gl_scanout2(&m, &s2);
-		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len - 3, fds, 1);
+		sw_channel_send_fds(ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len - 3, fds, 1);
 	} else if (b->kind == 7) {
 		sw_put_gl_scanout2(&m, &s2);
 		m.data[16] = 5;	/* num_planes */
 		sw_wbytes(&m, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 32);
-		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds, 4);
+		sw_channel_send_fds(ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds, 4);
 	} else if (b->kind == 12) {	/* a valid one-plane scanout with 6 fds */
 		sw_put_gl_scanout2(&m, &s2);
-		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds, 6);
+		sw_channel_send_fds(ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds, 6);
 	} else if (b->kind == 13) {	/* a message type no display channel has, with an fd */
-		sw_channel_send_fds(&ch, 0x7fff, "\1\2\3\4", 4, fds, 1);
+		sw_channel_send_fds(ch, 0x7fff, "\1\2\3\4", 4, fds, 1);
 	} else {
 		sw_put_gl_scanout2(&m, &s2);
-		sw_channel_send_fds(&ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds,
+		sw_channel_send_fds(ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, m.data, m.len, fds,
 				    b->kind == 1 ? 0 : s2.num_planes);
 		if (b->kind == 3 || b->kind == 4) {
 			struct sw_gl_draw d = { 60, 0, 8, 8 };
@@ -809,12 +807,12 @@ static int fake_producer(int fd, const struct bad *b)
 				d.x = 0;
 			sw_buf_reset(&m);
 			sw_put_gl_draw(&m, &d);
-			sw_channel_send(&ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
+			sw_channel_send(ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
 			if (b->kind == 4)
-				sw_channel_send(&ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
+				sw_channel_send(ch, SPICE_MSG_DISPLAY_GL_DRAW, m.data, m.len);
 		}
 		if (b->kind == 10)
-			shrink_under_consumer(&ch, plane);
+			shrink_under_consumer(ch, plane);
 	}
 	sw_buf_free(&m);
 	close(plane);
@@ -824,9 +822,24 @@ static int fake_producer(int fd, const struct bad *b)
 	/* wait (bounded) for the consumer to hang up */
 	struct sw_msg msg;
 
-	sw_channel_read(&ch, &msg, 5000);
-	sw_channel_close(&ch);
+	sw_channel_read(ch, &msg, 5000);
+	sw_channel_close(ch);
 	return 0;
+}
+
+static int fake_producer(int fd, const struct bad *b)
+{
+	struct sw_channel *ch = sw_channel_new();
+	int ret;
+
+	if (!ch) {
+		close(fd);
+		return 1;
+	}
+	sw_channel_from_fd(ch, fd, true);
+	ret = fake_producer_on(ch, b);
+	sw_channel_free(ch);
+	return ret;
 }
 
 /* Reads every byte of every visible row, as a consumer handling a draw does;
@@ -1259,10 +1272,9 @@ static void t_bad_peer(void)
 	xr24_free(&x);
 }
 
-static int bad_consumer(void *arg, char *why, size_t wl)
+static int bad_consumer_on(struct sw_channel *ch, int kind, char *why, size_t wl)
 {
-	int kind = *(int *)arg, fd;
-	struct sw_channel ch;
+	int fd;
 	struct sw_channel_opts o;
 	struct sw_msg m;
 
@@ -1274,29 +1286,29 @@ static int bad_consumer(void *arg, char *why, size_t wl)
 	sw_caps_set(o.channel_caps, &o.num_channel_caps, SPICE_DISPLAY_CAP_GL_SCANOUT);
 	sw_caps_set(o.channel_caps, &o.num_channel_caps, QS_DISPLAY_CAP_MULTI_PLANE);
 	o.timeout_ms = 5000;
-	if (sw_channel_connect(&ch, sock_path, 0, 5000) || sw_channel_link(&ch, &o))
-		return snprintf(why, wl, "link: %s", ch.errmsg), 1;
-	ch.auto_base = false;
-	if (sw_channel_read(&ch, &m, 5000))	/* the scanout */
-		return snprintf(why, wl, "no scanout: %s", ch.errmsg), 2;
+	if (sw_channel_connect(ch, sock_path, 0, 5000) || sw_channel_link(ch, &o))
+		return snprintf(why, wl, "link: %s", sw_channel_errmsg(ch)), 1;
+	sw_channel_set_auto_base(ch, false);
+	if (sw_channel_read(ch, &m, 5000))	/* the scanout */
+		return snprintf(why, wl, "no scanout: %s", sw_channel_errmsg(ch)), 2;
 	for (int i = 0; i < m.nfds; i++)
 		close(m.fds[i]);
-	if (sw_channel_read(&ch, &m, 5000))	/* the first draw */
-		return snprintf(why, wl, "no draw: %s", ch.errmsg), 3;
+	if (sw_channel_read(ch, &m, 5000))	/* the first draw */
+		return snprintf(why, wl, "no draw: %s", sw_channel_errmsg(ch)), 3;
 	switch (kind) {
 	case 0:	/* GL_DRAW_DONE with a body */
-		sw_channel_send(&ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, "xyz", 3);
+		sw_channel_send(ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, "xyz", 3);
 		break;
 	case 1:	/* two GL_DRAW_DONE for one GL_DRAW */
-		sw_channel_send(&ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
-		sw_channel_send(&ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
+		sw_channel_send(ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
+		sw_channel_send(ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
 		break;
 	case 2:	/* some other client message */
-		sw_channel_send(&ch, SPICE_MSGC_DISPLAY_INIT, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
+		sw_channel_send(ch, SPICE_MSGC_DISPLAY_INIT, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
 		break;
 	case 3:	/* an fd the producer did not ask for */
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		sw_channel_send_fds(&ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0, &fd, 1);
+		sw_channel_send_fds(ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0, &fd, 1);
 		close(fd);
 		break;
 	}
@@ -1304,12 +1316,24 @@ static int bad_consumer(void *arg, char *why, size_t wl)
 	int err;
 
 	do
-		err = sw_channel_read(&ch, &m, 3000);
+		err = sw_channel_read(ch, &m, 3000);
 	while (!err);
-	sw_channel_close(&ch);
-	if (err == SW_E_TIMEOUT)
+	sw_channel_close(ch);
+	if (err == -ETIMEDOUT)
 		return snprintf(why, wl, "producer did not hang up"), 4;
 	return 0;
+}
+
+static int bad_consumer(void *arg, char *why, size_t wl)
+{
+	struct sw_channel *ch = sw_channel_new();
+	int ret;
+
+	if (!ch)
+		return snprintf(why, wl, "out of memory"), 1;
+	ret = bad_consumer_on(ch, *(int *)arg, why, wl);
+	sw_channel_free(ch);
+	return ret;
 }
 
 static void t_malformed_to_producer(void)

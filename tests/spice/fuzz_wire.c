@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../userspace/spice/channel-priv.h"	/* channel state without a link */
 #include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
 #include "spice-wire.h"
@@ -46,16 +47,22 @@ static void through_channel(uint8_t ch_type, bool mini, const uint8_t *b, size_t
 		return;
 	}
 	shutdown(sv[1], SHUT_WR);
-	struct sw_channel c;
-	sw_channel_from_fd(&c, sv[0], true);
-	c.type = ch_type;
-	c.mini_header = mini;
-	c.timeout_ms = 50;
+	struct sw_channel *c = sw_channel_new();
+	if (!c) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	sw_channel_from_fd(c, sv[0], true);
+	/* the state a link stage would leave, without one */
+	c->type = ch_type;
+	c->mini_header = mini;
+	sw_channel_set_timeout(c, 50);
 	struct sw_msg m;
-	for (int i = 0; i < 256 && sw_channel_read(&c, &m, 50) == SW_OK; i++)
+	for (int i = 0; i < 256 && sw_channel_read(c, &m, 50) == 0; i++)
 		for (int k = 0; k < m.nfds; k++)
 			close(m.fds[k]);
-	sw_channel_close(&c);
+	sw_channel_free(c);
 	close(sv[1]);
 }
 

@@ -41,20 +41,12 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sw_to_errno(int err)
+/* The channel's reason for a failure, or the error's name if it gave none. */
+static const char *channel_why(const struct sw_channel *ch, int err)
 {
-	switch (err) {
-	case SW_OK: return 0;
-	case SW_E_TRUNCATED: case SW_E_TRAILING: return -EBADMSG;
-	case SW_E_INVALID: case SW_E_OVERFLOW: return -EINVAL;
-	case SW_E_NOMEM: return -ENOMEM;
-	case SW_E_TIMEOUT: return -ETIMEDOUT;
-	case SW_E_CLOSED: return -ENOTCONN;
-	case SW_E_UNSUPPORTED: return -ENOTSUP;
-	case SW_E_LIMIT: return -E2BIG;
-	case SW_E_IO: return -EIO;
-	default: return -EPROTO;
-	}
+	const char *msg = sw_channel_errmsg(ch);
+
+	return msg[0] ? msg : sw_strerror(err);
 }
 
 QS_API int qs_format_plane(uint32_t fourcc, uint32_t plane, uint32_t *cpp, uint32_t *hsub, uint32_t *vsub,
@@ -260,7 +252,7 @@ static int check_layout(const struct qs_frame *f, const uint64_t *sizes, char *w
 /* ====================================================================== */
 
 struct consumer {
-	struct sw_channel ch;
+	struct sw_channel *ch;
 	unsigned id;
 	bool multi_plane;
 	bool need_scanout;
@@ -269,6 +261,12 @@ struct consumer {
 	bool dirty;
 	struct qs_rect damage;
 };
+
+static void consumer_free(struct consumer *c)
+{
+	sw_channel_free(c->ch);
+	free(c);
+}
 
 struct qs_server {
 	struct qs_server_opts o;
@@ -401,8 +399,7 @@ static void drop(struct qs_server *s, unsigned i, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	slog(s, "dropped consumer %u: %s", c->id, why);
-	sw_channel_close(&c->ch);
-	free(c);
+	consumer_free(c);
 	s->cons[i] = s->cons[--s->ncons];
 	s->cons[s->ncons] = NULL;
 	s->st.dropped++;
@@ -414,8 +411,7 @@ static void disconnect(struct qs_server *s, unsigned i)
 	struct consumer *c = s->cons[i];
 
 	slog(s, "consumer %u disconnected", c->id);
-	sw_channel_close(&c->ch);
-	free(c);
+	consumer_free(c);
 	s->cons[i] = s->cons[--s->ncons];
 	s->cons[s->ncons] = NULL;
 	s->st.disconnected++;
@@ -425,10 +421,8 @@ QS_API void qs_server_free(struct qs_server *s)
 {
 	if (!s)
 		return;
-	for (unsigned i = 0; i < s->ncons; i++) {
-		sw_channel_close(&s->cons[i]->ch);
-		free(s->cons[i]);
-	}
+	for (unsigned i = 0; i < s->ncons; i++)
+		consumer_free(s->cons[i]);
 	free(s->cons);
 	if (s->lfd >= 0)
 		close(s->lfd);
@@ -446,7 +440,7 @@ QS_API int qs_server_pollfds(struct qs_server *s, int *fds, int max)
 	if (n < max)
 		fds[n++] = s->lfd;
 	for (unsigned i = 0; i < s->ncons && n < max; i++)
-		fds[n++] = s->cons[i]->ch.fd;
+		fds[n++] = sw_channel_fd(s->cons[i]->ch);
 	return n;
 }
 
@@ -503,7 +497,7 @@ static int send_scanout(struct qs_server *s, unsigned i)
 		}
 		err = sw_put_gl_scanout2(&b, &m);
 		if (!err)
-			err = sw_channel_send_fds(&c->ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, b.data, b.len, fds,
+			err = sw_channel_send_fds(c->ch, SW_MSG_DISPLAY_GL_SCANOUT2_UNIX, b.data, b.len, fds,
 						  (int)f->num_planes);
 	} else {
 		if (f->num_planes != 1 || f->planes[0].offset ||
@@ -519,12 +513,12 @@ static int send_scanout(struct qs_server *s, unsigned i)
 
 		err = sw_put_gl_scanout(&b, &m);
 		if (!err)
-			err = sw_channel_send_fds(&c->ch, SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX, b.data, b.len, fds, 1);
+			err = sw_channel_send_fds(c->ch, SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX, b.data, b.len, fds, 1);
 	}
 	sw_buf_free(&b);
 	if (err) {
-		drop(s, i, "sending the scanout: %s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
-		return sw_to_errno(err);
+		drop(s, i, "sending the scanout: %s", channel_why(c->ch, err));
+		return err;
 	}
 	s->st.scanouts++;
 	c->need_scanout = false;
@@ -557,11 +551,11 @@ static int flush_one(struct qs_server *s, unsigned i)
 	sw_buf_init(&b);
 	err = sw_put_gl_draw(&b, &d);
 	if (!err)
-		err = sw_channel_send(&c->ch, SPICE_MSG_DISPLAY_GL_DRAW, b.data, b.len);
+		err = sw_channel_send(c->ch, SPICE_MSG_DISPLAY_GL_DRAW, b.data, b.len);
 	sw_buf_free(&b);
 	if (err) {
-		drop(s, i, "sending GL_DRAW: %s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
-		return sw_to_errno(err);
+		drop(s, i, "sending GL_DRAW: %s", channel_why(c->ch, err));
+		return err;
 	}
 	s->st.draws++;
 	c->dirty = false;
@@ -676,28 +670,29 @@ static void accept_one(struct qs_server *s)
 		return;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (c)
+		c->ch = sw_channel_new();
+	if (!c || !c->ch) {
+		free(c);
 		close(fd);
 		return;
 	}
-	sw_channel_from_fd(&c->ch, fd, true);
-	c->ch.timeout_ms = s->o.link_timeout_ms;
-	if (sw_server_accept_link(&c->ch, &s->reply, &got, s->o.link_timeout_ms)) {
-		slog(s, "link failed: %s", c->ch.errmsg);
-		sw_channel_close(&c->ch);
-		free(c);
+	sw_channel_from_fd(c->ch, fd, true);
+	sw_channel_set_timeout(c->ch, s->o.link_timeout_ms);
+	if (sw_server_accept_link(c->ch, &s->reply, &got, s->o.link_timeout_ms)) {
+		slog(s, "link failed: %s", sw_channel_errmsg(c->ch));
+		consumer_free(c);
 		return;
 	}
 	if (got.channel_type != SPICE_CHANNEL_DISPLAY ||
 	    !sw_caps_test(got.channel_caps, got.num_channel_caps, SPICE_DISPLAY_CAP_GL_SCANOUT)) {
 		slog(s, "refusing a consumer: channel type %u without the GL_SCANOUT cap", got.channel_type);
-		sw_channel_close(&c->ch);
-		free(c);
+		consumer_free(c);
 		return;
 	}
 	/* every later send is bounded by the draw timeout: a consumer whose
 	 * socket stays full that long is dropped like one that does not ack */
-	c->ch.timeout_ms = s->o.draw_timeout_ms < 200 ? s->o.draw_timeout_ms : 200;
+	sw_channel_set_timeout(c->ch, s->o.draw_timeout_ms < 200 ? s->o.draw_timeout_ms : 200);
 	c->multi_plane = sw_caps_test(got.channel_caps, got.num_channel_caps, QS_DISPLAY_CAP_MULTI_PLANE);
 	c->id = ++s->next_id;
 	c->need_scanout = true;
@@ -715,14 +710,14 @@ static int read_one(struct qs_server *s, unsigned i)
 	int err;
 
 	do {
-		err = sw_channel_read(&c->ch, &m, 50);
+		err = sw_channel_read(c->ch, &m, 50);
 		if (err) {
 			for (int k = 0; k < m.nfds; k++)
 				close(m.fds[k]);
-			if (err == SW_E_IO && strstr(c->ch.errmsg, "closed by peer"))
+			if (err == -EIO && strstr(sw_channel_errmsg(c->ch), "closed by peer"))
 				disconnect(s, i);
 			else
-				drop(s, i, "%s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
+				drop(s, i, "%s", channel_why(c->ch, err));
 			return -EPROTO;
 		}
 		for (int k = 0; k < m.nfds; k++)
@@ -742,7 +737,7 @@ static int read_one(struct qs_server *s, unsigned i)
 		}
 		c->inflight = false;
 		s->st.draws_done++;
-	} while (sw_channel_pending(&c->ch));
+	} while (sw_channel_pending(c->ch));
 	return flush_one(s, i);
 }
 
@@ -787,7 +782,7 @@ QS_API int qs_server_dispatch(struct qs_server *s, int timeout_ms)
 	pfd[n].events = POLLIN;
 	who[n++] = NULL;
 	for (unsigned i = 0; i < s->ncons && n < 65; i++) {
-		pfd[n].fd = s->cons[i]->ch.fd;
+		pfd[n].fd = sw_channel_fd(s->cons[i]->ch);
 		pfd[n].events = POLLIN;
 		who[n++] = s->cons[i];
 	}
@@ -822,7 +817,7 @@ QS_API int qs_server_dispatch(struct qs_server *s, int timeout_ms)
 /* ====================================================================== */
 
 struct qs_client {
-	struct sw_channel ch;
+	struct sw_channel *ch;
 	bool have_frame;
 	bool draw_pending;
 	struct qs_mapped_frame mf;
@@ -854,7 +849,7 @@ static int cfail(struct qs_client *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
 	va_end(ap);
-	sw_channel_close(&c->ch);
+	sw_channel_close(c->ch);
 	return err;
 }
 
@@ -865,13 +860,16 @@ QS_API int qs_client_from_fd(struct qs_client **out, int fd, unsigned flags, int
 	int err;
 
 	*out = NULL;
-	if (!c) {
+	if (c)
+		c->ch = sw_channel_new();
+	if (!c || !c->ch) {
+		free(c);
 		close(fd);
 		return -ENOMEM;
 	}
 	for (int p = 0; p < QS_MAX_PLANES; p++)
 		c->fds[p] = -1;
-	sw_channel_from_fd(&c->ch, fd, true);
+	sw_channel_from_fd(c->ch, fd, true);
 	memset(&o, 0, sizeof(o));
 	o.channel_type = SPICE_CHANNEL_DISPLAY;
 	sw_caps_set(o.common_caps, &o.num_common_caps, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
@@ -881,14 +879,12 @@ QS_API int qs_client_from_fd(struct qs_client **out, int fd, unsigned flags, int
 	if (!(flags & QS_CLIENT_NO_MULTI_PLANE))
 		sw_caps_set(o.channel_caps, &o.num_channel_caps, QS_DISPLAY_CAP_MULTI_PLANE);
 	o.timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
-	err = sw_channel_link(&c->ch, &o);
+	err = sw_channel_link(c->ch, &o);
 	if (err) {
-		int ret = sw_to_errno(err);
-
 		qs_client_free(c);
-		return ret;
+		return err;
 	}
-	c->ch.auto_base = false;
+	sw_channel_set_auto_base(c->ch, false);
 	*out = c;
 	return 0;
 }
@@ -919,18 +915,18 @@ QS_API void qs_client_free(struct qs_client *c)
 	if (!c)
 		return;
 	unmap_frame(c);
-	sw_channel_close(&c->ch);
+	sw_channel_free(c->ch);
 	free(c);
 }
 
 QS_API int qs_client_fd(const struct qs_client *c)
 {
-	return c->ch.fd;
+	return sw_channel_fd(c->ch);
 }
 
 QS_API const char *qs_client_error(const struct qs_client *c)
 {
-	return c->err[0] ? c->err : c->ch.errmsg;
+	return c->err[0] ? c->err : sw_channel_errmsg(c->ch);
 }
 
 QS_API const struct qs_mapped_frame *qs_client_frame(const struct qs_client *c)
@@ -956,7 +952,7 @@ static int parse_scanout(const struct sw_msg *m, struct qs_frame *f, bool *multi
 		err = sw_get_gl_scanout2(m->data, m->size, &s2);
 		if (err) {
 			snprintf(why, whylen, "malformed GL_SCANOUT2_UNIX: %s", sw_strerror(err));
-			return sw_to_errno(err);
+			return err;
 		}
 		f->width = s2.width;
 		f->height = s2.height;
@@ -976,7 +972,7 @@ static int parse_scanout(const struct sw_msg *m, struct qs_frame *f, bool *multi
 	err = sw_get_gl_scanout(m->data, m->size, &s1);
 	if (err) {
 		snprintf(why, whylen, "malformed GL_SCANOUT_UNIX: %s", sw_strerror(err));
-		return sw_to_errno(err);
+		return err;
 	}
 	f->width = s1.width;
 	f->height = s1.height;
@@ -1081,10 +1077,10 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 	int err;
 
 	memset(ev, 0, sizeof(*ev));
-	if (c->ch.closed)
+	if (sw_channel_closed(c->ch))
 		return -ENOTCONN;
-	if (!sw_channel_pending(&c->ch)) {
-		struct pollfd p = { .fd = c->ch.fd, .events = POLLIN };
+	if (!sw_channel_pending(c->ch)) {
+		struct pollfd p = { .fd = sw_channel_fd(c->ch), .events = POLLIN };
 		int r = poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms);
 
 		if (r == 0)
@@ -1092,9 +1088,9 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 		if (r < 0)
 			return errno == EINTR ? -ETIMEDOUT : -errno;
 	}
-	err = sw_channel_read(&c->ch, &m, 1000);
+	err = sw_channel_read(c->ch, &m, 1000);
 	if (err)	/* fds of a message refused by validation are ours to close */
-		return close_fds(&m), cfail(c, sw_to_errno(err), "%s", c->ch.errmsg[0] ? c->ch.errmsg : sw_strerror(err));
+		return close_fds(&m), cfail(c, err, "%s", channel_why(c->ch, err));
 	switch (m.type) {
 	case SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX:
 	case SW_MSG_DISPLAY_GL_SCANOUT2_UNIX:
@@ -1111,7 +1107,7 @@ QS_API int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_
 			return cfail(c, -EPROTO, "GL_DRAW carried file descriptors");
 		err = sw_get_gl_draw(m.data, m.size, &d);
 		if (err)
-			return cfail(c, sw_to_errno(err), "malformed GL_DRAW: %s", sw_strerror(err));
+			return cfail(c, err, "malformed GL_DRAW: %s", sw_strerror(err));
 		if (!c->have_frame)
 			return cfail(c, -EPROTO, "GL_DRAW before any scanout");
 		if (c->draw_pending)
@@ -1161,9 +1157,9 @@ QS_API int qs_client_ack(struct qs_client *c)
 
 	if (!c->draw_pending)
 		return -EINVAL;
-	err = sw_channel_send(&c->ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
+	err = sw_channel_send(c->ch, SPICE_MSGC_DISPLAY_GL_DRAW_DONE, NULL, 0);
 	if (err)
-		return cfail(c, sw_to_errno(err), "%s", c->ch.errmsg);
+		return cfail(c, err, "%s", sw_channel_errmsg(c->ch));
 	c->draw_pending = false;
 	return 0;
 }

@@ -23,7 +23,7 @@
 #include <sasl/sasl.h>
 #endif
 
-#include "spice-wire.h"
+#include "channel-priv.h"
 
 #define MAX_MSG_SIZE (256u << 20)
 
@@ -81,6 +81,82 @@ void sw_channel_from_fd(struct sw_channel *ch, int fd, bool unix_socket)
 	ch->unix_socket = unix_socket;
 }
 
+struct sw_channel *sw_channel_new(void)
+{
+	struct sw_channel *ch = malloc(sizeof(*ch));
+
+	if (ch)
+		channel_init(ch);
+	return ch;
+}
+
+void sw_channel_free(struct sw_channel *ch)
+{
+	if (!ch)
+		return;
+	sw_channel_close(ch);
+	free(ch);
+}
+
+/* ---- accessors -------------------------------------------------------- */
+int sw_channel_fd(const struct sw_channel *ch)
+{
+	return ch->fd;
+}
+
+uint8_t sw_channel_type(const struct sw_channel *ch)
+{
+	return ch->type;
+}
+
+uint8_t sw_channel_id(const struct sw_channel *ch)
+{
+	return ch->id;
+}
+
+bool sw_channel_closed(const struct sw_channel *ch)
+{
+	return ch->closed;
+}
+
+int sw_channel_err(const struct sw_channel *ch)
+{
+	return ch->err;
+}
+
+const char *sw_channel_errmsg(const struct sw_channel *ch)
+{
+	return ch->errmsg;
+}
+
+bool sw_channel_mini_header(const struct sw_channel *ch)
+{
+	return ch->mini_header;
+}
+
+const struct sw_link_reply *sw_channel_remote(const struct sw_channel *ch)
+{
+	return &ch->remote;
+}
+
+void sw_channel_set_timeout(struct sw_channel *ch, int timeout_ms)
+{
+	if (timeout_ms > 0)
+		ch->timeout_ms = timeout_ms;
+}
+
+void sw_channel_set_auto_base(struct sw_channel *ch, bool on)
+{
+	ch->auto_base = on;
+}
+
+void sw_channel_set_hooks(struct sw_channel *ch, sw_send_hook send, sw_send_hook recv, void *opaque)
+{
+	ch->send_hook = send;
+	ch->recv_hook = recv;
+	ch->send_hook_opaque = opaque;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -93,22 +169,21 @@ static int wait_fd(struct sw_channel *ch, short ev, int64_t deadline)
 	for (;;) {
 		int64_t left = deadline - now_ms();
 		if (left <= 0)
-			return sw_channel_fail(ch, SW_E_TIMEOUT, "timed out waiting for the %s channel",
+			return sw_channel_fail(ch, -ETIMEDOUT, "timed out waiting for the %s channel",
 					       sw_channel_name(ch->type));
 		struct pollfd p = { .fd = ch->fd, .events = ev };
 		int r = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
 		if (r > 0)
-			return SW_OK;
+			return 0;
 		if (r < 0 && errno != EINTR)
-			return sw_channel_fail(ch, SW_E_IO, "poll: %s", strerror(errno));
+			return sw_channel_fail(ch, -EIO, "poll: %s", strerror(errno));
 	}
 }
 
 int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int timeout_ms)
 {
 	channel_init(ch);
-	if (timeout_ms > 0)
-		ch->timeout_ms = timeout_ms;
+	sw_channel_set_timeout(ch, timeout_ms);
 	int64_t deadline = now_ms() + ch->timeout_ms;
 	const char *path = NULL;
 	if (!strncmp(host, "unix:", 5))
@@ -118,21 +193,21 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 	if (path) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		if (strlen(path) >= sizeof(sa.sun_path))
-			return sw_channel_fail(ch, SW_E_INVALID, "unix socket path too long");
+			return sw_channel_fail(ch, -EINVAL, "unix socket path too long");
 		strcpy(sa.sun_path, path);
 		ch->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (ch->fd < 0 || connect(ch->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return sw_channel_fail(ch, SW_E_IO, "connect %s: %s", path, strerror(errno));
+			return sw_channel_fail(ch, -EIO, "connect %s: %s", path, strerror(errno));
 		ch->unix_socket = true;
-		return SW_OK;
+		return 0;
 	}
 	char ports[16];
 	snprintf(ports, sizeof(ports), "%d", port);
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
 	int gr = getaddrinfo(host, ports, &hints, &ai);
 	if (gr)
-		return sw_channel_fail(ch, SW_E_IO, "resolve %s: %s", host, gai_strerror(gr));
-	int err = SW_E_IO;
+		return sw_channel_fail(ch, -EIO, "resolve %s: %s", host, gai_strerror(gr));
+	int err = -EIO;
 	char why[128] = "no address";
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
 		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
@@ -145,7 +220,7 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 		}
 		ch->fd = fd;
 		if (wait_fd(ch, POLLOUT, deadline)) {
-			err = SW_E_TIMEOUT;
+			err = -ETIMEDOUT;
 			ch->err = 0;
 			ch->closed = false;
 			snprintf(why, sizeof(why), "connect timed out");
@@ -164,7 +239,7 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		freeaddrinfo(ai);
-		return SW_OK;
+		return 0;
 	}
 	freeaddrinfo(ai);
 	ch->fd = -1;
@@ -176,7 +251,7 @@ static int raw_write_all(struct sw_channel *ch, const uint8_t *p, size_t n, cons
 {
 	int64_t deadline = now_ms() + ch->timeout_ms;
 	if (ch->fd < 0)
-		return SW_E_CLOSED;
+		return -ENOTCONN;
 	while (n) {
 		if (wait_fd(ch, POLLOUT, deadline))
 			return ch->err;
@@ -205,20 +280,20 @@ static int raw_write_all(struct sw_channel *ch, const uint8_t *p, size_t n, cons
 		if (w < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
-			return sw_channel_fail(ch, SW_E_IO, "%s channel: send: %s", sw_channel_name(ch->type),
+			return sw_channel_fail(ch, -EIO, "%s channel: send: %s", sw_channel_name(ch->type),
 					       strerror(errno));
 		}
 		p += w;
 		n -= (size_t)w;
 	}
-	return SW_OK;
+	return 0;
 }
 
 static int raw_read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms, bool some, size_t *got)
 {
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : ch->timeout_ms);
 	if (ch->fd < 0)
-		return SW_E_CLOSED;
+		return -ENOTCONN;
 	while (n) {
 		if (wait_fd(ch, POLLIN, deadline))
 			return ch->err;
@@ -251,12 +326,12 @@ static int raw_read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout
 			r = recv(ch->fd, p, n, MSG_DONTWAIT);
 		}
 		if (r == 0)
-			return sw_channel_fail(ch, SW_E_IO, "%s channel: connection closed by peer",
+			return sw_channel_fail(ch, -EIO, "%s channel: connection closed by peer",
 					       sw_channel_name(ch->type));
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
-			return sw_channel_fail(ch, SW_E_IO, "%s channel: recv: %s", sw_channel_name(ch->type),
+			return sw_channel_fail(ch, -EIO, "%s channel: recv: %s", sw_channel_name(ch->type),
 					       strerror(errno));
 		}
 		p += r;
@@ -266,7 +341,7 @@ static int raw_read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout
 		if (some)
 			break;
 	}
-	return SW_OK;
+	return 0;
 }
 
 #ifdef HAVE_SASL
@@ -282,14 +357,14 @@ static int write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const in
 		const char *out;
 		unsigned outlen;
 		if (sasl_encode(ch->sasl_conn, (const char *)p, (unsigned)chunk, &out, &outlen) != SASL_OK)
-			return sw_channel_fail(ch, SW_E_AUTH, "sasl_encode failed");
+			return sw_channel_fail(ch, -EACCES, "sasl_encode failed");
 		if (raw_write_all(ch, (const uint8_t *)out, outlen, fds, nfds))
 			return ch->err;
 		nfds = 0;
 		p += chunk;
 		n -= chunk;
 	}
-	return SW_OK;
+	return 0;
 }
 
 static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
@@ -314,12 +389,12 @@ static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
 		const char *out;
 		unsigned outlen;
 		if (sasl_decode(ch->sasl_conn, (const char *)raw, (unsigned)got, &out, &outlen) != SASL_OK)
-			return sw_channel_fail(ch, SW_E_PROTO, "sasl_decode failed: %s (%zu bytes, first %02x %02x %02x %02x)",
+			return sw_channel_fail(ch, -EPROTO, "sasl_decode failed: %s (%zu bytes, first %02x %02x %02x %02x)",
 					       sasl_errdetail(ch->sasl_conn), got, raw[0], raw[1], raw[2], raw[3]);
 		if (outlen > ch->sasl_dec_cap) {
 			uint8_t *nb = realloc(ch->sasl_dec, outlen);
 			if (!nb)
-				return sw_channel_fail(ch, SW_E_NOMEM, "out of memory");
+				return sw_channel_fail(ch, -ENOMEM, "out of memory");
 			ch->sasl_dec = nb;
 			ch->sasl_dec_cap = outlen;
 		}
@@ -328,7 +403,7 @@ static int read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms)
 		ch->sasl_dec_len = outlen;
 		ch->sasl_dec_off = 0;
 	}
-	return SW_OK;
+	return 0;
 }
 #else
 static int write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const int *fds, int nfds)
@@ -350,15 +425,15 @@ int sw_encrypt_ticket(const uint8_t *der, size_t der_len, const char *password, 
 	EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)der_len);
 	if (!key) {
 		snprintf(why, why_len, "server public key is not valid DER");
-		return SW_E_PROTO;
+		return -EPROTO;
 	}
-	int ret = SW_E_AUTH;
+	int ret = -EACCES;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
 	size_t plen = strlen(password ? password : "") + 1;
 	size_t olen = out_len;
 	if (plen > SPICE_MAX_PASSWORD_LENGTH) {
 		snprintf(why, why_len, "password longer than %d bytes", SPICE_MAX_PASSWORD_LENGTH - 1);
-		ret = SW_E_INVALID;
+		ret = -EINVAL;
 	} else if (!ctx || EVP_PKEY_encrypt_init(ctx) <= 0 ||
 		   EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
 		   EVP_PKEY_encrypt(ctx, out, &olen, (const unsigned char *)(password ? password : ""),
@@ -368,7 +443,7 @@ int sw_encrypt_ticket(const uint8_t *der, size_t der_len, const char *password, 
 	} else if (olen != out_len) {
 		snprintf(why, why_len, "unexpected RSA key size (%zu bytes)", olen);
 	} else {
-		ret = SW_OK;
+		ret = 0;
 	}
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(key);
@@ -442,10 +517,10 @@ static int sasl_recv_data(struct sw_channel *ch, char **out, unsigned *len, uint
 	if (read_u32(ch, &n))
 		return ch->err;
 	if (n > 65536)
-		return sw_channel_fail(ch, SW_E_PROTO, "SASL server data too long (%u)", n);
+		return sw_channel_fail(ch, -EPROTO, "SASL server data too long (%u)", n);
 	*out = calloc(1, n + 1);
 	if (!*out)
-		return sw_channel_fail(ch, SW_E_NOMEM, "out of memory");
+		return sw_channel_fail(ch, -ENOMEM, "out of memory");
 	if (n && read_all(ch, (uint8_t *)*out, n, 0))
 		return ch->err;
 	*len = n ? n - ((*out)[n - 1] == 0) : 0;
@@ -455,8 +530,8 @@ static int sasl_recv_data(struct sw_channel *ch, char **out, unsigned *len, uint
 /* spice-server closes the connection when SASL authentication fails */
 static int sasl_refused(struct sw_channel *ch)
 {
-	if (ch->err == SW_E_IO) {
-		ch->err = SW_E_AUTH;
+	if (ch->err == -EIO) {
+		ch->err = -EACCES;
 		snprintf(ch->errmsg, sizeof(ch->errmsg),
 			 "%s channel: SASL authentication refused by the server (wrong user or password?)",
 			 sw_channel_name(ch->type));
@@ -469,7 +544,7 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 	static bool inited;
 	if (!inited) {
 		if (sasl_client_init(NULL) != SASL_OK)
-			return sw_channel_fail(ch, SW_E_AUTH, "sasl_client_init failed");
+			return sw_channel_fail(ch, -EACCES, "sasl_client_init failed");
 		inited = true;
 	}
 	sasl_user = o->sasl_user;
@@ -477,7 +552,7 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 	free(sasl_secret);
 	sasl_secret = calloc(1, sizeof(*sasl_secret) + pl + 1);
 	if (!sasl_secret)
-		return sw_channel_fail(ch, SW_E_NOMEM, "out of memory");
+		return sw_channel_fail(ch, -ENOMEM, "out of memory");
 	sasl_secret->len = pl;
 	memcpy(sasl_secret->data, o->password ? o->password : "", pl);
 	sasl_callback_t cbs[] = {
@@ -487,10 +562,10 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 		{ SASL_CB_LIST_END, NULL, NULL },
 	};
 	sasl_conn_t *conn = NULL;
-	int err = SW_OK;
+	int err = 0;
 	char *mechlist = NULL, *serverin = NULL;
 	if (sasl_client_new("spice", "localhost", NULL, NULL, cbs, 0, &conn) != SASL_OK) {
-		err = sw_channel_fail(ch, SW_E_AUTH, "sasl_client_new failed");
+		err = sw_channel_fail(ch, -EACCES, "sasl_client_new failed");
 		goto out;
 	}
 	/* spice-server without TLS insists on a security layer (SSF >= 56) */
@@ -500,24 +575,24 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 	sp.max_ssf = 256;
 	sp.maxbufsize = 65536;
 	if (sasl_setprop(conn, SASL_SEC_PROPS, &sp) != SASL_OK) {
-		err = sw_channel_fail(ch, SW_E_AUTH, "sasl_setprop failed");
+		err = sw_channel_fail(ch, -EACCES, "sasl_setprop failed");
 		goto out;
 	}
 	uint32_t mlen;
 	if (read_u32(ch, &mlen) || mlen > 4096) {
-		err = sw_channel_fail(ch, SW_E_PROTO, "bad SASL mechanism list");
+		err = sw_channel_fail(ch, -EPROTO, "bad SASL mechanism list");
 		goto out;
 	}
 	mechlist = calloc(1, mlen + 1);
 	if (!mechlist || read_all(ch, (uint8_t *)mechlist, mlen, 0)) {
-		err = sw_channel_fail(ch, SW_E_PROTO, "reading SASL mechanism list");
+		err = sw_channel_fail(ch, -EPROTO, "reading SASL mechanism list");
 		goto out;
 	}
 	const char *clientout = NULL, *mech = NULL;
 	unsigned clientoutlen = 0;
 	int r = sasl_client_start(conn, mechlist, NULL, &clientout, &clientoutlen, &mech);
 	if (r != SASL_OK && r != SASL_CONTINUE) {
-		err = sw_channel_fail(ch, SW_E_AUTH, "SASL start failed: %s", sasl_errdetail(conn));
+		err = sw_channel_fail(ch, -EACCES, "SASL start failed: %s", sasl_errdetail(conn));
 		goto out;
 	}
 	if (write_u32(ch, (uint32_t)strlen(mech)) ||
@@ -539,14 +614,14 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 			break;
 		r = sasl_client_step(conn, inlen ? serverin : NULL, inlen, NULL, &clientout, &clientoutlen);
 		if (r != SASL_OK && r != SASL_CONTINUE) {
-			err = sw_channel_fail(ch, SW_E_AUTH, "SASL step failed: %s", sasl_errdetail(conn));
+			err = sw_channel_fail(ch, -EACCES, "SASL step failed: %s", sasl_errdetail(conn));
 			goto out;
 		}
 		if (complete) {
 			/* the server is done: nothing more may be sent */
 			if (r == SASL_OK)
 				break;
-			err = sw_channel_fail(ch, SW_E_AUTH, "SASL: server completed before the client");
+			err = sw_channel_fail(ch, -EACCES, "SASL: server completed before the client");
 			goto out;
 		}
 		if (sasl_send_data(ch, clientout, clientoutlen)) {
@@ -564,7 +639,7 @@ static int do_sasl(struct sw_channel *ch, const struct sw_channel_opts *o)
 			goto out;
 		}
 		if (ok != 0) {
-			err = sw_channel_fail(ch, SW_E_AUTH, "SASL authentication refused by the server (%u)", ok);
+			err = sw_channel_fail(ch, -EACCES, "SASL authentication refused by the server (%u)", ok);
 			goto out;
 		}
 		const void *val = NULL;
@@ -655,13 +730,13 @@ static int read_link_body(struct sw_channel *ch, uint8_t **body, uint32_t *size)
 				       sw_channel_name(ch->type), major, minor);
 	*body = malloc(*size ? *size : 1);
 	if (!*body)
-		return sw_channel_fail(ch, SW_E_NOMEM, "out of memory");
+		return sw_channel_fail(ch, -ENOMEM, "out of memory");
 	if (read_all(ch, *body, *size, 0)) {
 		free(*body);
 		*body = NULL;
 		return ch->err;
 	}
-	return SW_OK;
+	return 0;
 }
 
 int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
@@ -673,8 +748,7 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 	ch->opts = *o;
 	ch->type = o->channel_type;
 	ch->id = o->channel_id;
-	if (o->timeout_ms > 0)
-		ch->timeout_ms = o->timeout_ms;
+	sw_channel_set_timeout(ch, o->timeout_ms);
 	memset(&m, 0, sizeof(m));
 	m.connection_id = o->connection_id;
 	m.channel_type = o->channel_type;
@@ -701,7 +775,7 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 		return sw_channel_fail(ch, err, "%s channel: malformed link reply: %s",
 				       sw_channel_name(ch->type), sw_strerror(err));
 	if (ch->remote.error != SPICE_LINK_ERR_OK)
-		return sw_channel_fail(ch, SW_E_LINK, "%s channel: link refused: %s",
+		return sw_channel_fail(ch, -ECONNREFUSED, "%s channel: link refused: %s",
 				       sw_channel_name(ch->type), sw_link_err_name(ch->remote.error));
 
 	bool selection = sw_channel_remote_cap(ch, true, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION) &&
@@ -709,7 +783,7 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 				      SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
 	bool sasl = o->use_sasl && selection && sw_channel_remote_cap(ch, true, SPICE_COMMON_CAP_AUTH_SASL);
 	if (o->use_sasl && !sasl)
-		return sw_channel_fail(ch, SW_E_AUTH, "server does not offer SASL authentication");
+		return sw_channel_fail(ch, -EACCES, "server does not offer SASL authentication");
 	if (selection) {
 		uint8_t mech[4] = { sasl ? SPICE_COMMON_CAP_AUTH_SASL : SPICE_COMMON_CAP_AUTH_SPICE, 0, 0, 0 };
 		if (write_all(ch, mech, 4, NULL, 0))
@@ -720,7 +794,7 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 		if (do_sasl(ch, o))
 			return ch->err;
 #else
-		return sw_channel_fail(ch, SW_E_UNSUPPORTED, "built without SASL support");
+		return sw_channel_fail(ch, -EOPNOTSUPP, "built without SASL support");
 #endif
 	} else {
 		uint8_t ticket[SPICE_TICKET_KEY_PAIR_LENGTH / 8];
@@ -734,33 +808,32 @@ int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o)
 	}
 	uint8_t res[4];
 	if (read_all(ch, res, 4, 0)) {
-		if (ch->err == SW_E_IO)
+		if (ch->err == -EIO)
 			snprintf(ch->errmsg, sizeof(ch->errmsg),
 				 "%s channel: server closed the connection during authentication "
 				 "(wrong password?)", sw_channel_name(ch->type));
-		ch->err = SW_E_AUTH;
+		ch->err = -EACCES;
 		return ch->err;
 	}
 	uint32_t result = sw_le32(res);
 	if (result == SPICE_LINK_ERR_PERMISSION_DENIED)
-		return sw_channel_fail(ch, SW_E_AUTH,
+		return sw_channel_fail(ch, -EACCES,
 				       "%s channel: authentication refused by the server "
 				       "(PERMISSION_DENIED: wrong or expired password)",
 				       sw_channel_name(ch->type));
 	if (result != SPICE_LINK_ERR_OK)
-		return sw_channel_fail(ch, SW_E_LINK, "%s channel: link failed after auth: %s",
+		return sw_channel_fail(ch, -ECONNREFUSED, "%s channel: link failed after auth: %s",
 				       sw_channel_name(ch->type), sw_link_err_name(result));
 	ch->mini_header = sw_channel_remote_cap(ch, true, SPICE_COMMON_CAP_MINI_HEADER) &&
 			  sw_caps_test(o->common_caps, o->num_common_caps, SPICE_COMMON_CAP_MINI_HEADER);
 	ch->out_serial = 0;
-	return SW_OK;
+	return 0;
 }
 
 int sw_server_accept_link(struct sw_channel *ch, const struct sw_link_reply *reply,
 			  struct sw_link_mess *got, int timeout_ms)
 {
-	if (timeout_ms > 0)
-		ch->timeout_ms = timeout_ms;
+	sw_channel_set_timeout(ch, timeout_ms);
 	uint8_t *body;
 	uint32_t size;
 	if (read_link_body(ch, &body, &size))
@@ -782,7 +855,7 @@ int sw_server_accept_link(struct sw_channel *ch, const struct sw_link_reply *rep
 	if (err)
 		return ch->err ? ch->err : sw_channel_fail(ch, err, "link reply");
 	if (reply->error != SPICE_LINK_ERR_OK)
-		return sw_channel_fail(ch, SW_E_LINK, "refused link: %s", sw_link_err_name(reply->error));
+		return sw_channel_fail(ch, -ECONNREFUSED, "refused link: %s", sw_link_err_name(reply->error));
 	if (sw_caps_test(got->common_caps, got->num_common_caps, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION) &&
 	    sw_caps_test(reply->common_caps, reply->num_common_caps,
 			 SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION)) {
@@ -790,7 +863,7 @@ int sw_server_accept_link(struct sw_channel *ch, const struct sw_link_reply *rep
 		if (read_all(ch, mech, 4, 0))
 			return ch->err;
 		if (sw_le32(mech) != SPICE_COMMON_CAP_AUTH_SPICE)
-			return sw_channel_fail(ch, SW_E_UNSUPPORTED, "only SPICE ticket auth is supported");
+			return sw_channel_fail(ch, -EOPNOTSUPP, "only SPICE ticket auth is supported");
 	}
 	uint8_t ticket[SPICE_TICKET_KEY_PAIR_LENGTH / 8];
 	if (read_all(ch, ticket, sizeof(ticket), 0))
@@ -804,7 +877,7 @@ int sw_server_accept_link(struct sw_channel *ch, const struct sw_link_reply *rep
 	ch->remote.num_channel_caps = got->num_channel_caps;
 	memcpy(ch->remote.common_caps, got->common_caps, sizeof(got->common_caps));
 	memcpy(ch->remote.channel_caps, got->channel_caps, sizeof(got->channel_caps));
-	return SW_OK;
+	return 0;
 }
 
 /* ---- messages --------------------------------------------------------- */
@@ -812,11 +885,11 @@ int sw_channel_send_fds(struct sw_channel *ch, uint16_t type, const void *body, 
 			int nfds)
 {
 	if (ch->closed || ch->fd < 0)
-		return SW_E_CLOSED;
+		return -ENOTCONN;
 	if (len > MAX_MSG_SIZE)
-		return SW_E_LIMIT;
+		return -E2BIG;
 	if (nfds > 8 || (nfds > 0 && !ch->unix_socket))
-		return SW_E_INVALID;
+		return -EINVAL;
 	if (ch->send_hook)
 		ch->send_hook(ch->send_hook_opaque, ch, type, body, len);
 	uint8_t hdr[SW_FULL_HEADER_SIZE];
@@ -825,7 +898,7 @@ int sw_channel_send_fds(struct sw_channel *ch, uint16_t type, const void *body, 
 	size_t hl = ch->mini_header ? SW_MINI_HEADER_SIZE : SW_FULL_HEADER_SIZE;
 	uint8_t *msg = malloc(hl + len);
 	if (!msg)
-		return SW_E_NOMEM;
+		return -ENOMEM;
 	memcpy(msg, hdr, hl);
 	if (len)
 		memcpy(msg + hl, body, len);
@@ -846,11 +919,11 @@ int sw_channel_send(struct sw_channel *ch, uint16_t type, const void *body, size
 static int handle_base(struct sw_channel *ch, const struct sw_msg *m)
 {
 	struct sw_buf b;
-	int err = SW_OK;
+	int err = 0;
 	sw_buf_init(&b);
 	if (m->type == SPICE_MSG_SET_ACK) {
 		struct sw_set_ack a;
-		if (sw_get_set_ack(m->data, m->size, &a) == SW_OK) {
+		if (sw_get_set_ack(m->data, m->size, &a) == 0) {
 			ch->ack_generation = a.generation;
 			ch->ack_window = a.window;
 			ch->ack_count = a.window;
@@ -859,7 +932,7 @@ static int handle_base(struct sw_channel *ch, const struct sw_msg *m)
 		}
 	} else if (m->type == SPICE_MSG_PING) {
 		struct sw_ping p;
-		if (sw_get_ping(m->data, m->size, &p) == SW_OK) {
+		if (sw_get_ping(m->data, m->size, &p) == 0) {
 			sw_put_pong(&b, p.id, p.timestamp);
 			err = sw_channel_send(ch, SPICE_MSGC_PONG, b.data, b.len);
 		}
@@ -882,14 +955,14 @@ static int deliver(struct sw_channel *ch, struct sw_msg *m)
 		ch->recv_hook(ch->send_hook_opaque, ch, m->type, m->data, m->size);
 	if (ch->auto_base && handle_base(ch, m))
 		return ch->err;
-	return SW_OK;
+	return 0;
 }
 
 int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 {
 	memset(m, 0, sizeof(*m));
 	if (ch->closed || ch->fd < 0)
-		return ch->err ? ch->err : SW_E_CLOSED;
+		return ch->err ? ch->err : -ENOTCONN;
 	if (ch->in_sublist) {
 		const uint8_t *d;
 		uint32_t sz;
@@ -900,7 +973,7 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 					       sw_channel_name(ch->type));
 		if (r == 1) {
 			if (t == SPICE_MSG_LIST)
-				return sw_channel_fail(ch, SW_E_PROTO, "nested message list");
+				return sw_channel_fail(ch, -EPROTO, "nested message list");
 			m->type = t;
 			m->size = sz;
 			m->data = d;
@@ -916,9 +989,9 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 		return ch->err;
 	struct sw_header h;
 	if (sw_get_header(hdr, hl, ch->mini_header, &h))
-		return sw_channel_fail(ch, SW_E_PROTO, "%s channel: bad data header", sw_channel_name(ch->type));
+		return sw_channel_fail(ch, -EPROTO, "%s channel: bad data header", sw_channel_name(ch->type));
 	if (h.size > MAX_MSG_SIZE)
-		return sw_channel_fail(ch, SW_E_LIMIT, "%s channel: message of %u bytes is too large",
+		return sw_channel_fail(ch, -E2BIG, "%s channel: message of %u bytes is too large",
 				       sw_channel_name(ch->type), h.size);
 	if (h.size + 1 > ch->rcap) {
 		size_t cap = ch->rcap ? ch->rcap : 4096;
@@ -926,7 +999,7 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 			cap *= 2;
 		uint8_t *p = realloc(ch->rbuf, cap);
 		if (!p)
-			return sw_channel_fail(ch, SW_E_NOMEM, "out of memory");
+			return sw_channel_fail(ch, -ENOMEM, "out of memory");
 		ch->rbuf = p;
 		ch->rcap = cap;
 	}
@@ -947,7 +1020,7 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 	 * them (sw_channel_close) and m->nfds stays 0. */
 	const int max_fds = (int)(sizeof(m->fds) / sizeof(m->fds[0]));
 	if (ch->npending_fds > max_fds)
-		return sw_channel_fail(ch, SW_E_LIMIT, "%s channel: message type %u carried more than %d fds",
+		return sw_channel_fail(ch, -E2BIG, "%s channel: message type %u carried more than %d fds",
 				       sw_channel_name(ch->type), h.type, max_fds);
 	m->type = h.type;
 	m->size = h.size;
@@ -968,7 +1041,7 @@ int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms)
 			if (ch->recv_hook)
 				ch->recv_hook(ch->send_hook_opaque, ch, m->type, m->data, m->size);
 			/* returned for logging; its sub-messages follow */
-			return send_ack ? sw_channel_send(ch, SPICE_MSGC_ACK, NULL, 0) : SW_OK;
+			return send_ack ? sw_channel_send(ch, SPICE_MSGC_ACK, NULL, 0) : 0;
 		}
 		/* a message with an attached sub-list: the message body ends
 		 * where the list starts; the sub-messages follow */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Display model: surfaces, caches and the draw operations. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,14 +113,14 @@ static int cache_add(struct sw_display *d, uint64_t id, bool palette, uint32_t w
 	uint64_t n = (uint64_t)w * h;
 	cache_remove(d, id, palette);
 	if (!palette && d->used_pixels + n > d->max_pixels)
-		return fail(d, SW_E_LIMIT, "pixmap cache exceeds the pixel limit");
+		return fail(d, -E2BIG, "pixmap cache exceeds the pixel limit");
 	struct sw_cache_entry *e = calloc(1, sizeof(*e));
 	if (!e)
-		return SW_E_NOMEM;
+		return -ENOMEM;
 	e->px = malloc(n ? n * 4 : 4);
 	if (!e->px) {
 		free(e);
-		return SW_E_NOMEM;
+		return -ENOMEM;
 	}
 	memcpy(e->px, px, n * 4);
 	e->id = id;
@@ -132,7 +133,7 @@ static int cache_add(struct sw_display *d, uint64_t id, bool palette, uint32_t w
 		d->cache_pixels += n;
 		d->used_pixels += n;
 	}
-	return SW_OK;
+	return 0;
 }
 
 /* ---- image decoding --------------------------------------------------- */
@@ -152,7 +153,7 @@ static int decode_image(struct sw_display *d, const uint8_t *body, size_t len, u
 	if (img.type == SPICE_IMAGE_TYPE_SURFACE) {
 		struct sw_surface *s = sw_display_surface(d, img.surface_id);
 		if (!s)
-			return fail(d, SW_E_PROTO, "image refers to a missing surface");
+			return fail(d, -EPROTO, "image refers to a missing surface");
 		out->w = s->width;
 		out->h = s->height;
 		out->has_alpha = s->format == SPICE_SURFACE_FMT_32_ARGB || s->format == SPICE_SURFACE_FMT_8_A ||
@@ -161,39 +162,39 @@ static int decode_image(struct sw_display *d, const uint8_t *body, size_t len, u
 			uint64_t n = (uint64_t)s->width * s->height;
 			out->px = malloc(n ? n * 4 : 4);
 			if (!out->px)
-				return SW_E_NOMEM;
+				return -ENOMEM;
 			memcpy(out->px, s->px, n * 4);
 			out->owned = true;
 		} else {
 			out->px = s->px;
 		}
-		return SW_OK;
+		return 0;
 	}
 	if (img.type == SPICE_IMAGE_TYPE_FROM_CACHE || img.type == SPICE_IMAGE_TYPE_FROM_CACHE_LOSSLESS) {
 		struct sw_cache_entry *e = cache_find(d, img.id, false);
 		if (!e)
-			return fail(d, SW_E_PROTO, "image not in the pixmap cache");
+			return fail(d, -EPROTO, "image not in the pixmap cache");
 		out->w = e->w;
 		out->h = e->h;
 		out->px = e->px;
 		out->has_alpha = true;
-		return SW_OK;
+		return 0;
 	}
 	if (img.type != SPICE_IMAGE_TYPE_BITMAP) {
 		d->unrendered++;
-		return fail(d, SW_E_UNSUPPORTED, "compressed image (not decoded)");
+		return fail(d, -EOPNOTSUPP, "compressed image (not decoded)");
 	}
 	uint32_t w = img.bm_x, h = img.bm_y;
 	uint64_t n = (uint64_t)w * h;
 	if (w > MAX_SURFACE_DIM || h > MAX_SURFACE_DIM || n > d->max_pixels)
-		return fail(d, SW_E_LIMIT, "bitmap too large");
+		return fail(d, -E2BIG, "bitmap too large");
 	/* palette */
 	uint32_t pal[256];
 	uint32_t npal = 0;
 	if (img.bm_flags & SPICE_BITMAP_FLAGS_PAL_FROM_CACHE) {
 		struct sw_cache_entry *e = cache_find(d, img.palette_id, true);
 		if (!e)
-			return fail(d, SW_E_PROTO, "palette not in the palette cache");
+			return fail(d, -EPROTO, "palette not in the palette cache");
 		npal = e->w;
 		memcpy(pal, e->px, npal * 4);
 	} else if (img.has_palette) {
@@ -210,7 +211,7 @@ static int decode_image(struct sw_display *d, const uint8_t *body, size_t len, u
 	}
 	out->px = malloc(n ? n * 4 : 4);
 	if (!out->px)
-		return SW_E_NOMEM;
+		return -ENOMEM;
 	out->owned = true;
 	out->w = w;
 	out->h = h;
@@ -260,7 +261,7 @@ static int decode_image(struct sw_display *d, const uint8_t *body, size_t len, u
 			return err;
 		}
 	}
-	return SW_OK;
+	return 0;
 }
 
 static void pix_free(struct pix *p)
@@ -402,7 +403,7 @@ static int mask_setup(struct sw_display *d, const uint8_t *b, size_t n, const st
 {
 	memset(mi, 0, sizeof(*mi));
 	if (!dr->mask.bitmap_off)
-		return SW_OK;
+		return 0;
 	int err = decode_image(d, b, n, dr->mask.bitmap_off, UINT32_MAX, &mi->m);
 	if (err)
 		return err;
@@ -410,7 +411,7 @@ static int mask_setup(struct sw_display *d, const uint8_t *b, size_t n, const st
 	mi->invert = dr->mask.flags & SPICE_MASK_FLAGS_INVERS;
 	mi->pos = dr->mask.pos;
 	mi->box = dr->base.box;
-	return SW_OK;
+	return 0;
 }
 
 /* Source pixel for destination (x, y) with nearest scaling. */
@@ -524,17 +525,17 @@ static int do_composite(struct sw_display *d, const uint8_t *b, size_t n, const 
 	if (op > 12 || ((f & SPICE_COMPOSITE_HAS_SRC_TRANSFORM) && !transform_offset(dr->src_transform, &sdx, &sdy)) ||
 	    ((f & SPICE_COMPOSITE_HAS_MASK_TRANSFORM) && !transform_offset(dr->mask_transform, &mdx, &mdy))) {
 		d->unrendered++;
-		return SW_OK;
+		return 0;
 	}
 	struct pix src, mask;
 	memset(&mask, 0, sizeof(mask));
 	int err = decode_image(d, b, n, dr->src_off, dr->base.surface_id, &src);
 	if (err)
-		return err == SW_E_UNSUPPORTED ? SW_OK : err;
+		return err == -EOPNOTSUPP ? 0 : err;
 	if ((f & SPICE_COMPOSITE_HAS_MASK) && dr->mask_src_off &&
 	    (err = decode_image(d, b, n, dr->mask_src_off, dr->base.surface_id, &mask))) {
 		pix_free(&src);
-		return err == SW_E_UNSUPPORTED ? SW_OK : err;
+		return err == -EOPNOTSUPP ? 0 : err;
 	}
 	bool has_mask = mask.px != NULL;
 	unsigned srep = (f >> 14) & 3, mrep = (f >> 16) & 3;
@@ -581,7 +582,7 @@ static int do_composite(struct sw_display *d, const uint8_t *b, size_t n, const 
 	pix_free(&src);
 	pix_free(&mask);
 	d->rendered++;
-	return SW_OK;
+	return 0;
 }
 
 static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t n)
@@ -593,9 +594,9 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 	d->draws++;
 	struct sw_surface *s = sw_display_surface(d, dr.base.surface_id);
 	if (!s)
-		return fail(d, SW_E_PROTO, "draw on a missing surface");
+		return fail(d, -EPROTO, "draw on a missing surface");
 	if (dr.base.box.left > dr.base.box.right || dr.base.box.top > dr.base.box.bottom)
-		return fail(d, SW_E_INVALID, "draw box is inverted");
+		return fail(d, -EINVAL, "draw box is inverted");
 	const struct sw_display_base *base = &dr.base;
 	uint32_t W = s->width;
 	struct maskinfo mi;
@@ -608,10 +609,10 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 		struct sw_rect box = base->box;
 		int64_t bw = (int64_t)box.right - box.left, bh = (int64_t)box.bottom - box.top;
 		if (bw <= 0 || bh <= 0 || (uint64_t)bw * (uint64_t)bh > d->max_pixels)
-			return bw < 0 || bh < 0 ? fail(d, SW_E_INVALID, "copy_bits box") : SW_OK;
+			return bw < 0 || bh < 0 ? fail(d, -EINVAL, "copy_bits box") : 0;
 		uint32_t *tmp = malloc((size_t)bw * (size_t)bh * 4);
 		if (!tmp)
-			return SW_E_NOMEM;
+			return -ENOMEM;
 		for (int64_t y = 0; y < bh; y++)
 			for (int64_t x = 0; x < bw; x++) {
 				int64_t sx = dr.src_pos.x + x, sy = dr.src_pos.y + y;
@@ -627,7 +628,7 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 		});
 		free(tmp);
 		d->rendered++;
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_DRAW_FILL:
 	case SPICE_MSG_DISPLAY_DRAW_BLACKNESS:
@@ -644,18 +645,18 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 		memset(&pat, 0, sizeof(pat));
 		if (type == SPICE_MSG_DISPLAY_DRAW_FILL && dr.brush.type == SPICE_BRUSH_TYPE_PATTERN) {
 			if ((err = decode_image(d, b, n, dr.brush.pat_off, dr.base.surface_id, &pat)))
-				return err == SW_E_UNSUPPORTED ? SW_OK : err;
+				return err == -EOPNOTSUPP ? 0 : err;
 			if (!pat.w || !pat.h) {
 				pix_free(&pat);
-				return fail(d, SW_E_INVALID, "empty pattern");
+				return fail(d, -EINVAL, "empty pattern");
 			}
 		} else if (type == SPICE_MSG_DISPLAY_DRAW_FILL && dr.brush.type == SPICE_BRUSH_TYPE_NONE) {
 			d->rendered++;
-			return SW_OK;
+			return 0;
 		}
 		if ((err = mask_setup(d, b, n, &dr, &mi))) {
 			pix_free(&pat);
-			return err == SW_E_UNSUPPORTED ? SW_OK : err;
+			return err == -EOPNOTSUPP ? 0 : err;
 		}
 		FOR_EACH_CLIP(base, s, rc, {
 			for (int32_t y = rc->top; y < rc->bottom; y++)
@@ -677,7 +678,7 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 		pix_free(&pat);
 		pix_free(&mi.m);
 		d->rendered++;
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_DRAW_COPY:
 	case SPICE_MSG_DISPLAY_DRAW_BLEND:
@@ -686,13 +687,13 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 	case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND: {
 		if (!dr.src_off) {
 			d->unrendered++;
-			return SW_OK;
+			return 0;
 		}
 		if ((err = decode_image(d, b, n, dr.src_off, dr.base.surface_id, &src)))
-			return err == SW_E_UNSUPPORTED ? SW_OK : err;
+			return err == -EOPNOTSUPP ? 0 : err;
 		if ((err = mask_setup(d, b, n, &dr, &mi))) {
 			pix_free(&src);
-			return err == SW_E_UNSUPPORTED ? SW_OK : err;
+			return err == -EOPNOTSUPP ? 0 : err;
 		}
 		uint16_t r = dr.rop_descriptor ? dr.rop_descriptor : SPICE_ROPD_OP_PUT;
 		FOR_EACH_CLIP(base, s, rc, {
@@ -727,23 +728,23 @@ static int do_draw(struct sw_display *d, uint16_t type, const uint8_t *b, size_t
 		pix_free(&src);
 		pix_free(&mi.m);
 		d->rendered++;
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_DRAW_COMPOSITE:
 		return do_composite(d, b, n, &dr, s);
 	default:
 		/* ROP3, STROKE, TEXT: validated, not rendered */
 		d->unrendered++;
-		return SW_OK;
+		return 0;
 	}
 }
 
 static int surface_create(struct sw_display *d, const struct sw_surface_create *sc)
 {
 	if (sc->surface_id > d->max_surface_id)
-		return fail(d, SW_E_LIMIT, "surface id too large");
+		return fail(d, -E2BIG, "surface id too large");
 	if (sc->width > MAX_SURFACE_DIM || sc->height > MAX_SURFACE_DIM)
-		return fail(d, SW_E_LIMIT, "surface too large");
+		return fail(d, -E2BIG, "surface too large");
 	uint64_t np = (uint64_t)sc->width * sc->height;
 	if (sc->surface_id >= d->nsurfaces) {
 		uint32_t nn = d->nsurfaces ? d->nsurfaces : 16;
@@ -751,19 +752,19 @@ static int surface_create(struct sw_display *d, const struct sw_surface_create *
 			nn *= 2;
 		struct sw_surface *ns = realloc(d->surfaces, (size_t)nn * sizeof(*ns));
 		if (!ns)
-			return SW_E_NOMEM;
+			return -ENOMEM;
 		memset(ns + d->nsurfaces, 0, (size_t)(nn - d->nsurfaces) * sizeof(*ns));
 		d->surfaces = ns;
 		d->nsurfaces = nn;
 	}
 	struct sw_surface *s = &d->surfaces[sc->surface_id];
 	if (s->used)
-		return fail(d, SW_E_PROTO, "surface created twice");
+		return fail(d, -EPROTO, "surface created twice");
 	if (d->used_pixels + np > d->max_pixels)
-		return fail(d, SW_E_LIMIT, "surfaces exceed the pixel limit");
+		return fail(d, -E2BIG, "surfaces exceed the pixel limit");
 	s->px = calloc(np ? np : 1, 4);
 	if (!s->px)
-		return SW_E_NOMEM;
+		return -ENOMEM;
 	s->used = true;
 	s->id = sc->surface_id;
 	s->width = sc->width;
@@ -780,7 +781,7 @@ static int surface_create(struct sw_display *d, const struct sw_surface_create *
 		d->primary_id = sc->surface_id;
 		d->have_primary = true;
 	}
-	return SW_OK;
+	return 0;
 }
 
 int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size_t n)
@@ -799,11 +800,11 @@ int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size
 			return fail(d, err, "malformed surface_destroy");
 		struct sw_surface *s = sw_display_surface(d, id);
 		if (!s)
-			return fail(d, SW_E_PROTO, "destroy of a missing surface");
+			return fail(d, -EPROTO, "destroy of a missing surface");
 		if (d->have_primary && d->primary_id == id)
 			d->have_primary = false;
 		surface_destroy(d, s);
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_MONITORS_CONFIG: {
 		struct sw_monitors_config mc;
@@ -814,37 +815,37 @@ int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size
 		for (uint16_t i = 0; i < d->nheads; i++)
 			d->heads[i] = sw_head_at(&mc, i);
 		d->have_monitors_config = true;
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_MARK:
 		d->marks++;
-		return SW_OK;
+		return 0;
 	case SPICE_MSG_DISPLAY_RESET:
 		for (uint32_t i = 0; i < d->nsurfaces; i++)
 			if (!(d->surfaces[i].flags & SPICE_SURFACE_FLAGS_PRIMARY))
 				surface_destroy(d, &d->surfaces[i]);
-		return SW_OK;
+		return 0;
 	case SPICE_MSG_DISPLAY_INVAL_LIST: {
 		struct sw_inval_list l;
 		if ((err = sw_get_inval_list(b, n, &l)))
 			return fail(d, err, "malformed inval_list");
 		for (uint16_t i = 0; i < l.count; i++)
 			cache_remove(d, sw_le64(l.raw + 9u * i + 1), false);
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS:
 		cache_clear(d, false);
-		return SW_OK;
+		return 0;
 	case SPICE_MSG_DISPLAY_INVAL_PALETTE: {
 		uint64_t id;
 		if ((err = sw_get_u64_msg(b, n, &id)))
 			return fail(d, err, "malformed inval_palette");
 		cache_remove(d, id, true);
-		return SW_OK;
+		return 0;
 	}
 	case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
 		cache_clear(d, true);
-		return SW_OK;
+		return 0;
 	case SPICE_MSG_DISPLAY_COPY_BITS:
 	case SPICE_MSG_DISPLAY_DRAW_FILL:
 	case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
@@ -872,12 +873,12 @@ int sw_display_save_png(struct sw_display *d, uint32_t id, const struct sw_rect 
 {
 	struct sw_surface *s = sw_display_surface(d, id);
 	if (!s)
-		return fail(d, SW_E_INVALID, "no such surface");
+		return fail(d, -EINVAL, "no such surface");
 	struct sw_rect r = { 0, 0, (int32_t)s->height, (int32_t)s->width };
 	if (crop) {
 		struct sw_rect c = *crop;
 		if (!rect_intersect(&c, &r))
-			return fail(d, SW_E_INVALID, "crop outside the surface");
+			return fail(d, -EINVAL, "crop outside the surface");
 		r = c;
 	}
 	int ch = 3;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Marshallers and demarshallers of individual SPICE messages. */
+#include <errno.h>
 #include <string.h>
 
 #include <spice/vd_agent.h>
@@ -19,21 +20,21 @@ static int need_array(struct sw_reader *r, uint64_t count, size_t elem)
 	if (r->err)
 		return r->err;
 	if (count > MAX_ELEMS) {
-		r->err = SW_E_LIMIT;
+		r->err = -E2BIG;
 		return r->err;
 	}
 	if (count * elem > sw_rleft(r)) {
-		r->err = SW_E_TRUNCATED;
+		r->err = -EBADMSG;
 		return r->err;
 	}
-	return SW_OK;
+	return 0;
 }
 
 /* ---- base ------------------------------------------------------------- */
 int sw_get_empty(const uint8_t *b, size_t n)
 {
 	(void)b;
-	return n ? SW_E_TRAILING : SW_OK;
+	return n ? -EMSGSIZE : 0;
 }
 
 int sw_get_u8_msg(const uint8_t *b, size_t n, uint8_t *v)
@@ -275,11 +276,11 @@ static const uint8_t *get_ptr_bytes(const struct sw_reader *r, uint32_t off, uin
 {
 	if (off == 0) {
 		if (size)
-			*err = SW_E_INVALID;
+			*err = -EINVAL;
 		return NULL;
 	}
 	if (off > r->len || size > r->len - off) {
-		*err = SW_E_TRUNCATED;
+		*err = -EBADMSG;
 		return NULL;
 	}
 	return r->base + off;
@@ -300,18 +301,18 @@ int sw_get_migration_dst(const uint8_t *b, size_t n, bool seamless, struct sw_mi
 	if (r.err)
 		return r.err;
 	size_t fixed_end = r.off;
-	int err = SW_OK;
+	int err = 0;
 	m->host = get_ptr_bytes(&r, host_off, m->host_size, &err);
 	if (!err && !m->host)
-		err = SW_E_INVALID;	/* host is mandatory */
+		err = -EINVAL;	/* host is mandatory */
 	if (!err && cert_off)
 		m->cert_subject = get_ptr_bytes(&r, cert_off, m->cert_subject_size, &err);
 	else if (!err && m->cert_subject_size)
-		err = SW_E_INVALID;
+		err = -EINVAL;
 	if (!err && host_off < fixed_end)
-		err = SW_E_INVALID;
+		err = -EINVAL;
 	if (!err && cert_off && cert_off < fixed_end)
-		err = SW_E_INVALID;
+		err = -EINVAL;
 	return err;
 }
 
@@ -321,12 +322,12 @@ int sw_migration_dst_host(const struct sw_migration_dst *m, char *out, size_t n)
 	while (len && m->host[len - 1] == 0)
 		len--;
 	if (!len || memchr(m->host, 0, len))
-		return SW_E_INVALID;
+		return -EINVAL;
 	if (len >= n)
-		return SW_E_LIMIT;
+		return -E2BIG;
 	memcpy(out, m->host, len);
 	out[len] = 0;
-	return SW_OK;
+	return 0;
 }
 
 int sw_put_migration_dst(struct sw_buf *b, bool seamless, const struct sw_migration_dst *m)
@@ -351,7 +352,7 @@ int sw_put_agent_monitors_config(struct sw_buf *b, const struct sw_monitor *mon,
 				 uint32_t flags)
 {
 	if (count == 0 || count > SW_MAX_MONITORS)
-		return SW_E_INVALID;
+		return -EINVAL;
 	sw_w32(b, VD_AGENT_PROTOCOL);
 	sw_w32(b, VD_AGENT_MONITORS_CONFIG);
 	sw_w64(b, 0);
@@ -377,7 +378,7 @@ int sw_get_agent_msg(const uint8_t *b, size_t n, struct sw_agent_msg *m)
 	m->size = sw_r32(&r);
 	m->data = sw_rbytes(&r, m->size);
 	if (!r.err && m->protocol != VD_AGENT_PROTOCOL)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return sw_rend(&r);
 }
 
@@ -389,14 +390,14 @@ int sw_get_agent_monitors_config(const uint8_t *b, size_t n, struct sw_monitor *
 	if (err)
 		return err;
 	if (a.type != VD_AGENT_MONITORS_CONFIG)
-		return SW_E_INVALID;
+		return -EINVAL;
 	RD(a.data, a.size);
 	*count = sw_r32(&r);
 	*flags = sw_r32(&r);
 	if (need_array(&r, *count, 20))
 		return r.err;
 	if (*count > max)
-		return SW_E_LIMIT;
+		return -E2BIG;
 	for (uint32_t i = 0; i < *count; i++) {
 		mon[i].height = sw_r32(&r);
 		mon[i].width = sw_r32(&r);
@@ -444,7 +445,7 @@ static void get_clip(struct sw_reader *r, struct sw_clip *c)
 			return;
 		c->rects = sw_rbytes(r, (size_t)c->num_rects * 16);
 	} else if (c->type != SPICE_CLIP_TYPE_NONE) {
-		r->err = SW_E_INVALID;
+		r->err = -EINVAL;
 	}
 }
 
@@ -487,10 +488,10 @@ static void get_brush(struct sw_reader *r, struct sw_brush *br)
 		br->pat_off = sw_r32(r);
 		get_point(r, &br->pat_pos);
 		if (!r->err && br->pat_off == 0)
-			r->err = SW_E_INVALID;
+			r->err = -EINVAL;
 		break;
 	default:
-		r->err = SW_E_INVALID;
+		r->err = -EINVAL;
 	}
 }
 
@@ -575,7 +576,7 @@ int sw_get_image(const uint8_t *body, size_t n, uint32_t off, struct sw_image *i
 	img->height = sw_r32(&r);
 	if (r.err)
 		return r.err;
-	int err = SW_OK;
+	int err = 0;
 	switch (img->type) {
 	case SPICE_IMAGE_TYPE_BITMAP: {
 		img->bm_format = sw_r8(&r);
@@ -598,19 +599,19 @@ int sw_get_image(const uint8_t *body, size_t n, uint32_t off, struct sw_image *i
 			return err;
 		uint64_t row = bitmap_row_bytes(img->bm_format, img->bm_x);
 		if (!row && img->bm_x)
-			return SW_E_INVALID;
+			return -EINVAL;
 		if (img->bm_format == SPICE_BITMAP_FMT_INVALID || img->bm_format > SPICE_BITMAP_FMT_8BIT_A)
-			return SW_E_INVALID;
+			return -EINVAL;
 		if (img->bm_stride < row)
-			return SW_E_INVALID;
+			return -EINVAL;
 		uint64_t size = (uint64_t)img->bm_stride * img->bm_y;
 		if (size > sw_rleft(&r))
-			return SW_E_TRUNCATED;
+			return -EBADMSG;
 		img->data_len = (uint32_t)size;
 		img->data = sw_rbytes(&r, (size_t)size);
 		if (bitmap_is_indexed(img->bm_format) && !img->has_palette &&
 		    !(img->bm_flags & SPICE_BITMAP_FLAGS_PAL_FROM_CACHE))
-			return SW_E_INVALID;
+			return -EINVAL;
 		break;
 	}
 	case SPICE_IMAGE_TYPE_QUIC:
@@ -631,7 +632,7 @@ int sw_get_image(const uint8_t *body, size_t n, uint32_t off, struct sw_image *i
 			uint32_t pal = sw_r32(&r);
 			if (!r.err) {
 				if (!pal)
-					return SW_E_INVALID;
+					return -EINVAL;
 				get_palette_at(&whole, pal, &img->palette, &err);
 				img->has_palette = true;
 				if (err)
@@ -652,7 +653,7 @@ int sw_get_image(const uint8_t *body, size_t n, uint32_t off, struct sw_image *i
 		img->data_len = sw_r32(&r);
 		img->data = sw_rbytes(&r, img->data_len);
 		if (!r.err && img->aux_size > img->data_len)
-			return SW_E_INVALID;
+			return -EINVAL;
 		break;
 	case SPICE_IMAGE_TYPE_SURFACE:
 		img->surface_id = sw_r32(&r);
@@ -661,7 +662,7 @@ int sw_get_image(const uint8_t *body, size_t n, uint32_t off, struct sw_image *i
 	case SPICE_IMAGE_TYPE_FROM_CACHE_LOSSLESS:
 		break;
 	default:
-		return SW_E_INVALID;
+		return -EINVAL;
 	}
 	return r.err;
 }
@@ -670,9 +671,9 @@ int sw_put_image_bitmap(struct sw_buf *b, uint64_t id, uint8_t fmt, uint8_t bm_f
 			uint32_t h, uint32_t stride, const void *pixels, uint32_t *off)
 {
 	if (b->len > UINT32_MAX)
-		return SW_E_OVERFLOW;
+		return -EOVERFLOW;
 	if ((uint64_t)stride * h > UINT32_MAX)
-		return SW_E_OVERFLOW;
+		return -EOVERFLOW;
 	*off = (uint32_t)b->len;
 	sw_w64(b, id);
 	sw_w8(b, SPICE_IMAGE_TYPE_BITMAP);
@@ -693,7 +694,7 @@ int sw_put_image_surface(struct sw_buf *b, uint64_t id, uint32_t w, uint32_t h, 
 			 uint32_t *off)
 {
 	if (b->len > UINT32_MAX)
-		return SW_E_OVERFLOW;
+		return -EOVERFLOW;
 	*off = (uint32_t)b->len;
 	sw_w64(b, id);
 	sw_w8(b, SPICE_IMAGE_TYPE_SURFACE);
@@ -739,13 +740,13 @@ int sw_check_string(const uint8_t *b, size_t n, uint32_t off, uint16_t *num_glyp
 	else if (flags & SPICE_STRING_FLAGS_RASTER_A8)
 		bpp = 8;
 	else
-		return r.err ? r.err : SW_E_INVALID;
+		return r.err ? r.err : -EINVAL;
 	for (uint32_t i = 0; i < *num_glyphs && !r.err; i++) {
 		sw_rbytes(&r, 16);	/* render_pos, glyph_origin */
 		uint16_t w = sw_r16(&r), h = sw_r16(&r);
 		uint64_t size = (((uint64_t)w * bpp + 7) / 8) * h;
 		if (size > sw_rleft(&r)) {
-			r.err = r.err ? r.err : SW_E_TRUNCATED;
+			r.err = r.err ? r.err : -EBADMSG;
 			break;
 		}
 		sw_rbytes(&r, (size_t)size);
@@ -845,7 +846,7 @@ int sw_get_draw(uint16_t type, const uint8_t *b, size_t n, struct sw_draw *d)
 		d->mask_origin.y = (int16_t)sw_r16(&r);
 		break;
 	default:
-		return SW_E_INVALID;
+		return -EINVAL;
 	}
 	if (r.err)
 		return r.err;
@@ -861,7 +862,7 @@ int sw_get_draw(uint16_t type, const uint8_t *b, size_t n, struct sw_draw *d)
 		if ((err = sw_get_image(b, n, d->src_off, &img)))
 			return err;
 	} else if (need_src) {
-		return SW_E_INVALID;
+		return -EINVAL;
 	}
 	if (d->mask.bitmap_off && (err = sw_get_image(b, n, d->mask.bitmap_off, &img)))
 		return err;
@@ -878,7 +879,7 @@ int sw_get_draw(uint16_t type, const uint8_t *b, size_t n, struct sw_draw *d)
 			return err;
 		if (d->line_flags & SPICE_LINE_FLAGS_STYLED && d->style_nseg) {
 			if (d->style_off == 0 || d->style_off > n || (size_t)d->style_nseg * 4 > n - d->style_off)
-				return SW_E_TRUNCATED;
+				return -EBADMSG;
 		}
 	}
 	if (type == SPICE_MSG_DISPLAY_DRAW_TEXT) {
@@ -886,7 +887,7 @@ int sw_get_draw(uint16_t type, const uint8_t *b, size_t n, struct sw_draw *d)
 		if ((err = sw_check_string(b, n, d->str_off, &ng)))
 			return err;
 	}
-	return SW_OK;
+	return 0;
 }
 
 int sw_put_draw(struct sw_buf *b, const struct sw_draw *d)
@@ -960,7 +961,7 @@ int sw_put_draw(struct sw_buf *b, const struct sw_draw *d)
 		sw_w16(b, (uint16_t)d->mask_origin.y);
 		break;
 	default:
-		return SW_E_UNSUPPORTED;
+		return -EOPNOTSUPP;
 	}
 	return b->err;
 }
@@ -992,9 +993,9 @@ int sw_get_surface_create(const uint8_t *b, size_t n, struct sw_surface_create *
 	case SPICE_SURFACE_FMT_16_565:
 	case SPICE_SURFACE_FMT_32_xRGB:
 	case SPICE_SURFACE_FMT_32_ARGB:
-		return SW_OK;
+		return 0;
 	}
-	return SW_E_INVALID;
+	return -EINVAL;
 }
 
 int sw_put_surface_create(struct sw_buf *b, const struct sw_surface_create *m)
@@ -1031,7 +1032,7 @@ int sw_get_stream_create(const uint8_t *b, size_t n, struct sw_stream_create *m)
 	get_rect(&r, &m->dest);
 	get_clip(&r, &m->clip);
 	if (!r.err && m->id >= SPICE_MAX_NUM_STREAMS)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return sw_rend(&r);
 }
 
@@ -1124,7 +1125,7 @@ int sw_get_gl_scanout(const uint8_t *b, size_t n, struct sw_gl_scanout *m)
 	m->drm_fourcc_format = sw_r32(&r);
 	m->flags = sw_r32(&r);
 	if (!r.err && m->flags & ~(uint32_t)SPICE_GL_SCANOUT_FLAGS_MASK)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return sw_rend(&r);
 }
 
@@ -1154,7 +1155,7 @@ int sw_get_gl_scanout2(const uint8_t *b, size_t n, struct sw_gl_scanout2 *m)
 	if (r.err)
 		return r.err;
 	if (m->num_planes > SW_MAX_PLANES || m->flags & ~(uint32_t)SPICE_GL_SCANOUT_FLAGS_MASK)
-		return SW_E_INVALID;
+		return -EINVAL;
 	for (unsigned i = 0; i < m->num_planes; i++) {
 		m->offsets[i] = sw_r32(&r);
 		m->strides[i] = sw_r32(&r);
@@ -1165,7 +1166,7 @@ int sw_get_gl_scanout2(const uint8_t *b, size_t n, struct sw_gl_scanout2 *m)
 int sw_put_gl_scanout2(struct sw_buf *b, const struct sw_gl_scanout2 *m)
 {
 	if (m->num_planes > SW_MAX_PLANES)
-		return SW_E_INVALID;
+		return -EINVAL;
 	sw_w32(b, m->width);
 	sw_w32(b, m->height);
 	sw_w32(b, m->drm_fourcc_format);
@@ -1277,7 +1278,7 @@ static void get_cursor(struct sw_reader *r, struct sw_cursor *c)
 		if (r->err)
 			return;
 		if (c->type > SPICE_CURSOR_TYPE_COLOR32) {
-			r->err = SW_E_INVALID;
+			r->err = -EINVAL;
 			return;
 		}
 	}
@@ -1286,7 +1287,7 @@ static void get_cursor(struct sw_reader *r, struct sw_cursor *c)
 	if (c->has_header && !(c->flags & SPICE_CURSOR_FLAGS_FROM_CACHE) &&
 	    c->type == SPICE_CURSOR_TYPE_ALPHA &&
 	    (uint64_t)c->width * c->height * 4 > c->data_len)
-		r->err = SW_E_TRUNCATED;
+		r->err = -EBADMSG;
 }
 
 int sw_get_cursor_init(const uint8_t *b, size_t n, struct sw_cursor_init *m)
@@ -1349,7 +1350,7 @@ int sw_get_cursor_trail(const uint8_t *b, size_t n, struct sw_cursor_trail *m)
 int sw_put_key_scancode(struct sw_buf *b, const uint8_t *codes, size_t n)
 {
 	if (n == 0)
-		return SW_E_INVALID;
+		return -EINVAL;
 	sw_wbytes(b, codes, n);
 	return b->err;
 }
@@ -1412,7 +1413,7 @@ int sw_get_mouse_button(const uint8_t *b, size_t n, struct sw_mouse_button *m)
 	m->button = sw_r8(&r);
 	m->buttons = sw_r16(&r);
 	if (!r.err && m->button > SPICE_MOUSE_BUTTON_EXTRA)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return sw_rend(&r);
 }
 
@@ -1435,7 +1436,7 @@ int sw_get_playback_mode(const uint8_t *b, size_t n, struct sw_audio_data *m)
 	m->len = (uint32_t)sw_rleft(&r);
 	m->data = sw_rbytes(&r, m->len);
 	if (!r.err && (m->mode == SPICE_AUDIO_DATA_MODE_INVALID || m->mode > SPICE_AUDIO_DATA_MODE_OPUS))
-		return SW_E_INVALID;
+		return -EINVAL;
 	return r.err;
 }
 
@@ -1497,23 +1498,23 @@ int sw_get_port_init(const uint8_t *b, size_t n, struct sw_port_init *m)
 	m->opened = sw_r8(&r);
 	if (r.err)
 		return r.err;
-	int err = SW_OK;
+	int err = 0;
 	m->name = get_ptr_bytes(&r, off, m->name_size, &err);
 	if (err)
 		return err;
 	if (!m->name || m->name_size == 0 || off < 9)
-		return SW_E_INVALID;
+		return -EINVAL;
 	/* the name is NUL-terminated within name_size */
 	if (m->name[m->name_size - 1] != 0)
-		return SW_E_INVALID;
-	return SW_OK;
+		return -EINVAL;
+	return 0;
 }
 
 int sw_put_port_init(struct sw_buf *b, const char *name, uint8_t opened)
 {
 	size_t len = strlen(name) + 1;
 	if (len > UINT32_MAX - 9)
-		return SW_E_OVERFLOW;
+		return -EOVERFLOW;
 	sw_w32(b, (uint32_t)len);
 	sw_w32(b, 9);
 	sw_w8(b, opened);

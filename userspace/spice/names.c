@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Message names and generic validation. */
+#include <errno.h>
 #include <string.h>
 
 #include "spice-wire.h"
@@ -161,7 +162,7 @@ static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 
 	switch (t) {
 	case SPICE_MSG_MIGRATE: return sw_get_migrate(b, n, &u.migrate);
-	case SPICE_MSG_MIGRATE_DATA: return SW_OK;
+	case SPICE_MSG_MIGRATE_DATA: return 0;
 	case SPICE_MSG_SET_ACK: return sw_get_set_ack(b, n, &u.set_ack);
 	case SPICE_MSG_PING: return sw_get_ping(b, n, &u.ping);
 	case SPICE_MSG_WAIT_FOR_CHANNELS: return sw_get_wait_for_channels(b, n, &u.wait);
@@ -174,12 +175,12 @@ static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		const uint8_t *sd;
 		uint32_t ss;
 		while (!err && (err = sw_sublist_next(&it, &st, &sd, &ss)) == 1)
-			err = st == SPICE_MSG_LIST ? SW_E_PROTO : validate_server(ch, st, sd, ss);
+			err = st == SPICE_MSG_LIST ? -EPROTO : validate_server(ch, st, sd, ss);
 		return err;
 	}
 	}
 	if (t < 101)
-		return SW_E_INVALID;
+		return -EINVAL;
 	switch (ch) {
 	case SPICE_CHANNEL_MAIN:
 		switch (t) {
@@ -202,7 +203,7 @@ static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		case SPICE_MSG_MAIN_AGENT_TOKEN:
 		case SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS:
 			return sw_get_u32_msg(b, n, &u.u32);
-		case SPICE_MSG_MAIN_AGENT_DATA: return SW_OK;
+		case SPICE_MSG_MAIN_AGENT_DATA: return 0;
 		case SPICE_MSG_MAIN_NAME: return sw_get_main_name(b, n, &u.name);
 		case SPICE_MSG_MAIN_UUID: return sw_get_main_uuid(b, n, u.uuid);
 		}
@@ -297,7 +298,7 @@ static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 			return sw_get_u8_msg(b, n, &u.u8);
 		break;
 	}
-	return SW_OK;	/* unknown message in a valid range: accepted, logged as unknown */
+	return 0;	/* unknown message in a valid range: accepted, logged as unknown */
 }
 
 static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
@@ -323,7 +324,7 @@ static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 	case SPICE_MSGC_MIGRATE_FLUSH_MARK:
 		return sw_get_empty(b, n);
 	case SPICE_MSGC_PONG: return sw_get_pong(b, n, &id, &ts);
-	case SPICE_MSGC_MIGRATE_DATA: return SW_OK;
+	case SPICE_MSGC_MIGRATE_DATA: return 0;
 	case SPICE_MSGC_DISCONNECTING: {
 		struct sw_disconnecting d;
 		return sw_get_disconnecting(b, n, &d);
@@ -338,7 +339,7 @@ static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		case SPICE_MSGC_MAIN_AGENT_TOKEN:
 		case SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS:
 			return sw_get_u32_msg(b, n, &u.u32);
-		case SPICE_MSGC_MAIN_AGENT_DATA: return n ? SW_OK : SW_E_TRUNCATED;
+		case SPICE_MSGC_MAIN_AGENT_DATA: return n ? 0 : -EBADMSG;
 		case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
 		case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
 		case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
@@ -365,7 +366,7 @@ static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		case SPICE_MSGC_INPUTS_KEY_UP:
 			return sw_get_u32_msg(b, n, &u.u32);
 		case SPICE_MSGC_INPUTS_KEY_MODIFIERS: return sw_get_u16_msg(b, n, &u.u16);
-		case SPICE_MSGC_INPUTS_KEY_SCANCODE: return n ? SW_OK : SW_E_TRUNCATED;
+		case SPICE_MSGC_INPUTS_KEY_SCANCODE: return n ? 0 : -EBADMSG;
 		case SPICE_MSGC_INPUTS_MOUSE_MOTION: return sw_get_mouse_motion(b, n, &u.mm);
 		case SPICE_MSGC_INPUTS_MOUSE_POSITION: return sw_get_mouse_position(b, n, &u.mp);
 		case SPICE_MSGC_INPUTS_MOUSE_PRESS:
@@ -377,9 +378,9 @@ static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		switch (t) {
 		case SPICE_MSGC_RECORD_DATA:
 		case SPICE_MSGC_RECORD_START_MARK:
-			return n >= 4 ? (t == SPICE_MSGC_RECORD_START_MARK && n != 4 ? SW_E_TRAILING : SW_OK)
-				      : SW_E_TRUNCATED;
-		case SPICE_MSGC_RECORD_MODE: return n >= 6 ? SW_OK : SW_E_TRUNCATED;
+			return n >= 4 ? (t == SPICE_MSGC_RECORD_START_MARK && n != 4 ? -EMSGSIZE : 0)
+				      : -EBADMSG;
+		case SPICE_MSGC_RECORD_MODE: return n >= 6 ? 0 : -EBADMSG;
 		}
 		break;
 	case SPICE_CHANNEL_PORT:
@@ -388,12 +389,12 @@ static int validate_client(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 			return sw_get_u8_msg(b, n, &u.u8);
 		break;
 	}
-	return SW_OK;
+	return 0;
 }
 
 int sw_validate(uint8_t ch, bool server, uint16_t t, const uint8_t *b, size_t n)
 {
 	if (n && !b)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return server ? validate_server(ch, t, b, n) : validate_client(ch, t, b, n);
 }

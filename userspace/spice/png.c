@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* PNG files of 0xAARRGGBB pixels, through libpng's simplified API. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +11,14 @@
 int sw_png_write(const char *path, const uint32_t *px, uint32_t w, uint32_t h, size_t stride_px, int channels)
 {
 	if (!path || !px || !w || !h || stride_px < w || (channels != 1 && channels != 3 && channels != 4))
-		return SW_E_INVALID;
+		return -EINVAL;
 	/* libpng takes rows of bytes in the file's channel order; ours are words */
 	size_t row = (size_t)w * (size_t)channels;
 	if (row > SIZE_MAX / h || w > INT32_MAX / 4)
-		return SW_E_OVERFLOW;
+		return -EOVERFLOW;
 	uint8_t *buf = malloc(row * h);
 	if (!buf)
-		return SW_E_NOMEM;
+		return -ENOMEM;
 	for (uint32_t y = 0; y < h; y++) {
 		uint8_t *o = buf + row * y;
 		const uint32_t *in = px + stride_px * y;
@@ -43,5 +44,5 @@ int sw_png_write(const char *path, const uint32_t *px, uint32_t w, uint32_t h, s
 	int ok = png_image_write_to_file(&img, path, 0, buf, (png_int_32)row, NULL);
 	png_image_free(&img);
 	free(buf);
-	return ok ? SW_OK : SW_E_IO;
+	return ok ? 0 : -EIO;
 }

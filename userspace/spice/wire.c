@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Bounds-checked byte access, headers, sub-message lists, link messages. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,22 +10,22 @@
 const char *sw_strerror(int err)
 {
 	switch (err) {
-	case SW_OK: return "ok";
-	case SW_E_TRUNCATED: return "message truncated";
-	case SW_E_INVALID: return "invalid value in message";
-	case SW_E_OVERFLOW: return "size overflow";
-	case SW_E_NOMEM: return "out of memory";
-	case SW_E_IO: return "I/O error or connection closed";
-	case SW_E_LINK: return "link refused by server";
-	case SW_E_AUTH: return "authentication failed";
-	case SW_E_PROTO: return "protocol error";
-	case SW_E_UNSUPPORTED: return "unsupported";
-	case SW_E_CLOSED: return "channel closed";
-	case SW_E_TIMEOUT: return "timed out";
-	case SW_E_TRAILING: return "trailing bytes after message";
-	case SW_E_LIMIT: return "resource limit exceeded";
+	case 0: return "ok";
+	case -EBADMSG: return "message truncated";
+	case -EINVAL: return "invalid value in message";
+	case -EOVERFLOW: return "size overflow";
+	case -ENOMEM: return "out of memory";
+	case -EIO: return "I/O error or connection closed";
+	case -ECONNREFUSED: return "link refused by server";
+	case -EACCES: return "authentication failed";
+	case -EPROTO: return "protocol error";
+	case -EOPNOTSUPP: return "unsupported";
+	case -ENOTCONN: return "channel closed";
+	case -ETIMEDOUT: return "timed out";
+	case -EMSGSIZE: return "trailing bytes after message";
+	case -E2BIG: return "resource limit exceeded";
 	}
-	return "unknown error";
+	return strerror(-err);
 }
 
 const char *sw_link_err_name(uint32_t e)
@@ -43,7 +44,7 @@ void sw_reader_init(struct sw_reader *r, const void *base, size_t len)
 	r->base = base;
 	r->len = base ? len : 0;
 	r->off = 0;
-	r->err = SW_OK;
+	r->err = 0;
 }
 
 const uint8_t *sw_rbytes(struct sw_reader *r, size_t n)
@@ -51,7 +52,7 @@ const uint8_t *sw_rbytes(struct sw_reader *r, size_t n)
 	if (r->err)
 		return NULL;
 	if (r->off > r->len || n > r->len - r->off) {
-		r->err = SW_E_TRUNCATED;
+		r->err = -EBADMSG;
 		return NULL;
 	}
 	const uint8_t *p = r->base + r->off;
@@ -91,7 +92,7 @@ size_t sw_rleft(const struct sw_reader *r)
 int sw_rend(struct sw_reader *r)
 {
 	if (!r->err && r->off != r->len)
-		r->err = SW_E_TRAILING;
+		r->err = -EMSGSIZE;
 	return r->err;
 }
 
@@ -99,14 +100,14 @@ int sw_reader_at(const struct sw_reader *r, uint32_t offset, struct sw_reader *o
 {
 	if (offset == 0 || offset >= r->len) {
 		sw_reader_init(out, NULL, 0);
-		out->err = offset == 0 ? SW_E_INVALID : SW_E_TRUNCATED;
+		out->err = offset == 0 ? -EINVAL : -EBADMSG;
 		return out->err;
 	}
 	out->base = r->base;
 	out->len = r->len;
 	out->off = offset;
-	out->err = SW_OK;
-	return SW_OK;
+	out->err = 0;
+	return 0;
 }
 
 /* ---- writer ----------------------------------------------------------- */
@@ -124,7 +125,7 @@ void sw_buf_free(struct sw_buf *b)
 void sw_buf_reset(struct sw_buf *b)
 {
 	b->len = 0;
-	b->err = SW_OK;
+	b->err = 0;
 }
 
 static uint8_t *buf_grow(struct sw_buf *b, size_t n)
@@ -132,7 +133,7 @@ static uint8_t *buf_grow(struct sw_buf *b, size_t n)
 	if (b->err)
 		return NULL;
 	if (n > SIZE_MAX / 2 - b->len) {
-		b->err = SW_E_OVERFLOW;
+		b->err = -EOVERFLOW;
 		return NULL;
 	}
 	if (b->len + n + 1 > b->cap) {
@@ -141,7 +142,7 @@ static uint8_t *buf_grow(struct sw_buf *b, size_t n)
 			cap *= 2;
 		uint8_t *p = realloc(b->data, cap);
 		if (!p) {
-			b->err = SW_E_NOMEM;
+			b->err = -ENOMEM;
 			return NULL;
 		}
 		b->data = p;
@@ -201,7 +202,7 @@ void sw_wprintf(struct sw_buf *b, const char *fmt, ...)
 	int n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		b->err = SW_E_INVALID;
+		b->err = -EINVAL;
 		return;
 	}
 	if ((size_t)n < sizeof(small)) {
@@ -220,7 +221,7 @@ void sw_patch32(struct sw_buf *b, size_t pos, uint32_t v)
 {
 	if (b->err || pos > b->len || b->len - pos < 4) {
 		if (!b->err)
-			b->err = SW_E_INVALID;
+			b->err = -EINVAL;
 		return;
 	}
 	for (int i = 0; i < 4; i++)
@@ -270,7 +271,7 @@ static int put_link_header(struct sw_buf *b, uint32_t size)
 int sw_put_link_mess(struct sw_buf *b, const struct sw_link_mess *m)
 {
 	if (m->num_common_caps > SW_MAX_CAPS || m->num_channel_caps > SW_MAX_CAPS)
-		return SW_E_INVALID;
+		return -EINVAL;
 	uint32_t ncaps = m->num_common_caps + m->num_channel_caps;
 	put_link_header(b, SW_LINK_MESS_SIZE + 4 * ncaps);
 	sw_w32(b, m->connection_id);
@@ -297,12 +298,12 @@ int sw_get_link_header(const uint8_t *p, size_t n, uint32_t *major, uint32_t *mi
 	if (r.err)
 		return r.err;
 	if (magic != SPICE_MAGIC)
-		return SW_E_PROTO;
+		return -EPROTO;
 	if (*major != SPICE_VERSION_MAJOR)
-		return SW_E_PROTO;
+		return -EPROTO;
 	if (*size > 4096)
-		return SW_E_LIMIT;
-	return SW_OK;
+		return -E2BIG;
+	return 0;
 }
 
 /* Reads the caps arrays located at caps_offset of a link body. */
@@ -310,17 +311,17 @@ static int get_caps(const uint8_t *body, size_t n, uint32_t off, uint32_t nc, ui
 		    uint32_t *common, uint32_t *chan, uint32_t *out_nc, uint32_t *out_nch)
 {
 	if (nc > 1024 || nch > 1024)
-		return SW_E_LIMIT;
+		return -E2BIG;
 	uint64_t need = (uint64_t)off + 4ull * (nc + nch);
 	if (off > n || need > n)
-		return SW_E_TRUNCATED;
+		return -EBADMSG;
 	*out_nc = nc < SW_MAX_CAPS ? nc : SW_MAX_CAPS;
 	*out_nch = nch < SW_MAX_CAPS ? nch : SW_MAX_CAPS;
 	for (uint32_t i = 0; i < *out_nc; i++)
 		common[i] = sw_le32(body + off + 4 * i);
 	for (uint32_t i = 0; i < *out_nch; i++)
 		chan[i] = sw_le32(body + off + 4 * (nc + i));
-	return SW_OK;
+	return 0;
 }
 
 int sw_get_link_mess(const uint8_t *body, size_t n, struct sw_link_mess *m)
@@ -335,7 +336,7 @@ int sw_get_link_mess(const uint8_t *body, size_t n, struct sw_link_mess *m)
 	if (r.err)
 		return r.err;
 	if (off < SW_LINK_MESS_SIZE)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return get_caps(body, n, off, nc, nch, m->common_caps, m->channel_caps, &m->num_common_caps,
 			&m->num_channel_caps);
 }
@@ -343,7 +344,7 @@ int sw_get_link_mess(const uint8_t *body, size_t n, struct sw_link_mess *m)
 int sw_put_link_reply(struct sw_buf *b, const struct sw_link_reply *m)
 {
 	if (m->num_common_caps > SW_MAX_CAPS || m->num_channel_caps > SW_MAX_CAPS)
-		return SW_E_INVALID;
+		return -EINVAL;
 	uint32_t ncaps = m->num_common_caps + m->num_channel_caps;
 	put_link_header(b, SW_LINK_REPLY_SIZE + 4 * ncaps);
 	sw_w32(b, m->error);
@@ -366,7 +367,7 @@ int sw_get_link_reply(const uint8_t *body, size_t n, struct sw_link_reply *m)
 	m->error = sw_r32(&r);
 	/* An error reply may be just the error code. */
 	if (!r.err && m->error != SPICE_LINK_ERR_OK && n < SW_LINK_REPLY_SIZE)
-		return SW_OK;
+		return 0;
 	const uint8_t *k = sw_rbytes(&r, sizeof(m->pub_key));
 	if (k)
 		memcpy(m->pub_key, k, sizeof(m->pub_key));
@@ -374,7 +375,7 @@ int sw_get_link_reply(const uint8_t *body, size_t n, struct sw_link_reply *m)
 	if (r.err)
 		return r.err;
 	if (off < SW_LINK_REPLY_SIZE)
-		return SW_E_INVALID;
+		return -EINVAL;
 	return get_caps(body, n, off, nc, nch, m->common_caps, m->channel_caps, &m->num_common_caps,
 			&m->num_channel_caps);
 }
@@ -410,22 +411,22 @@ int sw_get_header(const uint8_t *p, size_t n, bool mini, struct sw_header *h)
 	if (r.err)
 		return r.err;
 	if (!mini && h->sub_list && h->sub_list >= h->size)
-		return SW_E_INVALID;
-	return SW_OK;
+		return -EINVAL;
+	return 0;
 }
 
 int sw_sublist_begin(struct sw_sublist_iter *it, const uint8_t *body, size_t len, uint32_t list_off)
 {
 	memset(it, 0, sizeof(*it));
 	if (list_off > len || len - list_off < 2)
-		return SW_E_TRUNCATED;
+		return -EBADMSG;
 	it->body = body;
 	it->len = len;
 	it->list_off = list_off;
 	it->count = sw_le16(body + list_off);
 	if ((uint64_t)list_off + 2 + 4ull * it->count > len)
-		return SW_E_TRUNCATED;
-	return SW_OK;
+		return -EBADMSG;
+	return 0;
 }
 
 int sw_sublist_next(struct sw_sublist_iter *it, uint16_t *type, const uint8_t **data, uint32_t *size)
@@ -435,11 +436,11 @@ int sw_sublist_next(struct sw_sublist_iter *it, uint16_t *type, const uint8_t **
 	uint32_t off = sw_le32(it->body + it->list_off + 2 + 4u * it->next);
 	it->next++;
 	if (off > it->len || it->len - off < 6)
-		return SW_E_TRUNCATED;
+		return -EBADMSG;
 	*type = sw_le16(it->body + off);
 	*size = sw_le32(it->body + off + 2);
 	if (*size > it->len - off - 6)
-		return SW_E_TRUNCATED;
+		return -EBADMSG;
 	*data = it->body + off + 6;
 	return 1;
 }

@@ -33,6 +33,7 @@
  * answers, and mini headers carry no serials to keep consistent.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ static void close_old(struct probe *p)
 {
 	for (int i = 0; i < CH_MAX; i++)
 		if (p->mig.old_up[i]) {
-			sw_channel_close(&p->mig.old[i]);
+			sw_channel_close(p->mig.old[i]);
 			p->mig.old_up[i] = false;
 		}
 }
@@ -68,12 +69,22 @@ void mig_close_dst(struct probe *p)
 {
 	for (int i = 0; i < CH_MAX; i++)
 		if (p->mig.dst_up[i]) {
-			sw_channel_close(&p->mig.dst[i]);
+			sw_channel_close(p->mig.dst[i]);
 			p->mig.dst_up[i] = false;
 		}
 	close_old(p);
 	p->mig.phase = MIG_IDLE;
 	p->mig.seamless = false;
+}
+
+/* The slot takes over the destination link of slot i; the slot's previous
+ * channel object (closed) goes to mig.dst for the next migration. */
+static void take_dst(struct probe *p, int i)
+{
+	struct sw_channel *prev = p->ch[i];
+
+	p->ch[i] = p->mig.dst[i];
+	p->mig.dst[i] = prev;
 }
 
 static int send_empty(struct probe *p, struct sw_channel *ch, uint16_t type)
@@ -101,12 +112,12 @@ static int get_host(const struct sw_migration_dst *d, char *out, size_t n)
  * channel. Returns 1 (ACK), 0 (NACK) or <0 (error, reason in the channel). */
 static int wait_seamless_reply(struct probe *p)
 {
-	struct sw_channel *ch = &p->mig.dst[CH_MAIN];
+	struct sw_channel *ch = p->mig.dst[CH_MAIN];
 	int64_t deadline = probe_now_ms() + MIG_WAIT_MS;
 	for (;;) {
 		int64_t left = deadline - probe_now_ms();
 		if (left <= 0)
-			return sw_channel_fail(ch, SW_E_TIMEOUT, "migration: no MIGRATE_DST_SEAMLESS_ACK/NACK "
+			return sw_channel_fail(ch, -ETIMEDOUT, "migration: no MIGRATE_DST_SEAMLESS_ACK/NACK "
 					       "from the destination in %d ms", MIG_WAIT_MS);
 		struct sw_msg m;
 		int err = sw_channel_read(ch, &m, (int)left);
@@ -126,12 +137,13 @@ static int wait_seamless_reply(struct probe *p)
 /* Links slot idx of the destination like the source's. */
 static int link_dst(struct probe *p, int idx)
 {
-	struct sw_channel *src = &p->ch[idx], *ch = &p->mig.dst[idx];
-	if (probe_link(p, ch, src->type, src->id, p->mig.host, p->mig.port, p->session_id)) {
+	struct sw_channel *ch = p->mig.dst[idx];
+	uint8_t type = sw_channel_type(p->ch[idx]), id = sw_channel_id(p->ch[idx]);
+	if (probe_link(p, ch, type, id, p->mig.host, p->mig.port, p->session_id)) {
 		fprintf(stderr, "spice-probe: migration: linking the destination's %s channel %u failed: %s\n",
-			sw_channel_name(src->type), src->id, ch->errmsg[0] ? ch->errmsg : sw_strerror(ch->err));
-		probe_log_event(p, "\"migration\":\"link_failed\",\"ch\":\"%s\",\"id\":%u", sw_channel_name(src->type),
-				src->id);
+			sw_channel_name(type), id, probe_channel_why(ch));
+		probe_log_event(p, "\"migration\":\"link_failed\",\"ch\":\"%s\",\"id\":%u", sw_channel_name(type),
+				id);
 		return -1;
 	}
 	p->mig.dst_up[idx] = true;
@@ -152,7 +164,7 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 				"plain port: TLS is not supported)\n",
 			seamless ? "_SEAMLESS" : "");
 		probe_log_event(p, "\"migration\":\"connect_error\",\"why\":\"bad destination\"");
-		return send_empty(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR);
+		return send_empty(p, p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR);
 	}
 	p->mig.port = d.port;
 	if (seamless)
@@ -170,15 +182,15 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 		struct sw_buf b;
 		sw_buf_init(&b);
 		sw_put_u32_msg(&b, d.src_mig_version);
-		failed = probe_send(p, &p->mig.dst[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, &b);
+		failed = probe_send(p, p->mig.dst[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS, &b);
 		sw_buf_free(&b);
 		if (!failed)
 			acked = wait_seamless_reply(p);
 		if (failed || acked < 0) {
-			struct sw_channel *ch = &p->mig.dst[CH_MAIN];
+			struct sw_channel *ch = p->mig.dst[CH_MAIN];
 			fprintf(stderr, "spice-probe: migration: seamless handshake failed "
 					"(no MIGRATE_DST_SEAMLESS_ACK/NACK from the destination): %s\n",
-				ch->errmsg[0] ? ch->errmsg : sw_strerror(ch->err));
+				probe_channel_why(ch));
 			failed = -1;
 		} else {
 			probe_log_event(p, "\"migration\":\"%s\"", acked ? "seamless_ack" : "seamless_nack");
@@ -191,13 +203,13 @@ int mig_begin(struct probe *p, const struct sw_msg *m, bool seamless)
 		mig_close_dst(p);
 		probe_log_event(p, "\"migration\":\"connect_error\",\"host\":\"%s\",\"port\":%d", p->mig.host,
 				p->mig.port);
-		return send_empty(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR);
+		return send_empty(p, p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR);
 	}
 	p->mig.phase = MIG_CONNECTED;
 	p->mig.seamless = acked == 1;
 	probe_log_event(p, "\"migration\":\"connected\",\"protocol\":\"%s\"",
 			p->mig.seamless ? "seamless" : "semi-seamless");
-	return send_empty(p, &p->ch[CH_MAIN],
+	return send_empty(p, p->ch[CH_MAIN],
 			  p->mig.seamless ? SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS
 					  : SPICE_MSGC_MAIN_MIGRATE_CONNECTED);
 }
@@ -226,16 +238,16 @@ int mig_end(struct probe *p)
 	}
 	for (int i = 0; i < CH_MAX; i++) {
 		if (p->up[i])
-			sw_channel_close(&p->ch[i]);
+			sw_channel_close(p->ch[i]);
 		p->up[i] = p->mig.dst_up[i];
 		if (p->mig.dst_up[i])
-			p->ch[i] = p->mig.dst[i];	/* the slot owns it now */
+			take_dst(p, i);
 		p->mig.dst_up[i] = false;
 	}
 	probe_reset_session(p);
 	p->mig.skip_attach = true;
 	finish(p, MIG_SEMI_SEAMLESS);
-	if (send_empty(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_END))
+	if (send_empty(p, p->ch[CH_MAIN], SPICE_MSGC_MAIN_MIGRATE_END))
 		return 1;
 	for (int i = 0; i < CH_MAX; i++)
 		if (i != CH_MAIN && p->up[i] && probe_start_channel(p, i))
@@ -263,7 +275,7 @@ int mig_switch_host(struct probe *p, const struct sw_msg *m)
 	mig_close_dst(p);
 	for (int i = 0; i < CH_MAX; i++) {
 		if (p->up[i])
-			sw_channel_close(&p->ch[i]);
+			sw_channel_close(p->ch[i]);
 		p->up[i] = false;
 	}
 	probe_reset_session(p);
@@ -276,19 +288,20 @@ int mig_switch_host(struct probe *p, const struct sw_msg *m)
 
 int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 {
-	struct sw_channel *src = &p->ch[idx];
-	const char *name = sw_channel_name(src->type);
+	struct sw_channel *src = p->ch[idx];
+	uint8_t type = sw_channel_type(src), id = sw_channel_id(src);
+	const char *name = sw_channel_name(type);
 	struct sw_migrate mg;
 	if (sw_get_migrate(m->data, m->size, &mg) || (mg.flags & ~(uint32_t)SPICE_MIGRATE_FLAGS_MASK)) {
-		sw_channel_fail(src, SW_E_PROTO, "%s channel: MIGRATE with unknown flags", name);
+		sw_channel_fail(src, -EPROTO, "%s channel: MIGRATE with unknown flags", name);
 		return probe_die_channel(src);
 	}
 	if (p->mig.phase != MIG_CONNECTED || !p->mig.seamless || !p->mig.dst_up[idx]) {
-		sw_channel_fail(src, SW_E_PROTO, "%s channel %u: MIGRATE from the source without a seamless "
-				"migration to a linked destination", name, src->id);
+		sw_channel_fail(src, -EPROTO, "%s channel %u: MIGRATE from the source without a seamless "
+				"migration to a linked destination", name, id);
 		return probe_die_channel(src);
 	}
-	probe_log_event(p, "\"migration\":\"channel\",\"ch\":\"%s\",\"id\":%u,\"flags\":%u", name, src->id,
+	probe_log_event(p, "\"migration\":\"channel\",\"ch\":\"%s\",\"id\":%u,\"flags\":%u", name, id,
 			mg.flags);
 	if ((mg.flags & SPICE_MIGRATE_NEED_FLUSH) && send_empty(p, src, SPICE_MSGC_MIGRATE_FLUSH_MARK))
 		return 1;
@@ -301,8 +314,8 @@ int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 		for (int i = 0; i < d.nfds; i++)
 			close(d.fds[i]);
 		if (d.type != SPICE_MSG_MIGRATE_DATA || d.size == 0) {
-			sw_channel_fail(src, SW_E_PROTO, "%s channel %u: expected MIGRATE_DATA after MIGRATE, got %s "
-					"(%u bytes)", name, src->id, sw_msg_name(src->type, true, d.type), d.size);
+			sw_channel_fail(src, -EPROTO, "%s channel %u: expected MIGRATE_DATA after MIGRATE, got %s "
+					"(%u bytes)", name, id, sw_msg_name(type, true, d.type), d.size);
 			return probe_die_channel(src);
 		}
 		data = malloc(d.size);
@@ -313,17 +326,20 @@ int mig_channel_migrate(struct probe *p, int idx, const struct sw_msg *m)
 		memcpy(data, d.data, d.size);
 		len = d.size;
 	}
-	p->mig.old[idx] = *src;	/* closed once every channel has switched */
+	/* the source link waits in old[] until every channel has switched */
+	struct sw_channel *spare = p->mig.old[idx];
+	p->mig.old[idx] = src;
 	p->mig.old_up[idx] = true;
-	p->ch[idx] = p->mig.dst[idx];	/* the slot owns the destination link now */
+	p->ch[idx] = spare;
+	take_dst(p, idx);
 	p->mig.dst_up[idx] = false;
 	p->mig.changed = true;
 	int err = 0;
 	if (data)
-		err = sw_channel_send(&p->ch[idx], SPICE_MSGC_MIGRATE_DATA, data, len);
+		err = sw_channel_send(p->ch[idx], SPICE_MSGC_MIGRATE_DATA, data, len);
 	free(data);
 	if (err)
-		return probe_die_channel(&p->ch[idx]);
+		return probe_die_channel(p->ch[idx]);
 	bool left = false;
 	for (int i = 0; i < CH_MAX; i++)
 		left |= p->mig.dst_up[i];

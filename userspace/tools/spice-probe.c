@@ -130,6 +130,15 @@ static int parse_monitors(struct probe *p, const char *s)
 	return 0;
 }
 
+/* A link to a migration destination that has not switched yet. */
+static bool is_dst(const struct probe *p, const struct sw_channel *ch)
+{
+	for (int i = 0; i < CH_MAX; i++)
+		if (p->mig.dst[i] == ch)
+			return true;
+	return false;
+}
+
 static void log_msg(struct probe *p, struct sw_channel *ch, bool in, uint16_t type, const uint8_t *b, size_t n)
 {
 	if (!p->log)
@@ -137,11 +146,11 @@ static void log_msg(struct probe *p, struct sw_channel *ch, bool in, uint16_t ty
 	struct sw_buf o;
 	sw_buf_init(&o);
 	sw_wprintf(&o, "{\"t\":%lld,", (long long)(now_ms() - p->start_ms));
-	if (ch >= p->mig.dst && ch < p->mig.dst + CH_MAX)
+	if (is_dst(p, ch))
 		sw_wprintf(&o, "\"to\":\"migration_dst\",");
 	struct sw_buf m;
 	sw_buf_init(&m);
-	msg_json(&m, ch->type, ch->id, in, type, b, n);
+	msg_json(&m, sw_channel_type(ch), sw_channel_id(ch), in, type, b, n);
 	if (m.len > 1)
 		sw_wbytes(&o, m.data + 1, m.len - 1);	/* merge objects */
 	sw_w8(&o, '\n');
@@ -169,9 +178,16 @@ static int send_msg(struct probe *p, struct sw_channel *ch, uint16_t type, const
 	return sw_channel_send(ch, type, b->data, b->len);
 }
 
+const char *probe_channel_why(const struct sw_channel *ch)
+{
+	const char *msg = sw_channel_errmsg(ch);
+
+	return msg[0] ? msg : sw_strerror(sw_channel_err(ch));
+}
+
 static int die_channel(struct sw_channel *ch)
 {
-	fprintf(stderr, "spice-probe: %s\n", ch->errmsg[0] ? ch->errmsg : sw_strerror(ch->err));
+	fprintf(stderr, "spice-probe: %s\n", probe_channel_why(ch));
 	return 1;
 }
 
@@ -198,25 +214,25 @@ int probe_link(struct probe *p, struct sw_channel *ch, uint8_t type, uint8_t id,
 			caps[p->caps[i].bit / 32] &= ~(1u << (p->caps[i].bit % 32));
 	}
 	if (sw_channel_connect(ch, host, port, 10000))
-		return ch->err;
-	ch->send_hook = send_hook;
-	ch->recv_hook = recv_hook;
-	ch->send_hook_opaque = p;
+		return sw_channel_err(ch);
+	sw_channel_set_hooks(ch, send_hook, recv_hook, p);
 	if (sw_channel_link(ch, &o))
-		return ch->err;
+		return sw_channel_err(ch);
+	const struct sw_link_reply *remote = sw_channel_remote(ch);
 	if (p->log)
 		fprintf(p->log, "{\"t\":%lld,\"ch\":\"%s\",\"id\":%u,\"event\":\"linked\",\"mini_header\":%s,"
 				"\"common_caps\":%u,\"channel_caps\":%u,\"port\":%d,\"connection_id\":%u}\n",
 			(long long)(now_ms() - p->start_ms), sw_channel_name(type), id,
-			ch->mini_header ? "true" : "false", ch->remote.num_common_caps ? ch->remote.common_caps[0] : 0,
-			ch->remote.num_channel_caps ? ch->remote.channel_caps[0] : 0, port, connection_id);
+			sw_channel_mini_header(ch) ? "true" : "false",
+			remote->num_common_caps ? remote->common_caps[0] : 0,
+			remote->num_channel_caps ? remote->channel_caps[0] : 0, port, connection_id);
 	return 0;
 }
 
 int probe_start_channel(struct probe *p, int idx)
 {
-	struct sw_channel *ch = &p->ch[idx];
-	if (ch->type != SPICE_CHANNEL_DISPLAY)
+	struct sw_channel *ch = p->ch[idx];
+	if (sw_channel_type(ch) != SPICE_CHANNEL_DISPLAY)
 		return 0;
 	struct sw_buf b;
 	sw_buf_init(&b);
@@ -239,8 +255,8 @@ int probe_start_channel(struct probe *p, int idx)
 
 int probe_open_channel(struct probe *p, int idx, uint8_t type, uint8_t id)
 {
-	if (probe_link(p, &p->ch[idx], type, id, p->host, p->port, p->session_id))
-		return die_channel(&p->ch[idx]);
+	if (probe_link(p, p->ch[idx], type, id, p->host, p->port, p->session_id))
+		return die_channel(p->ch[idx]);
 	p->up[idx] = true;
 	return probe_start_channel(p, idx);
 }
@@ -285,7 +301,7 @@ int probe_send(struct probe *p, struct sw_channel *ch, uint16_t type, const stru
 
 static int maybe_send_agent(struct probe *p)
 {
-	struct sw_channel *ch = &p->ch[CH_MAIN];
+	struct sw_channel *ch = p->ch[CH_MAIN];
 	struct sw_buf b;
 	int err = 0;
 	sw_buf_init(&b);
@@ -307,12 +323,12 @@ static int maybe_send_agent(struct probe *p)
 		}
 	}
 	sw_buf_free(&b);
-	return err ? (ch->err ? die_channel(ch) : 1) : 0;
+	return err ? (sw_channel_err(ch) ? die_channel(ch) : 1) : 0;
 }
 
 static int send_keys(struct probe *p)
 {
-	struct sw_channel *ch = &p->ch[CH_INPUTS];
+	struct sw_channel *ch = p->ch[CH_INPUTS];
 	bool scancode = sw_channel_remote_cap(ch, false, SPICE_INPUTS_CAP_KEY_SCANCODE);
 	struct sw_buf b;
 	sw_buf_init(&b);
@@ -356,10 +372,10 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 		}
 		struct sw_buf b;
 		sw_buf_init(&b);
-		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_ATTACH_CHANNELS, &b);
+		int err = send_msg(p, p->ch[CH_MAIN], SPICE_MSGC_MAIN_ATTACH_CHANNELS, &b);
 		sw_buf_free(&b);
 		if (err)
-			return die_channel(&p->ch[CH_MAIN]);
+			return die_channel(p->ch[CH_MAIN]);
 		return maybe_send_agent(p);
 	}
 	case SPICE_MSG_MAIN_CHANNELS_LIST: {
@@ -427,9 +443,9 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 		struct sw_buf b;
 		sw_buf_init(&b);
 		sw_put_u32_msg(&b, 1);
-		int err = send_msg(p, &p->ch[CH_MAIN], SPICE_MSGC_MAIN_AGENT_TOKEN, &b);
+		int err = send_msg(p, p->ch[CH_MAIN], SPICE_MSGC_MAIN_AGENT_TOKEN, &b);
 		sw_buf_free(&b);
-		return err ? die_channel(&p->ch[CH_MAIN]) : 0;
+		return err ? die_channel(p->ch[CH_MAIN]) : 0;
 	}
 	}
 	return 0;
@@ -439,7 +455,7 @@ static void check_pending(struct probe *p);
 
 static int handle_display(struct probe *p, unsigned id, const struct sw_msg *m)
 {
-	struct sw_channel *ch = &p->ch[display_slot(id)];
+	struct sw_channel *ch = p->ch[display_slot(id)];
 	struct sw_display *disp = &p->disps[id];
 	p->display_msgs++;
 	p->last_display_ms = now_ms();
@@ -500,15 +516,15 @@ static void record(struct probe *p, const struct sw_channel *ch, const struct sw
 {
 	if (!p->rec)
 		return;
-	uint8_t h[8] = { ch->type, ch->id, (uint8_t)m->type, (uint8_t)(m->type >> 8), (uint8_t)m->size,
-			 (uint8_t)(m->size >> 8), (uint8_t)(m->size >> 16), (uint8_t)(m->size >> 24) };
+	uint8_t h[8] = { sw_channel_type(ch), sw_channel_id(ch), (uint8_t)m->type, (uint8_t)(m->type >> 8),
+			 (uint8_t)m->size, (uint8_t)(m->size >> 8), (uint8_t)(m->size >> 16), (uint8_t)(m->size >> 24) };
 	fwrite(h, 1, 8, p->rec);
 	fwrite(m->data, 1, m->size, p->rec);
 }
 
 static int pump(struct probe *p, int idx)
 {
-	struct sw_channel *ch = &p->ch[idx];
+	struct sw_channel *ch = p->ch[idx];
 	do {
 		struct sw_msg m;
 		if (sw_channel_read(ch, &m, 5000))
@@ -521,14 +537,14 @@ static int pump(struct probe *p, int idx)
 		if (m.type == SPICE_MSG_DISCONNECTING) {
 			struct sw_disconnecting d;
 			sw_get_disconnecting(m.data, m.size, &d);
-			fprintf(stderr, "spice-probe: server disconnecting %s channel: %s\n", sw_channel_name(ch->type),
-				sw_link_err_name(d.reason));
+			fprintf(stderr, "spice-probe: server disconnecting %s channel: %s\n",
+				sw_channel_name(sw_channel_type(ch)), sw_link_err_name(d.reason));
 			return 1;
 		}
 		if (m.type == SPICE_MSG_NOTIFY) {
 			struct sw_notify nt;
 			if (!sw_get_notify(m.data, m.size, &nt))
-				fprintf(stderr, "spice-probe: notify (%s): %.*s\n", sw_channel_name(ch->type),
+				fprintf(stderr, "spice-probe: notify (%s): %.*s\n", sw_channel_name(sw_channel_type(ch)),
 					(int)nt.message_len, nt.message);
 		}
 		if (m.type == SPICE_MSG_MIGRATE)
@@ -680,7 +696,7 @@ static void check_pending(struct probe *p)
 	case PEND_KEYS:
 		if (p->keys_sent)
 			answer("ok %d keys sent (%s)", p->nkeys,
-			       sw_channel_remote_cap(&p->ch[CH_INPUTS], false, SPICE_INPUTS_CAP_KEY_SCANCODE)
+			       sw_channel_remote_cap(p->ch[CH_INPUTS], false, SPICE_INPUTS_CAP_KEY_SCANCODE)
 				       ? "KEY_SCANCODE" : "KEY_DOWN/KEY_UP");
 		else if (late)
 			answer("err inputs channel not ready: keys not sent");
@@ -823,6 +839,27 @@ static bool displays_ready(struct probe *p)
 	/* display channel 0 must show something; others (a second card
 	 * without a guest driver) may legitimately have no primary */
 	return p->disps[0].have_primary;
+}
+
+static int alloc_channels(struct probe *p)
+{
+	for (int i = 0; i < CH_MAX; i++) {
+		p->ch[i] = sw_channel_new();
+		p->mig.dst[i] = sw_channel_new();
+		p->mig.old[i] = sw_channel_new();
+		if (!p->ch[i] || !p->mig.dst[i] || !p->mig.old[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_channels(struct probe *p)
+{
+	for (int i = 0; i < CH_MAX; i++) {
+		sw_channel_free(p->ch[i]);
+		sw_channel_free(p->mig.dst[i]);
+		sw_channel_free(p->mig.old[i]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -980,6 +1017,11 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (alloc_channels(p)) {
+		fprintf(stderr, "spice-probe: out of memory\n");
+		free_channels(p);
+		return 1;
+	}
 	for (unsigned id = 0; id < MAX_DISPLAYS; id++)
 		sw_display_init(&p->disps[id], 0);
 	p->start_ms = now_ms();
@@ -1005,7 +1047,7 @@ int main(int argc, char **argv)
 		int map[CH_MAX + 1], n = 0;
 		for (int i = 0; i < CH_MAX; i++)
 			if (p->up[i]) {
-				pf[n].fd = p->ch[i].fd;
+				pf[n].fd = sw_channel_fd(p->ch[i]);
 				pf[n].events = POLLIN;
 				map[n++] = i;
 			}
@@ -1058,8 +1100,9 @@ int main(int argc, char **argv)
 		fclose(p->rec);
 	for (int i = 0; i < CH_MAX; i++)
 		if (p->up[i])
-			sw_channel_close(&p->ch[i]);
+			sw_channel_close(p->ch[i]);
 	mig_close_dst(p);
+	free_channels(p);
 	for (unsigned id = 0; id < MAX_DISPLAYS; id++)
 		sw_display_free(&p->disps[id]);
 	return rc;

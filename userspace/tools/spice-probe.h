@@ -34,12 +34,12 @@ struct probe_mig {
 	bool seamless;		/* the destination ACKed MIGRATE_DST_DO_SEAMLESS */
 	char host[256];		/* destination */
 	int port;
-	struct sw_channel dst[CH_MAX];	/* destination links, one per slot */
+	struct sw_channel *dst[CH_MAX];	/* destination links, one per slot */
 	bool dst_up[CH_MAX];
 	/* seamless: source channels already switched stay open until every
 	 * channel has switched; closing one earlier makes spice-server drop
 	 * the client before the others got their MIGRATE_DATA */
-	struct sw_channel old[CH_MAX];
+	struct sw_channel *old[CH_MAX];
 	bool old_up[CH_MAX];
 	enum mig_protocol done;	/* protocol of the last completed migration */
 	unsigned count;		/* migrations completed */
@@ -73,7 +73,9 @@ struct probe {
 	int nkeys;
 	int key_delay_ms;
 
-	struct sw_channel ch[CH_MAX];
+	/* every slot of ch, mig.dst and mig.old holds its own channel object
+	 * from start to exit; a migration moves them between the arrays */
+	struct sw_channel *ch[CH_MAX];
 	bool up[CH_MAX];
 	uint32_t session_id;
 	uint32_t agent_tokens;
@@ -102,6 +104,8 @@ struct probe {
 
 int64_t probe_now_ms(void);
 int probe_die_channel(struct sw_channel *ch);
+/* Why ch failed: its message, or the name of its error if it gave none. */
+const char *probe_channel_why(const struct sw_channel *ch);
 int probe_send(struct probe *p, struct sw_channel *ch, uint16_t type, const struct sw_buf *b);
 /* Connects and links ch (type/id) to host:port with connection_id, the
  * probe's password and caps edits; logs "linked". No message is sent. */

@@ -149,9 +149,9 @@ int qs_client_fd(const struct qs_client *c);
  * not fit the fds, a draw outside the frame or before any scanout, an
  * unmappable modifier, a plane fd that is neither a dma-buf nor a memfd)
  * closes this connection only and returns a negative errno (-EPROTO,
- * -EBADMSG, -EINVAL, -ENOTSUP, -E2BIG); a memfd plane not sealed with
- * F_SEAL_SHRINK gives -EPERM. -ETIMEDOUT if nothing came. After an error,
- * qs_client_error() says why.
+ * -EBADMSG, -EMSGSIZE, -EINVAL, -ENOTSUP, -E2BIG: libspice-wire's codes,
+ * passed on); a memfd plane not sealed with F_SEAL_SHRINK gives -EPERM.
+ * -ETIMEDOUT if nothing came. After an error, qs_client_error() says why.
  */
 int qs_client_next(struct qs_client *c, struct qs_event *ev, int timeout_ms);
 const struct qs_mapped_frame *qs_client_frame(const struct qs_client *c);

@@ -55,10 +55,10 @@ struct sw_display {
 
 void sw_display_init(struct sw_display *d, uint64_t max_pixels);
 void sw_display_free(struct sw_display *d);
-/* Applies one server display message. Returns SW_OK, or a negative error
+/* Applies one server display message. Returns 0, or a negative errno
  * for a malformed message or one that references a missing surface/cache
  * entry (the caller should treat that as a protocol error). A message the
- * model does not render returns SW_OK and increments d->unrendered. */
+ * model does not render returns 0 and increments d->unrendered. */
 int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *body, size_t len);
 struct sw_surface *sw_display_surface(struct sw_display *d, uint32_t id);
 /* Saves a surface (crop may be NULL for all of it) as an 8-bit PNG: RGB for

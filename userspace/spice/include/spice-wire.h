@@ -8,7 +8,7 @@
  *  2. Marshallers (sw_put_*) and demarshallers (sw_get_*) for individual
  *     messages. A demarshaller never reads outside the body it is given: every
  *     length, count and offset is checked against the body size, and a bad
- *     message yields a negative SW_E_* code, never an abort. Decoded structs
+ *     message yields a negative errno, never an abort. Decoded structs
  *     point into the caller's body buffer (no copies); they are valid for as
  *     long as that buffer is.
  *  3. Channels (struct sw_channel): TCP or unix socket, the link stage with
@@ -19,6 +19,30 @@
  *
  * A display model (struct sw_display) applies display-channel messages to
  * in-memory surfaces and can save them as PNG; see spice-display.h.
+ *
+ * Every call that can fail returns 0 (or a non-negative value where its
+ * comment says so) on success and a negative errno on failure, like libqxl.
+ * Each errno stands for one kind of failure, so callers and tests can tell
+ * them apart:
+ *
+ *  -EBADMSG      a body shorter than its fields say (truncated)
+ *  -EINVAL       a value out of range or inconsistent; a bad argument
+ *  -EOVERFLOW    a size computation overflowed
+ *  -ENOMEM       out of memory
+ *  -EIO          a socket error or the peer closed the connection; the
+ *                socket's own errno is in the channel's error message, not
+ *                in the return value, so a close and a reset both give -EIO
+ *  -ECONNREFUSED the server refused the link (SpiceLinkReply error)
+ *  -EACCES       the ticket or SASL authentication was refused
+ *  -EPROTO       a protocol violation (bad magic, unexpected message, a
+ *                reference to a missing surface or cache entry)
+ *  -EOPNOTSUPP   valid but not implemented here
+ *  -ENOTCONN     the channel is already closed
+ *  -ETIMEDOUT    a bounded wait expired
+ *  -EMSGSIZE     bytes left over after a fixed-size message (trailing)
+ *  -E2BIG        a configured resource limit was hit
+ *
+ * sw_strerror() words them the way the library means them.
  *
  * All multi-byte values on the wire are little-endian; structures are packed.
  * Message numbers and enum values come from spice-protocol's headers.
@@ -46,23 +70,16 @@ extern "C" {
 #define SW_DISPLAY_CAP_CODEC_VP9 13
 #define SW_DISPLAY_CAP_CODEC_H265 14
 
-/* ---- error codes ------------------------------------------------------ */
-enum sw_err {
-	SW_OK = 0,
-	SW_E_TRUNCATED = -1,	/* body shorter than its fields say */
-	SW_E_INVALID = -2,	/* a value out of range / inconsistent */
-	SW_E_OVERFLOW = -3,	/* a size computation overflowed */
-	SW_E_NOMEM = -4,
-	SW_E_IO = -5,		/* socket error or peer closed */
-	SW_E_LINK = -6,		/* link stage refused by the server */
-	SW_E_AUTH = -7,		/* ticket / SASL refused */
-	SW_E_PROTO = -8,	/* protocol violation */
-	SW_E_UNSUPPORTED = -9,	/* valid but not implemented */
-	SW_E_CLOSED = -10,	/* channel already closed */
-	SW_E_TIMEOUT = -11,
-	SW_E_TRAILING = -12,	/* bytes left after a fixed-size message */
-	SW_E_LIMIT = -13,	/* a configured resource limit was hit */
-};
+/* ---- errors ----------------------------------------------------------- */
+/**
+ * sw_strerror() - describe a value returned by the library
+ * @err: 0 or a negative errno returned by a libspice-wire call
+ *
+ * Return: the library's own wording for the errno values it returns (the
+ * table in the overview comment: -EBADMSG is "message truncated", -EIO is
+ * "I/O error or connection closed", ...), "ok" for 0 and strerror(-err) for
+ * any other value. The string is static.
+ */
 const char *sw_strerror(int err);
 const char *sw_link_err_name(uint32_t link_err);
 
@@ -84,7 +101,7 @@ uint64_t sw_r64(struct sw_reader *r);
 const uint8_t *sw_rbytes(struct sw_reader *r, size_t n);
 /* Bytes left. */
 size_t sw_rleft(const struct sw_reader *r);
-/* Fails with SW_E_TRAILING if bytes remain. Returns r->err otherwise. */
+/* Fails with -EMSGSIZE if bytes remain. Returns r->err otherwise. */
 int sw_rend(struct sw_reader *r);
 /* Reader positioned at an absolute offset of the same body (used for the
  * pointer fields of display messages). Offset 0 or outside the body fails. */
@@ -254,7 +271,7 @@ int sw_get_main_uuid(const uint8_t *b, size_t n, uint8_t uuid[16]);
 int sw_get_migration_dst(const uint8_t *b, size_t n, bool seamless, struct sw_migration_dst *m);
 int sw_put_migration_dst(struct sw_buf *b, bool seamless, const struct sw_migration_dst *m);
 /* The destination host as a C string: host_size bytes, trailing NULs
- * dropped. SW_E_INVALID if empty or with a NUL inside, SW_E_LIMIT if it does
+ * dropped. -EINVAL if empty or with a NUL inside, -E2BIG if it does
  * not fit in n bytes. */
 int sw_migration_dst_host(const struct sw_migration_dst *m, char *out, size_t n);
 /* client main */
@@ -339,7 +356,7 @@ struct sw_draw {
 int sw_get_draw(uint16_t msg_type, const uint8_t *b, size_t n, struct sw_draw *d);
 /* Marshals the fixed part of COPY_BITS, FILL, OPAQUE, COPY, BLEND,
  * BLACKNESS, WHITENESS, INVERS, ROP3, TRANSPARENT, ALPHA_BLEND and COMPOSITE
- * (STROKE/TEXT: SW_E_UNSUPPORTED). Pointer fields (src_off, mask offsets,
+ * (STROKE/TEXT: -EOPNOTSUPP). Pointer fields (src_off, mask offsets,
  * pattern) are written as given: append the images afterwards with
  * sw_put_image_bitmap/sw_put_image_surface, which return their offsets, and
  * write those into the pointer fields with sw_patch32 (src_off sits at byte
@@ -493,7 +510,7 @@ const char *sw_channel_name(uint8_t channel_type);
 const char *sw_msg_name(uint8_t channel_type, bool server, uint16_t type);
 /* Validates any message (server or client direction) fully, including the
  * images, paths and strings a draw points at. Unknown types are accepted
- * (SW_OK) when they are in the channel's range, since new servers add
+ * (0) when they are in the channel's range, since new servers add
  * messages. */
 int sw_validate(uint8_t channel_type, bool server, uint16_t type, const uint8_t *b, size_t n);
 
@@ -527,77 +544,233 @@ struct sw_msg {
 	int nfds;
 };
 
+/*
+ * A channel is opaque: sw_channel_new() makes one, sw_channel_free() closes
+ * and frees it. The same object can be connected, closed and connected again;
+ * after a failure it keeps the error until it is reused.
+ */
 struct sw_channel;
 /* Called for every message the channel sends, including automatic replies
  * (ACK_SYNC, ACK, PONG): for logging. */
 typedef void (*sw_send_hook)(void *opaque, struct sw_channel *ch, uint16_t type, const uint8_t *body,
 			     size_t len);
 
-struct sw_channel {
-	int fd;
-	bool unix_socket;
-	uint8_t type, id;
-	bool mini_header;
-	bool closed;
-	int err;
-	char errmsg[256];
-	int timeout_ms;
-	uint64_t out_serial;
-	uint64_t in_serial;
-	uint32_t ack_generation, ack_window, ack_count;
-	uint64_t msgs_in, bytes_in, msgs_out, bytes_out;
-	struct sw_link_reply remote;
-	struct sw_channel_opts opts;
-	/* receive state */
-	uint8_t *rbuf;
-	size_t rcap;
-	struct sw_sublist_iter sub;
-	bool in_sublist;
-	uint64_t sub_serial;
-	int pending_fds[8];
-	int npending_fds;
-	/* auto replies (ACK/PONG/ACK_SYNC) */
-	bool auto_base;
-	/* we are the server end (sw_server_accept_link): incoming messages are
-	 * validated as client messages */
-	bool server_role;
-	sw_send_hook send_hook;
-	void *send_hook_opaque;
-	/* Called for every message received (LIST containers and their
-	 * sub-messages alike), after validation and before any automatic
-	 * reply, so logs keep the wire order. Shares send_hook_opaque. */
-	sw_send_hook recv_hook;
-	/* SASL security layer (sasl_conn_t *) once negotiated */
-	void *sasl_conn;
-	bool sasl_layer;
-	unsigned sasl_maxout;
-	uint8_t *sasl_dec;
-	size_t sasl_dec_len, sasl_dec_off, sasl_dec_cap;
-};
+/**
+ * sw_channel_new() - allocate a channel
+ *
+ * The channel is not connected: give it a socket with sw_channel_connect()
+ * or sw_channel_from_fd().
+ *
+ * Return: the channel, or NULL when out of memory.
+ */
+struct sw_channel *sw_channel_new(void);
 
-/* Connects to host:port (127.0.0.1-style numeric or name), or to a unix
- * socket if host starts with '/' or "unix:" (port ignored). */
+/**
+ * sw_channel_free() - close a channel and free it
+ * @ch: the channel, or NULL
+ */
+void sw_channel_free(struct sw_channel *ch);
+
+/**
+ * sw_channel_connect() - connect a channel's socket
+ * @ch: the channel; its previous state (error, hooks, timeout) is reset
+ * @host: a name or numeric address for TCP, or a unix socket path if it
+ *	starts with '/' or "unix:"
+ * @port: the TCP port (ignored for unix sockets)
+ * @timeout_ms: bound on this and every later socket wait; <= 0 for 10 s
+ *
+ * Return: 0, or a negative errno with the channel closed and its error set.
+ */
 int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int timeout_ms);
-/* Wraps an existing connected socket (e.g. from socketpair). */
+
+/**
+ * sw_channel_from_fd() - wrap an existing connected socket
+ * @ch: the channel; its previous state is reset as by sw_channel_connect()
+ * @fd: the socket (e.g. from socketpair()); the channel owns it from now on
+ * @unix_socket: true if @fd is a unix socket, so file descriptors can pass
+ */
 void sw_channel_from_fd(struct sw_channel *ch, int fd, bool unix_socket);
-/* Runs the link stage. On failure the channel is closed, ch->err/errmsg set. */
+
+/**
+ * sw_channel_link() - run the client side of the link stage
+ * @ch: a connected channel
+ * @o: the channel type and id, caps, ticket or SASL, timeout
+ *
+ * Return: 0, or a negative errno with the channel closed and its error set.
+ */
 int sw_channel_link(struct sw_channel *ch, const struct sw_channel_opts *o);
-/* Reads the next message (sub-messages of a LIST are returned one by one).
- * If ch->auto_base (default true), SET_ACK, PING and the ACK window are
- * answered automatically; the message is still returned. */
+
+/**
+ * sw_channel_read() - read the next message
+ * @ch: a linked channel
+ * @m: the message; its data is valid until the next read
+ * @timeout_ms: bound on the wait for the message to start; <= 0 for the
+ *	channel's timeout
+ *
+ * Sub-messages of a LIST are returned one by one. Unless turned off with
+ * sw_channel_set_auto_base(), SET_ACK, PING and the ACK window are answered
+ * automatically; the message is still returned. Every message is validated
+ * and a malformed one closes the channel.
+ *
+ * Return: 0, or a negative errno with the channel closed and its error set.
+ */
 int sw_channel_read(struct sw_channel *ch, struct sw_msg *m, int timeout_ms);
+
+/**
+ * sw_channel_send() - send a message
+ * @ch: a linked channel
+ * @type: the message type
+ * @body: the body, @len bytes
+ * @len: the body size
+ *
+ * Return: 0, or a negative errno (-ENOTCONN on a closed channel).
+ */
 int sw_channel_send(struct sw_channel *ch, uint16_t type, const void *body, size_t len);
+
+/**
+ * sw_channel_send_fds() - send a message with file descriptors
+ * @ch: a linked channel on a unix socket
+ * @type: the message type
+ * @body: the body, @len bytes
+ * @len: the body size
+ * @fds: descriptors passed with SCM_RIGHTS (the caller keeps them)
+ * @nfds: how many, at most 8
+ *
+ * Return: 0, or a negative errno (-ENOTCONN on a closed channel).
+ */
 int sw_channel_send_fds(struct sw_channel *ch, uint16_t type, const void *body, size_t len,
 			const int *fds, int nfds);
-/* Sets the error, closes the socket; returns err. */
+
+/**
+ * sw_channel_fail() - record an error and close the channel
+ * @ch: the channel
+ * @err: a negative errno
+ * @fmt: printf format of the reason, kept unless an error was already set
+ *
+ * Return: @err.
+ */
 int sw_channel_fail(struct sw_channel *ch, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/**
+ * sw_channel_close() - close the socket and drop buffered data
+ * @ch: the channel; the object and its error stay until freed or reused
+ */
 void sw_channel_close(struct sw_channel *ch);
+
+/**
+ * sw_channel_remote_cap() - test a capability the peer announced at link
+ * @ch: a linked channel
+ * @common: true for a common cap, false for a channel cap
+ * @bit: the cap number
+ *
+ * Return: true if the peer has it.
+ */
 bool sw_channel_remote_cap(const struct sw_channel *ch, bool common, unsigned bit);
-/* True if sw_channel_read can return a message without the socket becoming
- * readable (pending sub-messages or SASL-decoded bytes): poll() alone is not
- * enough to drive a channel. */
+
+/**
+ * sw_channel_pending() - whether a read can complete without the socket
+ * @ch: the channel
+ *
+ * poll() on sw_channel_fd() alone is not enough to drive a channel.
+ *
+ * Return: true if sw_channel_read() can return a message without the socket
+ * becoming readable (pending sub-messages or SASL-decoded bytes).
+ */
 bool sw_channel_pending(const struct sw_channel *ch);
+
+/**
+ * sw_channel_fd() - the channel's socket, for poll()
+ * @ch: the channel
+ *
+ * Return: the socket, or -1 when the channel is closed.
+ */
+int sw_channel_fd(const struct sw_channel *ch);
+
+/**
+ * sw_channel_type() - the channel type of the link stage (SPICE_CHANNEL_*)
+ * @ch: the channel
+ *
+ * Return: the type; 0 before a link.
+ */
+uint8_t sw_channel_type(const struct sw_channel *ch);
+
+/**
+ * sw_channel_id() - the channel id of the link stage
+ * @ch: the channel
+ *
+ * Return: the id; 0 before a link.
+ */
+uint8_t sw_channel_id(const struct sw_channel *ch);
+
+/**
+ * sw_channel_closed() - whether the channel was closed since it was set up
+ * @ch: the channel
+ *
+ * Return: true after sw_channel_close(), sw_channel_fail() or an error.
+ */
+bool sw_channel_closed(const struct sw_channel *ch);
+
+/**
+ * sw_channel_err() - the error that closed the channel
+ * @ch: the channel
+ *
+ * Return: the negative errno of the first failure, or 0.
+ */
+int sw_channel_err(const struct sw_channel *ch);
+
+/**
+ * sw_channel_errmsg() - the reason for sw_channel_err()
+ * @ch: the channel
+ *
+ * Return: a human-readable reason, "" if none was recorded. The string lives
+ * in the channel: it stays valid, and reads the latest reason, until the
+ * channel is freed.
+ */
+const char *sw_channel_errmsg(const struct sw_channel *ch);
+
+/**
+ * sw_channel_mini_header() - whether the link chose the mini data header
+ * @ch: a linked channel
+ *
+ * Return: true for the 6-byte header, false for the full 18-byte one.
+ */
+bool sw_channel_mini_header(const struct sw_channel *ch);
+
+/**
+ * sw_channel_remote() - what the peer announced at link
+ * @ch: a linked channel
+ *
+ * Return: on the client side the server's SpiceLinkReply (error, key, caps);
+ * after sw_server_accept_link() the client's caps.
+ */
+const struct sw_link_reply *sw_channel_remote(const struct sw_channel *ch);
+
+/**
+ * sw_channel_set_timeout() - change the bound on the channel's socket waits
+ * @ch: the channel
+ * @timeout_ms: the new bound; <= 0 leaves it unchanged
+ */
+void sw_channel_set_timeout(struct sw_channel *ch, int timeout_ms);
+
+/**
+ * sw_channel_set_auto_base() - turn the automatic base replies on or off
+ * @ch: the channel
+ * @on: answer SET_ACK, PING and the ACK window in sw_channel_read() (the
+ *	default on the client side; off after sw_server_accept_link())
+ */
+void sw_channel_set_auto_base(struct sw_channel *ch, bool on);
+
+/**
+ * sw_channel_set_hooks() - log what the channel sends and receives
+ * @ch: a connected channel (connecting resets the hooks)
+ * @send: called for every message sent, automatic replies included; or NULL
+ * @recv: called for every message received (LIST containers and their
+ *	sub-messages alike) after validation and before any automatic reply,
+ *	so logs keep the wire order; or NULL
+ * @opaque: passed to both
+ */
+void sw_channel_set_hooks(struct sw_channel *ch, sw_send_hook send, sw_send_hook recv, void *opaque);
 
 /* Server side of the link stage for tests and the scanout-sharing issue:
  * reads a SpiceLinkMess, answers with reply (error + caps), consumes the
