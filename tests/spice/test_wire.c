@@ -581,6 +581,30 @@ static void build_copy(struct sw_buf *b, uint32_t surface, int32_t x, int32_t y,
 	sw_patch32(b, src_pos, off);
 }
 
+/* sw_msg_is_draw(): exactly the messages sw_get_draw() decodes */
+static int t_msg_is_draw(void)
+{
+	static const uint16_t draws[] = {
+		SPICE_MSG_DISPLAY_COPY_BITS, SPICE_MSG_DISPLAY_DRAW_FILL,
+		SPICE_MSG_DISPLAY_DRAW_OPAQUE, SPICE_MSG_DISPLAY_DRAW_COPY,
+		SPICE_MSG_DISPLAY_DRAW_BLEND, SPICE_MSG_DISPLAY_DRAW_BLACKNESS,
+		SPICE_MSG_DISPLAY_DRAW_WHITENESS, SPICE_MSG_DISPLAY_DRAW_INVERS,
+		SPICE_MSG_DISPLAY_DRAW_ROP3, SPICE_MSG_DISPLAY_DRAW_STROKE,
+		SPICE_MSG_DISPLAY_DRAW_TEXT, SPICE_MSG_DISPLAY_DRAW_TRANSPARENT,
+		SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, SPICE_MSG_DISPLAY_DRAW_COMPOSITE,
+	};
+	static const uint16_t others[] = {
+		SPICE_MSG_DISPLAY_MODE, SPICE_MSG_DISPLAY_SURFACE_CREATE,
+		SPICE_MSG_DISPLAY_STREAM_DATA, SPICE_MSG_DISPLAY_INVAL_LIST, 0, 0xffff,
+	};
+
+	for (size_t i = 0; i < sizeof(draws) / sizeof(draws[0]); i++)
+		CHECK(sw_msg_is_draw(draws[i]), "message %u is a draw", draws[i]);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		CHECK(!sw_msg_is_draw(others[i]), "message %u is no draw", others[i]);
+	return 0;
+}
+
 static int t_draws(void)
 {
 	struct sw_buf b;
@@ -1777,6 +1801,7 @@ int main(int argc, char **argv)
 	run("migration", t_migration);
 	run("migration_client", t_migration_client);
 	run("agent_monitors_config", t_agent);
+	run("msg_is_draw", t_msg_is_draw);
 	run("draw_messages", t_draws);
 	run("stroke_text", t_stroke_text);
 	run("display_messages", t_display_misc);

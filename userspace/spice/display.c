@@ -787,6 +787,9 @@ static int surface_create(struct sw_display *d, const struct sw_surface_create *
 int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size_t n)
 {
 	int err;
+
+	if (sw_msg_is_draw(type))
+		return do_draw(d, type, b, n);
 	switch (type) {
 	case SPICE_MSG_DISPLAY_SURFACE_CREATE: {
 		struct sw_surface_create sc;
@@ -846,21 +849,6 @@ int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size
 	case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
 		cache_clear(d, true);
 		return 0;
-	case SPICE_MSG_DISPLAY_COPY_BITS:
-	case SPICE_MSG_DISPLAY_DRAW_FILL:
-	case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
-	case SPICE_MSG_DISPLAY_DRAW_COPY:
-	case SPICE_MSG_DISPLAY_DRAW_BLEND:
-	case SPICE_MSG_DISPLAY_DRAW_BLACKNESS:
-	case SPICE_MSG_DISPLAY_DRAW_WHITENESS:
-	case SPICE_MSG_DISPLAY_DRAW_INVERS:
-	case SPICE_MSG_DISPLAY_DRAW_ROP3:
-	case SPICE_MSG_DISPLAY_DRAW_STROKE:
-	case SPICE_MSG_DISPLAY_DRAW_TEXT:
-	case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
-	case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
-	case SPICE_MSG_DISPLAY_DRAW_COMPOSITE:
-		return do_draw(d, type, b, n);
 	case SPICE_MSG_DISPLAY_STREAM_DATA:
 	case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED:
 		d->unrendered++;

@@ -754,6 +754,28 @@ int sw_check_string(const uint8_t *b, size_t n, uint32_t off, uint16_t *num_glyp
 	return r.err;
 }
 
+bool sw_msg_is_draw(uint16_t msg_type)
+{
+	switch (msg_type) {
+	case SPICE_MSG_DISPLAY_COPY_BITS:
+	case SPICE_MSG_DISPLAY_DRAW_FILL:
+	case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
+	case SPICE_MSG_DISPLAY_DRAW_COPY:
+	case SPICE_MSG_DISPLAY_DRAW_BLEND:
+	case SPICE_MSG_DISPLAY_DRAW_BLACKNESS:
+	case SPICE_MSG_DISPLAY_DRAW_WHITENESS:
+	case SPICE_MSG_DISPLAY_DRAW_INVERS:
+	case SPICE_MSG_DISPLAY_DRAW_ROP3:
+	case SPICE_MSG_DISPLAY_DRAW_STROKE:
+	case SPICE_MSG_DISPLAY_DRAW_TEXT:
+	case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
+	case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
+	case SPICE_MSG_DISPLAY_DRAW_COMPOSITE:
+		return true;
+	}
+	return false;
+}
+
 int sw_get_draw(uint16_t type, const uint8_t *b, size_t n, struct sw_draw *d)
 {
 	RD(b, n);

@@ -209,6 +209,8 @@ static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		}
 		break;
 	case SPICE_CHANNEL_DISPLAY:
+		if (sw_msg_is_draw(t))
+			return sw_get_draw(t, b, n, &u.draw);
 		switch (t) {
 		case SPICE_MSG_DISPLAY_MODE: return sw_get_display_mode(b, n, &u.mode);
 		case SPICE_MSG_DISPLAY_MARK:
@@ -216,21 +218,6 @@ static int validate_server(uint8_t ch, uint16_t t, const uint8_t *b, size_t n)
 		case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
 		case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
 			return sw_get_empty(b, n);
-		case SPICE_MSG_DISPLAY_COPY_BITS:
-		case SPICE_MSG_DISPLAY_DRAW_FILL:
-		case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
-		case SPICE_MSG_DISPLAY_DRAW_COPY:
-		case SPICE_MSG_DISPLAY_DRAW_BLEND:
-		case SPICE_MSG_DISPLAY_DRAW_BLACKNESS:
-		case SPICE_MSG_DISPLAY_DRAW_WHITENESS:
-		case SPICE_MSG_DISPLAY_DRAW_INVERS:
-		case SPICE_MSG_DISPLAY_DRAW_ROP3:
-		case SPICE_MSG_DISPLAY_DRAW_STROKE:
-		case SPICE_MSG_DISPLAY_DRAW_TEXT:
-		case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
-		case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
-		case SPICE_MSG_DISPLAY_DRAW_COMPOSITE:
-			return sw_get_draw(t, b, n, &u.draw);
 		case SPICE_MSG_DISPLAY_INVAL_LIST: return sw_get_inval_list(b, n, &u.inval);
 		case SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS: return sw_get_wait_for_channels(b, n, &u.wait);
 		case SPICE_MSG_DISPLAY_INVAL_PALETTE: return sw_get_u64_msg(b, n, &u.u64);

@@ -353,6 +353,8 @@ struct sw_draw {
 	/* copy bits */
 	struct sw_point src_pos;
 };
+/* True for the display channel's draw messages: those sw_get_draw() takes. */
+bool sw_msg_is_draw(uint16_t msg_type);
 int sw_get_draw(uint16_t msg_type, const uint8_t *b, size_t n, struct sw_draw *d);
 /* Marshals the fixed part of COPY_BITS, FILL, OPAQUE, COPY, BLEND,
  * BLACKNESS, WHITENESS, INVERS, ROP3, TRANSPARENT, ALPHA_BLEND and COMPOSITE
