@@ -5,13 +5,7 @@
 # connector must offer 1280x800 as its preferred mode. Needs vmtest.py
 # --spice-client --vdagent.
 . /tests/scripts/qtlib.sh
-if [ ! -e /dev/vport0p1 ]; then
-	qt_result client_monitors SKIP "no vdagent port (vmtest.py --vdagent)"
-	exit 0
-fi
-agent_port.sh &
-AG=$!
-sleep 1
+qt_hold_agent_port client_monitors || exit 0
 if ! out=$(qthost client-monitors 1280x800+0+0); then
 	qt_result client_monitors FAIL "$(echo "$out" | tail -n 1)"
 	qt_stop $AG

@@ -43,6 +43,20 @@ qt_stop() {
 	done
 }
 
+# qt_hold_agent_port NAME: hold the vdagent port open in place of a vdagent
+# daemon (agent_port.sh, so that the client's monitors config reaches the
+# device) and set AG to its PID; without the port (vmtest.py --vdagent),
+# report NAME as a SKIP and return 1.
+qt_hold_agent_port() {
+	if [ ! -e /dev/vport0p1 ]; then
+		qt_result "$1" SKIP "no vdagent port (vmtest.py --vdagent)"
+		return 1
+	fi
+	agent_port.sh &
+	AG=$!
+	sleep 1
+}
+
 # qt_weston_env INI: the runtime dir and a weston.ini for a guest without input
 # devices or a session manager
 qt_weston_env() {

@@ -8,13 +8,7 @@
 # modetest then sets: spice-probe must see that head (probe_monitors_follow)
 # and the same picture as a screendump (probe_monitors_png).
 . /tests/scripts/qtlib.sh
-if [ ! -e /dev/vport0p1 ]; then
-	qt_result probe_monitors SKIP "no vdagent port (vmtest.py --vdagent)"
-	exit 0
-fi
-agent_port.sh &
-AG=$!
-sleep 1
+qt_hold_agent_port probe_monitors || exit 0
 rc=0
 for want in 1280x800 1152x864; do
 	name=probe_monitors_$want

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 
+import child
 import host_requests
 import images
 import lifecycle
@@ -183,16 +184,7 @@ class SpiceClient:
         raise RuntimeError("SPICE client did not answer %r" % line)
 
     def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b"quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=3)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
+        child.quit_or_kill(self.proc)
         self.logf.close()
 
 

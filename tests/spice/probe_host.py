@@ -68,7 +68,6 @@ import json
 import os
 import re
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -76,6 +75,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
+import child  # noqa: E402
 import images  # noqa: E402
 import poll  # noqa: E402
 
@@ -158,15 +158,7 @@ class SpiceProbe:
         return img
 
     def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b"quit\n")
-                self.proc.wait(timeout=3)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
+        child.quit_or_kill(self.proc)
         self.errf.close()
 
 
