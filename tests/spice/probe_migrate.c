@@ -31,22 +31,13 @@
 #include <openssl/x509.h>
 
 #include "spice-wire.h"
+#include "check.h"
 
 #define SESSION 42
 #define T_MS 5000
 
 static const char *probe_path, *work;
-static char why[512];
 static struct sw_link_reply reply;
-static int passes, failures;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			snprintf(why, sizeof(why), __VA_ARGS__); \
-			return 1; \
-		} \
-	} while (0)
 
 struct fake {
 	int lsrc, ldst, psrc, pdst;	/* listeners and their ports */
@@ -432,14 +423,7 @@ static void run(const char *name, int (*fn)(struct fake *), const char *cap)
 	if (!r)
 		r = fn(&f);
 	cleanup(&f);
-	if (r) {
-		printf("FAIL probe_migrate/%s: %s\n", name, why[0] ? why : "failed");
-		failures++;
-	} else {
-		printf("PASS probe_migrate/%s\n", name);
-		passes++;
-	}
-	fflush(stdout);
+	report("probe_migrate", name, r);
 }
 
 int main(int argc, char **argv)

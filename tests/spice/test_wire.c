@@ -27,31 +27,15 @@
 #include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
 #include "spice-wire.h"
+#include "check.h"
 
-static int failures, passes;
-static char why[512];
 static const char *corpus_dir;
 static int corpus_n;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			snprintf(why, sizeof(why), __VA_ARGS__); \
-			return 1; \
-		} \
-	} while (0)
 
 static void run(const char *name, int (*fn)(void))
 {
 	why[0] = 0;
-	if (fn()) {
-		printf("FAIL unit/%s: %s\n", name, why);
-		failures++;
-	} else {
-		printf("PASS unit/%s\n", name);
-		passes++;
-	}
-	fflush(stdout);
+	report("unit", name, fn());
 }
 
 /* Seed for the fuzzer: [channel][dir][type lo][type hi] body. */
