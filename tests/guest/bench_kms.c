@@ -227,17 +227,11 @@ int main(void)
 	long long d0, us0;
 	double v;
 	int i, with_clips = 0;
+	const char *why = "no qxl card or 800x600 mode";
 
-	if (kms_open(&dev) || kms_find_mode(&dev, 1024, 768, &mode) ||
-	    kms_find_mode(&dev, 800, 600, &mode800) ||
-	    kfb_create(&dev, &a, 1024, 768) || kfb_create(&dev, &b, 1024, 768)) {
-		qt_result("bench-setup", 1, "no qxl card, modes or framebuffers");
-		return 1;
-	}
-	kfb_fill(&a, 0, 0, a.w, a.h, 0x202020);
-	kfb_fill(&b, 0, 0, b.w, b.h, 0x404040);
-	if (kms_set(&dev, &a, &mode)) {
-		qt_result("bench-setup", 1, "modeset: %s", strerror(errno));
+	if (kms_open(&dev) || kms_find_mode(&dev, 800, 600, &mode800) ||
+	    kms_flip_pair(&dev, &mode, &a, &b, 0x202020, 0x404040, &why)) {
+		qt_result("bench-setup", 1, "%s", why);
 		return 1;
 	}
 	for (i = 0; i < 64; i++) {

@@ -82,10 +82,10 @@ static void t_damage(void)
 	drmModeClip clips[20];
 	struct kfb a, b;
 	int i, ret;
+	const char *why;
 
-	if (kms_find_mode(&dev, 1024, 768, &mode) || kfb_create(&dev, &a, 1024, 768) ||
-	    kfb_create(&dev, &b, 1024, 768) || kms_set(&dev, &a, &mode)) {
-		qt_result("damage-setup", 1, "mode or framebuffers");
+	if (kms_flip_pair(&dev, &mode, &a, &b, 0, 0, &why)) {
+		qt_result("damage-setup", 1, "%s", why);
 		return;
 	}
 	/* Rejections. */

@@ -176,6 +176,31 @@ static inline int kms_set(struct kdev *d, struct kfb *fb, drmModeModeInfo *mode)
 	return 0;
 }
 
+/*
+ * The start of the flip tests: 1024x768 framebuffers @a, filled with @ca,
+ * and @b, filled with @cb, @a shown in the 1024x768 @mode. 0, or -1 with
+ * what failed in @why.
+ */
+static inline int kms_flip_pair(struct kdev *d, drmModeModeInfo *mode, struct kfb *a,
+				struct kfb *b, uint32_t ca, uint32_t cb, const char **why)
+{
+	int ret;
+
+	if (kms_find_mode(d, 1024, 768, mode) || kfb_create(d, a, 1024, 768) ||
+	    kfb_create(d, b, 1024, 768)) {
+		*why = "no 1024x768 mode or framebuffers";
+		return -1;
+	}
+	kfb_fill(a, 0, 0, a->w, a->h, ca);
+	kfb_fill(b, 0, 0, b->w, b->h, cb);
+	ret = kms_set(d, a, mode);
+	if (ret) {
+		*why = strerror(-ret);
+		return -1;
+	}
+	return 0;
+}
+
 static inline int kms_dirty(struct kdev *d, struct kfb *fb, drmModeClip *clips, int n)
 {
 	if (drmModeDirtyFB(d->fd, fb->fb_id, clips, n))

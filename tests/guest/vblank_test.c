@@ -118,16 +118,10 @@ int main(void)
 {
 	drmModeModeInfo mode;
 	struct kfb a, b;
+	const char *why = "no qxl card";
 
-	if (kms_open(&dev) || kms_find_mode(&dev, 1024, 768, &mode) ||
-	    kfb_create(&dev, &a, 1024, 768) || kfb_create(&dev, &b, 1024, 768)) {
-		qt_result("vblank-setup", 1, "no qxl card, mode or framebuffers");
-		return 1;
-	}
-	kfb_fill(&a, 0, 0, a.w, a.h, 0x224466);
-	kfb_fill(&b, 0, 0, b.w, b.h, 0x664422);
-	if (kms_set(&dev, &a, &mode)) {
-		qt_result("vblank-setup", 1, "modeset: %s", strerror(errno));
+	if (kms_open(&dev) || kms_flip_pair(&dev, &mode, &a, &b, 0x224466, 0x664422, &why)) {
+		qt_result("vblank-setup", 1, "%s", why);
 		return 1;
 	}
 	t_flip_pacing(&a, &b, &mode);
