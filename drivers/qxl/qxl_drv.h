@@ -637,7 +637,9 @@ struct qxl_device {
 
 	/**
 	 * @int_mask: interrupt bits the driver handles; written to the RAM
-	 * header's int_mask at reset and after each interrupt
+	 * header's int_mask at reset and after each interrupt. 0 from
+	 * unbind on (qxl_hw_fini() clears it, then waits for a running
+	 * handler), so no handler unmasks the device again.
 	 */
 	u32 int_mask;
 

@@ -263,8 +263,8 @@ void qxl_hw_reset_and_setup(struct qxl_device *qdev)
 	qxl_memslot_add(qdev, &qdev->main_slot);
 	qxl_memslot_add(qdev, &qdev->surf_slot);
 
-	qdev->int_mask = QXL_INT_DISPLAY | QXL_INT_CURSOR | QXL_INT_IO_CMD |
-			 QXL_INT_ERROR | QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG;
+	WRITE_ONCE(qdev->int_mask, QXL_INT_DISPLAY | QXL_INT_CURSOR | QXL_INT_IO_CMD |
+		   QXL_INT_ERROR | QXL_INT_CLIENT | QXL_INT_CLIENT_MONITORS_CONFIG);
 	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
 	qxl_irq_unpark(qdev);
@@ -351,7 +351,7 @@ static irqreturn_t qxl_irq_handler(int irq, void *arg)
 	if (pending & QXL_INT_CLIENT)
 		atomic_inc(&qdev->client_caps_seq);
 
-	writel(qdev->int_mask, &qdev->ram_hdr->int_mask);
+	writel(READ_ONCE(qdev->int_mask), &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_UPDATE_IRQ, 0);
 	return IRQ_HANDLED;
 }
@@ -419,7 +419,13 @@ static void qxl_hw_fini(void *data)
 {
 	struct qxl_device *qdev = data;
 
-	/* Silence the device before its interrupt and mappings go away. */
+	/*
+	 * Silence the device before its interrupt and mappings go away. A
+	 * handler running now would write the old mask back after ours:
+	 * clear the driver's copy and wait for it to finish first.
+	 */
+	WRITE_ONCE(qdev->int_mask, 0);
+	synchronize_irq(to_pci_dev(qdev->drm.dev)->irq);
 	writel(0, &qdev->ram_hdr->int_mask);
 	qxl_io_write(qdev, QXL_IO_RESET, 0);
 	/* the line low, and enabled for whoever shares it */
