@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jpeglib.h>
@@ -45,14 +44,6 @@ static void run(const char *name, int (*fn)(void))
 {
 	why[0] = 0;
 	report("stream", name, fn());
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- pictures --------------------------------------------------------- */
@@ -189,10 +180,10 @@ static int host_send(struct host *h, uint16_t type, const void *body, size_t len
  * error (-EIO: the tool closed the connection). */
 static int host_recv(struct host *h, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = sw_now_ms() + timeout_ms;
 
 	for (;;) {
-		int64_t left = end - now_ms();
+		int64_t left = end - sw_now_ms();
 		struct pollfd p = { .fd = h->fd, .events = POLLIN };
 
 		if (left < 0)
@@ -527,8 +518,8 @@ static int t_host_stops_reading(void)
 		return 1;
 	/* do not read: noise frames fill the socket; the tool gives up after
 	 * its 300 ms send timeout */
-	int64_t end = now_ms() + 3000;
-	while (now_ms() < end && !log_has("the host stopped reading"))
+	int64_t end = sw_now_ms() + 3000;
+	while (sw_now_ms() < end && !log_has("the host stopped reading"))
 		usleep(50 * 1000);
 	CHECK(log_has("the host stopped reading"), "the tool kept waiting for 3 s");
 	return closes_and_returns("the host stopped reading");

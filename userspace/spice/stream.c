@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "spice-stream.h"
@@ -382,19 +381,11 @@ int sw_streamdev_validate(uint16_t type, const uint8_t *b, size_t n)
 }
 
 /* ---- sending ---------------------------------------------------------- */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int sw_streamdev_send(int fd, uint16_t type, const void *body, size_t len, int timeout_ms)
 {
 	uint8_t hdr[SW_STREAMDEV_HEADER_SIZE];
 	size_t total = sizeof(hdr) + len, done = 0;
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t deadline = sw_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int fl = fcntl(fd, F_GETFL);
 
 	if (fl < 0 || !(fl & O_NONBLOCK) || len > UINT32_MAX)
@@ -420,7 +411,7 @@ int sw_streamdev_send(int fd, uint16_t type, const void *body, size_t len, int t
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -EIO;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - sw_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = fd, .events = POLLOUT };

@@ -25,6 +25,11 @@
 #include "qxl-stream.h"
 #include "qxl_drm.h"
 
+/* Linux 6.8's cap (libdrm 2.4.120); older headers lack it. */
+#ifndef DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT
+#define DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT 6
+#endif
+
 #define MAX_SIDE 16384u		/* the stream protocol's limit we keep to */
 #define MAX_CURSOR_SIDE 1024u
 
@@ -490,6 +495,10 @@ static void find_cursor_plane(struct kms_src *k)
 		fprintf(stderr, "qxl-stream: no atomic properties (%s): no cursor\n", strerror(errno));
 		return;
 	}
+	/* From 6.8 an atomic client sees the cursor plane of a virtual device
+	 * (one with DRIVER_CURSOR_HOTSPOT) only with this cap, which also gives
+	 * it HOTSPOT_X/Y; older kernels refuse the cap and show the plane. */
+	drmSetClientCap(k->fd, DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT, 1);
 	pr = drmModeGetPlaneResources(k->fd);
 	for (uint32_t i = 0; pr && i < pr->count_planes && !k->cplane; i++) {
 		drmModePlane *pl = drmModeGetPlane(k->fd, pr->planes[i]);

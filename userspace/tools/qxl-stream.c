@@ -21,8 +21,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jpeglib.h>
@@ -39,14 +37,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct opts {
@@ -82,24 +72,8 @@ static int port_open(const char *path)
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-		if (strlen(path) >= sizeof(sa.sun_path))
-			return -ENAMETOOLONG;
-		strcpy(sa.sun_path, path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			return -errno;
-		/* a local connect completes at once or fails (EAGAIN: backlog full) */
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-		return fd;
-	}
+	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		return sw_unix_connect(path, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
 }
@@ -521,7 +495,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	t_end = o.run_for > 0 ? now_ms() + (int64_t)(o.run_for * 1000) : 0;
+	t_end = o.run_for > 0 ? sw_now_ms() + (int64_t)(o.run_for * 1000) : 0;
 	if (o.port_fd >= 0) {
 		int fl = fcntl(o.port_fd, F_GETFL);
 
@@ -533,8 +507,8 @@ int main(int argc, char **argv)
 		c.fd = o.port_fd;
 		fprintf(stderr, "qxl-stream: connected on fd %d\n", c.fd);
 	}
-	while (!stop && (!t_end || now_ms() < t_end)) {
-		int64_t now = now_ms(), wait;
+	while (!stop && (!t_end || sw_now_ms() < t_end)) {
+		int64_t now = sw_now_ms(), wait;
 
 		if (c.fd < 0) {
 			if (o.port_fd >= 0) {
@@ -572,16 +546,16 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (pr > 0 && p.revents && !read_host(&c, &o, src)) {
-			retry_at = now_ms() + o.reconnect_ms;
+			retry_at = sw_now_ms() + o.reconnect_ms;
 			continue;
 		}
-		if (c.fd >= 0 && c.codec && now_ms() >= next_tick) {
+		if (c.fd >= 0 && c.codec && sw_now_ms() >= next_tick) {
 			int64_t period = 1000 / o.fps;
 
-			next_tick = next_tick + period > now_ms() ? next_tick + period : now_ms() + period;
+			next_tick = next_tick + period > sw_now_ms() ? next_tick + period : sw_now_ms() + period;
 			send_frame(&c, &o, src);
 			if (c.fd < 0)
-				retry_at = now_ms() + o.reconnect_ms;
+				retry_at = sw_now_ms() + o.reconnect_ms;
 		}
 	}
 	fprintf(stderr, "qxl-stream: exiting, %llu frames sent\n", (unsigned long long)c.frames);
