@@ -240,7 +240,8 @@ static int start(struct host *h, const uint8_t *codecs, uint8_t n)
 	uint8_t body[8];
 
 	body[0] = n;
-	memcpy(body + 1, codecs, n);
+	if (n)
+		memcpy(body + 1, codecs, n);
 	return host_send(h, STREAM_TYPE_START_STOP, body, 1u + n);
 }
 
