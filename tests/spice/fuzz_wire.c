@@ -7,6 +7,9 @@
  *   flags bit 1: feed body through a socketpair to sw_channel_read (LIST and
  *                sub_list handling, auto ACK/PONG replies)
  *   flags bit 3: with bit 1, full data headers instead of mini headers
+ *   flags bit 4: a stream device message (spice-stream.h): body is the
+ *                body of a message of that type, and also a byte stream of
+ *                whole messages read through a socketpair by sw_streamdev_rx
  *   type 0xffff on the display channel: body is a sequence of
  *                [u16 type][u32 size][size bytes] applied to one display model
  * Every input also goes through the link, header, agent and JSON parsers.
@@ -19,6 +22,7 @@
 #include "../../userspace/spice/channel-priv.h"	/* channel state without a link */
 #include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
+#include "spice-stream.h"
 #include "spice-wire.h"
 
 static void model_setup(struct sw_display *d)
@@ -66,6 +70,32 @@ static void through_channel(uint8_t ch_type, bool mini, const uint8_t *b, size_t
 	close(sv[1]);
 }
 
+/* Stream device messages: the body by type, then the bytes as a stream. */
+static void stream_device(uint16_t type, const uint8_t *b, size_t n)
+{
+	struct sw_streamdev_header h;
+	struct sw_streamdev_msg m;
+	int sv[2];
+
+	sw_streamdev_validate(type, b, n);
+	sw_get_streamdev_header(b, n, &h);
+	if (n > 32768 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+		return;
+	if (n && write(sv[1], b, n) != (ssize_t)n) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	close(sv[1]);
+	struct sw_streamdev_rx *rx = sw_streamdev_rx_new();
+	if (rx) {
+		for (int i = 0; i < 4096 && sw_streamdev_rx_read(rx, sv[0], &m) >= 0; i++)
+			;
+		sw_streamdev_rx_free(rx);
+	}
+	close(sv[0]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -83,6 +113,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(body, b, n);
 
+	if (data[1] & 0x10) {
+		stream_device(type, body, n);
+		free(body);
+		return 0;
+	}
 	if (data[1] & 2) {
 		through_channel(ch, !(data[1] & 8), body, n);
 		free(body);

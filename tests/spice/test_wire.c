@@ -6,10 +6,12 @@
  *
  * Prints "PASS unit/<name>" or "FAIL unit/<name>: <reason>" per test and
  * exits 1 if any failed. With --corpus DIR it also writes every valid vector
- * as a fuzzer seed (format of fuzz_wire.c).
+ * as a fuzzer seed (format of fuzz_wire.c; stream device messages with flag
+ * 0x10).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include "../../userspace/spice/channel-priv.h"	/* the ACK window, checked below */
 #include "../../userspace/tools/msg-json.h"
 #include "spice-display.h"
+#include "spice-stream.h"
 #include "spice-wire.h"
 #include "check.h"
 
@@ -1069,6 +1072,336 @@ static int t_port(void)
 	return 0;
 }
 
+/* ---- stream device ---------------------------------------------------- */
+
+/* A valid stream device body must validate and be written as a seed; its
+ * strict prefixes (down to min_len, below which every prefix must fail) must
+ * fail unless open_tail; a trailing byte must fail unless open_tail. */
+static int streamdev_strict(uint16_t type, const uint8_t *b, size_t n, bool open_tail)
+{
+	if (corpus_dir) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/seed-%04d", corpus_dir, corpus_n++);
+		FILE *f = fopen(path, "wb");
+		if (f) {
+			uint8_t h[4] = { 0, 0x10, (uint8_t)type, (uint8_t)(type >> 8) };
+			fwrite(h, 1, 4, f);
+			fwrite(b, 1, n, f);
+			fclose(f);
+		}
+	}
+	int err = sw_streamdev_validate(type, b, n);
+	CHECK(err == 0, "stream %s: valid vector rejected: %s", sw_streamdev_msg_name(type), sw_strerror(err));
+	if (open_tail)
+		return 0;
+	uint8_t *copy = malloc(n + 1);
+	CHECK(copy, "out of memory");
+	memcpy(copy, b, n);
+	copy[n] = 0;
+	for (size_t k = 0; k < n; k++) {
+		err = sw_streamdev_validate(type, copy, k);
+		if (err == 0)
+			break;
+	}
+	int trailing = sw_streamdev_validate(type, copy, n + 1);
+	free(copy);
+	CHECK(err != 0, "stream %s: a prefix of %zu bytes accepted", sw_streamdev_msg_name(type), n);
+	CHECK(trailing != 0, "stream %s: trailing byte accepted", sw_streamdev_msg_name(type));
+	return 0;
+}
+
+static int t_streamdev_header(void)
+{
+	uint8_t h[8];
+	struct sw_streamdev_header sh;
+	sw_put_streamdev_header(h, STREAM_TYPE_FORMAT, 12);
+	const uint8_t want[8] = { 1, 0, 2, 0, 12, 0, 0, 0 };
+	CHECK(!memcmp(h, want, 8), "header bytes");
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == 0 && sh.type == STREAM_TYPE_FORMAT && sh.size == 12,
+	      "header roundtrip");
+	CHECK(sw_get_streamdev_header(h, 7, &sh) == -EBADMSG, "short header");
+	h[1] = 0xff;
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == 0, "padding is ignored");
+	h[0] = 2;
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -EPROTO, "version 2 accepted");
+	sw_put_streamdev_header(h, STREAM_TYPE_INVALID, 0);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -EPROTO, "type 0 accepted");
+	sw_put_streamdev_header(h, STREAM_TYPE_FORMAT, 13);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -E2BIG, "format of 13 bytes accepted");
+	sw_put_streamdev_header(h, STREAM_TYPE_DATA, SW_STREAMDEV_MAX_DATA);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == 0, "largest data refused");
+	sw_put_streamdev_header(h, STREAM_TYPE_DATA, SW_STREAMDEV_MAX_DATA + 1);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -E2BIG, "oversized data accepted");
+	sw_put_streamdev_header(h, STREAM_TYPE_CAPABILITIES, SW_STREAMDEV_MAX_CAPS + 1);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -E2BIG, "oversized caps accepted");
+	sw_put_streamdev_header(h, STREAM_TYPE_START_STOP, 257);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -E2BIG, "start_stop of 257 bytes accepted");
+	sw_put_streamdev_header(h, 0xfff0, SW_STREAMDEV_MAX_UNKNOWN);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == 0, "unknown type refused");
+	sw_put_streamdev_header(h, 0xfff0, 0xffffffffu);
+	CHECK(sw_get_streamdev_header(h, 8, &sh) == -E2BIG, "huge unknown accepted");
+	CHECK(sw_streamdev_from_host(STREAM_TYPE_START_STOP) && !sw_streamdev_from_host(STREAM_TYPE_DATA) &&
+		      sw_streamdev_from_guest(STREAM_TYPE_DATA) && !sw_streamdev_from_guest(STREAM_TYPE_NOTIFY_ERROR) &&
+		      sw_streamdev_from_host(STREAM_TYPE_CAPABILITIES) &&
+		      sw_streamdev_from_guest(STREAM_TYPE_CAPABILITIES) && !sw_streamdev_from_guest(0x99),
+	      "directions");
+	CHECK(!strcmp(sw_streamdev_msg_name(STREAM_TYPE_DEVICE_DISPLAY_INFO), "device_display_info") &&
+		      !strcmp(sw_streamdev_msg_name(77), "unknown"),
+	      "names");
+	return 0;
+}
+
+static int t_streamdev_messages(void)
+{
+	struct sw_buf b;
+	sw_buf_init(&b);
+
+	/* capabilities: any length up to the limit */
+	const uint8_t caps[2] = { 0x01, 0x80 };
+	struct sw_streamdev_caps sc;
+	CHECK(sw_put_streamdev_caps(&b, caps, 2) == 0 && sw_get_streamdev_caps(b.data, b.len, &sc) == 0 &&
+		      sw_streamdev_caps_test(&sc, STREAM_CAP_QUALITY_INDICATOR) && sw_streamdev_caps_test(&sc, 15) &&
+		      !sw_streamdev_caps_test(&sc, 1) && !sw_streamdev_caps_test(&sc, 16),
+	      "caps roundtrip");
+	if (streamdev_strict(STREAM_TYPE_CAPABILITIES, b.data, b.len, true))
+		return 1;
+	CHECK(sw_get_streamdev_caps(b.data, 0, &sc) == 0 && !sw_streamdev_caps_test(&sc, 0), "empty caps");
+	uint8_t big[SW_STREAMDEV_MAX_CAPS + 1] = { 0 };
+	CHECK(sw_get_streamdev_caps(big, sizeof(big), &sc) == -E2BIG, "oversized caps accepted");
+	CHECK(sw_put_streamdev_caps(&b, big, sizeof(big)) == -E2BIG, "oversized caps written");
+
+	/* format */
+	sw_buf_reset(&b);
+	struct sw_streamdev_format f = { 1024, 768, SPICE_VIDEO_CODEC_TYPE_MJPEG }, fg;
+	CHECK(sw_put_streamdev_format(&b, &f) == 0, "put format");
+	const uint8_t fv[12] = { 0, 4, 0, 0, 0, 3, 0, 0, 1, 0, 0, 0 };
+	CHECK(bytes_eq(&b, fv, 12), "format bytes");
+	CHECK(sw_get_streamdev_format(b.data, b.len, &fg) == 0 && fg.width == 1024 && fg.height == 768 &&
+		      fg.codec == 1,
+	      "format roundtrip");
+	if (streamdev_strict(STREAM_TYPE_FORMAT, b.data, b.len, false))
+		return 1;
+	b.data[8] = 0;
+	CHECK(sw_get_streamdev_format(b.data, b.len, &fg) == -EINVAL, "codec 0 accepted");
+	b.data[8] = SPICE_VIDEO_CODEC_TYPE_ENUM_END;
+	CHECK(sw_get_streamdev_format(b.data, b.len, &fg) == -EINVAL, "unknown codec accepted");
+	b.data[8] = 1;
+	b.data[1] = 0;
+	CHECK(sw_get_streamdev_format(b.data, b.len, &fg) == -EINVAL, "width 0 accepted");
+	sw_patch32(&b, 0, SW_STREAMDEV_MAX_SIDE + 1);
+	CHECK(sw_get_streamdev_format(b.data, b.len, &fg) == -EINVAL, "width over the limit accepted");
+	f.height = 0;
+	CHECK(sw_put_streamdev_format(&b, &f) == -EINVAL, "height 0 written");
+
+	/* data */
+	sw_buf_reset(&b);
+	struct sw_data d;
+	CHECK(sw_put_streamdev_data(&b, "\xff\xd8", 2) == 0 && sw_get_streamdev_data(b.data, b.len, &d) == 0 &&
+		      d.len == 2 && d.data == b.data,
+	      "data roundtrip");
+	CHECK(sw_get_streamdev_data(b.data, 0, &d) == -EINVAL && sw_put_streamdev_data(&b, "", 0) == -EINVAL,
+	      "empty data accepted");
+	CHECK(sw_get_streamdev_data(b.data, (size_t)SW_STREAMDEV_MAX_DATA + 1, &d) == -E2BIG, "oversized data accepted");
+
+	/* start/stop */
+	sw_buf_reset(&b);
+	const uint8_t codecs[2] = { SPICE_VIDEO_CODEC_TYPE_VP8, SPICE_VIDEO_CODEC_TYPE_MJPEG };
+	struct sw_streamdev_start_stop ss;
+	CHECK(sw_put_streamdev_start_stop(&b, codecs, 2) == 0 && b.len == 3 &&
+		      sw_get_streamdev_start_stop(b.data, b.len, &ss) == 0 && ss.num_codecs == 2 &&
+		      ss.codecs[1] == SPICE_VIDEO_CODEC_TYPE_MJPEG,
+	      "start_stop roundtrip");
+	if (streamdev_strict(STREAM_TYPE_START_STOP, b.data, b.len, false))
+		return 1;
+	const uint8_t stop[1] = { 0 };
+	CHECK(sw_get_streamdev_start_stop(stop, 1, &ss) == 0 && ss.num_codecs == 0, "stop");
+	CHECK(sw_get_streamdev_start_stop(stop, 0, &ss) == -EBADMSG, "empty start_stop accepted");
+	const uint8_t liar[3] = { 5, 1, 2 };
+	CHECK(sw_get_streamdev_start_stop(liar, 3, &ss) == -EBADMSG, "5 codecs in 2 bytes accepted");
+
+	/* notify error */
+	sw_buf_reset(&b);
+	struct sw_streamdev_notify_error ne;
+	CHECK(sw_put_streamdev_notify_error(&b, 7, "Protocol error") == 0 && b.len == 4 + 15 &&
+		      sw_get_streamdev_notify_error(b.data, b.len, &ne) == 0 && ne.code == 7 && ne.msg_len == 15 &&
+		      !memcmp(ne.msg, "Protocol error", 15),
+	      "notify_error roundtrip");
+	if (streamdev_strict(STREAM_TYPE_NOTIFY_ERROR, b.data, b.len, true))
+		return 1;
+	CHECK(sw_get_streamdev_notify_error(b.data, 3, &ne) == -EBADMSG, "3-byte notify_error accepted");
+	uint8_t *text = calloc(1, 4 + SW_STREAMDEV_MAX_TEXT + 1);
+	CHECK(text, "out of memory");
+	int err = sw_get_streamdev_notify_error(text, 4 + SW_STREAMDEV_MAX_TEXT + 1, &ne);
+	free(text);
+	CHECK(err == -E2BIG, "oversized notify_error: %d", err);
+
+	/* cursor set */
+	sw_buf_reset(&b);
+	uint8_t px[2 * 3 * 4];
+	for (size_t i = 0; i < sizeof(px); i++)
+		px[i] = (uint8_t)i;
+	struct sw_streamdev_cursor_set cs = { 2, 3, 1, 2, SPICE_CURSOR_TYPE_ALPHA, px, sizeof(px) }, cg;
+	CHECK(sw_streamdev_cursor_size(SPICE_CURSOR_TYPE_ALPHA, 2, 3) == 24 &&
+		      sw_streamdev_cursor_size(SPICE_CURSOR_TYPE_COLOR24, 2, 3) == 19 &&
+		      sw_streamdev_cursor_size(SPICE_CURSOR_TYPE_COLOR32, 2, 3) == 25 &&
+		      sw_streamdev_cursor_size(SPICE_CURSOR_TYPE_MONO, 2, 3) == 0,
+	      "cursor sizes");
+	CHECK(sw_put_streamdev_cursor_set(&b, &cs) == 0 && b.len == 12 + 24 &&
+		      sw_get_streamdev_cursor_set(b.data, b.len, &cg) == 0 && cg.width == 2 && cg.height == 3 &&
+		      cg.hot_x == 1 && cg.hot_y == 2 && cg.data_len == 24 && !memcmp(cg.data, px, 24),
+	      "cursor_set roundtrip");
+	if (streamdev_strict(STREAM_TYPE_CURSOR_SET, b.data, b.len, false))
+		return 1;
+	b.data[8] = SPICE_CURSOR_TYPE_MONO;
+	CHECK(sw_get_streamdev_cursor_set(b.data, b.len, &cg) == -EINVAL, "mono cursor accepted");
+	b.data[8] = SPICE_CURSOR_TYPE_ALPHA;
+	b.data[4] = 2;
+	CHECK(sw_get_streamdev_cursor_set(b.data, b.len, &cg) == -EINVAL, "hot spot outside accepted");
+	b.data[4] = 1;
+	b.data[0] = 0x01;
+	b.data[1] = 0x04;	/* 1025 wide */
+	CHECK(sw_get_streamdev_cursor_set(b.data, b.len, &cg) == -EINVAL, "1025-wide cursor accepted");
+	b.data[0] = 2;
+	b.data[1] = 0;
+	b.data[2] = 0;
+	CHECK(sw_get_streamdev_cursor_set(b.data, b.len, &cg) == -EINVAL, "0-high cursor accepted");
+	cs.data_len = 23;
+	CHECK(sw_put_streamdev_cursor_set(&b, &cs) == -EINVAL, "short cursor data written");
+
+	/* cursor move */
+	sw_buf_reset(&b);
+	struct sw_point pos;
+	CHECK(sw_put_streamdev_cursor_move(&b, -5, 700) == 0 && b.len == 8 &&
+		      sw_get_streamdev_cursor_move(b.data, b.len, &pos) == 0 && pos.x == -5 && pos.y == 700,
+	      "cursor_move roundtrip");
+	if (streamdev_strict(STREAM_TYPE_CURSOR_MOVE, b.data, b.len, false))
+		return 1;
+
+	/* device display info */
+	sw_buf_reset(&b);
+	struct sw_streamdev_display_info di;
+	CHECK(sw_put_streamdev_display_info(&b, 0, 1, "pci/0000/02.0") == 0 && b.len == 12 + 14 &&
+		      sw_get_streamdev_display_info(b.data, b.len, &di) == 0 && di.display_id == 1 &&
+		      di.address_len == 14 && !strcmp(di.address, "pci/0000/02.0"),
+	      "display_info roundtrip");
+	if (streamdev_strict(STREAM_TYPE_DEVICE_DISPLAY_INFO, b.data, b.len, false))
+		return 1;
+	b.data[b.len - 1] = '0';
+	CHECK(sw_get_streamdev_display_info(b.data, b.len, &di) == -EINVAL, "unterminated address accepted");
+	b.data[b.len - 1] = 0;
+	b.data[14] = 0;
+	CHECK(sw_get_streamdev_display_info(b.data, b.len, &di) == -EINVAL, "NUL inside the address accepted");
+	sw_patch32(&b, 8, 0);
+	CHECK(sw_get_streamdev_display_info(b.data, 12, &di) == -EINVAL, "empty address accepted");
+	sw_patch32(&b, 8, 100);
+	CHECK(sw_get_streamdev_display_info(b.data, b.len, &di) == -EBADMSG, "address past the end accepted");
+	sw_patch32(&b, 8, SW_STREAMDEV_MAX_ADDRESS + 1);
+	CHECK(sw_get_streamdev_display_info(b.data, b.len, &di) == -E2BIG, "huge address accepted");
+	char longaddr[SW_STREAMDEV_MAX_ADDRESS + 1];
+	memset(longaddr, 'a', SW_STREAMDEV_MAX_ADDRESS);
+	longaddr[SW_STREAMDEV_MAX_ADDRESS] = 0;
+	CHECK(sw_put_streamdev_display_info(&b, 0, 0, longaddr) == -E2BIG, "long address written");
+
+	/* quality indicator */
+	sw_buf_reset(&b);
+	const char *q;
+	CHECK(sw_put_streamdev_quality(&b, "fps=25") == 0 && sw_get_streamdev_quality(b.data, b.len, &q) == 0 &&
+		      !strcmp(q, "fps=25"),
+	      "quality roundtrip");
+	if (streamdev_strict(STREAM_TYPE_QUALITY_INDICATOR, b.data, b.len, false))
+		return 1;
+	CHECK(sw_streamdev_validate(0x55, NULL, 0) == 0 && sw_streamdev_validate(STREAM_TYPE_INVALID, NULL, 0) == -EPROTO,
+	      "unknown and invalid types");
+	sw_buf_free(&b);
+	return 0;
+}
+
+/* The sender and the reassembly over a socketpair: messages split anywhere,
+ * a bad header, a malformed body, a peer that stops reading, a closed peer. */
+static int t_streamdev_io(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
+	struct sw_streamdev_rx *rx = sw_streamdev_rx_new();
+	CHECK(rx, "out of memory");
+	const uint8_t codecs[1] = { 1 };
+	CHECK(sw_streamdev_send(sv[0], STREAM_TYPE_START_STOP, (const uint8_t[]){ 1, 1 }, 2, 100) == 0 &&
+		      sw_streamdev_send(sv[0], STREAM_TYPE_CAPABILITIES, NULL, 0, 100) == 0,
+	      "send");
+	(void)codecs;
+	struct sw_streamdev_msg m;
+	int got = 0, err = 0;
+	for (int i = 0; i < 10 && got < 2; i++) {
+		err = sw_streamdev_rx_read(rx, sv[1], &m);
+		CHECK(err >= 0, "read: %s", sw_streamdev_rx_error(rx));
+		if (err == 1) {
+			CHECK(got == 0 ? m.type == STREAM_TYPE_START_STOP && m.size == 2 && m.body[1] == 1
+				       : m.type == STREAM_TYPE_CAPABILITIES && m.size == 0,
+			      "message %d: type %u size %u", got, m.type, m.size);
+			got++;
+		}
+	}
+	CHECK(got == 2, "got %d messages", got);
+	CHECK(sw_streamdev_rx_read(rx, sv[1], &m) == 0, "nothing more to read");
+
+	/* one byte at a time */
+	uint8_t raw[8 + 8];
+	sw_put_streamdev_header(raw, STREAM_TYPE_CURSOR_MOVE, 8);
+	memset(raw + 8, 0, 8);
+	raw[8] = 9;
+	got = 0;
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		CHECK(write(sv[0], raw + i, 1) == 1, "write");
+		err = sw_streamdev_rx_read(rx, sv[1], &m);
+		CHECK(err == (i + 1 == sizeof(raw)), "byte %zu: %d %s", i, err, sw_streamdev_rx_error(rx));
+	}
+	CHECK(m.type == STREAM_TYPE_CURSOR_MOVE && m.body[0] == 9, "split message");
+
+	/* a bad header, then a malformed body */
+	sw_put_streamdev_header(raw, STREAM_TYPE_FORMAT, 64);
+	CHECK(write(sv[0], raw, 8) == 8, "write");
+	err = sw_streamdev_rx_read(rx, sv[1], &m);
+	CHECK(err == -E2BIG && strstr(sw_streamdev_rx_error(rx), "bad header"), "oversized: %d %s", err,
+	      sw_streamdev_rx_error(rx));
+	sw_streamdev_rx_reset(rx);
+	sw_put_streamdev_header(raw, STREAM_TYPE_START_STOP, 2);
+	raw[8] = 3;
+	raw[9] = 1;
+	CHECK(write(sv[0], raw, 10) == 10, "write");
+	for (int i = 0; i < 4 && (err = sw_streamdev_rx_read(rx, sv[1], &m)) == 0; i++)
+		;
+	CHECK(err == -EBADMSG && strstr(sw_streamdev_rx_error(rx), "start_stop"), "malformed: %d %s", err,
+	      sw_streamdev_rx_error(rx));
+	sw_streamdev_rx_reset(rx);
+
+	/* nobody reads: the sender gives up in time */
+	uint8_t *chunk = calloc(1, 1 << 20);
+	CHECK(chunk, "out of memory");
+	err = sw_streamdev_send(sv[0], STREAM_TYPE_DATA, chunk, 1 << 20, 100);
+	free(chunk);
+	CHECK(err == -ETIMEDOUT, "stuck peer: %d", err);
+	/* a blocking fd is refused */
+	int bl[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, bl) == 0, "socketpair");
+	CHECK(sw_streamdev_send(bl[0], STREAM_TYPE_CAPABILITIES, NULL, 0, 100) == -EINVAL, "blocking fd accepted");
+	close(bl[0]);
+	close(bl[1]);
+
+	/* the peer closes: the reader says so, the sender too */
+	close(sv[0]);
+	for (int i = 0; i < 1000 && (err = sw_streamdev_rx_read(rx, sv[1], &m)) >= 0; i++)
+		;
+	CHECK(err == -EIO && strstr(sw_streamdev_rx_error(rx), "closed"), "closed: %d %s", err,
+	      sw_streamdev_rx_error(rx));
+	signal(SIGPIPE, SIG_IGN);
+	err = sw_streamdev_send(sv[1], STREAM_TYPE_CAPABILITIES, NULL, 0, 100);
+	CHECK(err == -EIO, "send to a closed peer: %d", err);
+	close(sv[1]);
+	sw_streamdev_rx_free(rx);
+	sw_streamdev_rx_free(NULL);
+	return 0;
+}
+
 static int t_json(void)
 {
 	struct sw_buf o;
@@ -1795,6 +2128,9 @@ int main(int argc, char **argv)
 	run("inputs_messages", t_inputs);
 	run("playback_record", t_audio);
 	run("port_messages", t_port);
+	run("streamdev_header", t_streamdev_header);
+	run("streamdev_messages", t_streamdev_messages);
+	run("streamdev_io", t_streamdev_io);
 	run("json_log", t_json);
 	run("display_model", t_model);
 	run("display_model_formats_caches", t_model_formats);

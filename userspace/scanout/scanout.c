@@ -891,22 +891,12 @@ QS_API int qs_client_from_fd(struct qs_client **out, int fd, unsigned flags, int
 
 QS_API int qs_client_connect(struct qs_client **out, const char *path, unsigned flags, int timeout_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
 	*out = NULL;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = sw_unix_connect(path, SOCK_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int ret = -errno;
-
-		close(fd);
-		return ret;
-	}
+		return fd;
 	return qs_client_from_fd(out, fd, flags, timeout_ms);
 }
 

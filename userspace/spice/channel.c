@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,17 +156,10 @@ void sw_channel_set_hooks(struct sw_channel *ch, sw_send_hook send, sw_send_hook
 	ch->send_hook_opaque = opaque;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int wait_fd(struct sw_channel *ch, short ev, int64_t deadline)
 {
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - sw_now_ms();
 		if (left <= 0)
 			return sw_channel_fail(ch, -ETIMEDOUT, "timed out waiting for the %s channel",
 					       sw_channel_name(ch->type));
@@ -184,20 +176,19 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 {
 	channel_init(ch);
 	sw_channel_set_timeout(ch, timeout_ms);
-	int64_t deadline = now_ms() + ch->timeout_ms;
+	int64_t deadline = sw_now_ms() + ch->timeout_ms;
 	const char *path = NULL;
 	if (!strncmp(host, "unix:", 5))
 		path = host + 5;
 	else if (host[0] == '/')
 		path = host;
 	if (path) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		if (strlen(path) >= sizeof(sa.sun_path))
+		int fd = sw_unix_connect(path, SOCK_CLOEXEC);
+		if (fd == -ENAMETOOLONG)
 			return sw_channel_fail(ch, -EINVAL, "unix socket path too long");
-		strcpy(sa.sun_path, path);
-		ch->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (ch->fd < 0 || connect(ch->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return sw_channel_fail(ch, -EIO, "connect %s: %s", path, strerror(errno));
+		if (fd < 0)
+			return sw_channel_fail(ch, -EIO, "connect %s: %s", path, strerror(-fd));
+		ch->fd = fd;
 		ch->unix_socket = true;
 		return 0;
 	}
@@ -249,7 +240,7 @@ int sw_channel_connect(struct sw_channel *ch, const char *host, int port, int ti
 /* ---- raw I/O ---------------------------------------------------------- */
 static int raw_write_all(struct sw_channel *ch, const uint8_t *p, size_t n, const int *fds, int nfds)
 {
-	int64_t deadline = now_ms() + ch->timeout_ms;
+	int64_t deadline = sw_now_ms() + ch->timeout_ms;
 	if (ch->fd < 0)
 		return -ENOTCONN;
 	while (n) {
@@ -291,7 +282,7 @@ static int raw_write_all(struct sw_channel *ch, const uint8_t *p, size_t n, cons
 
 static int raw_read_all(struct sw_channel *ch, uint8_t *p, size_t n, int timeout_ms, bool some, size_t *got)
 {
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : ch->timeout_ms);
+	int64_t deadline = sw_now_ms() + (timeout_ms > 0 ? timeout_ms : ch->timeout_ms);
 	if (ch->fd < 0)
 		return -ENOTCONN;
 	while (n) {

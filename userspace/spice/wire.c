@@ -4,6 +4,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "spice-wire.h"
 
@@ -443,4 +447,32 @@ int sw_sublist_next(struct sw_sublist_iter *it, uint16_t *type, const uint8_t **
 		return -EBADMSG;
 	*data = it->body + off + 6;
 	return 1;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+int64_t sw_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sw_unix_connect(const char *path, int type_flags)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | type_flags, 0);
+	if (fd < 0)
+		return -errno;
+	/* a local connect completes at once or fails (EAGAIN: backlog full) */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }

@@ -83,6 +83,14 @@ extern "C" {
 const char *sw_strerror(int err);
 const char *sw_link_err_name(uint32_t link_err);
 
+/* ---- small helpers ---------------------------------------------------- */
+/* CLOCK_MONOTONIC in milliseconds: the clock of every deadline here. */
+int64_t sw_now_ms(void);
+/* A stream socket connected to the unix socket path; type_flags are
+ * socket()'s SOCK_NONBLOCK / SOCK_CLOEXEC. Returns the fd or a negative
+ * errno (-ENAMETOOLONG for a path sockaddr_un cannot hold). */
+int sw_unix_connect(const char *path, int type_flags);
+
 /* ---- bounds-checked reader -------------------------------------------- */
 /* A reader over body[0..len). The first failing read sets err (sticky) and
  * every later read returns 0. */
