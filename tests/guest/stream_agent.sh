@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# qxl-stream (issue 17) sends CRTC 0, animated by demo_anim, to spice-server's
+# stream device as MJPEG; spice-probe must see the stream's display channel
+# create a stream and receive its frames. Needs the stream port
+# (org.spice-space.stream.0, suite stream-agent) and vmtest.py --spice-probe.
+. /tests/scripts/qtlib.sh
+rc=0
+PORT=
+# the port by its name in sysfs: without udev there is no /dev/virtio-ports link
+for i in $(seq 50); do
+	for d in /sys/class/virtio-ports/vport*; do
+		[ "$(cat "$d/name" 2>/dev/null)" = org.spice-space.stream.0 ] && PORT=/dev/${d##*/}
+	done
+	[ -n "$PORT" ] && [ -e "$PORT" ] && break
+	sleep 0.1
+done
+if [ -z "$PORT" ]; then
+	qt_result stream_agent_port FAIL "no org.spice-space.stream.0 port"
+	exit 1
+fi
+qt_result stream_agent_port PASS "$PORT"
+demo_anim 30 &
+DA=$!
+sleep 1
+qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 80 -T 20 -v >/tmp/qxl-stream.log 2>&1 &
+QS=$!
+qt_check stream_agent_create probe-saw STREAM_CREATE codec=1 w=1024 h=768 || rc=1
+qt_check stream_agent_frames probe-streams 20 || rc=1
+if grep -q "format 1024x768 mjpeg" /tmp/qxl-stream.log && grep -q "device pci/0000/" /tmp/qxl-stream.log; then
+	qt_result stream_agent_log PASS "$(grep -c '' /tmp/qxl-stream.log) lines"
+else
+	qt_result stream_agent_log FAIL "$(tail -n 5 /tmp/qxl-stream.log | tr '\n' ' ')"
+	rc=1
+fi
+qt_wait_gone $QS 30 || qt_stop $QS
+qt_wait_gone $DA 30 || qt_stop $DA
+exit $rc
