@@ -57,7 +57,7 @@ static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const u
 	case SPICE_MSG_PING: {
 		struct sw_ping m;
 		if (!sw_get_ping(b, n, &m))
-			sw_wprintf(o, ",\"id\":%u,\"data_len\":%u", m.id, m.data_len);
+			sw_wprintf(o, ",\"ping\":%u,\"data_len\":%u", m.id, m.data_len);
 		return;
 	}
 	case SPICE_MSG_NOTIFY: {
@@ -178,16 +178,14 @@ static void json_server_fields(struct sw_buf *o, uint8_t ch, uint16_t t, const u
 		case SPICE_MSG_DISPLAY_STREAM_CREATE: {
 			struct sw_stream_create m;
 			if (!sw_get_stream_create(b, n, &m)) {
-				sw_wprintf(o, ",\"id\":%u,\"codec\":%u,\"surface\":%u,\"w\":%u,\"h\":%u", m.id,
+				sw_wprintf(o, ",\"stream\":%u,\"codec\":%u,\"surface\":%u,\"w\":%u,\"h\":%u", m.id,
 					   m.codec_type, m.surface_id, m.stream_width, m.stream_height);
 				json_rect(o, "dest", &m.dest);
 			}
 			return;
 		}
 		}
-		if (t == SPICE_MSG_DISPLAY_COPY_BITS ||
-		    (t >= SPICE_MSG_DISPLAY_DRAW_FILL && t <= SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND) ||
-		    t == SPICE_MSG_DISPLAY_DRAW_COMPOSITE) {
+		if (sw_msg_is_draw(t)) {
 			struct sw_draw d;
 			if (sw_get_draw(t, b, n, &d))
 				return;
