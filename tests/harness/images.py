@@ -15,6 +15,7 @@ script that imports this module under another python3 found first in PATH
 """
 
 import os
+import re
 import sys
 
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -65,6 +66,23 @@ def xrgb(data, w, h, stride):
 def crop(img, x, y, w, h):
     """The W x H rectangle of IMG at (X, Y) (what lies outside IMG black)."""
     return from_pil(pil(img).crop((x, y, x + w, y + h)))
+
+
+def client_window(img, reply, who):
+    """A client's picture IMG as its window shows it: cut to head 0 when
+    REPLY (the client's answer to the picture request, with the monitors it
+    was told as WxH+X+Y) names one head smaller than the surface. Returns
+    (picture, note), the note saying so ("" if not cut); WHO names the
+    client in it."""
+    heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", reply)
+    if len(heads) != 1:
+        return img, ""
+    hw, hh, hx, hy = (int(v) for v in heads[0])
+    w, h = img[0], img[1]
+    if (hw, hh) == (w, h) or hx + hw > w or hy + hh > h or not hw or not hh:
+        return img, ""
+    return crop(img, hx, hy, hw, hh), " (%s surface %dx%d, head 0 %dx%d+%d+%d)" % (
+        who, w, h, hw, hh, hx, hy)
 
 
 def parse_color(s):

@@ -568,16 +568,7 @@ class Run:
         r = self.client.request("snap " + path)
         if not r.startswith("ok"):
             raise RuntimeError("SPICE client: %s" % r)
-        img = images.read(path)
-        self.spice_note = ""
-        heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
-        if len(heads) == 1:
-            hw, hh, hx, hy = (int(v) for v in heads[0])
-            w, h, _ = img
-            if (hw, hh) != (w, h) and hx + hw <= w and hy + hh <= h and hw and hh:
-                self.spice_note = " (client surface %dx%d, head 0 %dx%d+%d+%d)" % (
-                    w, h, hw, hh, hx, hy)
-                img = images.crop(img, hx, hy, hw, hh)
+        img, self.spice_note = images.client_window(images.read(path), r, "client")
         return img
 
     def handle(self, req):

@@ -82,6 +82,15 @@ class Pictures(unittest.TestCase):
         self.assertEqual(images.crop(img, 1, 1, 2, 2), (2, 2, b"\xff\0\0" * 4))
         self.assertEqual(images.crop(img, 4, 3, 2, 1), (2, 1, b"\x10\x20\x30\0\0\0"))
 
+    def test_client_window(self):
+        img = (4, 2, bytes(range(24)))
+        cut, note = images.client_window(img, "ok 4x2 2x2+2+0", "client")
+        self.assertEqual(cut, (2, 2, bytes(range(6, 12)) + bytes(range(18, 24))))
+        self.assertEqual(note, " (client surface 4x2, head 0 2x2+2+0)")
+        # the whole surface, two heads, a head outside: as it is
+        for reply in ("ok 4x2+0+0", "ok 2x2+0+0 2x2+2+0", "ok 2x2+3+0", "err"):
+            self.assertEqual(images.client_window(img, reply, "client"), (img, ""))
+
     def test_xrgb(self):
         # 2x1 pixels, B G R X in memory, rows 12 bytes apart
         data = b"\x03\x02\x01\xff\x06\x05\x04\x00" + b"\xee" * 4

@@ -146,15 +146,7 @@ class SpiceProbe:
         r = self.request("png " + path)
         if not r.startswith("ok"):
             raise RuntimeError("spice-probe: %s" % r)
-        img = images.read(path)
-        self.note = ""
-        heads = re.findall(r"(\d+)x(\d+)\+(\d+)\+(\d+)", r)
-        if len(heads) == 1:
-            hw, hh, hx, hy = (int(v) for v in heads[0])
-            if (hw, hh) != img[:2] and hx + hw <= img[0] and hy + hh <= img[1] and hw and hh:
-                self.note = " (probe surface %dx%d, head 0 %dx%d+%d+%d)" % (
-                    img[0], img[1], hw, hh, hx, hy)
-                img = images.crop(img, hx, hy, hw, hh)
+        img, self.note = images.client_window(images.read(path), r, "probe")
         return img
 
     def stop(self):
