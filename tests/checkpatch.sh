@@ -88,7 +88,9 @@ done
 # same kernel-doc run. kernel-doc is silent about a declaration without a
 # comment, so doc_coverage.py checks that each one has one.
 for f in "$top"/userspace/libqxl/include/libqxl.h \
-	"$top"/userspace/scanout/include/qxl-scanout.h; do
+	"$top"/userspace/scanout/include/qxl-scanout.h \
+	"$top"/userspace/spice/include/spice-display.h \
+	"$top"/userspace/spice/include/spice-stream.h; do
 	name=$(basename "$f")
 	out=$(KBUILD_VERBOSE='' KCFLAGS='' KDOC_WERROR='' perl "$kdoc" -none -v "$f" 2>&1 |
 		grep -v -e ': info: ' -e '^[0-9]* \(warnings\|errors\)$')
