@@ -89,6 +89,7 @@ done
 # comment, so doc_coverage.py checks that each one has one.
 for f in "$top"/userspace/libqxl/include/libqxl.h \
 	"$top"/userspace/scanout/include/qxl-scanout.h \
+	"$top"/userspace/spice/include/spice-wire.h \
 	"$top"/userspace/spice/include/spice-display.h \
 	"$top"/userspace/spice/include/spice-stream.h; do
 	name=$(basename "$f")

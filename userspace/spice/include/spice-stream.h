@@ -160,7 +160,8 @@ struct sw_streamdev_format { uint32_t width, height; uint8_t codec; };
  * @b: the buffer to append to
  * @m: the message
  *
- * Return: 0, -EINVAL for a side or codec out of range, or the buffer's error (-ENOMEM, -EOVERFLOW).
+ * Return: 0, -EINVAL for a side or codec out of range, or the buffer's error
+ * (-ENOMEM, -EOVERFLOW).
  */
 int sw_put_streamdev_format(struct sw_buf *b, const struct sw_streamdev_format *m);
 
@@ -180,7 +181,8 @@ int sw_get_streamdev_format(const uint8_t *b, size_t n, struct sw_streamdev_form
  * @data: the frame, @len bytes
  * @len: 1..SW_STREAMDEV_MAX_DATA
  *
- * Return: 0, -EINVAL for an empty frame, -E2BIG, or the buffer's error (-ENOMEM, -EOVERFLOW).
+ * Return: 0, -EINVAL for an empty frame, -E2BIG, or the buffer's error
+ * (-ENOMEM, -EOVERFLOW).
  */
 int sw_put_streamdev_data(struct sw_buf *b, const void *data, size_t len);
 
@@ -344,7 +346,8 @@ struct sw_streamdev_display_info {
  * @display_id: the head of the device
  * @address: the device address; written with its NUL
  *
- * Return: 0, -E2BIG for an address over SW_STREAMDEV_MAX_ADDRESS, or the buffer's error (-ENOMEM, -EOVERFLOW).
+ * Return: 0, -E2BIG for an address over SW_STREAMDEV_MAX_ADDRESS, or the
+ * buffer's error (-ENOMEM, -EOVERFLOW).
  */
 int sw_put_streamdev_display_info(struct sw_buf *b, uint32_t stream_id, uint32_t display_id,
 			       const char *address);
@@ -404,8 +407,8 @@ int sw_streamdev_validate(uint16_t type, const uint8_t *b, size_t n);
  * After an error part of the message may have been written: the stream is
  * out of step and the caller must close it.
  *
- * Return: 0, -EINVAL if @fd is blocking or @len over 4 GiB, -ETIMEDOUT if the peer stops
- * reading, -EIO if it is gone or the write fails.
+ * Return: 0, -EINVAL if @fd is blocking or @len over 4 GiB, -ETIMEDOUT if the
+ * peer stops reading, -EIO if it is gone or the write fails.
  */
 int sw_streamdev_send(int fd, uint16_t type, const void *body, size_t len, int timeout_ms);
 
