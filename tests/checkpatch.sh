@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run the kernel's checkpatch.pl and kernel-doc (from Debian's
-# linux-source-6.1) over every kernel source file of the driver. Prints
-# PASS/FAIL lines like the rest of the suite and exits non-zero on any
+# linux-source-6.1) over every kernel source file of the driver, and
+# kernel-doc plus tests/host/doc_coverage.py over the userspace libraries'
+# public headers. Prints PASS/FAIL lines like the rest of the suite and exits non-zero on any
 # error or warning.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,6 +80,36 @@ for f in "$top"/drivers/qxl/*.[ch] "$top"/uapi/*.h; do
 		rc=1
 	else
 		echo "PASS kernel-doc-$(basename "$f")"
+	fi
+done
+
+# The userspace libraries' public headers follow libqxl's convention: every
+# function, struct, enum and typedef has a kernel-doc comment, clean under the
+# same kernel-doc run. kernel-doc is silent about a declaration without a
+# comment, so doc_coverage.py checks that each one has one.
+for f in "$top"/userspace/libqxl/include/libqxl.h \
+	"$top"/userspace/scanout/include/qxl-scanout.h \
+	"$top"/userspace/spice/include/spice-wire.h \
+	"$top"/userspace/spice/include/spice-display.h \
+	"$top"/userspace/spice/include/spice-stream.h; do
+	name=$(basename "$f")
+	out=$(KBUILD_VERBOSE='' KCFLAGS='' KDOC_WERROR='' perl "$kdoc" -none -v "$f" 2>&1 |
+		grep -v -e ': info: ' -e '^[0-9]* \(warnings\|errors\)$')
+	if [ -n "$out" ]; then
+		n=$(echo "$out" | grep -cE ': (warning|error): ')
+		[ "$n" -gt 0 ] || n=$(echo "$out" | wc -l)
+		echo "FAIL kernel-doc-$name: $n warnings"
+		echo "$out" | sed 's/^/    /'
+		rc=1
+	else
+		echo "PASS kernel-doc-$name"
+	fi
+	if out=$(python3 "$top/tests/host/doc_coverage.py" "$f" 2>&1); then
+		echo "PASS doc-coverage-$name"
+	else
+		echo "FAIL doc-coverage-$name: $(echo "$out" | grep -c 'no kernel-doc') undocumented"
+		echo "$out" | sed 's/^/    /'
+		rc=1
 	fi
 done
 exit $rc
