@@ -13,7 +13,7 @@
 #                              build/meson-sanitize (tests/spice)
 
 QXL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MESON_BUILD=$QXL_TOP/build/meson
+MESON_BUILD=${MESON_BUILD:-$QXL_TOP/build/meson}
 SANITIZE_BUILD=${SANITIZE_BUILD:-$QXL_TOP/build/meson-sanitize}
 
 meson_build() {

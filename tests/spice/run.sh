@@ -21,8 +21,9 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build/meson}
+MESON_BUILD=$BUILD
 # shellcheck source=tests/lib/meson.sh
-. "$ROOT/tests/lib/meson.sh"	# sanitize_build
+. "$ROOT/tests/lib/meson.sh"	# meson_build, sanitize_build
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 WORK=$(mktemp -d /tmp/spice-tests.XXXXXX)
 QMP="python3 $ROOT/tests/spice/qmp.py"
@@ -60,12 +61,8 @@ free_port() {
 }
 
 # ---- build -------------------------------------------------------------------
-if [ ! -d "$BUILD" ]; then
-	meson setup "$BUILD" "$ROOT" >"$WORK/meson.log" 2>&1 ||
-		{ fail build "meson setup failed: $(tail -1 "$WORK/meson.log")"; echo "$npass passed, $nfail failed, $nskip skipped"; exit 1; }
-fi
-if ! ninja -C "$BUILD" -j2 >"$WORK/ninja.log" 2>&1; then
-	fail build "ninja failed: $(grep -m1 error "$WORK/ninja.log")"
+if ! meson_build -j2 >"$WORK/build.log" 2>&1; then
+	fail build "meson/ninja failed: $(grep -m1 -E 'error|ERROR' "$WORK/build.log")"
 	echo "$npass passed, $nfail failed, $nskip skipped"
 	exit 1
 fi

@@ -42,8 +42,7 @@ static char dir[64], png_path[128], log_path[128], sock_path[128];
 
 static void run(const char *name, int (*fn)(void))
 {
-	why[0] = 0;
-	report("stream", name, fn());
+	check_run("stream", name, fn);
 }
 
 /* ---- pictures --------------------------------------------------------- */
@@ -284,17 +283,22 @@ static int reap(pid_t pid, int ms)
 	return -1;
 }
 
-static bool log_has(const char *text)
+static int log_count(const char *text)
 {
 	FILE *f = fopen(log_path, "r");
 	char line[512];
-	bool found = false;
+	int n = 0;
 
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
 	if (f)
 		fclose(f);
-	return found;
+	return n;
+}
+
+static bool log_has(const char *text)
+{
+	return log_count(text) > 0;
 }
 
 static int count_fds(pid_t pid)
@@ -358,6 +362,38 @@ static int t_unchanged_no_frame(void)
 static int t_changed_frame(void)
 {
 	return put_picture(&pic[1]) || expect_frame(&H, &pic[1], false) || expect_quiet(&H, QUIET_MS);
+}
+
+static int put_garbage(void)
+{
+	char tmp[160];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", png_path);
+	f = fopen(tmp, "w");
+	CHECK(f && fputs("not a png\n", f) >= 0 && fclose(f) == 0, "writing %s", tmp);
+	CHECK(rename(tmp, png_path) == 0, "rename: %s", strerror(errno));
+	return 0;
+}
+
+/* A source file that is not a PNG: no frame and one error line (not one per
+ * frame period) until the file changes. */
+static int no_frame_one_error(void)
+{
+	char text[200];
+
+	if (expect_quiet(&H, QUIET_MS))
+		return 1;
+	snprintf(text, sizeof(text), "qxl-stream: %s:", png_path);
+	CHECK(log_count(text) == 1, "%d error lines for the bad file (want 1)", log_count(text));
+	return 0;
+}
+
+/* ... while a picture is showing: it stays, the next good one is sent */
+static int t_bad_png(void)
+{
+	return put_garbage() || no_frame_one_error() || put_picture(&pic[0]) ||
+	       expect_frame(&H, &pic[0], false) || expect_quiet(&H, QUIET_MS);
 }
 
 static int t_new_size_format(void)
@@ -468,6 +504,9 @@ static int t_port_appears(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
+	/* and a bad source file before any picture */
+	if (truncate(log_path, 0) || put_garbage())
+		return 1;
 	H.pid = spawn(-1, sock_path);
 	CHECK(H.pid > 0, "fork");
 	usleep(300 * 1000);	/* the port is not there yet: the tool retries */
@@ -479,7 +518,8 @@ static int t_port_appears(void)
 	if (accept_tool(2000))
 		return 1;
 	/* no address for a png source: no DEVICE_DISPLAY_INFO */
-	if (start(&H, mjpeg_list, 2) || expect_frame(&H, &pic[1], true))
+	if (start(&H, mjpeg_list, 2) || no_frame_one_error() || put_picture(&pic[1]) ||
+	    expect_frame(&H, &pic[1], true))
 		return 1;
 	first_fds = count_fds(H.pid);
 	return 0;
@@ -582,6 +622,7 @@ int main(int argc, char **argv)
 	run("start_mjpeg_frame_decodes", t_start_mjpeg);
 	run("unchanged_no_frame", t_unchanged_no_frame);
 	run("changed_new_frame", t_changed_frame);
+	run("bad_png_keeps_last_frame", t_bad_png);
 	run("new_size_new_format", t_new_size_format);
 	run("no_codec_no_frames", t_no_codec_no_frames);
 	run("restart_sends_format", t_restart_format);
@@ -589,7 +630,7 @@ int main(int argc, char **argv)
 	run("stop_no_frames", t_stop);
 	run("notify_error_stops", t_notify_error);
 	run("malformed_header_port_fd_exits", t_malformed_exits);
-	run("port_appears_later", t_port_appears);
+	run("port_appears_later_bad_first_png", t_port_appears);
 	run("malformed_body_reconnects", t_malformed_body_reconnects);
 	run("oversized_reconnects", t_oversized_reconnects);
 	run("wrong_direction_reconnects", t_wrong_direction_reconnects);

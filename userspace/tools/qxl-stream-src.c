@@ -42,8 +42,9 @@ void qst_source_free(struct qst_source *s)
 /* ---- png:FILE --------------------------------------------------------- */
 struct png_src {
 	char *path;
-	struct stat st;		/* of the file the pixels came from */
-	bool have, failed;
+	struct stat st;		/* of the file last read or tried */
+	bool tried;		/* st is valid */
+	bool have;		/* px holds a picture */
 	uint8_t *px;
 	uint32_t w, h;
 };
@@ -96,20 +97,19 @@ static int pngsrc_begin_read(struct qst_source *s, struct qst_frame *f, bool *ch
 	uint32_t w, h;
 
 	*changed = false;
-	if (stat(p->path, &st) == 0 && !(p->have && same_file(&st, &p->st))) {
+	if (stat(p->path, &st) == 0 && !(p->tried && same_file(&st, &p->st))) {
 		int err = pngsrc_load(p->path, &px, &w, &h);
 
-		if (err) {
-			p->failed = true;
-			p->st = st;	/* not again until the file changes */
-		} else {
+		/* a file that failed is not read (nor reported) again until it changes */
+		p->tried = true;
+		p->st = st;
+		if (!err) {
 			*changed = !p->have || w != p->w || h != p->h || memcmp(px, p->px, (size_t)w * h * 4);
 			free(p->px);
 			p->px = px;
 			p->w = w;
 			p->h = h;
 			p->have = true;
-			p->st = st;
 		}
 	}
 	if (!p->have)
