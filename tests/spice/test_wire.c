@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -37,8 +39,7 @@ static int corpus_n;
 
 static void run(const char *name, int (*fn)(void))
 {
-	why[0] = 0;
-	report("unit", name, fn());
+	check_run("unit", name, fn);
 }
 
 /* Seed for the fuzzer: [channel][dir][type lo][type hi] body. */
@@ -1636,6 +1637,207 @@ static uint32_t imgspec_put(struct sw_buf *b, void *ctx)
 	return put_image(b, s->id, s->img_flags, s->fmt, s->bm_flags, s->w, s->h, s->stride, s->data, s->pal, s->npal);
 }
 
+/* ---- video streams in the display model ------------------------------- */
+
+/* A 16x16 JPEG (quality 100, no chroma subsampling) in four 8x8 quadrants:
+ * top left red, top right blue, bottom left green, bottom right white. */
+static const uint32_t quad[4] = { 0xff0000, 0x0000ff, 0x00ff00, 0xffffff };
+
+static int make_jpeg(uint8_t **out, unsigned long *len)
+{
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr err;
+	uint8_t row[16 * 3];
+
+	ci.err = jpeg_std_error(&err);
+	jpeg_create_compress(&ci);
+	*out = NULL;
+	*len = 0;
+	jpeg_mem_dest(&ci, out, len);
+	ci.image_width = 16;
+	ci.image_height = 16;
+	ci.input_components = 3;
+	ci.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&ci);
+	jpeg_set_quality(&ci, 100, TRUE);
+	for (int i = 0; i < ci.num_components; i++)
+		ci.comp_info[i].h_samp_factor = ci.comp_info[i].v_samp_factor = 1;
+	jpeg_start_compress(&ci, TRUE);
+	while (ci.next_scanline < 16) {
+		JSAMPROW r = row;
+		for (unsigned x = 0; x < 16; x++) {
+			uint32_t c = quad[(ci.next_scanline >= 8) * 2 + (x >= 8)];
+			row[3 * x] = c >> 16;
+			row[3 * x + 1] = (c >> 8) & 0xff;
+			row[3 * x + 2] = c & 0xff;
+		}
+		jpeg_write_scanlines(&ci, &r, 1);
+	}
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+	return *len ? 0 : 1;
+}
+
+static bool near(uint32_t a, uint32_t b)
+{
+	for (int sh = 0; sh < 24; sh += 8) {
+		int d = (int)((a >> sh) & 0xff) - (int)((b >> sh) & 0xff);
+		if (d > 24 || d < -24)
+			return false;
+	}
+	return true;
+}
+
+static void put_stream_create(struct sw_buf *b, uint32_t id, uint8_t flags, uint8_t codec, struct sw_rect dest,
+			      const struct sw_rect *clip)
+{
+	sw_buf_reset(b);
+	sw_w32(b, 0);
+	sw_w32(b, id);
+	sw_w8(b, flags);
+	sw_w8(b, codec);
+	sw_w64(b, 0);
+	for (int i = 0; i < 2; i++)
+		sw_w32(b, 16), sw_w32(b, 16);
+	sw_w32(b, (uint32_t)dest.top);
+	sw_w32(b, (uint32_t)dest.left);
+	sw_w32(b, (uint32_t)dest.bottom);
+	sw_w32(b, (uint32_t)dest.right);
+	sw_w8(b, clip ? SPICE_CLIP_TYPE_RECTS : SPICE_CLIP_TYPE_NONE);
+	if (clip) {
+		sw_w32(b, 1);
+		sw_w32(b, (uint32_t)clip->top);
+		sw_w32(b, (uint32_t)clip->left);
+		sw_w32(b, (uint32_t)clip->bottom);
+		sw_w32(b, (uint32_t)clip->right);
+	}
+}
+
+static int stream_frame(struct sw_display *d, struct sw_buf *b, uint32_t id, const uint8_t *data, uint32_t len,
+			const struct sw_rect *sized)
+{
+	sw_buf_reset(b);
+	sw_w32(b, id);
+	sw_w32(b, 1000);
+	if (sized) {
+		sw_w32(b, 16);
+		sw_w32(b, 16);
+		sw_w32(b, (uint32_t)sized->top);
+		sw_w32(b, (uint32_t)sized->left);
+		sw_w32(b, (uint32_t)sized->bottom);
+		sw_w32(b, (uint32_t)sized->right);
+	}
+	sw_w32(b, len);
+	sw_wbytes(b, data, len);
+	return sw_display_apply(d, sized ? SPICE_MSG_DISPLAY_STREAM_DATA_SIZED : SPICE_MSG_DISPLAY_STREAM_DATA,
+				b->data, b->len);
+}
+
+/* The quadrant colours at the four corners of a w x h picture drawn at
+ * (x, y); flipped: the stream is bottom-up. */
+static int quadrants_at(struct sw_display *d, uint32_t x, uint32_t y, uint32_t w, uint32_t h, bool flipped,
+			const char *what)
+{
+	for (unsigned q = 0; q < 4; q++) {
+		uint32_t px = x + (q & 1 ? w - 2 : 1), py = y + (q & 2 ? h - 2 : 1);
+		uint32_t want = quad[flipped ? q ^ 2 : q], got = px_at(d, 0, px, py);
+		CHECK(near(got, want), "%s: (%u,%u) is %06x, want about %06x", what, px, py, got, want);
+	}
+	return 0;
+}
+
+static int t_model_streams(void)
+{
+	struct sw_display d;
+	struct sw_buf b;
+	uint8_t *jpeg;
+	unsigned long jlen;
+	int ret = 1;
+
+	sw_display_init(&d, 1 << 20);
+	sw_buf_init(&b);
+	if (make_jpeg(&jpeg, &jlen)) {
+		snprintf(why, sizeof(why), "libjpeg made no picture");
+		goto out;
+	}
+	struct sw_surface_create sc = { 0, 64, 64, SPICE_SURFACE_FMT_32_xRGB, SPICE_SURFACE_FLAGS_PRIMARY };
+	sw_put_surface_create(&b, &sc);
+	if (sw_display_apply(&d, SPICE_MSG_DISPLAY_SURFACE_CREATE, b.data, b.len))
+		goto fail_msg;
+	/* top-down at (8,4), unscaled */
+	put_stream_create(&b, 5, SPICE_STREAM_FLAGS_TOP_DOWN, SPICE_VIDEO_CODEC_TYPE_MJPEG,
+			  (struct sw_rect){ 4, 8, 20, 24 }, NULL);
+	if (sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_CREATE, b.data, b.len) ||
+	    sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_CREATE, b.data, b.len) != -EPROTO)
+		goto fail_msg;
+	if (stream_frame(&d, &b, 5, jpeg, (uint32_t)jlen, NULL) || d.stream_frames != 1)
+		goto fail_msg;
+	if (quadrants_at(&d, 8, 4, 16, 16, false, "top-down"))
+		goto out;
+	if (px_at(&d, 0, 7, 4) || px_at(&d, 0, 24, 4) || px_at(&d, 0, 8, 3) || px_at(&d, 0, 8, 20)) {
+		snprintf(why, sizeof(why), "a pixel next to the destination was drawn");
+		goto out;
+	}
+	/* STREAM_DATA_SIZED: its own destination, scaled to 32x32 */
+	if (stream_frame(&d, &b, 5, jpeg, (uint32_t)jlen, &(struct sw_rect){ 32, 32, 64, 64 }))
+		goto fail_msg;
+	if (quadrants_at(&d, 32, 32, 32, 32, false, "sized, scaled"))
+		goto out;
+	/* bottom-up, clipped to its left half */
+	put_stream_create(&b, 6, 0, SPICE_VIDEO_CODEC_TYPE_MJPEG, (struct sw_rect){ 40, 0, 56, 16 },
+			  &(struct sw_rect){ 40, 0, 56, 8 });
+	if (sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_CREATE, b.data, b.len) ||
+	    stream_frame(&d, &b, 6, jpeg, (uint32_t)jlen, NULL))
+		goto fail_msg;
+	CHECK(near(px_at(&d, 0, 1, 41), quad[2]) && near(px_at(&d, 0, 1, 54), quad[0]),
+	      "bottom-up: (1,41) %06x (1,54) %06x", px_at(&d, 0, 1, 41), px_at(&d, 0, 1, 54));
+	CHECK(px_at(&d, 0, 14, 41) == 0 && px_at(&d, 0, 14, 54) == 0, "drawn outside the clip");
+	/* STREAM_CLIP to nothing: the next frame changes no pixel */
+	memset(&d.surfaces[0].px[40 * 64], 0, 16 * 64 * 4);
+	const uint8_t none[] = { 6, 0, 0, 0, SPICE_CLIP_TYPE_RECTS, 0, 0, 0, 0 };
+	if (sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_CLIP, none, sizeof(none)) ||
+	    stream_frame(&d, &b, 6, jpeg, (uint32_t)jlen, NULL))
+		goto fail_msg;
+	CHECK(px_at(&d, 0, 1, 41) == 0, "drawn with an empty clip");
+	/* a frame that is not a JPEG: counted, nothing drawn, not an error */
+	uint32_t before = px_at(&d, 0, 9, 5);
+	if (stream_frame(&d, &b, 5, (const uint8_t *)"not a jpeg", 10, NULL))
+		goto fail_msg;
+	CHECK(d.stream_frames_bad == 1 && px_at(&d, 0, 9, 5) == before, "bad frame: %llu counted",
+	      (unsigned long long)d.stream_frames_bad);
+	if (stream_frame(&d, &b, 5, jpeg, (uint32_t)jlen / 2, NULL))
+		goto fail_msg;
+	CHECK(d.stream_frames_bad == 2, "a truncated JPEG was not counted bad");
+	/* another codec: counted, not drawn */
+	put_stream_create(&b, 7, SPICE_STREAM_FLAGS_TOP_DOWN, SPICE_VIDEO_CODEC_TYPE_VP8,
+			  (struct sw_rect){ 0, 0, 16, 16 }, NULL);
+	if (sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_CREATE, b.data, b.len) ||
+	    stream_frame(&d, &b, 7, jpeg, (uint32_t)jlen, NULL))
+		goto fail_msg;
+	CHECK(d.stream_frames_other == 1 && px_at(&d, 0, 1, 1) == 0, "a VP8 frame was drawn");
+	/* destroyed streams and missing ones are protocol errors */
+	const uint8_t five[4] = { 5 };
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_DESTROY, five, 4) == 0 &&
+		      stream_frame(&d, &b, 5, jpeg, (uint32_t)jlen, NULL) == -EPROTO,
+	      "data for a destroyed stream");
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL, NULL, 0) == 0 &&
+		      stream_frame(&d, &b, 6, jpeg, (uint32_t)jlen, NULL) == -EPROTO,
+	      "data after destroy_all");
+	put_stream_create(&b, 8, 0, SPICE_VIDEO_CODEC_TYPE_MJPEG, (struct sw_rect){ 0, 0, 16, 16 }, NULL);
+	b.data[0] = 9;	/* surface 9 does not exist */
+	CHECK(sw_display_apply(&d, SPICE_MSG_DISPLAY_STREAM_CREATE, b.data, b.len) == -EPROTO,
+	      "a stream on a missing surface");
+	ret = 0;
+	goto out;
+fail_msg:
+	snprintf(why, sizeof(why), "%s", d.last_error[0] ? d.last_error : "unexpected result");
+out:
+	free(jpeg);
+	sw_buf_free(&b);
+	sw_display_free(&d);
+	return ret;
+}
+
 static int t_model_formats(void)
 {
 	struct sw_display d;
@@ -2134,6 +2336,7 @@ int main(int argc, char **argv)
 	run("json_log", t_json);
 	run("display_model", t_model);
 	run("display_model_formats_caches", t_model_formats);
+	run("display_model_mjpeg_streams", t_model_streams);
 	run("display_model_composite", t_composite);
 	run("channel_socketpair", t_channel);
 	run("channel_full_header_sub_list", t_channel_full_header);

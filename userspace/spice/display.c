@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Display model: surfaces, caches and the draw operations. */
+/* Display model: surfaces, caches, the draw operations and MJPEG streams. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "spice-display.h"
+#include "video-priv.h"
 
 #define MAX_SURFACE_DIM 16384u
 
@@ -56,6 +57,30 @@ static void cache_clear(struct sw_display *d, bool palettes)
 	}
 }
 
+/* A STREAM_CREATE's state; the clip's rectangles are a copy of its body's. */
+struct sw_video_stream {
+	uint32_t surface_id;
+	uint8_t codec, flags;
+	struct sw_rect dest;
+	struct sw_clip clip;
+	uint8_t *rects;
+};
+
+static void stream_destroy(struct sw_display *d, uint32_t id)
+{
+	if (!d->streams || id >= SPICE_MAX_NUM_STREAMS || !d->streams[id])
+		return;
+	free(d->streams[id]->rects);
+	free(d->streams[id]);
+	d->streams[id] = NULL;
+}
+
+static void streams_destroy(struct sw_display *d)
+{
+	for (uint32_t i = 0; d->streams && i < SPICE_MAX_NUM_STREAMS; i++)
+		stream_destroy(d, i);
+}
+
 static void surface_destroy(struct sw_display *d, struct sw_surface *s)
 {
 	if (!s->used)
@@ -70,6 +95,8 @@ void sw_display_free(struct sw_display *d)
 	for (uint32_t i = 0; i < d->nsurfaces; i++)
 		surface_destroy(d, &d->surfaces[i]);
 	free(d->surfaces);
+	streams_destroy(d);
+	free(d->streams);
 	cache_clear(d, false);
 	cache_clear(d, true);
 	memset(d, 0, sizeof(*d));
@@ -784,6 +811,100 @@ static int surface_create(struct sw_display *d, const struct sw_surface_create *
 	return 0;
 }
 
+/* ---- video streams ---------------------------------------------------- */
+
+static int stream_create(struct sw_display *d, const struct sw_stream_create *sc)
+{
+	struct sw_video_stream *st;
+	size_t clip_bytes = sc->clip.type == SPICE_CLIP_TYPE_RECTS ? (size_t)sc->clip.num_rects * 16 : 0;
+
+	if (!sw_display_surface(d, sc->surface_id))
+		return fail(d, -EPROTO, "stream_create on a missing surface");
+	if (d->streams && d->streams[sc->id])
+		return fail(d, -EPROTO, "stream_create of a stream that exists");
+	if (!d->streams && !(d->streams = calloc(SPICE_MAX_NUM_STREAMS, sizeof(*d->streams))))
+		return fail(d, -ENOMEM, "out of memory");
+	st = calloc(1, sizeof(*st));
+	if (!st || (clip_bytes && !(st->rects = malloc(clip_bytes)))) {
+		free(st);
+		return fail(d, -ENOMEM, "out of memory");
+	}
+	st->surface_id = sc->surface_id;
+	st->codec = sc->codec_type;
+	st->flags = sc->flags;
+	st->dest = sc->dest;
+	st->clip = sc->clip;
+	if (clip_bytes)
+		memcpy(st->rects, sc->clip.rects, clip_bytes);
+	st->clip.rects = st->rects;
+	d->streams[sc->id] = st;
+	return 0;
+}
+
+static int stream_clip(struct sw_display *d, const struct sw_stream_clip *sc)
+{
+	struct sw_video_stream *st = d->streams && sc->id < SPICE_MAX_NUM_STREAMS ? d->streams[sc->id] : NULL;
+	size_t clip_bytes = sc->clip.type == SPICE_CLIP_TYPE_RECTS ? (size_t)sc->clip.num_rects * 16 : 0;
+	uint8_t *rects = NULL;
+
+	if (!st)
+		return fail(d, -EPROTO, "stream_clip of a missing stream");
+	if (clip_bytes && !(rects = malloc(clip_bytes)))
+		return fail(d, -ENOMEM, "out of memory");
+	if (clip_bytes)
+		memcpy(rects, sc->clip.rects, clip_bytes);
+	free(st->rects);
+	st->rects = rects;
+	st->clip = sc->clip;
+	st->clip.rects = rects;
+	return 0;
+}
+
+/* One frame drawn at its destination, scaled (nearest) and clipped, bottom
+ * row first unless the stream is TOP_DOWN. A frame that does not decode is
+ * counted, not an error: a client shows the next one. */
+static int stream_data(struct sw_display *d, const struct sw_stream_data *sd)
+{
+	struct sw_video_stream *st = d->streams && sd->id < SPICE_MAX_NUM_STREAMS ? d->streams[sd->id] : NULL;
+	struct sw_surface *s;
+	uint32_t *px, w, h;
+
+	if (!st)
+		return fail(d, -EPROTO, "stream_data of a missing stream");
+	s = sw_display_surface(d, st->surface_id);
+	if (!s)
+		return fail(d, -EPROTO, "stream_data on a missing surface");
+	if (st->codec != SPICE_VIDEO_CODEC_TYPE_MJPEG) {
+		d->stream_frames_other++;
+		d->unrendered++;
+		return 0;
+	}
+	if (sw_mjpeg_decode(sd->data, sd->data_size, d->max_pixels, &px, &w, &h)) {
+		d->stream_frames_bad++;
+		return 0;
+	}
+	struct sw_display_base base = { st->surface_id, sd->sized ? sd->dest : st->dest, st->clip };
+	int64_t dw = (int64_t)base.box.right - base.box.left, dh = (int64_t)base.box.bottom - base.box.top;
+	bool top_down = st->flags & SPICE_STREAM_FLAGS_TOP_DOWN;
+
+	if (dw > 0 && dh > 0) {
+		FOR_EACH_CLIP(&base, s, rc, {
+			for (int32_t y = rc->top; y < rc->bottom; y++) {
+				uint32_t sy = (uint32_t)(((int64_t)y - base.box.top) * h / dh);
+				const uint32_t *src = px + (size_t)(top_down ? sy : h - 1 - sy) * w;
+				uint32_t *dst = s->px + (size_t)y * s->width;
+
+				for (int32_t x = rc->left; x < rc->right; x++)
+					dst[x] = store(s->format, src[((int64_t)x - base.box.left) * w / dw]);
+			}
+		});
+	}
+	free(px);
+	d->stream_frames++;
+	d->rendered++;
+	return 0;
+}
+
 int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size_t n)
 {
 	int err;
@@ -824,6 +945,7 @@ int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size
 		d->marks++;
 		return 0;
 	case SPICE_MSG_DISPLAY_RESET:
+		streams_destroy(d);
 		for (uint32_t i = 0; i < d->nsurfaces; i++)
 			if (!(d->surfaces[i].flags & SPICE_SURFACE_FLAGS_PRIMARY))
 				surface_destroy(d, &d->surfaces[i]);
@@ -849,10 +971,35 @@ int sw_display_apply(struct sw_display *d, uint16_t type, const uint8_t *b, size
 	case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
 		cache_clear(d, true);
 		return 0;
+	case SPICE_MSG_DISPLAY_STREAM_CREATE: {
+		struct sw_stream_create sc;
+		if ((err = sw_get_stream_create(b, n, &sc)))
+			return fail(d, err, "malformed stream_create");
+		return stream_create(d, &sc);
+	}
+	case SPICE_MSG_DISPLAY_STREAM_CLIP: {
+		struct sw_stream_clip sc;
+		if ((err = sw_get_stream_clip(b, n, &sc)))
+			return fail(d, err, "malformed stream_clip");
+		return stream_clip(d, &sc);
+	}
 	case SPICE_MSG_DISPLAY_STREAM_DATA:
-	case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED:
-		d->unrendered++;
-		return sw_validate(SPICE_CHANNEL_DISPLAY, true, type, b, n);
+	case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED: {
+		struct sw_stream_data sd;
+		if ((err = sw_get_stream_data(b, n, type == SPICE_MSG_DISPLAY_STREAM_DATA_SIZED, &sd)))
+			return fail(d, err, "malformed stream_data");
+		return stream_data(d, &sd);
+	}
+	case SPICE_MSG_DISPLAY_STREAM_DESTROY: {
+		uint32_t id;
+		if ((err = sw_get_u32_msg(b, n, &id)))
+			return fail(d, err, "malformed stream_destroy");
+		stream_destroy(d, id);
+		return 0;
+	}
+	case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
+		streams_destroy(d);
+		return 0;
 	}
 	return sw_validate(SPICE_CHANNEL_DISPLAY, true, type, b, n);
 }

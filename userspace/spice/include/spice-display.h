@@ -42,6 +42,7 @@ struct sw_surface {
 };
 
 struct sw_cache_entry;
+struct sw_video_stream;
 
 /**
  * struct sw_display - what a display channel shows
@@ -58,11 +59,16 @@ struct sw_cache_entry;
  * @have_primary: a primary surface exists
  * @cache: pixmap + palette cache, list
  * @cache_pixels: pixels held by the pixmap cache
+ * @streams: SPICE_MAX_NUM_STREAMS video stream slots of STREAM_CREATE,
+ *	allocated at the first
  * @draws: draw messages applied
  * @rendered: draws rendered
  * @unrendered: messages counted as not rendered (see the overview)
  * @marks: MARK messages
  * @surface_creates: SURFACE_CREATE messages
+ * @stream_frames: MJPEG stream frames decoded and drawn
+ * @stream_frames_bad: MJPEG stream frames that did not decode (skipped)
+ * @stream_frames_other: frames of other codecs (counted, not drawn)
  * @last_error: the reason for the last failure
  */
 struct sw_display {
@@ -79,9 +85,11 @@ struct sw_display {
 	bool have_primary;
 	struct sw_cache_entry *cache;
 	uint64_t cache_pixels;
+	struct sw_video_stream **streams;
 	/* statistics */
 	uint64_t draws, rendered, unrendered;
 	uint64_t marks, surface_creates;
+	uint64_t stream_frames, stream_frames_bad, stream_frames_other;
 	char last_error[200];
 };
 
