@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: MIT
 # qxl-stream (issue 17) sends CRTC 0, animated by demo_anim, to spice-server's
 # stream device as MJPEG; spice-probe must see the stream's display channel
-# create a stream and receive its frames. Needs the stream port
-# (org.spice-space.stream.0, suite stream-agent) and vmtest.py --spice-probe.
+# (display 1: spice-server numbers it after the qxl device's) create a
+# stream and receive its frames, and the frames it decodes must show what
+# the QMP screendump shows: after a full-frame change (demo_anim exits, the
+# console comes back) and after a small one (a line of text on the console).
+# Needs the stream port (org.spice-space.stream.0, suite stream-agent) and
+# vmtest.py --spice-probe.
 . /tests/scripts/qtlib.sh
 rc=0
 PORT=
@@ -20,19 +24,29 @@ if [ -z "$PORT" ]; then
 	exit 1
 fi
 qt_result stream_agent_port PASS "$PORT"
-demo_anim 30 &
+# no blinking console cursor: the pictures compared below hold still
+echo 0 >/sys/class/graphics/fbcon/cursor_blink
+demo_anim 10 &
 DA=$!
 sleep 1
-qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 80 -T 20 -v >/tmp/qxl-stream.log 2>&1 &
+qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 90 -T 90 -v >/tmp/qxl-stream.log 2>&1 &
 QS=$!
 qt_check stream_agent_create probe-saw STREAM_CREATE codec=1 w=1024 h=768 || rc=1
 qt_check stream_agent_frames probe-streams 20 || rc=1
+if qt_wait_gone $DA 60; then
+	qt_check stream_agent_matches_full_frame probe-stream-matches 1 || rc=1
+	printf '\nqxl-stream: a small change\n' >/dev/tty1
+	qt_check stream_agent_matches_small_damage probe-stream-matches 1 || rc=1
+else
+	qt_result stream_agent_matches_full_frame FAIL "demo_anim did not end within 60 s"
+	rc=1
+fi
 if grep -q "format 1024x768 mjpeg" /tmp/qxl-stream.log && grep -q "device pci/0000/" /tmp/qxl-stream.log; then
 	qt_result stream_agent_log PASS "$(grep -c '' /tmp/qxl-stream.log) lines"
 else
 	qt_result stream_agent_log FAIL "$(tail -n 5 /tmp/qxl-stream.log | tr '\n' ' ')"
 	rc=1
 fi
-qt_wait_gone $QS 30 || qt_stop $QS
+qt_stop $QS
 qt_wait_gone $DA 30 || qt_stop $DA
 exit $rc

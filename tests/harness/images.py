@@ -138,6 +138,23 @@ def compare(exp, got):
     return "differs"
 
 
+def near(exp, got, mean_max, peak, frac_max):
+    """None if GOT is EXP within a lossy codec's error: the mean absolute
+    channel difference at most MEAN_MAX and at most FRAC_MAX of the pixels
+    off by more than PEAK in a channel; else what differs."""
+    from PIL import ImageChops, ImageStat
+    if exp[:2] != got[:2]:
+        return "size %dx%d, expected %dx%d" % (got[0], got[1], exp[0], exp[1])
+    diff = ImageChops.difference(pil(exp), pil(got))
+    mean = sum(ImageStat.Stat(diff).mean) / 3
+    worst = ImageChops.lighter(ImageChops.lighter(*diff.split()[:2]), diff.split()[2])
+    hist = worst.histogram()
+    far = sum(hist[peak + 1:]) / float(exp[0] * exp[1])
+    detail = "mean error %.2f (at most %.2f), %.3f%% of pixels off by more than %d (at most %.3f%%)" % (
+        mean, mean_max, 100 * far, peak, 100 * frac_max)
+    return None if mean <= mean_max and far <= frac_max else detail
+
+
 def fast_nonblack(px):
     """Number of pixels that are not 0x000000 (fast path through bytes)."""
     if not px.strip(b"\0"):

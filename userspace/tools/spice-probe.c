@@ -100,8 +100,9 @@ static void usage(FILE *f)
 		"      --pref-compression off|auto_glz|auto_lz|quic|glz|lz|lz4  send PREFERRED_COMPRESSION\n"
 		"      --pref-codecs LIST  send PREFERRED_VIDEO_CODEC_TYPE (mjpeg,vp8,h264,vp9,h265)\n"
 		"      --control           read commands from stdin, answer one line each on\n"
-		"                          stdout (status, png, heads, monitors, key, waitsolid,\n"
-		"                          migration, quit; see Documentation/spice-wire.rst)\n"
+		"                          stdout (status, png, png-display, heads, monitors, key,\n"
+		"                          waitsolid, migration, quit; see\n"
+		"                          Documentation/spice-wire.rst)\n"
 		"      --list-caps         print capability names\n"
 		"\n"
 		"Live migration: spice-probe follows the server to the destination QEMU.\n"
@@ -738,13 +739,19 @@ static int control_command(struct probe *p, char *line)
 		struct sw_surface *s = shown_rect(p, &r);
 		char heads[512];
 		heads_text(p, heads, sizeof(heads));
+		unsigned long long decoded = 0, bad = 0;
+		for (unsigned id = 0; id < MAX_DISPLAYS; id++) {
+			decoded += p->disps[id].stream_frames;
+			bad += p->disps[id].stream_frames_bad;
+		}
 		answer("ok primary=%ux%u draws=%llu rendered=%llu unrendered=%llu surfaces_created=%llu "
-		       "streams=%llu stream_frames=%llu stream_activate_reports=%llu stream_reports_sent=%llu "
+		       "streams=%llu stream_frames=%llu stream_decoded=%llu stream_bad=%llu "
+		       "stream_activate_reports=%llu stream_reports_sent=%llu "
 		       "display_msgs=%llu display=%d agent=%d inputs=%d t_us=%lld heads%s",
 		       s ? s->width : 0, s ? s->height : 0, (unsigned long long)p->disps[0].draws,
 		       (unsigned long long)p->disps[0].rendered, (unsigned long long)p->disps[0].unrendered,
 		       (unsigned long long)p->disps[0].surface_creates, (unsigned long long)p->streams_created,
-		       (unsigned long long)p->stream_frames, (unsigned long long)p->stream_activations,
+		       (unsigned long long)p->stream_frames, decoded, bad, (unsigned long long)p->stream_activations,
 		       (unsigned long long)p->stream_reports_sent, (unsigned long long)p->display_msgs, p->up[CH_DISPLAY], p->agent_connected, p->inputs_ready,
 		       (long long)p->last_display_us, heads);
 	} else if (!strcmp(cmd, "migration")) {
@@ -763,6 +770,19 @@ static int control_command(struct probe *p, char *line)
 		else
 			answer("ok %ux%u t_us=%lld heads%s", sw_display_surface(d, d->primary_id)->width,
 			       sw_display_surface(d, d->primary_id)->height, (long long)p->last_display_us, heads);
+	} else if (!strcmp(cmd, "png-display")) {
+		/* png-display ID PATH: the primary surface of display channel ID */
+		char *path = NULL;
+		unsigned long id = arg ? strtoul(arg, &path, 10) : MAX_DISPLAYS;
+		if (!arg || path == arg || *path != ' ' || !path[1] || id >= MAX_DISPLAYS)
+			answer("err usage: png-display ID PATH (ID below %d)", MAX_DISPLAYS);
+		else if (!p->disp_used[id] || !p->disps[id].have_primary)
+			answer("err display %lu has no primary surface", id);
+		else if (sw_display_save_png(&p->disps[id], p->disps[id].primary_id, NULL, path + 1))
+			answer("err saving %s: %s", path + 1, p->disps[id].last_error);
+		else
+			answer("ok %ux%u", sw_display_surface(&p->disps[id], p->disps[id].primary_id)->width,
+			       sw_display_surface(&p->disps[id], p->disps[id].primary_id)->height);
 	} else if (!strcmp(cmd, "monitors")) {
 		if (!arg || parse_monitors(p, arg) || !p->nmons) {
 			answer("err usage: monitors WxH+X+Y[,...]");
