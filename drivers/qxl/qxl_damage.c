@@ -17,12 +17,14 @@
 /**
  * qxl_damage_record - remember what one update changed on a CRTC
  * @head: the head
- * @fb: the framebuffer now on its primary plane
+ * @fb: the framebuffer now on its primary plane, NULL when the head shows
+ *	none (plane or CRTC turned off)
  * @rects: changed rectangles, framebuffer coordinates
  * @n: number of @rects
  * @full: the whole framebuffer is to be taken as changed
  *
- * Called from the plane update; takes a spinlock and never allocates.
+ * Called from the plane update and the CRTC's disable; takes a spinlock and
+ * never allocates.
  */
 void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 		       const struct drm_rect *rects, unsigned int n, bool full)
@@ -32,13 +34,13 @@ void qxl_damage_record(struct qxl_head *head, struct drm_framebuffer *fb,
 
 	spin_lock(&head->damage_lock);
 	e = &head->damage[++head->damage_seq % QXL_DAMAGE_HISTORY];
-	e->full = full || n > QXL_DAMAGE_ENTRY_RECTS || fb->base.id != head->damage_fb_id;
+	e->full = full || !fb || n > QXL_DAMAGE_ENTRY_RECTS || fb->base.id != head->damage_fb_id;
 	e->n = e->full ? 0 : n;
 	for (i = 0; i < e->n; i++)
 		e->rects[i] = rects[i];
-	head->damage_fb_id = fb->base.id;
-	head->damage_fb_w = fb->width;
-	head->damage_fb_h = fb->height;
+	head->damage_fb_id = fb ? fb->base.id : 0;
+	head->damage_fb_w = fb ? fb->width : 0;
+	head->damage_fb_h = fb ? fb->height : 0;
 	spin_unlock(&head->damage_lock);
 }
 

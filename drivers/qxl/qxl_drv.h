@@ -300,7 +300,7 @@ struct qxl_crc_cursor {
  * @damage: ring of the last updates, indexed by sequence number
  * @damage_seq: number of updates so far
  * @damage_fb_id: framebuffer (object id) of the last update, 0 before the
- *	first
+ *	first and while the head shows none
  * @damage_fb_w: width of that framebuffer in pixels
  * @damage_fb_h: height of that framebuffer in pixels
  * @shadow: for flips without damage (qxl_flipdiff.c), what the device shows

@@ -213,6 +213,8 @@ static void qxl_crtc_helper_atomic_disable(struct drm_crtc *crtc, struct drm_ato
 {
 	struct drm_pending_vblank_event *event = crtc->state->event;
 
+	/* a scanout consumer (SCANOUT_DAMAGE) sees the head show nothing */
+	qxl_damage_record(to_qxl_head(crtc), NULL, NULL, 0, true);
 	drm_crtc_vblank_off(crtc);
 	if (event) {
 		crtc->state->event = NULL;

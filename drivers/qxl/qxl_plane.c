@@ -503,6 +503,7 @@ static void qxl_primary_plane_helper_atomic_update(struct drm_plane *plane,
 		if (old->crtc) {
 			qxl_scanout_set(qdev, drm_crtc_index(old->crtc), new_state, 0, 0);
 			qxl_primary_clear(qdev, qps, old->crtc);
+			qxl_damage_record(to_qxl_head(old->crtc), NULL, NULL, 0, true);
 		}
 		return;
 	}

@@ -5,20 +5,45 @@
  * sending only the rectangles that changed. Watch it with any SPICE client.
  *
  * Usage: demo_anim [seconds]
+ *
+ * Signals, for tests that compare a still picture: SIGUSR1 holds the
+ * picture after the frame being drawn (its damage sent); SIGUSR2 redraws
+ * the whole gradient in other colours (a full-frame update) and holds;
+ * SIGTERM ends the animation as its time would.
  */
 #define _GNU_SOURCE
+#include <signal.h>
+
 #include "kmsutil.h"
 
-static void gradient(struct kfb *fb)
+static volatile sig_atomic_t held, tinted, stop;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		held = 1;
+	else if (sig == SIGUSR2)
+		tinted = held = 1;
+	else
+		stop = 1;
+}
+
+static void gradient_tint(struct kfb *fb, uint32_t blue)
+
 {
 	uint32_t x, y;
 
 	for (y = 0; y < fb->h; y++)
 		for (x = 0; x < fb->w; x++)
 			fb->px[y * (fb->pitch / 4) + x] =
-				((x * 255 / fb->w) << 16) | ((y * 255 / fb->h) << 8) | 0x60;
+				((x * 255 / fb->w) << 16) | ((y * 255 / fb->h) << 8) | blue;
 	kfb_fill(fb, 0, 0, fb->w, 40, 0x202830);
 	kfb_fill(fb, 10, 10, 200, 20, 0xe0e0e0);
+}
+
+static void gradient(struct kfb *fb)
+{
+	gradient_tint(fb, 0x60);
 }
 
 int main(int argc, char **argv)
@@ -42,11 +67,24 @@ int main(int argc, char **argv)
 	}
 	printf("demo: %dx%d on the qxl-ng driver, animating for %d s\n", fb.w, fb.h, seconds);
 	fflush(stdout);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
+	signal(SIGTERM, on_signal);
 	end = kms_now() + seconds;
-	while (kms_now() < end) {
+	while (kms_now() < end && !stop) {
 		drmModeClip clip[2];
 		int ox = x, oy = y;
 		uint32_t i, j;
+
+		if (tinted) {
+			tinted = 0;
+			gradient_tint(&fb, 0xe0);
+			kms_dirty(&dev, &fb, NULL, 0);
+		}
+		if (held) {
+			usleep(16000);
+			continue;
+		}
 
 		/* Restore the gradient under the old box, draw the new one. */
 		for (j = oy; j < (uint32_t)(oy + bh); j++)

@@ -170,6 +170,17 @@ static void t_damage(void)
 	qt_result("damage-history-overrun-full", ret || !(d.flags & QXL_NG_DAMAGE_FULL),
 		  "40 updates since the last call: flags %u, seq %llu", d.flags,
 		  (unsigned long long)d.seq);
+
+	/* CRTC off: the head shows nothing, no framebuffer and no rectangle */
+	drmModeSetCrtc(dev.fd, dev.crtc_id, 0, 0, 0, NULL, 0, NULL);
+	ret = damage(&d, r, 4);
+	qt_result("damage-crtc-off-no-fb", ret || d.fb_id || d.num_rects || !(d.flags & QXL_NG_DAMAGE_FULL),
+		  "fb %u, %u rects, flags %u", d.fb_id, d.num_rects, d.flags);
+	kms_set(&dev, &a, &mode);
+	ret = damage(&d, r, 4);
+	qt_result("damage-crtc-on-again-full", ret || d.fb_id != a.fb_id || d.num_rects != 1 ||
+		  !(d.flags & QXL_NG_DAMAGE_FULL), "fb %u (want %u), %u rects, flags %u", d.fb_id,
+		  a.fb_id, d.num_rects, d.flags);
 }
 
 int main(void)

@@ -4,8 +4,8 @@
 # stream device as MJPEG; spice-probe must see the stream's display channel
 # (display 1: spice-server numbers it after the qxl device's) create a
 # stream and receive its frames, and the frames it decodes must show what
-# the QMP screendump shows: after a full-frame change (demo_anim exits, the
-# console comes back) and after a small one (a line of text on the console).
+# the QMP screendump shows: after a small change, a full-frame one, and with
+# the CRTC turned off.
 # Needs the stream port (org.spice-space.stream.0, suite stream-agent) and
 # vmtest.py --spice-probe.
 . /tests/scripts/qtlib.sh
@@ -24,21 +24,25 @@ if [ -z "$PORT" ]; then
 	exit 1
 fi
 qt_result stream_agent_port PASS "$PORT"
-# no blinking console cursor: the pictures compared below hold still
-echo 0 >/sys/class/graphics/fbcon/cursor_blink
-demo_anim 10 &
+demo_anim 120 &
 DA=$!
 sleep 1
-qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 90 -T 90 -v >/tmp/qxl-stream.log 2>&1 &
+qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 90 -T 150 -v >/tmp/qxl-stream.log 2>&1 &
 QS=$!
 qt_check stream_agent_create probe-saw STREAM_CREATE codec=1 w=1024 h=768 || rc=1
 qt_check stream_agent_frames probe-streams 20 || rc=1
-if qt_wait_gone $DA 60; then
-	qt_check stream_agent_matches_full_frame probe-stream-matches 1 || rc=1
-	printf '\nqxl-stream: a small change\n' >/dev/tty1
-	qt_check stream_agent_matches_small_damage probe-stream-matches 1 || rc=1
+# demo_anim holds its picture after a small damage (SIGUSR1), then after a
+# full-frame update (SIGUSR2); closing it turns the CRTC off: the stream
+# must go black as the screen does, not keep the last picture
+kill -USR1 $DA
+qt_check stream_agent_matches_small_damage probe-stream-matches 1 || rc=1
+kill -USR2 $DA
+qt_check stream_agent_matches_full_frame probe-stream-matches 1 || rc=1
+kill $DA
+if qt_wait_gone $DA 30; then
+	qt_check stream_agent_matches_crtc_off probe-stream-matches 1 || rc=1
 else
-	qt_result stream_agent_matches_full_frame FAIL "demo_anim did not end within 60 s"
+	qt_result stream_agent_matches_crtc_off FAIL "demo_anim did not end within 30 s of SIGTERM"
 	rc=1
 fi
 if grep -q "format 1024x768 mjpeg" /tmp/qxl-stream.log && grep -q "device pci/0000/" /tmp/qxl-stream.log; then
@@ -49,4 +53,8 @@ else
 fi
 qt_stop $QS
 qt_wait_gone $DA 30 || qt_stop $DA
+if [ $rc -ne 0 ]; then
+	echo "# qxl-stream's log:"
+	sed 's/^/#   /' /tmp/qxl-stream.log
+fi
 exit $rc

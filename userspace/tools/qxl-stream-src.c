@@ -214,6 +214,8 @@ struct kms_src {
 	bool damage_ioctl, first;
 	uint32_t crc;			/* of the last picture, without the damage ioctl */
 	struct mapped_fb fb;
+	uint32_t last_w, last_h;	/* of the last picture, 0 before the first */
+	uint8_t *dark;			/* black last_w x last_h while the CRTC is off */
 	/* cursor plane: its properties' ids, 0 if absent */
 	uint32_t cplane, p_fb, p_x, p_y, p_hx, p_hy;
 	uint32_t cursor_fb;
@@ -297,6 +299,22 @@ static void dmabuf_sync(int fd, uint64_t flags)
 		ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
 }
 
+/* A CRTC turned off shows black at the size it had: the stream goes dark
+ * rather than keep showing the last picture. Nothing before the first. */
+static int dark_frame(struct kms_src *k, struct qst_frame *f, bool *changed)
+{
+	if (!k->last_w)
+		return -EAGAIN;
+	if (!k->dark) {
+		k->dark = calloc((size_t)k->last_w * k->last_h, 4);
+		if (!k->dark)
+			return -ENOMEM;
+		*changed = true;
+	}
+	*f = (struct qst_frame){ k->last_w, k->last_h, k->last_w * 4, k->dark };
+	return 0;
+}
+
 static int kms_begin_read(struct qst_source *s, struct qst_frame *f, bool *changed)
 {
 	struct kms_src *k = s->priv;
@@ -342,9 +360,13 @@ static int kms_begin_read(struct qst_source *s, struct qst_frame *f, bool *chang
 		dirty = true;
 	}
 	if (!fb_id)
-		return -EAGAIN;
+		return dark_frame(k, f, changed);
+	free(k->dark);
+	k->dark = NULL;
 	dmabuf_sync(k->fb.fd, DMA_BUF_SYNC_START);
 	*f = k->fb.frame;
+	k->last_w = f->width;
+	k->last_h = f->height;
 	if (!k->damage_ioctl) {
 		uLong crc = crc32(0, NULL, 0);
 
@@ -457,6 +479,7 @@ static void kms_free(struct qst_source *s)
 	struct kms_src *k = s->priv;
 
 	unmap_fb(&k->fb);
+	free(k->dark);
 	free(k->cursor_px);
 	close(k->fd);
 	free(k);

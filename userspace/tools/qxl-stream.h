@@ -34,8 +34,9 @@ struct qst_source_ops {
 	 * Looks at the source: fills f with the current picture and sets
 	 * *changed when it differs from what the previous call returned (the
 	 * first call always). The pixels stay valid and readable until
-	 * end_read(). 0, -EAGAIN when there is no picture (a CRTC without a
-	 * framebuffer), or another negative errno with the reason logged.
+	 * end_read(). 0, -EAGAIN when there is no picture (a CRTC that has
+	 * shown none yet; one turned off afterwards gives black at its last
+	 * size), or another negative errno with the reason logged.
 	 */
 	int (*begin_read)(struct qst_source *s, struct qst_frame *f, bool *changed);
 	void (*end_read)(struct qst_source *s);
