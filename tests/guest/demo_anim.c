@@ -6,10 +6,13 @@
  *
  * Usage: demo_anim [seconds]
  *
+ * A 64x64 cursor (hotspot 4,4) sits at (300,200) with its top left corner.
+ *
  * Signals, for tests that compare a still picture: SIGUSR1 holds the
- * picture after the frame being drawn (its damage sent); SIGUSR2 redraws
- * the whole gradient in other colours (a full-frame update) and holds;
- * SIGTERM ends the animation as its time would.
+ * picture after the frame being drawn (its damage sent) and moves the
+ * cursor to (400,300); SIGUSR2 redraws the whole gradient in other colours
+ * (a full-frame update) and holds; SIGTERM ends the animation as its time
+ * would.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
 	double end;
 	int x = 50, y = 80, dx = 7, dy = 5, frames = 0;
 	const int bw = 96, bh = 96;
+	struct kfb cur;
+	bool cursor = false, moved = false;
 
 	if (kms_open(&dev) || kfb_create(&dev, &fb, dev.pref.hdisplay, dev.pref.vdisplay)) {
 		qt_result("demo", 1, "no qxl card or framebuffer");
@@ -65,7 +70,15 @@ int main(int argc, char **argv)
 			  strerror(errno));
 		return 1;
 	}
-	printf("demo: %dx%d on the qxl-ng driver, animating for %d s\n", fb.w, fb.h, seconds);
+	/* a dark frame around half-transparent white (premultiplied ARGB) */
+	if (!kfb_create(&dev, &cur, 64, 64)) {
+		kfb_fill(&cur, 0, 0, 64, 64, 0xff202020);
+		kfb_fill(&cur, 4, 4, 56, 56, 0x80808080);
+		cursor = !drmModeSetCursor2(dev.fd, dev.crtc_id, cur.handle, 64, 64, 4, 4) &&
+			 !drmModeMoveCursor(dev.fd, dev.crtc_id, 300, 200);
+	}
+	printf("demo: %dx%d on the qxl-ng driver, animating for %d s%s\n", fb.w, fb.h, seconds,
+	       cursor ? "" : " (no cursor)");
 	fflush(stdout);
 	signal(SIGUSR1, on_signal);
 	signal(SIGUSR2, on_signal);
@@ -82,6 +95,8 @@ int main(int argc, char **argv)
 			kms_dirty(&dev, &fb, NULL, 0);
 		}
 		if (held) {
+			if (cursor && !moved)
+				moved = !drmModeMoveCursor(dev.fd, dev.crtc_id, 400, 300);
 			usleep(16000);
 			continue;
 		}

@@ -31,11 +31,26 @@ qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 90 -T 150 -v >/tmp/qxl-str
 QS=$!
 qt_check stream_agent_create probe-saw STREAM_CREATE codec=1 w=1024 h=768 || rc=1
 qt_check stream_agent_frames probe-streams 20 || rc=1
-# demo_anim holds its picture after a small damage (SIGUSR1), then after a
+# demo_anim's cursor (64x64, hotspot 4,4, top left at 300,200) through
+# CURSOR_SET/CURSOR_MOVE on the stream's cursor channel (1). Before 6.8 a
+# plane has no HOTSPOT_X/Y properties: qxl-stream cannot read the hotspot
+# and sends 0,0 at the top left corner (Documentation/stream.rst).
+kv=$(uname -r)
+major=${kv%%.*} minor=${kv#*.}
+minor=${minor%%[!0-9]*}
+if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 8 ]; }; then
+	hot=4
+else
+	hot=0
+fi
+qt_check stream_agent_cursor probe-cursor 1 64 64 $hot $hot $((300 + hot)) $((200 + hot)) channel=1 || rc=1
+# demo_anim holds its picture after a small damage and moves its cursor
+# to 400,300 (SIGUSR1), then holds it after a
 # full-frame update (SIGUSR2); closing it turns the CRTC off: the stream
 # must go black as the screen does, not keep the last picture
 kill -USR1 $DA
 qt_check stream_agent_matches_small_damage probe-stream-matches 1 || rc=1
+qt_check stream_agent_cursor_moved probe-cursor 1 64 64 $hot $hot $((400 + hot)) $((300 + hot)) channel=1 || rc=1
 kill -USR2 $DA
 qt_check stream_agent_matches_full_frame probe-stream-matches 1 || rc=1
 kill $DA

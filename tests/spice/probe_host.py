@@ -167,9 +167,10 @@ def display_messages(probe):
     return msgs
 
 
-def cursor_state(probe):
+def cursor_state(probe, chan_id=0):
     """[visible, w, h, hot_x, hot_y, x, y] of the cursor as spice-probe's cursor
-    channel left it (INIT/SET, MOVE, HIDE), as strings like spice-cursor's."""
+    channel CHAN_ID left it (INIT/SET, MOVE, HIDE), as strings like
+    spice-cursor's."""
     probe.request("status")
     st = ["0", "0", "0", "0", "0", "0", "0"]
     with open(probe.log_path, errors="replace") as f:
@@ -178,7 +179,7 @@ def cursor_state(probe):
                 m = json.loads(line)
             except ValueError:
                 continue
-            if m.get("ch") != "cursor" or m.get("dir") != "in":
+            if m.get("ch") != "cursor" or m.get("dir") != "in" or m.get("id", 0) != chan_id:
                 continue
             name = m.get("name")
             if name in ("init", "set") and "w" in m:
@@ -373,12 +374,18 @@ def probe_reconnect(run, probe, kind, args):
 
 
 def probe_cursor(run, probe, kind, args):
-    # probe-cursor <visible> <W> <H> <hotx> <hoty> <x> <y>: spice-probe's
-    # cursor channel shows this (as spice-cursor does for spice-gtk)
+    # probe-cursor <visible> <W> <H> <hotx> <hoty> <x> <y> [channel=N]:
+    # spice-probe's cursor channel N (default 0) shows this (as spice-cursor
+    # does for spice-gtk)
     want = args[:7]
+    chan = 0
+    for a in args[7:]:
+        if not a.startswith("channel=") or not a[8:].isdigit():
+            return False, "usage: probe-cursor VIS W H HX HY X Y [channel=N]"
+        chan = int(a[8:])
 
     def once():
-        got = cursor_state(probe)
+        got = cursor_state(probe, chan)
         if got == want:
             return True, "spice-probe cursor " + " ".join(got)
         return False, "spice-probe cursor %s, expected %s" % (" ".join(got), " ".join(want))

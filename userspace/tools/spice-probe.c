@@ -385,7 +385,7 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 		for (uint32_t i = 0; i < l.count; i++) {
 			uint8_t t = l.raw[2 * i], id = l.raw[2 * i + 1];
 			int idx = t == SPICE_CHANNEL_DISPLAY ? (id < MAX_DISPLAYS ? display_slot(id) : -1)
-				  : t == SPICE_CHANNEL_CURSOR ? CH_CURSOR
+				  : t == SPICE_CHANNEL_CURSOR ? (id < MAX_DISPLAYS ? cursor_slot(id) : -1)
 				  : t == SPICE_CHANNEL_INPUTS ? CH_INPUTS
 				  : t == SPICE_CHANNEL_PLAYBACK ? CH_PLAYBACK
 				  : t == SPICE_CHANNEL_RECORD ? CH_RECORD
@@ -399,6 +399,9 @@ static int handle_main(struct probe *p, const struct sw_msg *m)
 				if (idx < 0 || !p->want[CH_DISPLAY] || p->up[idx])
 					continue;
 				p->disp_used[id] = true;
+			} else if (t == SPICE_CHANNEL_CURSOR) {
+				if (idx < 0 || !p->want[CH_CURSOR] || p->up[idx])
+					continue;
 			} else if (idx < 0 || id != 0 || !p->want[idx] || p->up[idx]) {
 				continue;
 			}

@@ -10,16 +10,23 @@
 #include "spice-display.h"
 #include "spice-wire.h"
 
-/* channel slots: display and port channels have one slot per id (0..3) */
+/* channel slots: display, cursor and port channels have one slot per id
+ * (0..3): a stream device's display and cursor channels come after the qxl
+ * device's */
 enum {
 	CH_MAIN, CH_DISPLAY, CH_CURSOR, CH_INPUTS, CH_PLAYBACK, CH_RECORD, CH_PORT0,
-	CH_DISPLAY1 = CH_PORT0 + 4, CH_MAX = CH_DISPLAY1 + 3
+	CH_DISPLAY1 = CH_PORT0 + 4, CH_CURSOR1 = CH_DISPLAY1 + 3, CH_MAX = CH_CURSOR1 + 3
 };
 #define MAX_DISPLAYS 4
 
 static inline int display_slot(unsigned id)
 {
 	return id == 0 ? CH_DISPLAY : CH_DISPLAY1 + (int)id - 1;
+}
+
+static inline int cursor_slot(unsigned id)
+{
+	return id == 0 ? CH_CURSOR : CH_CURSOR1 + (int)id - 1;
 }
 
 /* Following a migration (spice-probe-migrate.c). */
