@@ -6,8 +6,9 @@
 # stream and receive its frames, and the frames it decodes must show what
 # the QMP screendump shows: after a small change, a full-frame one, and with
 # the CRTC turned off.
+# spice-gtk (--spice-client) must show the same picture on that channel.
 # Needs the stream port (org.spice-space.stream.0, suite stream-agent) and
-# vmtest.py --spice-probe.
+# vmtest.py --spice-probe --spice-client.
 . /tests/scripts/qtlib.sh
 rc=0
 PORT=
@@ -53,6 +54,8 @@ qt_check stream_agent_matches_small_damage probe-stream-matches 1 || rc=1
 qt_check stream_agent_cursor_moved probe-cursor 1 64 64 $hot $hot $((400 + hot)) $((300 + hot)) channel=1 || rc=1
 kill -USR2 $DA
 qt_check stream_agent_matches_full_frame probe-stream-matches 1 || rc=1
+# spice-gtk, a real client, shows the stream's display channel the same way
+qt_check stream_agent_client_matches spice-stream-matches 1 || rc=1
 kill $DA
 if qt_wait_gone $DA 30; then
 	qt_check stream_agent_matches_crtc_off probe-stream-matches 1 || rc=1

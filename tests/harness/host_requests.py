@@ -264,6 +264,36 @@ def spice_matches_screendump(run, kind, args, line):
     return True, "spice client matches the screendump (%dx%d)" % (dump[0], dump[1])
 
 
+def spice_stream_matches(run, kind, args, line):
+    """spice-stream-matches <id>: spice-gtk's picture of display channel ID
+    (a stream device's: its MJPEG frames decoded by spice-gtk) equals the
+    screendump within the codec's error (probe_host.STREAM_*)."""
+    if run.client is None:
+        return False, "no SPICE client (run vmtest.py with --spice-client)"
+    if len(args) != 1 or not args[0].isdigit():
+        return False, "usage: spice-stream-matches DISPLAY_ID"
+    got = {}
+
+    def snap():
+        run.nshot += 1
+        path = os.path.join(run.tmp, "spice-d%s-%03d.ppm" % (args[0], run.nshot))
+        r = run.client.request("snap %s %s" % (path, args[0]))
+        if not r.startswith("ok"):
+            raise RuntimeError("SPICE client, display %s: %s" % (args[0], r))
+        return images.read(path)
+
+    def dump():
+        got["d"] = run.screendump()
+        return got["d"]
+    diff = poll.settle(lambda: images.near(dump(), snap(), probe_host.STREAM_MEAN,
+                                           probe_host.STREAM_PEAK, probe_host.STREAM_FRAC),
+                       SPICE_CONVERGE_S, 0.3)
+    if diff:
+        return False, "spice-gtk's display %s vs screendump: %s" % (args[0], diff)
+    return True, "spice-gtk's display %s equals the screendump (%dx%d) within the codec's error" % (
+        args[0], got["d"][0], got["d"][1])
+
+
 def client_monitors(run, kind, args, line):
     """client-monitors <WxH+X+Y>...: the SPICE client asks for this layout
     (needs --vdagent and the guest holding /dev/vport0p1 open)."""
@@ -371,6 +401,7 @@ REQUESTS = merge({
     "spice-latency-arm": spice_latency_arm,
     "spice-latency-wait": spice_latency_wait,
     "spice-matches-screendump": spice_matches_screendump,
+    "spice-stream-matches": spice_stream_matches,
     "client-monitors": client_monitors,
     "spice-cursor": spice_cursor,
     "spice-monitors": spice_monitors,

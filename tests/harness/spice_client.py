@@ -66,6 +66,8 @@ class Client:
         self.session.set_property("host", host)
         self.session.set_property("port", str(port))
         self.display = None
+        self.others = {}  # channel id -> the other display channels (a stream device's)
+        self.other_prim = {}  # channel id -> their primary, as self.prim
         self.main = None
         self.prim = None  # (format, width, height, stride, pointer)
         self.invalidates = 0
@@ -104,6 +106,15 @@ class Client:
             channel.connect()
         elif isinstance(channel, SpiceClientGLib.DisplayChannel):
             if channel.get_property("channel-id") != 0:
+                # shown as spice-gtk shows it (streams decoded into its
+                # surface), only for "snap PATH ID"
+                cid = channel.get_property("channel-id")
+                self.others[cid] = channel
+                self.other_prim[cid] = None
+                GObject.Object.connect(channel, "display-primary-create", self.on_other_primary, cid)
+                GObject.Object.connect(channel, "display-primary-destroy",
+                                       lambda ch, c: self.other_prim.update({c: None}), cid)
+                channel.connect()
                 return
             self.display = channel
             GObject.Object.connect(channel, "display-primary-create", self.on_primary_create)
@@ -112,6 +123,11 @@ class Client:
             GObject.Object.connect(channel, "display-mark", self.on_mark)
             GObject.Object.connect(channel, "channel-event", self.on_channel_event)
             channel.connect()
+
+    def on_other_primary(self, channel, fmt, width, height, stride, shmid, imgdata, cid):
+        # a stream device's surface is in streaming mode: the pointer given
+        # here is its buffer, display_channel_get_primary() does not find it
+        self.other_prim[cid] = (fmt, width, height, stride, imgdata)
 
     def on_channel_event(self, channel, event):
         if event == SpiceClientGLib.ChannelEvent.OPENED:
@@ -228,19 +244,23 @@ class Client:
         self.say("event disconnected")
         self.loop.quit()
 
-    def primary(self):
-        """(format, w, h, stride, pointer) of the client's primary surface, or None."""
-        if self.display is None:
+    def primary(self, chan_id=0):
+        """(format, w, h, stride, pointer) of the primary surface of display
+        channel CHAN_ID, or None."""
+        display = self.display if chan_id == 0 else self.others.get(chan_id)
+        if display is None:
             return None
         # spice_display_channel_get_primary() is the supported way; the pointer
         # from display-primary-create is the same buffer.
         try:
-            ok, p = SpiceClientGLib.display_channel_get_primary(self.display, 0)
+            ok, p = SpiceClientGLib.display_channel_get_primary(display, 0)
             if ok and isinstance(p.data, int) and p.data:
                 return (int(p.format), p.width, p.height, p.stride, p.data)
         except (TypeError, AttributeError):
             pass
-        return self.prim
+        if chan_id == 0:
+            return self.prim
+        return self.other_prim.get(chan_id)
 
     def monitors(self):
         """[(x, y, w, h)] of the display channel's monitors config (what the
@@ -271,8 +291,8 @@ class Client:
         glib.g_array_unref(arr)
         return out
 
-    def snap(self, path):
-        prim = self.primary()
+    def snap(self, path, chan_id=0):
+        prim = self.primary(chan_id)
         if prim is None:
             return "err no primary surface"
         fmt, w, h, stride, ptr = prim
@@ -310,8 +330,8 @@ class Client:
         if not words:
             return True
         try:
-            if words[0] == "snap" and len(words) == 2:
-                self.say(self.snap(words[1]))
+            if words[0] == "snap" and len(words) in (2, 3):
+                self.say(self.snap(words[1], int(words[2]) if len(words) == 3 else 0))
             elif words[0] == "waitsolid" and len(words) == 5:
                 w, h, rgb, ms = int(words[1]), int(words[2]), int(words[3], 16), int(words[4])
                 bgr = (rgb & 255, (rgb >> 8) & 255, (rgb >> 16) & 255)
