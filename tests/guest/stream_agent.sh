@@ -4,8 +4,9 @@
 # stream device as MJPEG; spice-probe must see the stream's display channel
 # (display 1: spice-server numbers it after the qxl device's) create a
 # stream and receive its frames, and the frames it decodes must show what
-# the QMP screendump shows: after a small change, a full-frame one, and with
-# the CRTC turned off.
+# the QMP screendump shows: after a small change, a full-frame one (sent by
+# a restarted qxl-stream), after spice-probe reconnects, and with the CRTC
+# turned off.
 # spice-gtk (--spice-client) must show the same picture on that channel.
 # Needs the stream port (org.spice-space.stream.0, suite stream-agent) and
 # vmtest.py --spice-probe --spice-client.
@@ -52,10 +53,19 @@ qt_check stream_agent_cursor probe-cursor 1 64 64 $hot $hot $((300 + hot)) $((20
 kill -USR1 $DA
 qt_check stream_agent_matches_small_damage probe-stream-matches 1 || rc=1
 qt_check stream_agent_cursor_moved probe-cursor 1 64 64 $hot $hot $((400 + hot)) $((300 + hot)) channel=1 || rc=1
+# a killed agent comes back: a new one streams the next change
+kill -9 $QS
+qt_wait_gone $QS 10
+qxl-stream -p "$PORT" -d /dev/dri/card0 -c 0 -f 25 -q 90 -T 120 -v >>/tmp/qxl-stream.log 2>&1 &
+QS=$!
 kill -USR2 $DA
-qt_check stream_agent_matches_full_frame probe-stream-matches 1 || rc=1
+qt_check stream_agent_restarted_matches_full_frame probe-stream-matches 1 || rc=1
 # spice-gtk, a real client, shows the stream's display channel the same way
 qt_check stream_agent_client_matches spice-stream-matches 1 || rc=1
+# a client that leaves and comes back gets the picture again (spice-server
+# restarts the stream for it: START_STOP, a new frame)
+qt_check stream_agent_client_reconnects probe-reconnect || rc=1
+qt_check stream_agent_reconnected_matches probe-stream-matches 1 || rc=1
 kill $DA
 if qt_wait_gone $DA 30; then
 	qt_check stream_agent_matches_crtc_off probe-stream-matches 1 || rc=1
