@@ -252,6 +252,7 @@ class Run:
         self.reset_cmd = None  # index of the command whose reset is pending or done
         self.gen = 0  # which QEMU runs the guest: 0 at boot, +1 per restore or migration
         self.hibernating = False  # the guest said it hibernates: QEMU exits, restart it
+        self.powered_down = None  # monotonic time the hibernating guest said "Power down"
         self.panic = None  # panic.Expect: the guest said it is about to panic
         self.kernel_log_until = None  # console lines from here on are an expected panic's
         self.img = self.port = None
@@ -431,6 +432,8 @@ class Run:
         self.con_lines.append(line)
         if line.startswith("@@BOOT"):
             self.booted = True
+        if self.hibernating and "reboot: Power down" in line and self.powered_down is None:
+            self.powered_down = time.monotonic()
         if line.startswith("host: FAIL") or line.startswith("qt_host: "):
             if self.cur is not None:
                 self.cmd_host_fail[self.cur] = line
@@ -657,6 +660,8 @@ class Run:
             if self.done:
                 return
             exited = self.qemu.poll() is not None  # once: QEMU may exit in between
+            if not exited and lifecycle.poweroff_ignored(self):
+                exited = True
             if exited and self.hibernating:
                 lifecycle.restart_after_hibernation(self, deadline)
                 continue
@@ -899,6 +904,10 @@ def main():
     ap.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
     ap.add_argument("--swap-mib", type=int, default=0,
                     help="a virtio disk of this size (/dev/vda) for hibernation")
+    ap.add_argument("--hibernate-quit-after", type=float, default=0,
+                    help="quit a QEMU still running this many seconds after the hibernating "
+                         "guest printed 'reboot: Power down' (the image is written): QEMU's "
+                         "q35 ignores ACPI S5 after an S3 cycle; 0: never (a hang fails)")
     ap.add_argument("--spice-port", type=int, default=0,
                     help="fixed SPICE port on 127.0.0.1 (default: a free one), for viewers")
     ap.add_argument("--qemu", default="qemu-system-x86_64",
