@@ -66,6 +66,27 @@ qt_check stream_agent_client_matches spice-stream-matches 1 || rc=1
 # restarts the stream for it: START_STOP, a new frame)
 qt_check stream_agent_client_reconnects probe-reconnect || rc=1
 qt_check stream_agent_reconnected_matches probe-stream-matches 1 || rc=1
+# the codec follows the clients' caps: a client that also decodes VP8
+# makes spice-server send a new START_STOP (measured: MJPEG stays in every
+# list, spice-server counts it as decoded by every client, even one that
+# leaves its cap out); qxl-stream restarts with the first codec of the
+# list it encodes, MJPEG, and the new client gets the picture
+log_count() { grep -c -E "$1" /tmp/qxl-stream.log; }
+wait_log() {	# PATTERN COUNT SECONDS: until the log has COUNT such lines
+	_i=0
+	while [ "$(log_count "$1")" -lt "$2" ]; do
+		[ $_i -ge $(($3 * 10)) ] && return 1
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
+streaming=$(log_count 'streaming mjpeg$')
+qt_check stream_agent_client_vp8 probe-reconnect --cap +CODEC_VP8 || rc=1
+if wait_log 'streaming mjpeg$' $((streaming + 1)) 20; then
+	qt_check stream_agent_vp8_client_gets_mjpeg probe-stream-matches 1 || rc=1
+else
+	qt_result stream_agent_vp8_client_gets_mjpeg FAIL "no new START_STOP within 20 s: $(tail -n 1 /tmp/qxl-stream.log)"
+	rc=1
+fi
 kill $DA
 if qt_wait_gone $DA 30; then
 	qt_check stream_agent_matches_crtc_off probe-stream-matches 1 || rc=1
