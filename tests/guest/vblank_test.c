@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Emulated vblank: 120 page flips at 60 Hz take 2 s, their timestamps are
- * strictly increasing and one frame apart, no event is older than its
- * flip's submission, and drmWaitVBlank / CRTC_GET_SEQUENCE /
- * CRTC_QUEUE_SEQUENCE work.
+ * Emulated vblank: each of 120 page flips at 60 Hz completes at the first
+ * vblank after its submission (120 vblanks, 2 s, when the test keeps up),
+ * their timestamps are strictly increasing and one frame apart per vblank,
+ * no event is older than its flip's submission, and drmWaitVBlank /
+ * CRTC_GET_SEQUENCE / CRTC_QUEUE_SEQUENCE work.
  */
 #define _GNU_SOURCE
 #include "kmsutil.h"
@@ -17,11 +18,30 @@ static double dabs(double v)
 	return v < 0 ? -v : v;
 }
 
+/*
+ * A flip completes at the first vblank after its submission. Under TCG the
+ * test itself can be scheduled late: a flip submitted more than a frame
+ * after the previous event's vblank rightly completes one (or more) vblanks
+ * later. So each flip's sequence step is checked against the vblanks that
+ * passed before it was submitted (one submitted within 5% of a frame after
+ * a vblank may have raced it; one in the last quarter of a frame may miss
+ * the next vblank while the commit is processed, slow under TCG), the total
+ * time against the vblanks the flips spanned, and the timestamps against
+ * the sequence numbers. At most 10% of the flips may complete a vblank
+ * late for no reason the test sees: measured on 6.1 under TCG (2026-12-08,
+ * this driver and the one of a day before alike), 1 to 6 of 120 flips
+ * submitted 0.5 ms after a vblank complete at the second one, mostly the
+ * flips to the same one of the two framebuffers (the commit of a new
+ * 1024x768 picture, compared and uploaded, outlasting the frame); 0 on
+ * 6.12 in one run. The old bound, 5% on the total time, failed 6.12 once.
+ */
 static void t_flip_pacing(struct kfb *a, struct kfb *b, const drmModeModeInfo *mode)
 {
 	double frame, submit[FLIPS], ts[FLIPS], t0, total, mean, worst = 0;
-	unsigned int seq[FLIPS];
-	int i, early = 0, backwards = 0, seqgap = 0;
+	unsigned int seq[FLIPS], span;
+	int i, early = 0, backwards = 0, late = 0, wrong = 0;
+	char cases[160] = "";
+	size_t n = 0;
 
 	frame = (double)mode->htotal * mode->vtotal / (mode->clock * 1000.0);
 	t0 = kms_now();
@@ -41,20 +61,39 @@ static void t_flip_pacing(struct kfb *a, struct kfb *b, const drmModeModeInfo *m
 	for (i = 0; i < FLIPS; i++) {
 		if (ts[i] + 0.0005 < submit[i])
 			early++;
-		if (i && ts[i] <= ts[i - 1])
+		if (!i)
+			continue;
+		if (ts[i] <= ts[i - 1])
 			backwards++;
-		if (i && seq[i] != seq[i - 1] + 1)
-			seqgap++;
-		if (i && dabs(ts[i] - ts[i - 1] - frame) > worst)
+		/* vblanks that passed between the previous one and this submission */
+		double after = (submit[i] - ts[i - 1]) / frame;
+		unsigned int passed = after > 0 ? (unsigned int)after : 0;
+		double frac = after - passed;
+		unsigned int step = seq[i] - seq[i - 1];
+
+		if (passed)
+			late++;
+		if (step != passed + 1 &&
+		    !(frac < 0.05 && step == passed) && !(frac > 0.75 && step == passed + 2)) {
+			wrong++;
+			if (n < sizeof(cases) - 40)
+				n += snprintf(cases + n, sizeof(cases) - n, " #%d +%u at %.2f frame;",
+					      i, step, after);
+		}
+		if (seq[i] - seq[i - 1] == 1 && dabs(ts[i] - ts[i - 1] - frame) > worst)
 			worst = dabs(ts[i] - ts[i - 1] - frame);
 	}
-	mean = (ts[FLIPS - 1] - ts[0]) / (FLIPS - 1);
+	span = seq[FLIPS - 1] - seq[0] + 1;
+	mean = (ts[FLIPS - 1] - ts[0]) / (seq[FLIPS - 1] - seq[0]);
 	qt_result("vblank-flip-pacing",
-		  dabs(total - FLIPS * frame) > 0.05 * FLIPS * frame ? 1 : 0,
-		  "%d flips in %.3f s, expected %.3f s +-5%%", FLIPS, total, FLIPS * frame);
+		  wrong > FLIPS / 10 || dabs(total - span * frame) > 0.05 * span * frame,
+		  "%d flips in %.3f s over %u vblanks (expected %.3f s +-5%%); %d submitted after a "
+		  "vblank had passed (the test late), %d completed at another vblank than the first "
+		  "after their submission%s", FLIPS, total, span, span * frame, late, wrong, cases);
 	qt_result("vblank-timestamps", backwards || dabs(mean - frame) > 0.05 * frame,
-		  "mean interval %.3f ms (frame %.3f ms), worst deviation %.3f ms, %d not increasing, %d sequence gaps",
-		  mean * 1e3, frame * 1e3, worst * 1e3, backwards, seqgap);
+		  "mean interval per vblank %.3f ms (frame %.3f ms), worst deviation between "
+		  "consecutive vblanks %.3f ms, %d not increasing",
+		  mean * 1e3, frame * 1e3, worst * 1e3, backwards);
 	qt_result("vblank-no-early-events", early ? 1 : 0,
 		  "%d of %d events carry a time before their flip was submitted", early, FLIPS);
 }
